@@ -1,0 +1,187 @@
+"""mistune's block tokens with their place in the source, and lead-ins read from a block's first line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import mistune
+from mistune.core import BlockState
+
+from deckbuilder.markup import MARKDOWN_PLUGINS, math_plugin
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One top-level markdown block and the exact source text it spans."""
+
+    kind: str
+    """mistune's token type: heading, paragraph, thematic_break, block_html, list, ..."""
+    text: str
+    """The source text from the block's start to the next block's start (blank lines included)."""
+    line: int
+    """1-based line in the file where the block starts."""
+    level: int = 0
+    """The heading level, for headings."""
+    heading: str = ""
+    """The heading's text without the '#' markers, for headings."""
+
+    @property
+    def content(self) -> str:
+        return self.text.strip()
+
+
+class _PositionedState(BlockState):
+    """Records where each top-level token starts; mistune keeps no source positions of its own."""
+
+    def append_token(self, token: dict[str, Any]) -> None:
+        if self.parent is None:
+            token["_start"] = self.cursor
+        super().append_token(token)
+
+    def add_paragraph(self, text: str) -> None:
+        last = self.last_token()
+        if self.parent is None and not (last and last["type"] == "paragraph"):
+            self.tokens.append({"type": "paragraph", "text": text, "_start": self.cursor})
+            return
+        super().add_paragraph(text)
+
+
+@lru_cache(maxsize=1)
+def _block_markdown() -> mistune.Markdown:
+    return mistune.create_markdown(renderer=None, plugins=[*MARKDOWN_PLUGINS, math_plugin])
+
+
+def normalise_newlines(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text if text.endswith("\n") else text + "\n"
+
+
+def tokenize(body: str, first_line: int = 1) -> list[Block]:
+    """Split markdown into top-level blocks (block level only: inline parsing is the renderers' job).
+
+    ``body`` must already have normalised newlines; ``first_line`` is the file line it starts on.
+    """
+    md = _block_markdown()
+    state = _PositionedState()
+    state.process(body)
+    md.block.parse(state)
+    starts = [token["_start"] for token in state.tokens]
+    blocks: list[Block] = []
+    line, counted_to = first_line, 0
+    for index, token in enumerate(state.tokens):
+        start = starts[index]
+        end = starts[index + 1] if index + 1 < len(starts) else len(body)
+        kind = token["type"]
+        if kind == "blank_line":
+            continue
+        line += body.count("\n", counted_to, start)
+        counted_to = start
+        level = token.get("attrs", {}).get("level", 0) if kind == "heading" else 0
+        heading = " ".join(token.get("text", "").split()) if kind == "heading" else ""
+        blocks.append(Block(kind, body[start:end], line, level, heading))
+    return blocks
+
+
+@lru_cache(maxsize=1)
+def _inline_markdown() -> mistune.Markdown:
+    return mistune.create_markdown(renderer=None, plugins=[*MARKDOWN_PLUGINS, math_plugin])
+
+
+def inline_tokens(text: str) -> list[dict[str, Any]]:
+    """mistune's inline tokens for one line of markdown."""
+    md = _inline_markdown()
+    tokens: list[dict[str, Any]] = md.inline(text, {"ref_links": {}})
+    return tokens
+
+
+def plain_text(tokens: list[dict[str, Any]]) -> str:
+    """The visible text of inline tokens, markup removed."""
+    parts: list[str] = []
+    for token in tokens:
+        if "children" in token:
+            parts.append(plain_text(token["children"]))
+        elif token["type"] in ("softbreak", "linebreak"):
+            parts.append(" ")
+        else:
+            parts.append(str(token.get("raw", "")))
+    return "".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class LeadIn:
+    """A paragraph that opens with ``**Label:**`` (or ``Label:`` for the known plain markers)."""
+
+    label: str
+    """The label without its colon, as written."""
+    bold: bool
+    """Whether the label was strong or emphasised."""
+    rest: str
+    """The paragraph's source text after the label."""
+
+    @property
+    def key(self) -> str:
+        return self.label.casefold()
+
+
+PLAIN_MARKERS = frozenset({"q", "question", "a", "answer", "tags"})
+EMPHASIS_TYPES = ("strong", "emphasis")
+
+
+def lead_in(text: str) -> LeadIn | None:
+    """Read a label off the first line of a paragraph's source text, using mistune's inline parse."""
+    stripped = text.lstrip(" ")
+    first, _, remainder = stripped.partition("\n")
+    if ":" not in first:
+        return None  # every lead-in has its colon on the first line; skip the inline parse
+    tokens = inline_tokens(first)
+    if not tokens:
+        return None
+    head = tokens[0]
+    if head["type"] in EMPHASIS_TYPES:
+        return _emphasised_lead_in(first, head, tokens[1:], remainder)
+    if head["type"] == "text":
+        raw = str(head["raw"])
+        label, colon, _ = raw.partition(":")
+        if colon and label.strip().casefold() in PLAIN_MARKERS and label == label.lstrip():
+            return LeadIn(label.strip(), False, _join_rest(first[len(label) + 1 :], remainder))
+    return None
+
+
+def _emphasised_lead_in(
+    first: str, head: dict[str, Any], after: list[dict[str, Any]], remainder: str
+) -> LeadIn | None:
+    label = plain_text(head["children"]).strip()
+    delimiter = first[:2] if first[:2] in ("**", "__") else first[:1]
+    closing = first.find(delimiter, len(delimiter))
+    if closing < 0:
+        return None
+    consumed = closing + len(delimiter)
+    if label.endswith(":"):
+        label = label[:-1].strip()
+    elif after and after[0]["type"] == "text" and str(after[0]["raw"]).startswith(":"):
+        consumed += 1
+    else:
+        return None
+    if not label:
+        return None
+    return LeadIn(label, True, _join_rest(first[consumed:], remainder))
+
+
+def _join_rest(first_rest: str, remainder: str) -> str:
+    first_rest = first_rest.lstrip(" \t")
+    if not first_rest:
+        return remainder
+    return f"{first_rest}\n{remainder}" if remainder else first_rest
+
+
+def whole_line_strong(line: str) -> str | None:
+    """The text of a line that is one bold span and nothing else (``**Why is the sky blue?**``)."""
+    line = line.strip()
+    if not (line[:2] in ("**", "__") and line[-2:] == line[:2]):
+        return None
+    tokens = inline_tokens(line)
+    if len(tokens) == 1 and tokens[0]["type"] == "strong":
+        return plain_text(tokens[0]["children"]).strip()
+    return None

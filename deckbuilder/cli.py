@@ -1,0 +1,118 @@
+"""The command line: thin Click commands that wire sources, decks and renderers together."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from deckbuilder._version import __version__
+from deckbuilder.errors import DeckbuilderError, Diagnostic, Severity
+
+SOURCES = click.argument("sources", nargs=-1, type=click.Path(path_type=Path, exists=False))
+RECURSIVE = click.option(
+    "-r", "--recursive", is_flag=True, help="Also read markdown in sub-folders of folder SOURCES."
+)
+
+
+class DeckbuilderGroup(click.Group):
+    """Prints user mistakes as ``path:line: error: message`` with exit code 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DeckbuilderError as error:
+            for diagnostic in error.diagnostics:
+                click.echo(str(diagnostic), err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted; nothing was changed", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=DeckbuilderGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="deckbuilder")
+def main() -> None:
+    """Turn question-and-answer markdown into Anki decks, CSV and printable cards.
+
+    SOURCES are markdown files or folders of them; the default is source/.
+    """
+
+
+@main.command()
+@SOURCES
+@RECURSIVE
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+def check(sources: Sequence[Path], recursive: bool, as_json: bool) -> None:
+    """Report problems in the markdown without writing anything.
+
+    Prints one 'path:line: error|warning: message' line per problem and exits
+    with status 1 if any is an error.
+    """
+    from deckbuilder.check import check_deck
+    from deckbuilder.project import load_decks
+
+    loaded = load_decks(sources, recursive=recursive, strict=False)
+    problems: list[Diagnostic] = []
+    for item in loaded:
+        problems.extend(item.diagnostics)
+        problems.extend(check_deck(item.deck))
+    errors = sum(1 for p in problems if p.severity is Severity.ERROR)
+    warnings = len(problems) - errors
+    cards = sum(len(item.deck.cards) for item in loaded)
+    if as_json:
+        click.echo(json.dumps({"problems": [_problem_json(p) for p in problems], "cards": cards}, indent=2))
+    else:
+        for problem in problems:
+            click.echo(str(problem))
+        click.echo(
+            f"{cards} cards in {len(loaded)} deck{'s' if len(loaded) != 1 else ''}: "
+            f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}",
+            err=True,
+        )
+    if errors:
+        sys.exit(1)
+
+
+def _problem_json(problem: Diagnostic) -> dict[str, Any]:
+    location = problem.location
+    return {
+        "path": location.path if location else None,
+        "line": location.line if location else None,
+        "severity": problem.severity.value,
+        "message": problem.message,
+    }
+
+
+@main.command(name="list")
+@SOURCES
+@RECURSIVE
+@click.option("--json", "as_json", is_flag=True, help="Print every deck and card as JSON (for scripts).")
+def list_cards(sources: Sequence[Path], recursive: bool, as_json: bool) -> None:
+    """List the cards with their numbers, GUIDs and tags.
+
+    With --json, prints {"decks": [{"title", "anki_deck", "source", "footer",
+    "cards": [{"guid", "number", "question", "answer", "question_html",
+    "answer_html", "tags", "source"}]}]}, where source is "path:line".
+    """
+    from deckbuilder.project import load_decks
+
+    loaded = load_decks(sources, recursive=recursive)
+    decks = [item.deck for item in loaded]
+    if as_json:
+        from deckbuilder.listing import decks_json
+
+        click.echo(json.dumps(decks_json(decks), indent=2, ensure_ascii=False))
+        return
+    from deckbuilder.listing import card_table
+
+    width = shutil.get_terminal_size((100, 24)).columns
+    for deck in decks:
+        click.echo(f"{deck.title} ({deck.source}, deck '{deck.anki_deck}', {len(deck.cards)} cards)")
+        for line in card_table(deck, width):
+            click.echo(line)

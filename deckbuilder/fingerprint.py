@@ -1,0 +1,55 @@
+"""Deterministic ids: normalised questions, GUIDs, deck ids and content hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+
+from deckbuilder.markup import MARKUP_VERSION
+
+GUID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+GUID_LENGTH = 12
+"""About 71 bits; letters and digits only, so a GUID never starts a CSV comment or needs quoting
+in an Anki search (genanki's base91 GUIDs can start with '#')."""
+
+# Anki's own decks use ids from the time in milliseconds; derived ids live in a range far from those
+# and from 1 (the Default deck).
+DECK_ID_LOW = 1 << 30
+DECK_ID_SPAN = 1 << 30
+
+
+def normalise_question(question: str) -> str:
+    """The question reduced to lower-case words, so that markup and punctuation changes match."""
+    folded = unicodedata.normalize("NFKC", question).casefold()
+    kept = "".join(ch if ch.isalnum() else " " for ch in folded)
+    return " ".join(kept.split())
+
+
+def _digest(*parts: str) -> bytes:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()
+
+
+def derive_guid(deck_id: int, key: str) -> str:
+    """A GUID from the deck and a card key (its explicit id, or its normalised question)."""
+    number = int.from_bytes(_digest("deckbuilder-guid", str(deck_id), key), "big")
+    chars = []
+    for _ in range(GUID_LENGTH):
+        number, remainder = divmod(number, len(GUID_ALPHABET))
+        chars.append(GUID_ALPHABET[remainder])
+    return "".join(chars)
+
+
+def guid_key(explicit_id: str | None, question: str) -> str:
+    return f"id:{explicit_id}" if explicit_id else f"q:{normalise_question(question)}"
+
+
+def deck_id_for(anki_deck: str) -> int:
+    """A stable Anki deck id from the deck's name."""
+    number = int.from_bytes(_digest("deckbuilder-deck", anki_deck)[:8], "big")
+    return DECK_ID_LOW + number % DECK_ID_SPAN
+
+
+def content_hash(question: str, answer: str, tags: tuple[str, ...], classes: tuple[str, ...]) -> str:
+    """What decides whether a card changed: everything that reaches its Anki note."""
+    digest = _digest(f"markup-{MARKUP_VERSION}", question, answer, " ".join(tags), " ".join(classes))
+    return digest.hex()[:16]

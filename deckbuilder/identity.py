@@ -1,0 +1,196 @@
+"""Matching cards to the lock file so that GUIDs survive renumbering, reordering and rewording."""
+
+from __future__ import annotations
+
+import difflib
+import heapq
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from enum import Enum
+
+from deckbuilder.fingerprint import content_hash, derive_guid, guid_key, normalise_question
+from deckbuilder.lockfile import LockEntry
+from deckbuilder.model import Card, Deck
+
+SIMILARITY_THRESHOLD = 0.8
+"""The least similarity (difflib ratio of normalised questions) that counts as a reworded question.
+tests/test_identity.py shows typo fixes and one-word changes score above it and the seed deck's
+distinct questions all score below it."""
+CANDIDATES_PER_CARD = 8
+"""How many leftover lock entries, ranked by shared words, one card is compared with at most."""
+COMMON_WORD_POSTINGS = 256
+"""A word in more leftover entries than this is too common to find candidates by."""
+
+
+class Change(str, Enum):
+    NEW = "new"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True, slots=True)
+class CardMatch:
+    """How one card was matched to the lock, for summaries and ``diff``."""
+
+    card: Card
+    change: Change
+    previous: LockEntry | None = None
+    similarity: float | None = None
+    """Set when the card was matched by a reworded question."""
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """The deck with GUIDs and change times from the lock, and the lock entries to write back."""
+
+    deck: Deck
+    matches: tuple[CardMatch, ...]
+    entries: tuple[LockEntry, ...]
+    removed: tuple[LockEntry, ...]
+    """Entries whose card left the markdown in this build."""
+    comparisons: int = 0
+    """How many fuzzy similarity computations matching took (bounded; tested)."""
+
+    def count(self, change: Change) -> int:
+        return sum(1 for match in self.matches if match.change is change)
+
+
+@dataclass(slots=True)
+class _Matcher:
+    entries: Sequence[LockEntry]
+    used: set[int] = field(default_factory=set)
+    comparisons: int = 0
+
+    def by_id(self, cards: Sequence[Card], found: dict[int, tuple[int, float | None]]) -> None:
+        index = {e.explicit_id: i for i, e in enumerate(self.entries) if e.explicit_id}
+        for position, card in enumerate(cards):
+            entry_index = index.get(card.explicit_id) if card.explicit_id else None
+            if entry_index is not None and entry_index not in self.used:
+                self._take(found, position, entry_index, None)
+
+    def by_question(self, cards: Sequence[Card], found: dict[int, tuple[int, float | None]]) -> None:
+        index: dict[str, list[int]] = defaultdict(list)
+        # Live entries first, so a card re-added after removal does not steal a live card's GUID.
+        order = sorted(range(len(self.entries)), key=lambda i: self.entries[i].removed is not None)
+        for i in order:
+            if i not in self.used:
+                index[self.entries[i].question].append(i)
+        for position, card in enumerate(cards):
+            if position in found:
+                continue
+            candidates = index.get(normalise_question(card.question), [])
+            while candidates and candidates[0] in self.used:
+                candidates.pop(0)
+            if candidates:
+                self._take(found, position, candidates.pop(0), None)
+
+    def by_similarity(self, cards: Sequence[Card], found: dict[int, tuple[int, float | None]]) -> None:
+        leftovers = [i for i in range(len(self.entries)) if i not in self.used]
+        postings: dict[str, list[int]] = defaultdict(list)
+        for i in leftovers:
+            for word in set(self.entries[i].question.split()):
+                postings[word].append(i)
+        pairs: list[tuple[float, int, int]] = []
+        for position, card in enumerate(cards):
+            if position in found:
+                continue
+            question = normalise_question(card.question)
+            for entry_index in self._candidates(question, postings):
+                self.comparisons += 1
+                matcher = difflib.SequenceMatcher(
+                    None, question, self.entries[entry_index].question, autojunk=False
+                )
+                score = matcher.ratio()
+                if score >= SIMILARITY_THRESHOLD:
+                    pairs.append((-score, position, entry_index))
+        for negative_score, position, entry_index in sorted(pairs):
+            if position not in found and entry_index not in self.used:
+                self._take(found, position, entry_index, -negative_score)
+
+    @staticmethod
+    def _candidates(question: str, postings: dict[str, list[int]]) -> list[int]:
+        shared: Counter[int] = Counter()
+        for word in set(question.split()):
+            posting = postings.get(word, [])
+            if len(posting) <= COMMON_WORD_POSTINGS:
+                shared.update(posting)
+        best = heapq.nlargest(CANDIDATES_PER_CARD, shared.items(), key=lambda item: (item[1], -item[0]))
+        return [entry_index for entry_index, _ in best]
+
+    def _take(
+        self,
+        found: dict[int, tuple[int, float | None]],
+        position: int,
+        entry_index: int,
+        score: float | None,
+    ) -> None:
+        found[position] = (entry_index, score)
+        self.used.add(entry_index)
+
+
+def resolve(deck: Deck, entries: Sequence[LockEntry], now: int) -> Resolution:
+    """Give each card its GUID and last-changed time from the lock, and the lock's new entries.
+
+    Matching order: an explicit id, the exact normalised question, a similar question (each entry used
+    once, best similarity first), and only then a new GUID derived from the deck and the question.
+    """
+    cards = deck.cards
+    matcher = _Matcher(entries)
+    found: dict[int, tuple[int, float | None]] = {}
+    matcher.by_id(cards, found)
+    matcher.by_question(cards, found)
+    matcher.by_similarity(cards, found)
+    taken = {entry.guid for entry in entries}
+    matches: list[CardMatch] = []
+    new_entries: list[LockEntry] = []
+    for position, card in enumerate(cards):
+        content = content_hash(card.question, card.answer, card.tags, card.classes)
+        if position in found:
+            entry_index, score = found[position]
+            match = _matched(card, entries[entry_index], content, score, now)
+        else:
+            guid = _fresh_guid(deck.deck_id, card, taken)
+            taken.add(guid)
+            match = CardMatch(replace(card, guid=guid, changed_at=now), Change.NEW)
+        matches.append(match)
+        new_entries.append(_entry_for(match.card, content))
+    leftovers = [entry for i, entry in enumerate(entries) if i not in matcher.used]
+    kept = tuple(entry if entry.removed is not None else replace(entry, removed=now) for entry in leftovers)
+    return Resolution(
+        deck=replace(deck, cards=tuple(match.card for match in matches)),
+        matches=tuple(matches),
+        entries=(*new_entries, *kept),
+        removed=tuple(entry for entry in leftovers if entry.removed is None),
+        comparisons=matcher.comparisons,
+    )
+
+
+def _matched(card: Card, entry: LockEntry, content: str, score: float | None, now: int) -> CardMatch:
+    if entry.content == content:
+        return CardMatch(
+            replace(card, guid=entry.guid, changed_at=entry.changed), Change.UNCHANGED, entry, score
+        )
+    # Anki updates a note on re-import only when its mod time is strictly newer than the one it has.
+    changed_at = max(now, entry.changed + 1)
+    return CardMatch(replace(card, guid=entry.guid, changed_at=changed_at), Change.CHANGED, entry, score)
+
+
+def _fresh_guid(deck_id: int, card: Card, taken: set[str]) -> str:
+    key = guid_key(card.explicit_id, card.question)
+    guid = derive_guid(deck_id, key)
+    salt = 1
+    while guid in taken:
+        salt += 1
+        guid = derive_guid(deck_id, f"{key}#{salt}")
+    return guid
+
+
+def _entry_for(card: Card, content: str) -> LockEntry:
+    return LockEntry(
+        guid=card.guid,
+        question=normalise_question(card.question),
+        content=content,
+        changed=card.changed_at,
+        explicit_id=card.explicit_id,
+    )

@@ -1,0 +1,133 @@
+"""The lock file: each card's GUID, question fingerprint, content hash and last-changed time."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from deckbuilder.errors import LockError
+from deckbuilder.model import SourceLocation
+
+LOCK_FILE_NAME = "deckbuilder.lock"
+LOCK_VERSION = 1
+HEADER_NOTE = (
+    "deckbuilder lock file: keeps each card's Anki GUID across edits. "
+    "Commit it with your markdown; do not edit it by hand."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LockEntry:
+    """What the lock remembers of one card."""
+
+    guid: str
+    question: str
+    """The normalised question, for exact and fuzzy matching."""
+    content: str
+    """Hash of what reaches the Anki note; a new hash means the card changed."""
+    changed: int
+    """Unix time when the content last changed; what the Anki note's mod time is set to."""
+    explicit_id: str | None = None
+    removed: int | None = None
+    """When the card left the markdown; kept so that a card added back gets its old GUID."""
+
+
+Lock = Mapping[str, tuple[LockEntry, ...]]
+"""Entries by deck: the source file's name relative to the lock's folder."""
+
+
+def lock_path(folder: Path) -> Path:
+    return folder / LOCK_FILE_NAME
+
+
+def read_lock(path: Path) -> dict[str, tuple[LockEntry, ...]]:
+    """The lock's entries, or nothing when there is no lock file yet."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as error:
+        raise LockError(f"cannot read the lock file: {error}", SourceLocation(str(path), 1)) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise LockError(
+            f"the lock file is not valid JSON ({error.msg}); restore it from git, or delete it "
+            "(unchanged questions keep their GUIDs; reworded ones get new ones)",
+            SourceLocation(str(path), error.lineno),
+        ) from None
+    return _entries_from(data, path)
+
+
+def _entries_from(data: Any, path: Path) -> dict[str, tuple[LockEntry, ...]]:
+    where = SourceLocation(str(path), 1)
+    if not isinstance(data, dict) or data.get("version") != LOCK_VERSION:
+        raise LockError(
+            f"unknown lock file format (expected version {LOCK_VERSION}); "
+            "was it written by a newer deckbuilder?",
+            where,
+        )
+    decks = data.get("decks", {})
+    try:
+        return {
+            name: tuple(
+                LockEntry(
+                    guid=str(item["guid"]),
+                    question=str(item["question"]),
+                    content=str(item["content"]),
+                    changed=int(item["changed"]),
+                    explicit_id=item.get("id"),
+                    removed=item.get("removed"),
+                )
+                for item in items
+            )
+            for name, items in decks.items()
+        }
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise LockError(
+            f"the lock file has a damaged entry ({error!r}); restore it from git", where
+        ) from None
+
+
+def format_lock(lock: Lock) -> str:
+    """The lock as text: one card a line, sorted by GUID, so that diffs show exactly what changed."""
+    lines = [
+        "{",
+        f'  "version": {LOCK_VERSION},',
+        f'  "note": {json.dumps(HEADER_NOTE)},',
+        '  "decks": {',
+    ]
+    deck_names = sorted(lock)
+    for deck_index, name in enumerate(deck_names):
+        entries = sorted(lock[name], key=lambda entry: entry.guid)
+        lines.append(f"    {json.dumps(name, ensure_ascii=False)}: [")
+        for entry_index, entry in enumerate(entries):
+            comma = "," if entry_index + 1 < len(entries) else ""
+            lines.append(f"      {_entry_json(entry)}{comma}")
+        lines.append("    ]" + ("," if deck_index + 1 < len(deck_names) else ""))
+    lines.extend(["  }", "}", ""])
+    return "\n".join(lines)
+
+
+def _entry_json(entry: LockEntry) -> str:
+    item: dict[str, object] = {
+        "guid": entry.guid,
+        "question": entry.question,
+        "content": entry.content,
+        "changed": entry.changed,
+    }
+    if entry.explicit_id is not None:
+        item["id"] = entry.explicit_id
+    if entry.removed is not None:
+        item["removed"] = entry.removed
+    return json.dumps(item, ensure_ascii=False)
+
+
+def merged(lock: Lock, updates: Mapping[str, Sequence[LockEntry]]) -> dict[str, tuple[LockEntry, ...]]:
+    """The lock with some decks' entries replaced."""
+    result = dict(lock)
+    result.update({name: tuple(entries) for name, entries in updates.items()})
+    return result

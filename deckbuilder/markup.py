@@ -1,0 +1,264 @@
+"""The one function that turns card markdown into a safe HTML fragment, shared by every renderer."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Literal
+
+import mistune
+
+if TYPE_CHECKING:
+    from mistune.block_parser import BlockParser
+    from mistune.core import BlockState, InlineState
+    from mistune.inline_parser import InlineParser
+
+MathStyle = Literal["tex", "mathjax"]
+"""How math comes out: ``tex`` keeps ``$…$``/``$$…$$``; ``mathjax`` uses Anki's ``\\(…\\)``/``\\[…\\]``."""
+
+MARKUP_VERSION = 1
+"""Bump when the HTML produced for the same markdown changes, so that edited notes update in Anki."""
+
+MARKDOWN_PLUGINS = ("table", "strikethrough")
+
+# Pandoc's rule for inline math: the opening $ is followed by a non-space, the closing $ follows a
+# non-space and is not followed by a digit, so "$3 and $4" stays text.
+INLINE_MATH = (
+    r"\$\$(?P<display_math_body>(?:[^$\\]|\\.)+?)\$\$"
+    r"|\$(?=[^\s$])(?P<inline_math_body>(?:[^$\\\n]|\\.)*?[^\s\\$])\$(?!\d)"
+    r"|\$(?P<single_math_body>[^\s$\\\d])\$(?!\d)"
+)
+BLOCK_MATH = r"^ {0,3}\$\$[ \t]*\n(?P<block_math_body>[\s\S]*?)\n {0,3}\$\$[ \t]*$"
+
+ALLOWED_TAGS = {
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "rp",
+    "rt",
+    "ruby",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+    "var",
+    "wbr",
+}
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
+    "*": {"class", "title", "lang", "dir"},
+    "a": {"href", "hreflang"},
+    "img": {"src", "alt", "width", "height"},
+    "ol": {"start"},
+    "td": {"style", "colspan", "rowspan"},
+    "th": {"style", "colspan", "rowspan"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "data"}
+
+
+@dataclass(frozen=True, slots=True)
+class MarkupOptions:
+    """What a renderer may choose about the HTML it gets."""
+
+    math: MathStyle = "tex"
+    image_src: Callable[[str], str] | None = None
+    """Maps an image reference from the markdown to the src to write (e.g. a media file name)."""
+
+
+DEFAULT_OPTIONS = MarkupOptions()
+
+
+def to_html(markdown: str, options: MarkupOptions = DEFAULT_OPTIONS) -> str:
+    """Render card markdown to a sanitized HTML fragment.
+
+    Inline code, emphasis, lists, tables, images and links come out as usual; fenced code with a
+    language is highlighted with Pygments (class names from its default HTML formatter); math is
+    kept as TeX inside ``<span class="math">`` or ``<div class="math">``. Raw HTML is allowed but
+    sanitized: no scripts, event handlers or ``javascript:`` links survive.
+    """
+    rendered = _markdown(options.math, options.image_src)(markdown)
+    assert isinstance(rendered, str)
+    return sanitize(rendered.strip())
+
+
+def to_inline_html(markdown: str, options: MarkupOptions = DEFAULT_OPTIONS) -> str:
+    """Like to_html, without the paragraph around a one-paragraph text (for questions and titles)."""
+    fragment = to_html(markdown, options)
+    inner = fragment[3:-4]
+    if fragment.startswith("<p>") and fragment.endswith("</p>") and "<p>" not in inner:
+        return inner
+    return fragment
+
+
+def sanitize(fragment: str) -> str:
+    """Remove anything active from an HTML fragment while keeping formatting and code highlighting."""
+    import nh3
+
+    return nh3.clean(
+        fragment,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        filter_style_properties={"text-align"},
+        link_rel=None,
+    )
+
+
+@lru_cache(maxsize=8)
+def _markdown(math: MathStyle, image_src: Callable[[str], str] | None) -> mistune.Markdown:
+    renderer = CardRenderer(math=math, image_src=image_src)
+    return mistune.create_markdown(renderer=renderer, plugins=[*MARKDOWN_PLUGINS, math_plugin])
+
+
+class CardRenderer(mistune.HTMLRenderer):
+    """mistune's HTML renderer with highlighted code, math markers and mapped image sources."""
+
+    def __init__(self, math: MathStyle, image_src: Callable[[str], str] | None) -> None:
+        super().__init__(escape=False)
+        self.math_style = math
+        self.image_src = image_src
+
+    def block_code(self, code: str, info: str | None = None) -> str:
+        language = (info or "").strip().split(None, 1)[0] if (info or "").strip() else ""
+        return highlight_code(code, language)
+
+    def image(self, text: str, url: str, title: str | None = None) -> str:
+        if self.image_src is not None and is_local_reference(url):
+            url = self.image_src(url)
+        return super().image(text, url, title)
+
+    def inline_math(self, text: str) -> str:
+        opening, closing = ("\\(", "\\)") if self.math_style == "mathjax" else ("$", "$")
+        return f'<span class="math">{opening}{html.escape(text, quote=False)}{closing}</span>'
+
+    def block_math(self, text: str) -> str:
+        opening, closing = ("\\[", "\\]") if self.math_style == "mathjax" else ("$$", "$$")
+        return f'<div class="math">{opening}{html.escape(text, quote=False)}{closing}</div>\n'
+
+
+def highlight_code(code: str, language: str) -> str:
+    """A code block: Pygments-highlighted when the language is known, plain but escaped otherwise."""
+    if language:
+        lexer = _lexer(language)
+        if lexer is not None:
+            from pygments import highlight
+            from pygments.formatters import HtmlFormatter
+
+            return highlight(code, lexer, HtmlFormatter(cssclass="highlight"))
+    attrs = f' class="language-{html.escape(language)}"' if language else ""
+    return f"<pre><code{attrs}>{html.escape(code, quote=False)}</code></pre>\n"
+
+
+@lru_cache(maxsize=64)
+def _lexer(language: str) -> Any:
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    try:
+        return get_lexer_by_name(language)
+    except ClassNotFound:
+        return None
+
+
+def highlight_css(selector: str = ".highlight") -> str:
+    """The Pygments stylesheet for highlighted code, light and dark."""
+    from pygments.formatters import HtmlFormatter
+
+    formatter: Any = HtmlFormatter(style="default")
+    return str(formatter.get_style_defs(selector))
+
+
+def is_local_reference(url: str) -> bool:
+    """True for a relative or absolute file path, false for a URL with a scheme or a data URI."""
+    return not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", url) and not url.startswith("//")
+
+
+def _parse_inline_math(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
+    display = m.group("display_math_body")
+    if display is not None:
+        state.append_token({"type": "block_math", "raw": display})
+    else:
+        text = m.group("inline_math_body") or m.group("single_math_body")
+        state.append_token({"type": "inline_math", "raw": text})
+    return m.end()
+
+
+def _parse_block_math(block: BlockParser, m: re.Match[str], state: BlockState) -> int:
+    state.append_token({"type": "block_math", "raw": m.group("block_math_body")})
+    return m.end() + 1
+
+
+def math_plugin(md: mistune.Markdown) -> None:
+    """``$…$`` and ``$$…$$`` as math tokens, so markdown never touches what is inside them."""
+    md.block.register("block_math", BLOCK_MATH, _parse_block_math, before="list")
+    md.inline.register("inline_math", INLINE_MATH, _parse_inline_math, before="codespan")
+
+
+def image_references(markdown: str) -> list[str]:
+    """The image sources a piece of card markdown refers to, in order."""
+    tokens = _ast_markdown()(markdown)
+    found: list[str] = []
+    _collect_images(tokens, found)
+    return found
+
+
+@lru_cache(maxsize=1)
+def _ast_markdown() -> mistune.Markdown:
+    return mistune.create_markdown(renderer=None, plugins=[*MARKDOWN_PLUGINS, math_plugin])
+
+
+def _collect_images(tokens: Any, found: list[str]) -> None:
+    for token in tokens:
+        if token.get("type") == "image":
+            found.append(str(token.get("attrs", {}).get("url", "")))
+        if "children" in token:
+            _collect_images(token["children"], found)

@@ -1,0 +1,92 @@
+"""The data model: what a deck and its cards are, independent of any format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLocation:
+    """A place in a source file, for messages that say ``path:line``."""
+
+    path: str
+    """The file as the user named it (relative paths stay relative)."""
+    line: int
+    """1-based line number."""
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A labelled part of an answer, written as ``**Label:** text``."""
+
+    label: str
+    """The label without its colon, e.g. ``Role``."""
+    text: str
+    """The markdown after the label, up to the next labelled paragraph."""
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """One question and its answer, as written in the markdown."""
+
+    guid: str
+    """The Anki note GUID; stable across edits through the lock file."""
+    number: int | None
+    """The number written before the question (``## 12. ...``), if any."""
+    question: str
+    """The question as markdown, without number, tags or id markers."""
+    answer: str
+    """The answer as markdown, without an ``Answer:`` lead-in or a ``Tags:`` line."""
+    sections: tuple[Section, ...]
+    """The ``**Label:** text`` parts of the answer, in order."""
+    tags: tuple[str, ...]
+    """Anki-safe tags, sorted; ``::`` separates hierarchy levels."""
+    source: SourceLocation
+    """Where the question starts."""
+    explicit_id: str | None = None
+    """An id given in the markdown as ``{#my-id}``; it wins over question matching."""
+    classes: tuple[str, ...] = ()
+    """Markers given as ``{.name}`` after the question, for card kinds."""
+    changed_at: int = 0
+    """Unix time when the content last changed (from the lock file); 0 before identity runs."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeckSettings:
+    """Per-deck settings, from front matter over deckbuilder.toml."""
+
+    title: str | None = None
+    """Overrides the ``# Title`` heading."""
+    anki_deck: str | None = None
+    """The Anki deck name; ``::`` separates sub-decks. Defaults to the title."""
+    tags: tuple[str, ...] = ()
+    """Tags given to every card of the deck."""
+    card_level: int | None = None
+    """The heading level of card questions; None means detect it."""
+    deck_id: int | None = None
+    """A fixed Anki deck id; None derives it from the deck name."""
+    tag_rules: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Keyword rules: (tag, words or phrases that give it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Deck:
+    """A parsed markdown file: its cards and what surrounds them."""
+
+    title: str
+    anki_deck: str
+    """The Anki deck name, ``Parent::Child`` for sub-decks."""
+    deck_id: int
+    """The Anki deck id, derived from the deck name unless fixed in settings."""
+    description: str
+    """Markdown between the title and the first card."""
+    footer: str
+    """Markdown after a thematic break that ends the last card."""
+    cards: tuple[Card, ...]
+    source: Path
+    """The markdown file."""
+    settings: DeckSettings = field(default_factory=DeckSettings)

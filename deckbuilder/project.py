@@ -1,0 +1,77 @@
+"""Loading decks as commands see them: sources, folder settings, parsing and the lock file."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from deckbuilder.config import load_folder_settings
+from deckbuilder.errors import Diagnostic, ProblemsError, Severity
+from deckbuilder.identity import Resolution, resolve
+from deckbuilder.lockfile import LockEntry, lock_path, read_lock
+from deckbuilder.model import Deck
+from deckbuilder.parse import ParsedDeck, parse_file
+from deckbuilder.sources import resolve_sources
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedDeck:
+    """A parsed deck matched against its folder's lock file."""
+
+    parsed: ParsedDeck
+    resolution: Resolution
+    lock_file: Path
+    lock_key: str
+    """The deck's name inside the lock file: its file name relative to the lock's folder."""
+
+    @property
+    def deck(self) -> Deck:
+        return self.resolution.deck
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        return self.parsed.diagnostics
+
+
+def current_time() -> int:
+    """Now, or SOURCE_DATE_EPOCH when set, for reproducible builds of new cards."""
+    fixed = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return int(fixed) if fixed.isdigit() else int(time.time())
+
+
+def load_decks(
+    paths: Iterable[Path], *, recursive: bool = False, now: int | None = None, strict: bool = True
+) -> list[LoadedDeck]:
+    """Parse every source and match its cards to the lock file beside it.
+
+    With ``strict``, problems that are errors raise ProblemsError listing all of them.
+    """
+    moment = current_time() if now is None else now
+    settings_for = cache(load_folder_settings)
+    lock_for = cache(lambda folder: read_lock(lock_path(folder)))
+    loaded = []
+    for source in resolve_sources(paths, recursive):
+        folder = source.parent
+        parsed = parse_file(source, settings_for(folder))
+        key = source.name
+        entries: Sequence[LockEntry] = lock_for(folder).get(key, ())
+        resolution = resolve(parsed.deck, entries, moment)
+        loaded.append(LoadedDeck(parsed, resolution, lock_path(folder), key))
+    if strict:
+        raise_errors(d for deck in loaded for d in deck.diagnostics)
+    return loaded
+
+
+def raise_errors(diagnostics: Iterable[Diagnostic]) -> None:
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+    if errors:
+        raise ProblemsError(errors)
+
+
+def load_deck(path: Path, now: int | None = None) -> Deck:
+    """One markdown file as a Deck, GUIDs and change times taken from the lock file beside it."""
+    return load_decks([path], now=now)[0].deck
