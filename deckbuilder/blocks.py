@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from re import Match
 from typing import Any
 
 import mistune
+from mistune.block_parser import BlockParser
 from mistune.core import BlockState
 
 from deckbuilder.markup import MARKDOWN_PLUGINS, math_plugin
@@ -35,8 +37,11 @@ class Block:
 class _PositionedState(BlockState):
     """Records where each top-level token starts; mistune keeps no source positions of its own."""
 
+    in_rule = False
+    """True while a block rule runs; such rules may add their token only after moving the cursor."""
+
     def append_token(self, token: dict[str, Any]) -> None:
-        if self.parent is None:
+        if self.parent is None and not self.in_rule:
             token["_start"] = self.cursor
         super().append_token(token)
 
@@ -48,9 +53,27 @@ class _PositionedState(BlockState):
         super().add_paragraph(text)
 
 
+class _PositionedParser(BlockParser):
+    def parse_method(self, m: Match[str], state: BlockState) -> Any:
+        if not isinstance(state, _PositionedState) or state.parent is not None:
+            return super().parse_method(m, state)
+        start, count = state.cursor, len(state.tokens)
+        state.in_rule = True
+        try:
+            return super().parse_method(m, state)
+        finally:
+            state.in_rule = False
+            # A rule may insert its token before the last one (lists do), so look a little back.
+            for token in state.tokens[max(0, count - 2) :]:
+                token.setdefault("_start", start)
+
+
 @lru_cache(maxsize=1)
 def _block_markdown() -> mistune.Markdown:
-    return mistune.create_markdown(renderer=None, plugins=[*MARKDOWN_PLUGINS, math_plugin])
+    from mistune.plugins import import_plugin
+
+    plugins = [import_plugin(name) for name in MARKDOWN_PLUGINS]
+    return mistune.Markdown(renderer=None, block=_PositionedParser(), plugins=[*plugins, math_plugin])
 
 
 def normalise_newlines(text: str) -> str:

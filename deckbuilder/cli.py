@@ -62,6 +62,7 @@ def check(sources: Sequence[Path], recursive: bool, as_json: bool) -> None:
     for item in loaded:
         problems.extend(item.diagnostics)
         problems.extend(check_deck(item.deck))
+    problems.sort(key=lambda p: (p.location.path, p.location.line) if p.location else ("", 0))
     errors = sum(1 for p in problems if p.severity is Severity.ERROR)
     warnings = len(problems) - errors
     cards = sum(len(item.deck.cards) for item in loaded)
@@ -116,3 +117,44 @@ def list_cards(sources: Sequence[Path], recursive: bool, as_json: bool) -> None:
         click.echo(f"{deck.title} ({deck.source}, deck '{deck.anki_deck}', {len(deck.cards)} cards)")
         for line in card_table(deck, width):
             click.echo(line)
+
+
+def _format_choice() -> click.Choice[str]:
+    from deckbuilder.render import FORMATS
+
+    return click.Choice(sorted(FORMATS))
+
+
+@main.command()
+@SOURCES
+@click.option(
+    "-f",
+    "--format",
+    "formats",
+    multiple=True,
+    type=_format_choice(),
+    help="Output format; repeat for several. Default: every format whose dependencies are installed.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("output"),
+    show_default=True,
+    help="Folder for the outputs; created if missing.",
+)
+@RECURSIVE
+def build(sources: Sequence[Path], formats: Sequence[str], output: Path, recursive: bool) -> None:
+    """Build each markdown file into the output folder and update the lock file.
+
+    One file per source and format, named after the source
+    (source/biology.md -> output/biology.apkg). Nothing is written unless
+    every deck builds; the lock file keeps each card's Anki identity, so
+    re-importing updates cards in place and keeps their review history.
+    """
+    from deckbuilder.build import build as build_decks
+    from deckbuilder.render import default_formats
+
+    chosen = list(dict.fromkeys(formats)) or default_formats()
+    for deck_build in build_decks(sources, chosen, output, recursive=recursive):
+        click.echo(deck_build.summary())

@@ -9,6 +9,7 @@ from typing import Any
 
 from deckbuilder.errors import ConfigError
 from deckbuilder.model import DeckSettings, SourceLocation
+from deckbuilder.tags import safe_tag, split_tag_list
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -78,9 +79,9 @@ def _expect_str(value: Any, key: str, where: SourceLocation) -> str:
 
 def _expect_tags(value: Any, key: str, where: SourceLocation) -> tuple[str, ...]:
     if isinstance(value, str):
-        return tuple(part for part in value.replace(",", " ").split() if part)
+        return tuple(split_tag_list(value))
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return tuple(item for item in value if item.strip())
+        return tuple(tag for item in value if (tag := safe_tag(item)))
     raise ConfigError(f"'{key}' must be a list of tags, e.g. [biology, cells], got {value!r}", where)
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 
 from deckbuilder.markup import MARKUP_VERSION
 
+NON_WORD = re.compile(r"[\W_]+")
 GUID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 GUID_LENGTH = 12
 """About 71 bits; letters and digits only, so a GUID never starts a CSV comment or needs quoting
@@ -21,8 +23,7 @@ DECK_ID_SPAN = 1 << 30
 def normalise_question(question: str) -> str:
     """The question reduced to lower-case words, so that markup and punctuation changes match."""
     folded = unicodedata.normalize("NFKC", question).casefold()
-    kept = "".join(ch if ch.isalnum() else " " for ch in folded)
-    return " ".join(kept.split())
+    return " ".join(NON_WORD.sub(" ", folded).split())
 
 
 def _digest(*parts: str) -> bytes:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
-from deckbuilder.fingerprint import content_hash, derive_guid, guid_key, normalise_question
+from deckbuilder.fingerprint import content_hash, derive_guid, normalise_question
 from deckbuilder.lockfile import LockEntry
 from deckbuilder.model import Card, Deck
 
@@ -69,38 +69,41 @@ class _Matcher:
             if entry_index is not None and entry_index not in self.used:
                 self._take(found, position, entry_index, None)
 
-    def by_question(self, cards: Sequence[Card], found: dict[int, tuple[int, float | None]]) -> None:
+    def by_question(self, questions: Sequence[str], found: dict[int, tuple[int, float | None]]) -> None:
         index: dict[str, list[int]] = defaultdict(list)
         # Live entries first, so a card re-added after removal does not steal a live card's GUID.
         order = sorted(range(len(self.entries)), key=lambda i: self.entries[i].removed is not None)
         for i in order:
             if i not in self.used:
                 index[self.entries[i].question].append(i)
-        for position, card in enumerate(cards):
+        for position, question in enumerate(questions):
             if position in found:
                 continue
-            candidates = index.get(normalise_question(card.question), [])
+            candidates = index.get(question, [])
             while candidates and candidates[0] in self.used:
                 candidates.pop(0)
             if candidates:
                 self._take(found, position, candidates.pop(0), None)
 
-    def by_similarity(self, cards: Sequence[Card], found: dict[int, tuple[int, float | None]]) -> None:
+    def by_similarity(self, questions: Sequence[str], found: dict[int, tuple[int, float | None]]) -> None:
         leftovers = [i for i in range(len(self.entries)) if i not in self.used]
         postings: dict[str, list[int]] = defaultdict(list)
         for i in leftovers:
             for word in set(self.entries[i].question.split()):
                 postings[word].append(i)
         pairs: list[tuple[float, int, int]] = []
-        for position, card in enumerate(cards):
+        for position, question in enumerate(questions):
             if position in found:
                 continue
-            question = normalise_question(card.question)
             for entry_index in self._candidates(question, postings):
                 self.comparisons += 1
-                matcher = difflib.SequenceMatcher(
-                    None, question, self.entries[entry_index].question, autojunk=False
-                )
+                other = self.entries[entry_index].question
+                matcher = difflib.SequenceMatcher(None, question, other, autojunk=False)
+                # The quick ratios are upper bounds of ratio() and far cheaper to compute.
+                if matcher.real_quick_ratio() < SIMILARITY_THRESHOLD:
+                    continue
+                if matcher.quick_ratio() < SIMILARITY_THRESHOLD:
+                    continue
                 score = matcher.ratio()
                 if score >= SIMILARITY_THRESHOLD:
                     pairs.append((-score, position, entry_index))
@@ -116,7 +119,12 @@ class _Matcher:
             if len(posting) <= COMMON_WORD_POSTINGS:
                 shared.update(posting)
         best = heapq.nlargest(CANDIDATES_PER_CARD, shared.items(), key=lambda item: (item[1], -item[0]))
-        return [entry_index for entry_index, _ in best]
+        if not best:
+            return []
+        # A candidate sharing under half the words the best one shares cannot beat it for similarity
+        # often enough to be worth a comparison.
+        floor = best[0][1] / 2
+        return [entry_index for entry_index, count in best if count >= floor]
 
     def _take(
         self,
@@ -138,23 +146,25 @@ def resolve(deck: Deck, entries: Sequence[LockEntry], now: int) -> Resolution:
     cards = deck.cards
     matcher = _Matcher(entries)
     found: dict[int, tuple[int, float | None]] = {}
+    questions = [normalise_question(card.question) for card in cards]
     matcher.by_id(cards, found)
-    matcher.by_question(cards, found)
-    matcher.by_similarity(cards, found)
+    matcher.by_question(questions, found)
+    matcher.by_similarity(questions, found)
     taken = {entry.guid for entry in entries}
     matches: list[CardMatch] = []
     new_entries: list[LockEntry] = []
     for position, card in enumerate(cards):
+        question = questions[position]
         content = content_hash(card.question, card.answer, card.tags, card.classes)
         if position in found:
             entry_index, score = found[position]
             match = _matched(card, entries[entry_index], content, score, now)
         else:
-            guid = _fresh_guid(deck.deck_id, card, taken)
+            guid = _fresh_guid(deck.deck_id, card, question, taken)
             taken.add(guid)
             match = CardMatch(replace(card, guid=guid, changed_at=now), Change.NEW)
         matches.append(match)
-        new_entries.append(_entry_for(match.card, content))
+        new_entries.append(_entry_for(match.card, question, content))
     leftovers = [entry for i, entry in enumerate(entries) if i not in matcher.used]
     kept = tuple(entry if entry.removed is not None else replace(entry, removed=now) for entry in leftovers)
     return Resolution(
@@ -176,8 +186,8 @@ def _matched(card: Card, entry: LockEntry, content: str, score: float | None, no
     return CardMatch(replace(card, guid=entry.guid, changed_at=changed_at), Change.CHANGED, entry, score)
 
 
-def _fresh_guid(deck_id: int, card: Card, taken: set[str]) -> str:
-    key = guid_key(card.explicit_id, card.question)
+def _fresh_guid(deck_id: int, card: Card, question: str, taken: set[str]) -> str:
+    key = f"id:{card.explicit_id}" if card.explicit_id else f"q:{question}"
     guid = derive_guid(deck_id, key)
     salt = 1
     while guid in taken:
@@ -186,10 +196,10 @@ def _fresh_guid(deck_id: int, card: Card, taken: set[str]) -> str:
     return guid
 
 
-def _entry_for(card: Card, content: str) -> LockEntry:
+def _entry_for(card: Card, question: str, content: str) -> LockEntry:
     return LockEntry(
         guid=card.guid,
-        question=normalise_question(card.question),
+        question=question,
         content=content,
         changed=card.changed_at,
         explicit_id=card.explicit_id,

@@ -58,9 +58,8 @@ def card_table(deck: Deck, width: int) -> list[str]:
     room = max(20, width - number_width - SHORT_GUID - tag_width - 6)
     for number, guid, tags, question in rows:
         shown_tags = _fit(tags, tag_width)
-        lines.append(
-            f"{number:>{number_width}}  {guid:<{SHORT_GUID}}  {shown_tags:<{tag_width}}  {_fit(question, room)}"
-        )
+        cells = (f"{number:>{number_width}}", f"{guid:<{SHORT_GUID}}", f"{shown_tags:<{tag_width}}")
+        lines.append("  ".join([*cells, _fit(question, room)]))
     return lines
 
 

@@ -209,11 +209,11 @@ def _lexer(language: str) -> Any:
         return None
 
 
-def highlight_css(selector: str = ".highlight") -> str:
-    """The Pygments stylesheet for highlighted code, light and dark."""
+def highlight_css(selector: str = ".highlight", style: str = "default") -> str:
+    """The Pygments stylesheet for highlighted code under ``selector``."""
     from pygments.formatters import HtmlFormatter
 
-    formatter: Any = HtmlFormatter(style="default")
+    formatter: Any = HtmlFormatter(style=style)
     return str(formatter.get_style_defs(selector))
 
 

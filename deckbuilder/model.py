@@ -51,6 +51,8 @@ class Card:
     """An id given in the markdown as ``{#my-id}``; it wins over question matching."""
     classes: tuple[str, ...] = ()
     """Markers given as ``{.name}`` after the question, for card kinds."""
+    section: tuple[str, ...] = ()
+    """The headings above the card that are not cards themselves, outermost first."""
     changed_at: int = 0
     """Unix time when the content last changed (from the lock file); 0 before identity runs."""
 

@@ -300,6 +300,7 @@ class _CardBuilder:
             source=SourceLocation(self.shown, draft.line),
             explicit_id=parts.explicit_id,
             classes=parts.classes,
+            section=draft.section,
         )
 
 

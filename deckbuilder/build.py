@@ -1,0 +1,109 @@
+"""``deckbuilder build``: render each deck to each format and update the lock file, all or nothing."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from deckbuilder.errors import OutputError
+from deckbuilder.identity import Change
+from deckbuilder.lockfile import format_lock, merged, read_lock
+from deckbuilder.media import collect_media
+from deckbuilder.output import ensure_folder, folder_lock, write_atomically
+from deckbuilder.project import LoadedDeck, load_decks
+from deckbuilder.render import FORMATS, RenderOptions
+from deckbuilder.sources import resolve_sources
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltFile:
+    format: str
+    path: Path
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeckBuild:
+    """One deck's outputs and what changed since the last build."""
+
+    loaded: LoadedDeck
+    files: tuple[BuiltFile, ...]
+
+    def summary(self) -> str:
+        resolution = self.loaded.resolution
+        counts = ", ".join(
+            [
+                f"{resolution.count(Change.NEW)} new",
+                f"{resolution.count(Change.CHANGED)} changed",
+                f"{resolution.count(Change.UNCHANGED)} unchanged",
+                *([f"{len(resolution.removed)} removed"] if resolution.removed else []),
+            ]
+        )
+        outputs = ", ".join(f"{f.path} ({_size(f.size)})" for f in self.files)
+        cards = len(self.loaded.deck.cards)
+        return f"{self.loaded.deck.source}: {cards} cards ({counts}) -> {outputs}"
+
+
+def build(
+    sources: Iterable[Path],
+    formats: Sequence[str],
+    output: Path,
+    *,
+    recursive: bool = False,
+    now: int | None = None,
+) -> list[DeckBuild]:
+    """Build every source into every format; on any error nothing in ``output`` or the lock changes."""
+    paths = resolve_sources(sources, recursive)
+    renderers = {name: FORMATS[name].renderer() for name in formats}
+    folders = sorted({path.parent.resolve() for path in paths})
+    with contextlib.ExitStack() as stack:
+        for folder in folders:
+            stack.enter_context(folder_lock(_busy_file(folder)))
+        loaded = load_decks(paths, now=now)
+        ensure_folder(output)
+        files: dict[Path, bytes] = {}
+        builds = []
+        for item in loaded:
+            options = RenderOptions(media=collect_media(item.deck))
+            built = []
+            for name, render in renderers.items():
+                path = output / f"{item.deck.source.stem}{FORMATS[name].suffix}"
+                if path in files:
+                    raise OutputError(f"{path}: two sources would write this file; rename one of them")
+                files[path] = render(item.deck, options)
+                built.append(BuiltFile(name, path, len(files[path])))
+            builds.append(DeckBuild(item, tuple(built)))
+        files.update(_lock_files(loaded))
+        write_atomically(files)
+    return builds
+
+
+def _lock_files(loaded: Sequence[LoadedDeck]) -> dict[Path, bytes]:
+    by_lock: dict[Path, list[LoadedDeck]] = {}
+    for item in loaded:
+        by_lock.setdefault(item.lock_file, []).append(item)
+    files = {}
+    for lock_file, items in by_lock.items():
+        updated = merged(read_lock(lock_file), {item.lock_key: item.resolution.entries for item in items})
+        files[lock_file] = format_lock(updated).encode("utf-8")
+    return files
+
+
+def _busy_file(folder: Path) -> Path:
+    # Outside the source folder, so that no stray file appears beside the user's markdown.
+    digest = hashlib.sha256(str(folder).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"deckbuilder-{digest}.busy"
+
+
+def _size(size: int) -> str:
+    return (
+        f"{size} B"
+        if size < 1000
+        else f"{size / 1000:.1f} kB"
+        if size < 1_000_000
+        else f"{size / 1e6:.1f} MB"
+    )

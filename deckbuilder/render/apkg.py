@@ -1,0 +1,167 @@
+"""Anki package (.apkg) through genanki, with per-note change times and a reproducible zip."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import itertools
+import json
+import os
+import sqlite3
+import tempfile
+import zipfile
+from importlib import resources
+from typing import Any
+
+import genanki
+
+from deckbuilder.markup import MarkupOptions, highlight_css, to_html, to_inline_html
+from deckbuilder.model import Card, Deck
+from deckbuilder.render import RenderOptions
+
+# The note type's schema is frozen: Anki answers a changed field list or template list with a
+# second note type ("Name+") and never updates the existing notes again. tests/test_apkg.py fails
+# if any of these change; changing them needs a new note type id and a migration note.
+NOTE_TYPE_ID = 1_733_059_243
+NOTE_TYPE_NAME = "deckbuilder Q&A"
+FIELDS = ("Question", "Answer", "Context")
+TEMPLATE_NAMES = ("Card",)
+
+# Anki updates a note type's CSS and templates only when its mod time is newer than the one it has,
+# so this moves forward whenever STYLE_HASH changes (tests/test_apkg.py checks the pair).
+STYLE_CHANGED_AT = 1_764_385_200
+STYLE_HASH = "65b2b8b5cbadb144"
+
+ZIP_DATE = (2020, 1, 1, 0, 0, 0)
+CONTEXT_SEPARATOR = " \u203a "  # a single right-pointing angle quotation mark
+
+
+def _template(name: str) -> str:
+    return (
+        resources.files("deckbuilder.render")
+        .joinpath("templates")
+        .joinpath("apkg")
+        .joinpath(name)
+        .read_text(encoding="utf-8")
+    )
+
+
+CODE_STYLES = (("default", ".highlight"), ("github-dark", ".nightMode .highlight"))
+"""Pygments styles for code: light, and dark under Anki's night mode."""
+
+
+def note_type_css() -> str:
+    code = "\n".join(highlight_css(selector, style) for style, selector in CODE_STYLES)
+    return f"{_template('card.css')}\n{code}\n"
+
+
+def style_hash() -> str:
+    """What decides whether the note type's look changed: our CSS, templates and code style names.
+    Pygments' own CSS is left out so that a Pygments release does not demand a new mod time."""
+    text = "\x1f".join(
+        [_template("card.css"), _template("front.html"), _template("back.html"), repr(CODE_STYLES)]
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+class _NoteType(genanki.Model):  # type: ignore[misc]
+    """genanki's model with its own mod time instead of the package's timestamp."""
+
+    def to_json(self, timestamp: float, deck_id: int) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_json(STYLE_CHANGED_AT, deck_id)
+        return data
+
+
+class _Note(genanki.Note):  # type: ignore[misc]
+    """A note whose mod time is its card's last-changed time (genanki stamps all notes alike)."""
+
+    def __init__(self, changed_at: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.changed_at = changed_at
+
+    def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
+        super().write_to_db(cursor, self.changed_at, deck_id, id_gen)
+
+
+def note_type() -> genanki.Model:
+    return _NoteType(
+        NOTE_TYPE_ID,
+        NOTE_TYPE_NAME,
+        fields=[{"name": name} for name in FIELDS],
+        templates=[
+            {"name": TEMPLATE_NAMES[0], "qfmt": _template("front.html"), "afmt": _template("back.html")}
+        ],
+        css=note_type_css(),
+    )
+
+
+class _MediaNames:
+    """Maps image references to media names; hashed by identity, as markup caches per mapping."""
+
+    def __init__(self, options: RenderOptions) -> None:
+        self.media = options.media
+
+    def __call__(self, reference: str) -> str:
+        media = self.media.get(reference)
+        return media.name if media is not None else reference
+
+
+def card_fields(card: Card, markup: MarkupOptions) -> list[str]:
+    context = html.escape(CONTEXT_SEPARATOR.join(card.section), quote=False)
+    return [to_inline_html(card.question, markup), to_html(card.answer, markup), context]
+
+
+def render(deck: Deck, options: RenderOptions) -> bytes:
+    """The deck as an .apkg: the same deck and lock always give the same bytes."""
+    markup = MarkupOptions(math="mathjax", image_src=_MediaNames(options))
+    model = note_type()
+    anki_deck = genanki.Deck(deck.deck_id, deck.anki_deck, description=to_html(deck.description))
+    for card in deck.cards:
+        anki_deck.add_note(
+            _Note(
+                card.changed_at,
+                model=model,
+                fields=card_fields(card, markup),
+                tags=list(card.tags),
+                guid=card.guid,
+            )
+        )
+    stamp = max((card.changed_at for card in deck.cards), default=STYLE_CHANGED_AT)
+    return _package_bytes(genanki.Package(anki_deck), stamp, options)
+
+
+def _package_bytes(package: genanki.Package, stamp: int, options: RenderOptions) -> bytes:
+    handle, db_name = tempfile.mkstemp(suffix=".anki2")
+    os.close(handle)
+    try:
+        connection = sqlite3.connect(db_name)
+        try:
+            package.write_to_db(connection.cursor(), stamp, itertools.count(stamp * 1000))
+            connection.commit()
+        finally:
+            connection.close()
+        with open(db_name, "rb") as stream:
+            database = stream.read()
+    finally:
+        os.unlink(db_name)
+    return _zip(database, options)
+
+
+def _zip(database: bytes, options: RenderOptions) -> bytes:
+    media = sorted({m.name: m for m in options.media.values()}.values(), key=lambda m: m.name)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        _add(archive, "collection.anki2", database)
+        _add(archive, "media", json.dumps({str(i): m.name for i, m in enumerate(media)}).encode())
+        for index, item in enumerate(media):
+            _add(archive, str(index), item.path.read_bytes())
+    return buffer.getvalue()
+
+
+def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
+    # Fixed dates and permissions so that the zip's bytes depend on the content alone.
+    info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    archive.writestr(info, data)

@@ -1,0 +1,256 @@
+"""The .apkg judged by the real Anki backend: import, re-import after edits, review history, media."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from deckbuilder.cli import main
+from deckbuilder.render import apkg
+
+from .anki_helpers import import_apkg, new_collection, notes_by_guid, review_all, review_state
+from .conftest import write
+
+pytestmark = pytest.mark.anki
+
+T0 = int(time.time()) - 86_400
+T1 = T0 + 3_600
+
+
+def build(runner: CliRunner, folder: Path, out: Path, now: int, *extra: str) -> None:
+    result = runner.invoke(
+        main,
+        ["build", str(folder), "-o", str(out), "-f", "apkg", *extra],
+        env={"SOURCE_DATE_EPOCH": str(now)},
+    )
+    assert result.exit_code == 0, result.output
+
+
+def listing(runner: CliRunner, folder: Path) -> dict[str, Any]:
+    result = runner.invoke(main, ["list", "--json", str(folder)])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["decks"][0]  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def col(tmp_path: Path) -> Any:
+    collection = new_collection(tmp_path)
+    yield collection
+    collection.close()
+
+
+def test_seed_imports_with_fields_tags_and_deck(
+    runner: CliRunner, seed_folder: Path, tmp_path: Path, col: Any
+) -> None:
+    out = tmp_path / "out"
+    build(runner, seed_folder, out, T0)
+    log = import_apkg(col, out / "transformer-questions.apkg")
+    assert (len(log.new), len(log.updated), len(log.conflicting)) == (32, 0, 0)
+    assert col.note_count() == 32 and col.card_count() == 32
+    used_note_types = {col.get_note(nid).mid for nid in col.find_notes("")}
+    assert [col.models.get(mid)["name"] for mid in used_note_types] == [apkg.NOTE_TYPE_NAME]
+    deck_names = {d.name for d in col.decks.all_names_and_ids()}
+    assert "Questions on Transformer and Its Extended Architecture" in deck_names
+    expected = {card["guid"]: card for card in listing(runner, seed_folder)["cards"]}
+    notes = notes_by_guid(col)
+    assert set(notes) == set(expected)
+    for guid, note in notes.items():
+        assert note["Question"] == expected[guid]["question_html"]
+        assert note["Answer"] == expected[guid]["answer_html"]
+        assert sorted(note.tags, key=str.casefold) == expected[guid]["tags"]
+    first = notes[listing(runner, seed_folder)["cards"][0]["guid"]]
+    assert first.mod == T0
+    card = col.get_card(first.card_ids()[0])
+    assert "Learning rate scheduling adjusts" in card.answer()
+    assert "Describe the concept of learning rate scheduling" in card.question()
+
+
+def test_configured_sub_deck_and_math(runner: CliRunner, tmp_path: Path, col: Any) -> None:
+    folder = tmp_path / "src"
+    folder.mkdir()
+    write(
+        folder,
+        "m.md",
+        "---\ndeck: Maths::Algebra\n---\n# M\n\n## Roots?\n\n$x^2 = 4$ costs $3 or $4.\n\n$$\nx = \\pm 2\n$$\n",
+    )
+    build(runner, folder, tmp_path / "out", T0)
+    import_apkg(col, tmp_path / "out" / "m.apkg")
+    assert "Maths::Algebra" in {d.name for d in col.decks.all_names_and_ids()}
+    [note] = notes_by_guid(col).values()
+    assert '<span class="math">\\(x^2 = 4\\)</span> costs $3 or $4.' in note["Answer"]
+    assert '<div class="math">\\[x = \\pm 2\\]</div>' in note["Answer"]
+
+
+def edit_seed(folder: Path, replacements: list[tuple[str, str]]) -> None:
+    path = folder / "transformer-questions.md"
+    text = path.read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path.write_text(text, encoding="utf-8")
+
+
+def swap_cards_3_and_4(folder: Path) -> None:
+    path = folder / "transformer-questions.md"
+    text = path.read_text(encoding="utf-8")
+    start, middle, end = text.index("## 3. "), text.index("## 4. "), text.index("## 5. ")
+    path.write_text(text[:start] + text[middle:end] + text[start:middle] + text[end:], encoding="utf-8")
+
+
+def delete_card_30(folder: Path) -> None:
+    path = folder / "transformer-questions.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("## 30. ")] + text[text.index("## 31. ") :], encoding="utf-8")
+
+
+def test_regeneration_updates_in_place_and_keeps_history(
+    runner: CliRunner, seed_folder: Path, tmp_path: Path, col: Any
+) -> None:
+    edit_seed(seed_folder, [("Why is multi-head attention needed?", "Why is multi-head atention needed?")])
+    build(runner, seed_folder, tmp_path / "v1", T0)
+    import_apkg(col, tmp_path / "v1" / "transformer-questions.apkg")
+    review_all(col)
+    before = review_state(col)
+    assert all(rows == 1 and ivl > 0 for ivl, _, rows in before.values())
+    note_types = sorted(m["name"] for m in col.models.all())
+    v1 = {card["number"]: card["guid"] for card in listing(runner, seed_folder)["cards"]}
+
+    edit_seed(
+        seed_folder,
+        [
+            ("Why is multi-head atention needed?", "Why is multi-head attention needed?"),
+            (
+                "**Memory:** Transformers access entire sequence",
+                "**Memory:** Transformers see the entire sequence",
+            ),
+        ],
+    )
+    swap_cards_3_and_4(seed_folder)
+    delete_card_30(seed_folder)
+    edit_seed(
+        seed_folder,
+        [
+            (
+                "\n---\n\n*These concise",
+                "\n## 33. What is a KV cache?\n\n**Answer:** Stored keys and values.\n\n---\n\n*These concise",
+            )
+        ],
+    )
+    build(runner, seed_folder, tmp_path / "v2", T1)
+    log = import_apkg(col, tmp_path / "v2" / "transformer-questions.apkg")
+
+    assert len(log.new) == 1
+    updated = {col.get_note(entry.id.nid).guid for entry in log.updated}
+    assert updated == {v1[12], v1[5]}
+    assert len(log.duplicate) == 29
+    assert len(log.conflicting) == 0
+    assert sorted(m["name"] for m in col.models.all()) == note_types
+    assert col.note_count() == 33  # the deleted card stays in the collection
+    after = review_state(col)
+    assert {cid: after[cid] for cid in before} == before
+    notes = notes_by_guid(col)
+    assert "see the entire sequence" in notes[v1[5]]["Answer"]
+    assert notes[v1[12]]["Question"] == "Why is multi-head attention needed?"
+
+
+def test_users_own_edit_in_anki_survives_reimport(
+    runner: CliRunner, seed_folder: Path, tmp_path: Path, col: Any
+) -> None:
+    build(runner, seed_folder, tmp_path / "v1", T0)
+    import_apkg(col, tmp_path / "v1" / "transformer-questions.apkg")
+    guid = listing(runner, seed_folder)["cards"][0]["guid"]
+    note = notes_by_guid(col)[guid]
+    note["Answer"] = "My own words."
+    col.update_note(note)
+    build(runner, seed_folder, tmp_path / "v2", T1)
+    log = import_apkg(col, tmp_path / "v2" / "transformer-questions.apkg")
+    assert len(log.updated) == 0
+    assert notes_by_guid(col)[guid]["Answer"] == "My own words."
+
+
+def test_local_image_becomes_media(runner: CliRunner, tmp_path: Path, col: Any) -> None:
+    folder = tmp_path / "src"
+    (folder / "img").mkdir(parents=True)
+    png = bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d4944415478da63f8cfc0f01f0005000201a5b6ea5d0000000049454e44ae426082"
+    )
+    (folder / "img" / "dot.png").write_bytes(png)
+    write(
+        folder,
+        "pics.md",
+        "## What is this?\n\n![a dot](img/dot.png)\n\n![remote](https://example.org/x.png)\n",
+    )
+    build(runner, folder, tmp_path / "out", T0)
+    import_apkg(col, tmp_path / "out" / "pics.apkg")
+    [note] = notes_by_guid(col).values()
+    media_dir = Path(col.media.dir())
+    [stored] = [p for p in media_dir.iterdir() if p.name.startswith("dot-")]
+    assert stored.read_bytes() == png
+    assert f'<img src="{stored.name}" alt="a dot">' in note["Answer"]
+    assert 'src="https://example.org/x.png"' in note["Answer"]
+
+
+@pytest.mark.parametrize(
+    ("markdown", "message"),
+    [("![x](nope.png)", "image 'nope.png' not found"), ("![x](../outside.png)", "outside the source folder")],
+)
+def test_bad_image_is_a_clear_error_and_writes_nothing(
+    runner: CliRunner, tmp_path: Path, markdown: str, message: str
+) -> None:
+    (tmp_path / "outside.png").write_bytes(b"x")
+    folder = tmp_path / "src"
+    folder.mkdir()
+    write(folder, "d.md", f"## Q?\n\n{markdown}\n")
+    result = runner.invoke(main, ["build", str(folder), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert f"{folder / 'd.md'}:1: error: " in result.stderr and message in result.stderr
+    assert not (folder / "deckbuilder.lock").exists()
+    assert not (tmp_path / "out" / "d.apkg").exists()
+
+
+def test_raw_html_is_sanitized_in_notes(runner: CliRunner, tmp_path: Path, col: Any) -> None:
+    folder = tmp_path / "src"
+    folder.mkdir()
+    write(
+        folder,
+        "x.md",
+        '## Q?\n\nHi <img src="a.png" onerror="alert(1)"> <a href="javascript:alert(2)">x</a> **bold**\n\n<script>alert(3)</script>\n',
+    )
+    (folder / "a.png").write_bytes(b"\x89PNG")
+    build(runner, folder, tmp_path / "out", T0)
+    import_apkg(col, tmp_path / "out" / "x.apkg")
+    [note] = notes_by_guid(col).values()
+    answer = note["Answer"]
+    assert "onerror" not in answer and "javascript:" not in answer and "<script" not in answer
+    assert "<strong>bold</strong>" in answer
+
+
+def test_builds_are_byte_identical(runner: CliRunner, seed_folder: Path, tmp_path: Path) -> None:
+    build(runner, seed_folder, tmp_path / "a", T0)
+    build(runner, seed_folder, tmp_path / "b", T1)
+    first = (tmp_path / "a" / "transformer-questions.apkg").read_bytes()
+    assert first == (tmp_path / "b" / "transformer-questions.apkg").read_bytes()
+
+
+def test_note_type_schema_is_frozen() -> None:
+    # Changing any of these makes Anki create "deckbuilder Q&A+" and stop updating users' notes.
+    assert apkg.NOTE_TYPE_ID == 1_733_059_243
+    assert apkg.NOTE_TYPE_NAME == "deckbuilder Q&A"
+    assert apkg.FIELDS == ("Question", "Answer", "Context")
+    assert apkg.TEMPLATE_NAMES == ("Card",)
+    model = apkg.note_type()
+    assert [f["name"] for f in model.fields] == list(apkg.FIELDS)
+    assert [t["name"] for t in model.templates] == list(apkg.TEMPLATE_NAMES)
+
+
+def test_style_changes_move_the_note_type_mod_time() -> None:
+    assert apkg.style_hash() == apkg.STYLE_HASH, (
+        "the note type's CSS or templates changed: set STYLE_HASH to the new hash and STYLE_CHANGED_AT "
+        "to the current time, so that Anki takes the new style on re-import"
+    )

@@ -1,0 +1,188 @@
+"""Card identity across edits: which GUIDs are kept, which are new, and which change times move."""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import random
+from pathlib import Path
+
+import pytest
+
+from deckbuilder.fingerprint import normalise_question
+from deckbuilder.identity import SIMILARITY_THRESHOLD, Change, Resolution, resolve
+from deckbuilder.lockfile import format_lock, read_lock
+from deckbuilder.model import Card, Deck, SourceLocation
+from deckbuilder.parse import parse_text
+
+from .conftest import SEED
+
+T0, T1 = 1_700_000_000, 1_700_000_500
+
+
+def deck_text(cards: list[tuple[str, str]]) -> str:
+    body = "".join(f"## {i}. {q}\n\n{a}\n\n" for i, (q, a) in enumerate(cards, 1))
+    return f"# Deck\n\n{body}"
+
+
+def build(text: str, entries=(), now: int = T0) -> Resolution:  # type: ignore[no-untyped-def]
+    return resolve(parse_text(text, Path("deck.md")).deck, entries, now)
+
+
+BASE = [
+    ("What is the capital of France?", "Paris."),
+    ("What is the boiling point of water at sea level?", "100 degrees Celsius."),
+    ("Who wrote the Origin of Species?", "Charles Darwin."),
+    ("What does DNA stand for?", "Deoxyribonucleic acid."),
+    ("Which planet is closest to the sun?", "Mercury."),
+]
+
+
+def guids(resolution: Resolution) -> dict[str, str]:
+    return {normalise_question(c.question): c.guid for c in resolution.deck.cards}
+
+
+def test_renumbering_and_reordering_keep_every_guid() -> None:
+    first = build(deck_text(BASE))
+    shuffled = list(reversed(BASE))
+    second = build(deck_text(shuffled), first.entries, T1)
+    assert guids(second) == guids(first)
+    assert second.count(Change.UNCHANGED) == 5
+    assert {c.changed_at for c in second.deck.cards} == {T0}
+
+
+def test_swapping_two_cards_keeps_both_guids() -> None:
+    first = build(deck_text(BASE))
+    swapped = [BASE[1], BASE[0], *BASE[2:]]
+    second = build(deck_text(swapped), first.entries, T1)
+    assert guids(second) == guids(first)
+
+
+def test_editing_an_answer_keeps_the_guid_and_moves_only_its_time() -> None:
+    first = build(deck_text(BASE))
+    edited = [*BASE[:2], (BASE[2][0], "Charles Darwin, in 1859."), *BASE[3:]]
+    second = build(deck_text(edited), first.entries, T1)
+    assert guids(second) == guids(first)
+    times = [c.changed_at for c in second.deck.cards]
+    assert times == [T0, T0, T1, T0, T0]
+    assert [m.change for m in second.matches].count(Change.CHANGED) == 1
+
+
+def test_changed_time_is_strictly_newer_even_when_the_clock_is_not() -> None:
+    first = build(deck_text(BASE), now=T1)
+    edited = [(BASE[0][0], "Paris, on the Seine."), *BASE[1:]]
+    second = build(deck_text(edited), first.entries, now=T0)  # clock went backwards
+    assert second.deck.cards[0].changed_at == T1 + 1
+
+
+def test_typo_fix_in_a_question_keeps_the_guid() -> None:
+    typo = [("What is the capitl of France?", "Paris."), *BASE[1:]]
+    first = build(deck_text(typo))
+    second = build(deck_text(BASE), first.entries, T1)
+    assert second.deck.cards[0].guid == first.deck.cards[0].guid
+    match = second.matches[0]
+    assert match.change is Change.CHANGED and match.similarity is not None
+    assert second.deck.cards[0].changed_at == T1
+
+
+def test_one_changed_word_keeps_the_guid() -> None:
+    first = build(deck_text(BASE))
+    reworded = [*BASE[:4], ("Which planet is nearest to the sun?", "Mercury."), *BASE[5:]]
+    second = build(deck_text(reworded), first.entries, T1)
+    assert second.deck.cards[4].guid == first.deck.cards[4].guid
+
+
+def test_delete_one_and_add_one() -> None:
+    first = build(deck_text(BASE))
+    changed = [*BASE[:3], *BASE[4:], ("What is the speed of light?", "About 300,000 km/s.")]
+    second = build(deck_text(changed), first.entries, T1)
+    before, after = guids(first), guids(second)
+    new_question = normalise_question("What is the speed of light?")
+    assert after[new_question] not in before.values()
+    assert {q: g for q, g in after.items() if q != new_question} == {
+        q: g for q, g in before.items() if q != normalise_question(BASE[3][0])
+    }
+    assert [e.guid for e in second.removed] == [before[normalise_question(BASE[3][0])]]
+    assert second.count(Change.NEW) == 1
+    assert second.deck.cards[-1].changed_at == T1
+
+
+def test_a_card_added_back_gets_its_old_guid() -> None:
+    first = build(deck_text(BASE))
+    second = build(deck_text(BASE[1:]), first.entries, T1)
+    third = build(deck_text(BASE), second.entries, T1 + 10)
+    assert guids(third) == guids(first)
+
+
+def test_explicit_id_wins_over_a_rewritten_question() -> None:
+    first = build("## Old wording entirely {#k}\n\nA.\n")
+    second = build("## Something else altogether {#k}\n\nA.\n", first.entries, T1)
+    assert second.deck.cards[0].guid == first.deck.cards[0].guid
+
+
+def test_new_guids_are_deterministic_without_a_lock() -> None:
+    assert guids(build(deck_text(BASE))) == guids(build(deck_text(BASE), now=T1))
+
+
+def test_lock_file_round_trip(tmp_path: Path) -> None:
+    first = build(deck_text(BASE))
+    path = tmp_path / "deckbuilder.lock"
+    path.write_text(format_lock({"deck.md": first.entries}), encoding="utf-8")
+    entries = read_lock(path)["deck.md"]
+    assert sorted(entries, key=lambda e: e.guid) == sorted(first.entries, key=lambda e: e.guid)
+    text = path.read_text(encoding="utf-8")
+    assert text.count("\n") == len(BASE) + 8  # one line per card, eight for the frame
+    assert format_lock({"deck.md": tuple(reversed(entries))}) == text  # sorted, so order-free
+
+
+SIMILAR = [
+    ("What is the capitl of France?", "What is the capital of France?"),
+    ("What problems of RNNs do transformer models solve?", "What problems of RNNs do transformers solve?"),
+    ("How does self-attention work?", "How does self attention work?"),
+    ("Why is multi-head attention needed?", "Why is multi-head attention useful?"),
+]
+
+
+@pytest.mark.parametrize(("old", "new"), SIMILAR)
+def test_small_rewordings_pass_the_threshold(old: str, new: str) -> None:
+    ratio = difflib.SequenceMatcher(None, normalise_question(old), normalise_question(new)).ratio()
+    assert ratio >= SIMILARITY_THRESHOLD
+
+
+def test_distinct_seed_questions_stay_below_the_threshold() -> None:
+    questions = [normalise_question(c.question) for c in parse_text(SEED.read_text(), SEED).deck.cards]
+    worst = max(difflib.SequenceMatcher(None, a, b).ratio() for a, b in itertools.combinations(questions, 2))
+    assert worst < SIMILARITY_THRESHOLD
+
+
+def synthetic_deck(questions: list[str]) -> Deck:
+    """A deck built directly, without parsing, so that the test measures matching only."""
+    cards = tuple(
+        Card(
+            guid="",
+            number=None,
+            question=q,
+            answer="a",
+            sections=(),
+            tags=(),
+            source=SourceLocation("d.md", i),
+        )
+        for i, q in enumerate(questions, 1)
+    )
+    return Deck("D", "D", 1 << 30, "", "", cards, Path("d.md"))
+
+
+def test_fuzzy_matching_is_bounded_on_a_large_deck() -> None:
+    rng = random.Random(7)
+    words = [f"w{n}" for n in range(3000)]
+    questions = [" ".join(rng.choices(words, k=10)) + "?" for _ in range(20_000)]
+    first = resolve(synthetic_deck(questions), (), T0)
+    edited = list(questions)
+    for index in rng.sample(range(len(questions)), 1000):
+        parts = edited[index].split()
+        parts[3] = parts[3] + "x"
+        edited[index] = " ".join(parts)
+    second = resolve(synthetic_deck(edited), first.entries, T1)
+    assert second.comparisons <= 1000 * 8
+    kept = sum(a.guid == b.guid for a, b in zip(first.deck.cards, second.deck.cards, strict=True))
+    assert kept == 20_000

@@ -1,0 +1,211 @@
+"""Parser rules, one markdown case per rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from deckbuilder.errors import ParseError
+from deckbuilder.model import DeckSettings
+from deckbuilder.parse import parse_text, split_question
+
+
+def parse(text: str, settings: DeckSettings | None = None):  # type: ignore[no-untyped-def]
+    return parse_text(text, Path("deck.md"), settings)
+
+
+def cards_of(text: str) -> list[tuple[int | None, str, str]]:
+    return [(c.number, c.question, c.answer) for c in parse(text).deck.cards]
+
+
+CASES = {
+    "heading-cards": (
+        "# T\n\n## 1. What is A?\n\nAnswer A.\n\n## 2. What is B?\n\nAnswer B.\n",
+        [(1, "What is A?", "Answer A."), (2, "What is B?", "Answer B.")],
+    ),
+    "bold-answer-lead-in-own-line": (
+        "# T\n\n## Q?\n\n**Answer:**\nText here.\n",
+        [(None, "Q?", "Text here.")],
+    ),
+    "plain-answer-lead-in-same-line": ("## Q?\n\nAnswer: Text here.\n", [(None, "Q?", "Text here.")]),
+    "short-bold-a-lead-in": ("## Q?\n\n**A:** Text here.\n", [(None, "Q?", "Text here.")]),
+    "plain-a-lead-in": ("## Q?\n\nA: Text here.\n", [(None, "Q?", "Text here.")]),
+    "bold-then-colon-lead-in": ("## Q?\n\n**Answer**: Text here.\n", [(None, "Q?", "Text here.")]),
+    "number-with-paren": ("## 3) Why?\n\nBecause.\n", [(3, "Why?", "Because.")]),
+    "number-with-q-prefix": ("## Q12. Why?\n\nBecause.\n", [(12, "Why?", "Because.")]),
+    "decimal-is-not-a-number-prefix": (
+        "## 1.5 billion what?\n\nYes.\n",
+        [(None, "1.5 billion what?", "Yes.")],
+    ),
+    "thematic-break-separators-dropped": (
+        "## A?\n\nOne.\n\n---\n\n## B?\n\nTwo.\n",
+        [(None, "A?", "One."), (None, "B?", "Two.")],
+    ),
+    "deeper-headings-stay-in-the-answer": (
+        "## A?\n\nOne.\n\n### Example\n\nMore.\n\n## B?\n\nTwo.\n\n## C?\n\nThree.\n",
+        [(None, "A?", "One.\n\n### Example\n\nMore."), (None, "B?", "Two."), (None, "C?", "Three.")],
+    ),
+    "cards-under-sections": (
+        "# T\n\n## Part one\n\n### A?\n\nOne.\n\n### B?\n\nTwo.\n\n## Part two\n\n### C?\n\nThree.\n",
+        [(None, "A?", "One."), (None, "B?", "Two."), (None, "C?", "Three.")],
+    ),
+    "q-and-a-pairs": (
+        "# T\n\nQ: What is A?\nA: It is a.\n\nQ: What is B?\n\nA: It is b.\n\nMore on b.\n",
+        [(None, "What is A?", "It is a."), (None, "What is B?", "It is b.\n\nMore on b.")],
+    ),
+    "bold-q-and-a-pairs": ("**Q:** What?\n**A:** That.\n", [(None, "What?", "That.")]),
+    "details-summary-one-block": (
+        "<details><summary>What is C?</summary>It is c.</details>\n",
+        [(None, "What is C?", "It is c.")],
+    ),
+    "details-summary-with-markdown-inside": (
+        "<details>\n<summary>What is D?</summary>\n\nIt is **d**.\n\n</details>\n\n<details>\n<summary>E?</summary>\n\ne\n\n</details>\n",
+        [(None, "What is D?", "It is **d**."), (None, "E?", "e")],
+    ),
+    "bold-question-line": (
+        "# T\n\n**Why is the sky blue?**\nRayleigh scattering.\n\n**What is red?**\n\nA colour.\n",
+        [(None, "Why is the sky blue?", "Rayleigh scattering."), (None, "What is red?", "A colour.")],
+    ),
+    "setext-heading-card": (
+        "What is F?\n----------\n\nIt is f.\n\nG?\n--\n\ng\n",
+        [(None, "What is F?", "It is f."), (None, "G?", "g")],
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES.values(), ids=CASES.keys())
+def test_cards(text: str, expected: list[tuple[int | None, str, str]]) -> None:
+    assert cards_of(text) == expected
+
+
+def test_title_from_heading_and_front_matter() -> None:
+    assert parse("# My Deck\n\n## Q?\n\nA.\n").deck.title == "My Deck"
+    front = "---\ntitle: Other\ndeck: Parent::Child\ntags: [a, b c]\n---\n# My Deck\n\n## Q?\n\nA.\n"
+    deck = parse(front).deck
+    assert (deck.title, deck.anki_deck) == ("Other", "Parent::Child")
+    assert deck.cards[0].tags == ("a", "b_c")
+    assert deck.cards[0].source.line == 8
+
+
+def test_title_defaults_to_the_file_name() -> None:
+    assert parse("## Q?\n\nA.\n").deck.title == "Deck"
+
+
+def test_forced_card_level() -> None:
+    text = "# T\n\n## Sec\n\nintro\n\n### Q1?\n\nA1.\n"
+    assert [c.question for c in parse(text, DeckSettings(card_level=3)).deck.cards] == ["Q1?"]
+    assert [c.question for c in parse(text, DeckSettings(card_level=2)).deck.cards] == ["Sec"]
+
+
+def test_section_headings_become_hierarchical_tags() -> None:
+    text = "# T\n\n## Biology\n\n### Cells and tissues\n\n#### What is a cell?\n\nA unit.\n"
+    assert parse(text).deck.cards[0].tags == ("Biology::Cells_and_tissues",)
+
+
+def test_tags_from_heading_words_and_tags_line() -> None:
+    text = "## What is C#? #lang #prog\n\nA language.\n\nTags: dotnet, microsoft\n"
+    card = parse(text).deck.cards[0]
+    assert card.question == "What is C#?"
+    assert card.answer == "A language."
+    assert card.tags == ("dotnet", "lang", "microsoft", "prog")
+
+
+def test_tags_line_at_the_end_of_the_last_paragraph() -> None:
+    card = parse("## Q?\n\nLine one.\nTags: x y\n").deck.cards[0]
+    assert (card.answer, card.tags) == ("Line one.", ("x", "y"))
+
+
+def test_keyword_rules_match_whole_words_case_insensitively() -> None:
+    rules = DeckSettings(
+        tag_rules=(("attn", ("attention",)), ("cats", ("cat",)), ("ml", ("machine learning",)))
+    )
+    text = "## What is Self-Attention?\n\nA concatenation of\nmachine   learning ideas.\n"
+    assert parse(text, rules).deck.cards[0].tags == ("attn", "ml")
+
+
+def test_explicit_id_and_classes() -> None:
+    card = parse("## What? {#my-id .reverse}\n\nThat.\n").deck.cards[0]
+    assert (card.question, card.explicit_id, card.classes) == ("What?", "my-id", ("reverse",))
+
+
+def test_labelled_sections() -> None:
+    text = "## Q?\n\n**Answer:**\nIntro.\n\n**Role:** Does x.\n\n- item\n\n**Key Difference:** Y.\n"
+    card = parse(text).deck.cards[0]
+    assert [(s.label, s.text) for s in card.sections] == [
+        ("Role", "Does x.\n\n- item"),
+        ("Key Difference", "Y."),
+    ]
+    assert card.answer.startswith("Intro.\n\n**Role:** Does x.")
+
+
+def test_footer_after_thematic_break_of_last_card() -> None:
+    deck = parse("# T\n\n## A?\n\nOne.\n\n---\n\n*Closing note.*\n").deck
+    assert deck.cards[-1].answer == "One."
+    assert deck.footer == "*Closing note.*"
+
+
+def test_description_between_title_and_first_card() -> None:
+    assert parse("# T\n\nAbout this deck.\n\n## A?\n\nOne.\n").deck.description == "About this deck."
+
+
+def test_code_and_math_survive_in_answers() -> None:
+    text = "## Q?\n\n```python\n## not a heading\nx = 1\n```\n\n$$\na_1\n$$\n"
+    assert parse(text).deck.cards[0].answer == "```python\n## not a heading\nx = 1\n```\n\n$$\na_1\n$$"
+
+
+def test_source_lines() -> None:
+    deck = parse("# T\n\n## A?\n\nOne.\n\n\n## B?\n\nTwo.\n").deck
+    assert [c.source.line for c in deck.cards] == [3, 8]
+
+
+@pytest.mark.parametrize(
+    ("raw", "number", "text", "tags", "explicit_id"),
+    [
+        ("1. What?", 1, "What?", (), None),
+        ("Q7: What?", 7, "What?", (), None),
+        ("Question 3) What?", 3, "What?", (), None),
+        ("What? #a #b::c", None, "What?", ("a", "b::c"), None),
+        ("What? {#x} #t", None, "What?", ("t",), "x"),
+        ("Set {a, b}?", None, "Set {a, b}?", (), None),
+        ("Why C#", None, "Why C#", (), None),
+    ],
+)
+def test_split_question(
+    raw: str, number: int | None, text: str, tags: tuple[str, ...], explicit_id: str | None
+) -> None:
+    parts = split_question(raw)
+    assert (parts.number, parts.text, parts.tags, parts.explicit_id) == (number, text, tags, explicit_id)
+
+
+PROBLEMS = {
+    "heading-without-answer": ("## A?\n\nOne.\n\n## B?\n\n## C?\n\nThree.\n", 5, "has no answer"),
+    "q-without-a": ("Q: What?\n\nSomething else.\n\nQ: Other?\nA: Yes.\n", 1, "has no answer"),
+    "duplicate-question": ("## What is X?\n\nOne.\n\n## what is x\n\nTwo.\n", 5, "duplicate question"),
+    "duplicate-id": ("## A? {#k}\n\nOne.\n\n## B? {#k}\n\nTwo.\n", 5, "duplicate id 'k'"),
+}
+
+
+@pytest.mark.parametrize(("text", "line", "message"), PROBLEMS.values(), ids=PROBLEMS.keys())
+def test_problems_name_the_line(text: str, line: int, message: str) -> None:
+    problems = parse(text).errors
+    assert len(problems) == 1
+    assert problems[0].location is not None and problems[0].location.line == line
+    assert message in problems[0].message
+
+
+FATAL = {
+    "no-cards": ("# Just a title\n\nSome text.\n", "no cards found"),
+    "unclosed-front-matter": ("---\ntitle: x\n\n## Q?\n\nA.\n", "never ends"),
+    "bad-yaml": ("---\ntitle: [x\n---\n## Q?\n\nA.\n", "not valid YAML"),
+    "unknown-front-matter-key": ("---\ntitel: x\n---\n## Q?\n\nA.\n", "unknown front matter key 'titel'"),
+    "bad-card-level": ("---\ncard_level: 9\n---\n## Q?\n\nA.\n", "heading level from 1 to 6"),
+}
+
+
+@pytest.mark.parametrize(("text", "message"), FATAL.values(), ids=FATAL.keys())
+def test_fatal_problems(text: str, message: str) -> None:
+    with pytest.raises(ParseError if "cards" in message else Exception) as caught:
+        parse(text)
+    assert message in str(caught.value)
+    assert str(caught.value).startswith("deck.md:")

@@ -1,0 +1,131 @@
+"""The shipped deck, read through the CLI as users and scripts see it."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from deckbuilder.cli import main
+from deckbuilder.markup import to_html
+
+from .conftest import REPO, SEED
+
+TOPIC_TAGS = {
+    "attention", "architecture", "positional-encoding", "pretraining", "fine-tuning", "optimization",
+    "rlhf", "long-context", "losses", "multimodal", "vision-language",
+}  # fmt: skip
+
+
+def seed_json(runner: CliRunner, monkeypatch) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    monkeypatch.chdir(REPO)
+    result = runner.invoke(main, ["list", "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)  # type: ignore[no-any-return]
+
+
+def test_seed_is_a_byte_copy_of_the_shared_seed() -> None:
+    shared = REPO.parent / "shared" / "seed" / SEED.name
+    if shared.exists():
+        assert shared.read_bytes() == SEED.read_bytes()
+
+
+def test_seed_cards(runner: CliRunner, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    data = seed_json(runner, monkeypatch)
+    [deck] = data["decks"]
+    assert set(deck) == {"title", "anki_deck", "source", "footer", "cards"}
+    cards = deck["cards"]
+    assert len(cards) == 32
+    first = cards[0]
+    assert set(first) == {
+        "guid",
+        "number",
+        "question",
+        "answer",
+        "question_html",
+        "answer_html",
+        "tags",
+        "source",
+    }
+    assert first["number"] == 1
+    assert first["question"] == (
+        "Describe the concept of learning rate scheduling and its role in optimizing the training "
+        "process of generative models over time."
+    )
+    assert first["answer"].startswith("Learning rate scheduling adjusts")
+    assert "Answer:" not in first["answer"] and "Answer:" not in first["answer_html"]
+    assert first["source"] == "source/transformer-questions.md:3"
+    assert [card["number"] for card in cards] == list(range(1, 33))
+    assert len({card["guid"] for card in cards}) == 32
+
+
+def test_seed_footer_is_not_part_of_the_last_card(runner: CliRunner, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    deck = seed_json(runner, monkeypatch)["decks"][0]
+    last = deck["cards"][-1]
+    assert "These concise answers" not in last["answer"] + last["answer_html"]
+    assert last["answer"].endswith("learned attention patterns.")
+    assert deck["footer"].startswith("*These concise answers cover transformer architecture")
+
+
+def test_seed_topic_tags(runner: CliRunner, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    cards = seed_json(runner, monkeypatch)["decks"][0]["cards"]
+    for card in cards:
+        assert TOPIC_TAGS & set(card["tags"]), card["number"]
+        assert ("multimodal" in card["tags"]) == (card["number"] >= 21), card["number"]
+
+
+def test_seed_formula_comes_out_literally(runner: CliRunner, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    card = seed_json(runner, monkeypatch)["decks"][0]["cards"][9]
+    assert "softmax(QK^T/√d_k)V" in card["answer"]
+    assert "softmax(QK^T/√d_k)V" in card["answer_html"]
+    assert "<em>" not in card["answer_html"]
+
+
+def test_seed_labelled_sections_are_strong(runner: CliRunner, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    card = seed_json(runner, monkeypatch)["decks"][0]["cards"][0]
+    assert "<strong>Role:</strong>" in card["answer_html"]
+
+
+MARKUP_CASES = {
+    "inline code": ("`x = 1`", "<code>x = 1</code>"),
+    "emphasis": ("*a* and **b**", "<em>a</em> and <strong>b</strong>"),
+    "list": ("- a\n- b", "<li>a</li>"),
+    "table": ("| a |\n|---|\n| 1 |", "<td>1</td>"),
+    "highlighted code": ("```python\ndef f(): pass\n```", '<span class="k">def</span>'),
+    "unknown language": ("```nosuchlang\n<x>\n```", '<pre><code class="language-nosuchlang">&lt;x&gt;'),
+    "image": ("![alt](img/a.png)", '<img src="img/a.png" alt="alt">'),
+    "inline math": ("$a_1 * b_2 * c$", '<span class="math">$a_1 * b_2 * c$</span>'),
+    "display math": ("$$\n\\sum_i x_i\n$$", '<div class="math">$$\\sum_i x_i$$</div>'),
+    "dollar amounts": ("costs $3 and $4", "<p>costs $3 and $4</p>"),
+    "math in code": ("`$x$`", "<code>$x$</code>"),
+}
+
+
+def test_markup_rules() -> None:
+    for name, (markdown, expected) in MARKUP_CASES.items():
+        assert expected in to_html(markdown), name
+
+
+def test_markup_sanitizes_raw_html() -> None:
+    html = to_html('<script>alert(1)</script>\n\n<img src="x" onerror="alert(1)"> [a](javascript:alert(1))')
+    assert "<script" not in html and "onerror" not in html and "javascript:" not in html
+    assert "<p>" in html
+
+
+def test_readme_test_command_is_what_ci_runs() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    command = 'python3 -m pip install -e ".[test]" && python3 -m pytest'
+    assert command in readme
+    assert command in ci.splitlines()
+    assert "python3 -m pip install . && deckbuilder build" in readme
+
+
+def test_output_folder_holds_only_a_placeholder_in_git() -> None:
+    import subprocess
+
+    tracked = subprocess.run(
+        ["git", "ls-files", "output"], cwd=REPO, capture_output=True, text=True, check=False
+    ).stdout.split()
+    assert tracked in ([], ["output/.gitkeep"])
+    assert (REPO / "output" / ".gitkeep").exists()
