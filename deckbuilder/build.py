@@ -15,7 +15,7 @@ from deckbuilder.lockfile import format_lock, merged, read_lock
 from deckbuilder.media import collect_media
 from deckbuilder.output import ensure_folder, folder_lock, write_atomically
 from deckbuilder.project import LoadedDeck, load_decks
-from deckbuilder.render import FORMATS, RenderOptions
+from deckbuilder.render import FORMATS, CsvOptions, RenderOptions
 from deckbuilder.sources import resolve_sources
 
 
@@ -55,6 +55,7 @@ def build(
     *,
     recursive: bool = False,
     now: int | None = None,
+    csv: CsvOptions | None = None,
 ) -> list[DeckBuild]:
     """Build every source into every format; on any error nothing in ``output`` or the lock changes."""
     paths = resolve_sources(sources, recursive)
@@ -68,7 +69,7 @@ def build(
         files: dict[Path, bytes] = {}
         builds = []
         for item in loaded:
-            options = RenderOptions(media=collect_media(item.deck))
+            options = RenderOptions(media=collect_media(item.deck), csv=csv or CsvOptions())
             built = []
             for name, render in renderers.items():
                 path = output / f"{item.deck.source.stem}{FORMATS[name].suffix}"

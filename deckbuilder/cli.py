@@ -144,7 +144,36 @@ def _format_choice() -> click.Choice[str]:
     help="Folder for the outputs; created if missing.",
 )
 @RECURSIVE
-def build(sources: Sequence[Path], formats: Sequence[str], output: Path, recursive: bool) -> None:
+@click.option(
+    "--csv-dialect",
+    type=click.Choice(["anki", "plain"]),
+    default="anki",
+    show_default=True,
+    help="csv: 'anki' imports into Anki with GUIDs, deck and tags; 'plain' is question,answer,tags text.",
+)
+@click.option(
+    "--csv-note-type",
+    default="Basic",
+    show_default=True,
+    help="csv: the Anki note type the rows import into.",
+)
+@click.option(
+    "--csv-fields",
+    default="Front=question,Back=answer",
+    show_default=True,
+    help="csv: note type fields and what fills them (question, answer, context, number, tags), in column order.",
+)
+@click.option("--csv-bom", is_flag=True, help="csv: start with a UTF-8 byte-order mark (for Excel).")
+def build(
+    sources: Sequence[Path],
+    formats: Sequence[str],
+    output: Path,
+    recursive: bool,
+    csv_dialect: str,
+    csv_note_type: str,
+    csv_fields: str,
+    csv_bom: bool,
+) -> None:
     """Build each markdown file into the output folder and update the lock file.
 
     One file per source and format, named after the source
@@ -153,8 +182,24 @@ def build(sources: Sequence[Path], formats: Sequence[str], output: Path, recursi
     re-importing updates cards in place and keeps their review history.
     """
     from deckbuilder.build import build as build_decks
-    from deckbuilder.render import default_formats
+    from deckbuilder.render import CsvOptions, default_formats
 
     chosen = list(dict.fromkeys(formats)) or default_formats()
-    for deck_build in build_decks(sources, chosen, output, recursive=recursive):
+    csv = CsvOptions(csv_dialect, csv_note_type, _field_mapping(csv_fields), csv_bom)
+    for deck_build in build_decks(sources, chosen, output, recursive=recursive, csv=csv):
         click.echo(deck_build.summary())
+
+
+def _field_mapping(text: str) -> tuple[tuple[str, str], ...]:
+    from deckbuilder.render import CSV_CARD_FIELDS
+
+    pairs = []
+    for item in text.split(","):
+        name, equals, value = item.partition("=")
+        if not equals or not name.strip() or value.strip() not in CSV_CARD_FIELDS:
+            raise click.BadParameter(
+                f"'{item}' is not FIELD=VALUE with VALUE one of {', '.join(CSV_CARD_FIELDS)}",
+                param_hint="--csv-fields",
+            )
+        pairs.append((name.strip(), value.strip()))
+    return tuple(pairs)

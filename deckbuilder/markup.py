@@ -262,3 +262,10 @@ def _collect_images(tokens: Any, found: list[str]) -> None:
             found.append(str(token.get("attrs", {}).get("url", "")))
         if "children" in token:
             _collect_images(token["children"], found)
+
+
+def to_text(markdown: str) -> str:
+    """Card markdown as plain readable text, for spreadsheets and apps that show no HTML."""
+    from deckbuilder.plaintext import html_to_text
+
+    return html_to_text(to_html(markdown))

@@ -20,15 +20,47 @@ class MediaFile:
     name: str
 
 
+CSV_CARD_FIELDS = ("question", "answer", "context", "number", "tags")
+"""What a CSV column may hold of a card."""
+
+
+@dataclass(frozen=True, slots=True)
+class CsvOptions:
+    """How the csv format writes its file."""
+
+    dialect: str = "anki"
+    """``anki``: Anki's import format with file headers; ``plain``: question,answer,tags for other apps."""
+    note_type: str = "Basic"
+    """The Anki note type the rows import into (anki dialect)."""
+    fields: tuple[tuple[str, str], ...] = (("Front", "question"), ("Back", "answer"))
+    """(note type field, card field) pairs, in column order (anki dialect)."""
+    bom: bool = False
+    """Start the file with a UTF-8 byte-order mark, which Excel needs to read UTF-8."""
+
+
 @dataclass(frozen=True, slots=True)
 class RenderOptions:
     """Everything a renderer may use besides the deck: renderers read no clock and no other files."""
 
     media: Mapping[str, MediaFile] = field(default_factory=dict)
     """Image references as written in the markdown, to the files they resolve to."""
+    csv: CsvOptions = field(default_factory=CsvOptions)
 
 
 Renderer = Callable[[Deck, RenderOptions], bytes]
+
+
+class MediaNames:
+    """Maps image references to the names of their media files; markup calls it for each image.
+
+    Hashed by identity: markup caches one markdown instance per mapping, so make one per render."""
+
+    def __init__(self, media: Mapping[str, MediaFile]) -> None:
+        self.media = media
+
+    def __call__(self, reference: str) -> str:
+        found = self.media.get(reference)
+        return found.name if found is not None else reference
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +92,9 @@ class Format:
 
 FORMATS: dict[str, Format] = {
     "apkg": Format("apkg", ".apkg", "Anki package (import with File > Import)", "deckbuilder.render.apkg"),
+    "csv": Format(
+        "csv", ".csv", "CSV for Anki's import (or plain, for other apps)", "deckbuilder.render.csv"
+    ),
 }
 
 

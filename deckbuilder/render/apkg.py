@@ -18,7 +18,7 @@ import genanki
 
 from deckbuilder.markup import MarkupOptions, highlight_css, to_html, to_inline_html
 from deckbuilder.model import Card, Deck
-from deckbuilder.render import RenderOptions
+from deckbuilder.render import MediaNames, RenderOptions
 
 # The note type's schema is frozen: Anki answers a changed field list or template list with a
 # second note type ("Name+") and never updates the existing notes again. tests/test_apkg.py fails
@@ -96,17 +96,6 @@ def note_type() -> genanki.Model:
     )
 
 
-class _MediaNames:
-    """Maps image references to media names; hashed by identity, as markup caches per mapping."""
-
-    def __init__(self, options: RenderOptions) -> None:
-        self.media = options.media
-
-    def __call__(self, reference: str) -> str:
-        media = self.media.get(reference)
-        return media.name if media is not None else reference
-
-
 def card_fields(card: Card, markup: MarkupOptions) -> list[str]:
     context = html.escape(CONTEXT_SEPARATOR.join(card.section), quote=False)
     return [to_inline_html(card.question, markup), to_html(card.answer, markup), context]
@@ -114,7 +103,7 @@ def card_fields(card: Card, markup: MarkupOptions) -> list[str]:
 
 def render(deck: Deck, options: RenderOptions) -> bytes:
     """The deck as an .apkg: the same deck and lock always give the same bytes."""
-    markup = MarkupOptions(math="mathjax", image_src=_MediaNames(options))
+    markup = MarkupOptions(math="mathjax", image_src=MediaNames(options.media))
     model = note_type()
     anki_deck = genanki.Deck(deck.deck_id, deck.anki_deck, description=to_html(deck.description))
     for card in deck.cards:
