@@ -161,7 +161,7 @@ def _format_choice() -> click.Choice[str]:
     "--csv-fields",
     default="Front=question,Back=answer",
     show_default=True,
-    help="csv: note type fields and what fills them (question, answer, context, number, tags), in column order.",
+    help="csv: note type fields and what fills them (question, answer, context, number, tags).",
 )
 @click.option("--csv-bom", is_flag=True, help="csv: start with a UTF-8 byte-order mark (for Excel).")
 def build(
