@@ -9,13 +9,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from deckbuilder.errors import OutputError
+from deckbuilder.errors import Diagnostic, OutputError
 from deckbuilder.identity import Change
 from deckbuilder.lockfile import format_lock, merged, read_lock
 from deckbuilder.media import collect_media
 from deckbuilder.output import ensure_folder, folder_lock, write_atomically
 from deckbuilder.project import LoadedDeck, load_decks
 from deckbuilder.render import FORMATS, CsvOptions, RenderOptions
+from deckbuilder.render.layout import PrintOptions
+from deckbuilder.render.printplan import layout_warnings, plan_deck
 from deckbuilder.sources import resolve_sources
 
 
@@ -32,6 +34,7 @@ class DeckBuild:
 
     loaded: LoadedDeck
     files: tuple[BuiltFile, ...]
+    warnings: tuple[Diagnostic, ...] = ()
 
     def summary(self) -> str:
         resolution = self.loaded.resolution
@@ -56,6 +59,7 @@ def build(
     recursive: bool = False,
     now: int | None = None,
     csv: CsvOptions | None = None,
+    printing: PrintOptions | None = None,
 ) -> list[DeckBuild]:
     """Build every source into every format; on any error nothing in ``output`` or the lock changes."""
     paths = resolve_sources(sources, recursive)
@@ -69,7 +73,9 @@ def build(
         files: dict[Path, bytes] = {}
         builds = []
         for item in loaded:
-            options = RenderOptions(media=collect_media(item.deck), csv=csv or CsvOptions())
+            options = RenderOptions(
+                media=collect_media(item.deck), csv=csv or CsvOptions(), print=printing or PrintOptions()
+            )
             built = []
             for name, render in renderers.items():
                 path = output / f"{item.deck.source.stem}{FORMATS[name].suffix}"
@@ -77,7 +83,9 @@ def build(
                     raise OutputError(f"{path}: two sources would write this file; rename one of them")
                 files[path] = render(item.deck, options)
                 built.append(BuiltFile(name, path, len(files[path])))
-            builds.append(DeckBuild(item, tuple(built)))
+            printed = {"html", "pdf"} & set(renderers) and options.print.layout == "cards"
+            warnings = layout_warnings(plan_deck(item.deck, options.print), options.print) if printed else []
+            builds.append(DeckBuild(item, tuple(built), tuple(warnings)))
         files.update(_lock_files(loaded))
         write_atomically(files)
     return builds

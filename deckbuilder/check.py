@@ -7,11 +7,17 @@ from collections.abc import Sequence
 from deckbuilder.errors import Diagnostic, Severity
 from deckbuilder.media import image_diagnostics
 from deckbuilder.model import Card, Deck
+from deckbuilder.render.layout import PrintOptions
 
 
-def check_deck(deck: Deck) -> list[Diagnostic]:
-    """Numbering gaps and repeats (warnings) and images that cannot be found (errors)."""
-    return [*_numbering(deck.cards), *image_diagnostics(deck)]
+def check_deck(deck: Deck, printing: PrintOptions | None = None) -> list[Diagnostic]:
+    """Numbering gaps and repeats (warnings), images that cannot be found (errors) and cards too long
+    to print on a card (warnings)."""
+    from deckbuilder.render.printplan import layout_warnings, plan_deck
+
+    options = printing or PrintOptions()
+    printed = layout_warnings(plan_deck(deck, options), options) if options.layout == "cards" else []
+    return [*_numbering(deck.cards), *image_diagnostics(deck), *printed]
 
 
 def _numbering(cards: Sequence[Card]) -> list[Diagnostic]:

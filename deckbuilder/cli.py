@@ -20,6 +20,63 @@ RECURSIVE = click.option(
 )
 
 
+def print_options(command: Any) -> Any:
+    """The options of printable output (html and pdf), shared by build and check."""
+    from deckbuilder.render.layout import CARD_SIZES, DUPLEX_MODES, GRIDS, LAYOUTS, PAPERS
+
+    options = [
+        click.option(
+            "--layout",
+            type=click.Choice(LAYOUTS),
+            default="cards",
+            show_default=True,
+            help="html/pdf: 'cards' to cut out, or 'sheet', a flowing study sheet.",
+        ),
+        click.option(
+            "--paper",
+            type=click.Choice(sorted(PAPERS)),
+            default="a4",
+            show_default=True,
+            help="html/pdf: paper size.",
+        ),
+        click.option(
+            "--cards-per-page",
+            type=click.Choice([str(n) for n in GRIDS]),
+            default="8",
+            show_default=True,
+            help="html/pdf: the grid of cards on a page.",
+        ),
+        click.option(
+            "--card-size",
+            type=click.Choice(sorted(CARD_SIZES)),
+            default=None,
+            help="html/pdf: a card size preset instead of --cards-per-page.",
+        ),
+        click.option(
+            "--duplex",
+            type=click.Choice(DUPLEX_MODES),
+            default="long",
+            show_default=True,
+            help="html/pdf: the edge a double-sided print flips on, or 'fold' for single-sided "
+            "(front and back side by side).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _print_settings(layout: str, paper: str, cards_per_page: str, card_size: str | None, duplex: str) -> Any:
+    from deckbuilder.render.layout import PrintOptions, grid_for
+
+    chosen = PrintOptions(layout, paper, int(cards_per_page), card_size, duplex)
+    try:
+        grid_for(chosen)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--card-size") from None
+    return chosen
+
+
 class DeckbuilderGroup(click.Group):
     """Prints user mistakes as ``path:line: error: message`` with exit code 1, never a traceback."""
 
@@ -48,7 +105,8 @@ def main() -> None:
 @SOURCES
 @RECURSIVE
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
-def check(sources: Sequence[Path], recursive: bool, as_json: bool) -> None:
+@print_options
+def check(sources: Sequence[Path], recursive: bool, as_json: bool, **print_settings: Any) -> None:
     """Report problems in the markdown without writing anything.
 
     Prints one 'path:line: error|warning: message' line per problem and exits
@@ -57,11 +115,12 @@ def check(sources: Sequence[Path], recursive: bool, as_json: bool) -> None:
     from deckbuilder.check import check_deck
     from deckbuilder.project import load_decks
 
+    printing = _print_settings(**print_settings)
     loaded = load_decks(sources, recursive=recursive, strict=False)
     problems: list[Diagnostic] = []
     for item in loaded:
         problems.extend(item.diagnostics)
-        problems.extend(check_deck(item.deck))
+        problems.extend(check_deck(item.deck, printing))
     problems.sort(key=lambda p: (p.location.path, p.location.line) if p.location else ("", 0))
     errors = sum(1 for p in problems if p.severity is Severity.ERROR)
     warnings = len(problems) - errors
@@ -164,6 +223,7 @@ def _format_choice() -> click.Choice[str]:
     help="csv: note type fields and what fills them (question, answer, context, number, tags).",
 )
 @click.option("--csv-bom", is_flag=True, help="csv: start with a UTF-8 byte-order mark (for Excel).")
+@print_options
 def build(
     sources: Sequence[Path],
     formats: Sequence[str],
@@ -173,6 +233,7 @@ def build(
     csv_note_type: str,
     csv_fields: str,
     csv_bom: bool,
+    **print_settings: Any,
 ) -> None:
     """Build each markdown file into the output folder and update the lock file.
 
@@ -186,7 +247,10 @@ def build(
 
     chosen = list(dict.fromkeys(formats)) or default_formats()
     csv = CsvOptions(csv_dialect, csv_note_type, _field_mapping(csv_fields), csv_bom)
-    for deck_build in build_decks(sources, chosen, output, recursive=recursive, csv=csv):
+    printing = _print_settings(**print_settings)
+    for deck_build in build_decks(sources, chosen, output, recursive=recursive, csv=csv, printing=printing):
+        for warning in deck_build.warnings:
+            click.echo(str(warning), err=True)
         click.echo(deck_build.summary())
 
 

@@ -16,8 +16,9 @@ if TYPE_CHECKING:
     from mistune.core import BlockState, InlineState
     from mistune.inline_parser import InlineParser
 
-MathStyle = Literal["tex", "mathjax"]
-"""How math comes out: ``tex`` keeps ``$…$``/``$$…$$``; ``mathjax`` uses Anki's ``\\(…\\)``/``\\[…\\]``."""
+MathStyle = Literal["tex", "mathjax", "mathml"]
+"""How math comes out: ``tex`` keeps ``$…$``/``$$…$$``; ``mathjax`` uses Anki's ``\\(…\\)``/``\\[…\\]``;
+``mathml`` converts to MathML, which browsers render with no script or network (for print)."""
 
 MARKUP_VERSION = 1
 """Bump when the HTML produced for the same markdown changes, so that edited notes update in Anki."""
@@ -33,67 +34,135 @@ INLINE_MATH = (
 )
 BLOCK_MATH = r"^ {0,3}\$\$[ \t]*\n(?P<block_math_body>[\s\S]*?)\n {0,3}\$\$[ \t]*$"
 
-ALLOWED_TAGS = {
-    "a",
-    "abbr",
-    "b",
-    "blockquote",
-    "br",
-    "caption",
-    "cite",
-    "code",
-    "col",
-    "colgroup",
-    "dd",
-    "del",
-    "details",
-    "dfn",
-    "div",
-    "dl",
-    "dt",
-    "em",
-    "figcaption",
-    "figure",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-    "i",
-    "img",
-    "ins",
-    "kbd",
-    "li",
-    "mark",
-    "ol",
-    "p",
-    "pre",
-    "q",
-    "rp",
-    "rt",
-    "ruby",
-    "s",
-    "samp",
-    "small",
-    "span",
-    "strong",
-    "sub",
-    "summary",
-    "sup",
-    "table",
-    "tbody",
-    "td",
-    "tfoot",
-    "th",
-    "thead",
-    "tr",
-    "u",
-    "ul",
-    "var",
-    "wbr",
-}
+HTML_TAGS = frozenset(
+    [
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "caption",
+        "cite",
+        "code",
+        "col",
+        "colgroup",
+        "dd",
+        "del",
+        "details",
+        "dfn",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "figcaption",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "li",
+        "mark",
+        "ol",
+        "p",
+        "pre",
+        "q",
+        "rp",
+        "rt",
+        "ruby",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "summary",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "u",
+        "ul",
+        "var",
+        "wbr",
+    ]
+)
+MATHML_TAGS = frozenset(
+    [
+        "math",
+        "mi",
+        "mn",
+        "mo",
+        "ms",
+        "mtext",
+        "mspace",
+        "mrow",
+        "mfrac",
+        "msqrt",
+        "mroot",
+        "mstyle",
+        "merror",
+        "mpadded",
+        "mphantom",
+        "msub",
+        "msup",
+        "msubsup",
+        "munder",
+        "mover",
+        "munderover",
+        "mmultiscripts",
+        "mprescripts",
+        "none",
+        "mtable",
+        "mtr",
+        "mtd",
+        "semantics",
+        "annotation",
+        "menclose",
+    ]
+)
+"""MathML Core, for math converted for print; it carries no links or scripts."""
+MATHML_ATTRIBUTES = frozenset(
+    [
+        "display",
+        "mathvariant",
+        "stretchy",
+        "fence",
+        "separator",
+        "accent",
+        "accentunder",
+        "lspace",
+        "rspace",
+        "minsize",
+        "maxsize",
+        "largeop",
+        "movablelimits",
+        "symmetric",
+        "linethickness",
+        "columnalign",
+        "rowalign",
+        "columnspan",
+        "rowspan",
+        "width",
+        "height",
+        "depth",
+        "scriptlevel",
+        "displaystyle",
+        "notation",
+        "encoding",
+    ]
+)
+ALLOWED_TAGS = set(HTML_TAGS | MATHML_TAGS)
 ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "*": {"class", "title", "lang", "dir"},
     "a": {"href", "hreflang"},
@@ -101,6 +170,7 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "ol": {"start"},
     "td": {"style", "colspan", "rowspan"},
     "th": {"style", "colspan", "rowspan"},
+    **{tag: set(MATHML_ATTRIBUTES) for tag in MATHML_TAGS},
 }
 URL_SCHEMES = {"http", "https", "mailto", "data"}
 
@@ -177,12 +247,25 @@ class CardRenderer(mistune.HTMLRenderer):
         return super().image(text, url, title)
 
     def inline_math(self, text: str) -> str:
+        if self.math_style == "mathml":
+            return _mathml(text, display=False)
         opening, closing = ("\\(", "\\)") if self.math_style == "mathjax" else ("$", "$")
         return f'<span class="math">{opening}{html.escape(text, quote=False)}{closing}</span>'
 
     def block_math(self, text: str) -> str:
+        if self.math_style == "mathml":
+            return f'<div class="math">{_mathml(text, display=True)}</div>\n'
         opening, closing = ("\\[", "\\]") if self.math_style == "mathjax" else ("$$", "$$")
         return f'<div class="math">{opening}{html.escape(text, quote=False)}{closing}</div>\n'
+
+
+def _mathml(tex: str, display: bool) -> str:
+    from latex2mathml.converter import convert
+
+    try:
+        return str(convert(tex, display="block" if display else "inline"))
+    except Exception:  # latex2mathml raises many kinds; unknown TeX prints as TeX instead
+        return f'<code class="tex">{html.escape(tex, quote=False)}</code>'
 
 
 def highlight_code(code: str, language: str) -> str:

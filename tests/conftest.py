@@ -13,6 +13,10 @@ from click.testing import CliRunner
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "source" / "transformer-questions.md"
 SEED_CONFIG = REPO / "source" / "deckbuilder.toml"
+FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
+ARTIFACTS = REPO / "test-artifacts"
+WRITTEN: list[Path] = []
+"""Files the tests wrote for people to look at; listed at the end of the run."""
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -43,3 +47,9 @@ def write(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if WRITTEN:
+        folder = WRITTEN[0].parent
+        terminalreporter.write_line(f"screenshots of printed pages for a person to look at: {folder}/")

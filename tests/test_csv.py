@@ -18,9 +18,10 @@ from deckbuilder.markup import to_text
 from deckbuilder.render.csv import _quoted
 
 from .anki_helpers import import_csv, new_collection, notes_by_guid
+from .conftest import FIXTURES_DIR
 
 GOLDEN = Path(__file__).parent / "golden"
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = FIXTURES_DIR
 UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"
 """Regenerate golden files with: UPDATE_GOLDEN=1 python3 -m pytest tests/test_csv.py (then review the diff)."""
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from deckbuilder.errors import RenderError
 from deckbuilder.model import Deck
+from deckbuilder.render.layout import PrintOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,7 @@ class RenderOptions:
     media: Mapping[str, MediaFile] = field(default_factory=dict)
     """Image references as written in the markdown, to the files they resolve to."""
     csv: CsvOptions = field(default_factory=CsvOptions)
+    print: PrintOptions = field(default_factory=PrintOptions)
 
 
 Renderer = Callable[[Deck, RenderOptions], bytes]
@@ -76,11 +78,20 @@ class Format:
     extra: str | None = None
     """The pip extra that installs them."""
 
+    needs_browser: bool = False
+
     def available(self) -> bool:
-        return all(importlib.util.find_spec(module) is not None for module in self.requires)
+        """Whether the format's modules (and browser, for PDF) are installed."""
+        if not all(importlib.util.find_spec(module) is not None for module in self.requires):
+            return False
+        if self.needs_browser:
+            from deckbuilder.render.browser import chromium_path
+
+            return chromium_path() is not None
+        return True
 
     def renderer(self) -> Renderer:
-        if not self.available():
+        if not all(importlib.util.find_spec(module) is not None for module in self.requires):
             raise RenderError(
                 f"the {self.name} format needs {', '.join(self.requires)}; "
                 f'install it with: pip install "deckbuilder[{self.extra}]"'
@@ -92,6 +103,21 @@ class Format:
 
 FORMATS: dict[str, Format] = {
     "apkg": Format("apkg", ".apkg", "Anki package (import with File > Import)", "deckbuilder.render.apkg"),
+    "html": Format(
+        "html",
+        ".html",
+        "printable cards or a study sheet, one self-contained file",
+        "deckbuilder.render.html",
+    ),
+    "pdf": Format(
+        "pdf",
+        ".pdf",
+        "the printable HTML as PDF, printed by Chromium",
+        "deckbuilder.render.pdf",
+        requires=("playwright",),
+        extra="pdf",
+        needs_browser=True,
+    ),
     "csv": Format(
         "csv", ".csv", "CSV for Anki's import (or plain, for other apps)", "deckbuilder.render.csv"
     ),

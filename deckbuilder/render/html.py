@@ -1,0 +1,170 @@
+"""Printable HTML: a grid of card fronts with their backs mirrored behind them, or a study sheet."""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from markupsafe import Markup
+
+from deckbuilder._version import __version__
+from deckbuilder.markup import MarkupOptions, highlight_css, to_html, to_inline_html
+from deckbuilder.model import Card, Deck
+from deckbuilder.render import MediaFile, RenderOptions
+from deckbuilder.render.layout import Box, Grid, PrintOptions, grid_for
+from deckbuilder.render.printplan import CardPlan, plan_deck
+
+
+@dataclass(frozen=True, slots=True)
+class _Side:
+    name: str
+    guid: str
+    box: Box
+    font_pt: float
+    html: Markup
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    kind: str
+    sides: tuple[_Side, ...]
+
+
+class _DataUris:
+    """Embeds local images, so that the HTML prints with no other file and no network."""
+
+    def __init__(self, media: dict[str, MediaFile]) -> None:
+        self.uris = {reference: _data_uri(item) for reference, item in media.items()}
+
+    def __call__(self, reference: str) -> str:
+        return self.uris.get(reference, reference)
+
+
+def _data_uri(item: MediaFile) -> str:
+    kind = mimetypes.guess_type(item.path.name)[0] or "application/octet-stream"
+    return f"data:{kind};base64,{base64.b64encode(item.path.read_bytes()).decode('ascii')}"
+
+
+def render(deck: Deck, options: RenderOptions) -> bytes:
+    """The deck as one self-contained HTML file in the layout the print options choose."""
+    markup = MarkupOptions(math="mathml", image_src=_DataUris(dict(options.media)))
+    if options.print.layout == "sheet":
+        return _sheet(deck, options.print, markup).encode("utf-8")
+    return _cards(deck, options.print, markup).encode("utf-8")
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("deckbuilder.render", "templates/html"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+@lru_cache(maxsize=1)
+def stylesheet() -> str:
+    from importlib import resources
+
+    own = resources.files("deckbuilder.render").joinpath("templates").joinpath("html").joinpath("print.css")
+    return own.read_text(encoding="utf-8") + highlight_css(".highlight")
+
+
+def _cards(deck: Deck, options: PrintOptions, markup: MarkupOptions) -> str:
+    grid = grid_for(options)
+    plans = plan_deck(deck, options)
+    pages = _grid_pages([p for p in plans if not p.full_page], grid, options, markup)
+    for plan in (p for p in plans if p.full_page):
+        pages.extend(_own_pages(plan, grid, options, markup))
+    return str(
+        _environment()
+        .get_template("cards.html.j2")
+        .render(
+            title=deck.title,
+            version=__version__,
+            css=Markup(stylesheet()),
+            page_width=grid.page_width,
+            page_height=grid.page_height,
+            pages=pages,
+        )
+    )
+
+
+def _sides(plan: CardPlan, front_box: Box, back_box: Box, markup: MarkupOptions) -> tuple[_Side, _Side]:
+    card = plan.card
+    number = f"#{card.number}" if card.number is not None else ""
+    front = Markup(to_inline_html(card.question, markup))
+    back = Markup(to_html(card.answer, markup))
+    return (
+        _Side("front", card.guid, front_box, plan.front.font_pt, front, number),
+        _Side("back", card.guid, back_box, plan.back.font_pt, back, number),
+    )
+
+
+def _grid_pages(
+    plans: list[CardPlan], grid: Grid, options: PrintOptions, markup: MarkupOptions
+) -> list[_Page]:
+    pages: list[_Page] = []
+    per_page = len(grid.slots)
+    for start in range(0, len(plans), per_page):
+        fronts, backs = [], []
+        for plan, slot in zip(plans[start : start + per_page], grid.slots, strict=False):
+            if options.duplex == "fold":
+                back_box = Box(slot.x + slot.width, slot.y, slot.width, slot.height)
+            else:
+                back_box = grid.back_of(slot, options.duplex)
+            front, back = _sides(plan, slot, back_box, markup)
+            fronts.append(front)
+            backs.append(back)
+        if options.duplex == "fold":
+            pages.append(
+                _Page("fold", tuple(side for pair in zip(fronts, backs, strict=True) for side in pair))
+            )
+        else:
+            pages.extend([_Page("fronts", tuple(fronts)), _Page("backs", tuple(backs))])
+    return pages
+
+
+def _own_pages(plan: CardPlan, grid: Grid, options: PrintOptions, markup: MarkupOptions) -> list[_Page]:
+    page = grid.full_page
+    if options.duplex == "fold":
+        half = Box(page.x, page.y, page.width, page.height / 2)
+        front, back = _sides(plan, half, Box(page.x, page.y + half.height, page.width, half.height), markup)
+        return [_Page("fold", (front, back))]
+    front, back = _sides(plan, page, grid.back_of(page, options.duplex), markup)
+    return [_Page("fronts", (front,)), _Page("backs", (back,))]
+
+
+def _sheet(deck: Deck, options: PrintOptions, markup: MarkupOptions) -> str:
+    entries = [_entry(card, markup) for card in deck.cards]
+    return str(
+        _environment()
+        .get_template("sheet.html.j2")
+        .render(
+            title=deck.title,
+            version=__version__,
+            css=Markup(stylesheet()),
+            paper=options.paper.upper() if options.paper == "a4" else options.paper,
+            description=Markup(to_html(deck.description, markup)) if deck.description else None,
+            footer=Markup(to_html(deck.footer, markup)) if deck.footer else None,
+            entries=entries,
+        )
+    )
+
+
+def _entry(card: Card, markup: MarkupOptions) -> dict[str, Any]:
+    return {
+        "guid": card.guid,
+        "number": card.number,
+        "question": Markup(to_inline_html(card.question, markup)),
+        "answer": Markup(to_html(card.answer, markup)),
+        "tags": card.tags,
+    }

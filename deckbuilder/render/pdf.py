@@ -1,0 +1,27 @@
+"""PDF: the printable HTML printed by Chromium, so the PDF is exactly what the browser lays out."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from deckbuilder.model import Deck
+from deckbuilder.render import RenderOptions
+from deckbuilder.render.browser import chromium
+from deckbuilder.render.html import render as render_html
+
+
+def render(deck: Deck, options: RenderOptions) -> bytes:
+    """The deck's printable HTML as PDF, page size from its CSS."""
+    document = render_html(deck, options).decode("utf-8")
+    # Playwright's sync API refuses to run in a thread that has an event loop (a notebook, a test
+    # driving a browser), so the printing gets a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_print, document).result()
+
+
+def _print(document: str) -> bytes:
+    with chromium() as browser:
+        page = browser.new_page()
+        page.set_content(document, wait_until="load")
+        pdf: bytes = page.pdf(prefer_css_page_size=True, print_background=True)
+    return pdf

@@ -1,0 +1,222 @@
+"""Printable HTML and PDF judged in headless Chromium: nothing overflows, backs sit behind fronts."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from deckbuilder.cli import main
+
+from .browser_helpers import PX_PER_MM, launch, measure, open_print, playwright_api, screenshot_pages
+from .conftest import FIXTURES_DIR, write
+
+pytestmark = pytest.mark.browser
+TOLERANCE_PX = 0.6
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+def build(
+    runner: CliRunner, source: Path, out: Path, *options: str, formats: tuple[str, ...] = ("html",)
+) -> Any:
+    flags = [item for name in formats for item in ("-f", name)]
+    result = runner.invoke(main, ["build", str(source), "-o", str(out), *flags, *options])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def assert_printable(sides: list[dict[str, Any]], duplex: str = "long") -> None:
+    """No side overflows or leaves its page; each back is on the next page, mirrored behind its front."""
+    for side in sides:
+        assert side["sh"] <= side["ch"] and side["sw"] <= side["cw"], side
+        assert side["x"] >= -TOLERANCE_PX and side["y"] >= -TOLERANCE_PX, side
+        assert side["x"] + side["w"] <= side["pw"] + TOLERANCE_PX, side
+        assert side["y"] + side["h"] <= side["ph"] + TOLERANCE_PX, side
+    fronts = {s["guid"]: s for s in sides if s["side"] == "front"}
+    backs = {s["guid"]: s for s in sides if s["side"] == "back"}
+    assert set(fronts) == set(backs)
+    for guid, front in fronts.items():
+        back = backs[guid]
+        if duplex == "fold":
+            assert back["page"] == front["page"]
+            assert abs(back["x"] - (front["x"] + front["w"])) <= TOLERANCE_PX
+            continue
+        assert back["page"] == front["page"] + 1
+        assert (back["w"], back["h"]) == pytest.approx((front["w"], front["h"]), abs=TOLERANCE_PX)
+        if duplex == "long":
+            expected = (front["pw"] - front["x"] - front["w"], front["y"])
+        else:
+            expected = (front["x"], front["ph"] - front["y"] - front["h"])
+        assert (back["x"], back["y"]) == pytest.approx(expected, abs=TOLERANCE_PX)
+
+
+def pdf_pages(path: Path) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(path.read_bytes())).pages)
+
+
+def test_seed_cards_at_the_defaults(
+    runner: CliRunner, seed_folder: Path, tmp_path: Path, browser: Any
+) -> None:
+    result = build(runner, seed_folder, tmp_path, formats=("html", "pdf"))
+    assert "warning" not in result.stderr
+    page = open_print(browser, tmp_path / "transformer-questions.html")
+    sides = measure(page)
+    assert len([s for s in sides if s["side"] == "front"]) == 32
+    assert len([s for s in sides if s["side"] == "back"]) == 32
+    assert_printable(sides)
+    # A4 at 8 cards a page: 4 pages of fronts, each followed by its page of backs.
+    assert max(s["page"] for s in sides) + 1 == 8
+    assert sides[0]["pw"] == pytest.approx(210 * PX_PER_MM, abs=1)
+    assert pdf_pages(tmp_path / "transformer-questions.pdf") == 8
+    shots = screenshot_pages(page, "seed-a4")
+    assert all(path.stat().st_size > 10_000 for path in shots)
+    page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("options", "per_page", "duplex"),
+    [
+        (("--paper", "letter"), 8, "long"),
+        (("--card-size", "index-3x5"), 3, "long"),  # 127 x 76.2 mm: one across, three down on A4
+        (("--paper", "letter", "--card-size", "business", "--duplex", "short"), 10, "short"),
+        (("--cards-per-page", "4", "--duplex", "fold"), 2, "fold"),  # a front and its back per row
+    ],
+    ids=["letter", "index-card", "business-short-edge", "fold"],
+)
+def test_other_papers_and_card_sizes(
+    runner: CliRunner,
+    seed_folder: Path,
+    tmp_path: Path,
+    browser: Any,
+    options: tuple[str, ...],
+    per_page: int,
+    duplex: str,
+) -> None:
+    result = build(runner, seed_folder, tmp_path, *options, formats=("html", "pdf"))
+    page = open_print(browser, tmp_path / "transformer-questions.html")
+    sides = measure(page)
+    assert len(sides) == 64
+    assert_printable(sides, duplex)
+    # A card too long for a small card is warned about and printed on a page of its own.
+    alone = result.stderr.count("is printed on a page of its own")
+    sheets = -(-(32 - alone) // per_page) + alone
+    expected = sheets if duplex == "fold" else 2 * sheets
+    assert page.locator(".page").count() == expected
+    assert pdf_pages(tmp_path / "transformer-questions.pdf") == expected
+    page.context.close()
+
+
+def test_a_very_long_answer_is_reported_and_printed_larger(
+    runner: CliRunner, tmp_path: Path, browser: Any
+) -> None:
+    long_answer = " ".join(
+        f"Sentence {i} explains one more detail of the mechanism at length." for i in range(90)
+    )
+    source = write(
+        tmp_path,
+        "long.md",
+        f"# Long\n\n## 1. Short?\n\nYes.\n\n## 2. Long?\n\n{long_answer}\n\n## 3. Also short?\n\nNo.\n",
+    )
+    result = build(runner, source, tmp_path / "out")
+    assert (
+        f"{source}:7: warning: card 'Long?' is too long for a card (a4, 8 per page, long duplex)"
+        in result.stderr
+    )
+    check = runner.invoke(main, ["check", str(source)])
+    assert check.exit_code == 0 and "card 'Long?' is too long for a card" in check.stdout
+    page = open_print(browser, tmp_path / "out" / "long.html")
+    sides = measure(page)
+    assert_printable(sides)
+    long_front = next(s for s in sides if s["side"] == "back" and s["w"] > 150 * PX_PER_MM)
+    assert float(long_front["font"].removesuffix("pt")) >= 7
+    screenshot_pages(page, "long-answer", count=4)
+    page.context.close()
+
+
+def test_sheet_layout_works_without_scripts(
+    runner: CliRunner, seed_folder: Path, tmp_path: Path, browser: Any
+) -> None:
+    build(runner, seed_folder, tmp_path, "--layout", "sheet")
+    page = open_print(browser, tmp_path / "transformer-questions.html", javascript=False)
+    assert page.locator('[data-side="front"]').count() == 32
+    assert page.locator('[data-side="back"]').count() == 32
+    assert page.locator("h1").inner_text() == "Questions on Transformer and Its Extended Architecture"
+    assert page.locator(".entry .tag").count() > 32
+    assert "These concise answers" in page.locator("footer").inner_text()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.evaluate("document.documentElement.clientWidth")
+    page.context.close()
+
+
+def test_math_code_and_images_print_offline(runner: CliRunner, tmp_path: Path, browser: Any) -> None:
+    folder = tmp_path / "src"
+    folder.mkdir()
+    shutil.copy(FIXTURES_DIR / "tricky.md", folder / "tricky.md")
+    png = bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d4944415478da63f8cfc0f01f0005000201a5b6ea5d0000000049454e44ae426082"
+    )
+    (folder / "dot.png").write_bytes(png)
+    write(folder, "img.md", "## Picture?\n\n![dot](dot.png)\n\n$$\n\\frac{a}{b}\n$$\n")
+    build(runner, folder, tmp_path / "out")
+    html = (tmp_path / "out" / "img.html").read_text(encoding="utf-8")
+    assert (
+        "data:image/png;base64," in html
+        and "<math" in html
+        and "http" not in html.replace("http://www.w3.org", "")
+    )
+    page = open_print(browser, tmp_path / "out" / "img.html")
+    assert page.locator("math").first.bounding_box()["height"] > 10
+    assert page.evaluate("document.querySelector('img').naturalWidth") == 1
+    assert_printable(measure(page))
+    page.context.close()
+    page = open_print(browser, tmp_path / "out" / "tricky.html")
+    assert_printable(measure(page))
+    assert page.locator(".highlight").count() == 1
+    page.context.close()
+
+
+def test_markdown_cannot_run_scripts(runner: CliRunner, tmp_path: Path, browser: Any) -> None:
+    source = write(
+        tmp_path,
+        "evil.md",
+        "## Evil?\n\n<script>window.ran = 1; alert('script')</script>\n\n"
+        '<img src="x.png" onerror="window.ran = 2; alert(\'onerror\')"> [click](javascript:alert(3))\n\n'
+        '<a href="javascript:alert(4)">raw link</a> <b onclick="alert(5)">bold</b>\n',
+    )
+    (tmp_path / "x.png").write_bytes(b"not really a png")
+    for layout in ("cards", "sheet"):
+        build(runner, source, tmp_path / layout, "--layout", layout)
+        dialogs: list[str] = []
+        context = browser.new_context()
+        page = context.new_page()
+        page.on("dialog", lambda dialog, seen=dialogs: (seen.append(dialog.message), dialog.dismiss()))
+        page.goto((tmp_path / layout / "evil.html").as_uri())
+        for link in page.locator("a").all():
+            link.click()
+        page.wait_for_timeout(200)
+        assert dialogs == []
+        assert page.evaluate("window.ran") is None
+        assert page.locator("script").count() == 0
+        assert (
+            page.evaluate(
+                "[...document.querySelectorAll('*')].flatMap(e => [...e.attributes]).filter(a => a.name.startsWith('on')).length"
+            )
+            == 0
+        )
+        assert page.locator("text=bold").count() == 1
+        context.close()
