@@ -8,7 +8,9 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
+from deckbuilder.cache import remember
 from deckbuilder.errors import Diagnostic, OutputError
 from deckbuilder.identity import Change
 from deckbuilder.lockfile import format_lock, merged, read_lock
@@ -50,6 +52,18 @@ class DeckBuild:
         cards = len(self.loaded.deck.cards)
         return f"{self.loaded.deck.source}: {cards} cards ({counts}) -> {outputs}"
 
+    def card_lines(self) -> list[str]:
+        """One line per card that is new, changed or removed, for --verbose."""
+        lines = [
+            f"{match.change.value:<9} {match.card.source}  {match.card.question[:70]}"
+            for match in self.loaded.resolution.matches
+            if match.change is not Change.UNCHANGED
+        ]
+        lines.extend(
+            f"removed   {entry.guid}  {entry.question[:70]}" for entry in self.loaded.resolution.removed
+        )
+        return lines
+
 
 def build(
     sources: Iterable[Path],
@@ -60,6 +74,7 @@ def build(
     now: int | None = None,
     csv: CsvOptions | None = None,
     printing: PrintOptions | None = None,
+    progress: Progress | None = None,
 ) -> list[DeckBuild]:
     """Build every source into every format; on any error nothing in ``output`` or the lock changes."""
     paths = resolve_sources(sources, recursive)
@@ -72,9 +87,14 @@ def build(
         ensure_folder(output)
         files: dict[Path, bytes] = {}
         builds = []
+        tracker = progress or NoProgress()
+        tracker.start(sum(len(item.deck.cards) for item in loaded) * len(renderers))
         for item in loaded:
             options = RenderOptions(
-                media=collect_media(item.deck), csv=csv or CsvOptions(), print=printing or PrintOptions()
+                media=collect_media(item.deck),
+                csv=csv or CsvOptions(),
+                print=printing or PrintOptions(),
+                progress=tracker.advance,
             )
             built = []
             for name, render in renderers.items():
@@ -86,9 +106,41 @@ def build(
             printed = {"html", "pdf"} & set(renderers) and options.print.layout == "cards"
             warnings = layout_warnings(plan_deck(item.deck, options.print), options.print) if printed else []
             builds.append(DeckBuild(item, tuple(built), tuple(warnings)))
+        tracker.finish()
         files.update(_lock_files(loaded))
         write_atomically(files)
+    for item in loaded:
+        _remember(item)
     return builds
+
+
+class Progress(Protocol):
+    """Told how many cards there are to render, then of each one rendered."""
+
+    def start(self, total: int) -> None:
+        """Called once with the number of card renderings ahead."""
+
+    def advance(self, done: int) -> None:
+        """Called as cards are rendered."""
+
+    def finish(self) -> None:
+        """Called when rendering is over, before files are written."""
+
+
+class NoProgress:
+    def start(self, total: int) -> None:
+        pass
+
+    def advance(self, done: int) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+def _remember(item: LoadedDeck) -> None:
+    cards = [(m.content, m.card.question, m.card.answer, m.card.tags) for m in item.resolution.matches]
+    remember(item.lock_file.parent, cards)
 
 
 def _lock_files(loaded: Sequence[LoadedDeck]) -> dict[Path, bytes]:

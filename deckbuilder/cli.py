@@ -12,69 +12,21 @@ from typing import Any
 import click
 
 from deckbuilder._version import __version__
+from deckbuilder.cli_options import (
+    ProgressBar,
+    output_options,
+    print_options,
+    print_settings,
+    recursive_option,
+    sources_argument,
+    split_settings,
+    verbosity_options,
+    with_settings,
+)
 from deckbuilder.errors import DeckbuilderError, Diagnostic, Severity
 
-SOURCES = click.argument("sources", nargs=-1, type=click.Path(path_type=Path, exists=False))
-RECURSIVE = click.option(
-    "-r", "--recursive", is_flag=True, help="Also read markdown in sub-folders of folder SOURCES."
-)
-
-
-def print_options(command: Any) -> Any:
-    """The options of printable output (html and pdf), shared by build and check."""
-    from deckbuilder.render.layout import CARD_SIZES, DUPLEX_MODES, GRIDS, LAYOUTS, PAPERS
-
-    options = [
-        click.option(
-            "--layout",
-            type=click.Choice(LAYOUTS),
-            default="cards",
-            show_default=True,
-            help="html/pdf: 'cards' to cut out, or 'sheet', a flowing study sheet.",
-        ),
-        click.option(
-            "--paper",
-            type=click.Choice(sorted(PAPERS)),
-            default="a4",
-            show_default=True,
-            help="html/pdf: paper size.",
-        ),
-        click.option(
-            "--cards-per-page",
-            type=click.Choice([str(n) for n in GRIDS]),
-            default="8",
-            show_default=True,
-            help="html/pdf: the grid of cards on a page.",
-        ),
-        click.option(
-            "--card-size",
-            type=click.Choice(sorted(CARD_SIZES)),
-            default=None,
-            help="html/pdf: a card size preset instead of --cards-per-page.",
-        ),
-        click.option(
-            "--duplex",
-            type=click.Choice(DUPLEX_MODES),
-            default="long",
-            show_default=True,
-            help="html/pdf: the edge a double-sided print flips on, or 'fold' for single-sided "
-            "(front and back side by side).",
-        ),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
-def _print_settings(layout: str, paper: str, cards_per_page: str, card_size: str | None, duplex: str) -> Any:
-    from deckbuilder.render.layout import PrintOptions, grid_for
-
-    chosen = PrintOptions(layout, paper, int(cards_per_page), card_size, duplex)
-    try:
-        grid_for(chosen)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--card-size") from None
-    return chosen
+DIFF_ERROR_EXIT = 2
+"""diff exits 0 for no changes and 1 for changes, like ``git diff --exit-code``; errors get 2."""
 
 
 class DeckbuilderGroup(click.Group):
@@ -84,12 +36,16 @@ class DeckbuilderGroup(click.Group):
         try:
             return super().invoke(ctx)
         except DeckbuilderError as error:
-            for diagnostic in error.diagnostics:
-                click.echo(str(diagnostic), err=True)
-            ctx.exit(1)
+            report_errors(error)
+            ctx.exit(DIFF_ERROR_EXIT if ctx.invoked_subcommand == "diff" else 1)
         except KeyboardInterrupt:
             click.echo("interrupted; nothing was changed", err=True)
             ctx.exit(130)
+
+
+def report_errors(error: DeckbuilderError) -> None:
+    for diagnostic in error.diagnostics:
+        click.echo(str(diagnostic), err=True)
 
 
 @click.group(cls=DeckbuilderGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -98,15 +54,21 @@ def main() -> None:
     """Turn question-and-answer markdown into Anki decks, CSV and printable cards.
 
     SOURCES are markdown files or folders of them; the default is source/.
+    Settings: deckbuilder.toml beside the sources, or [tool.deckbuilder] in
+    pyproject.toml, gives defaults for every option.
     """
 
 
 @main.command()
-@SOURCES
-@RECURSIVE
+@sources_argument
+@recursive_option
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
 @print_options
-def check(sources: Sequence[Path], recursive: bool, as_json: bool, **print_settings: Any) -> None:
+@verbosity_options
+@with_settings
+def check(
+    sources: Sequence[Path], recursive: bool, as_json: bool, quiet: bool, verbose: bool, **printing: Any
+) -> None:
     """Report problems in the markdown without writing anything.
 
     Prints one 'path:line: error|warning: message' line per problem and exits
@@ -115,28 +77,35 @@ def check(sources: Sequence[Path], recursive: bool, as_json: bool, **print_setti
     from deckbuilder.check import check_deck
     from deckbuilder.project import load_decks
 
-    printing = _print_settings(**print_settings)
+    layout = print_settings(**printing)
     loaded = load_decks(sources, recursive=recursive, strict=False)
     problems: list[Diagnostic] = []
     for item in loaded:
         problems.extend(item.diagnostics)
-        problems.extend(check_deck(item.deck, printing))
+        problems.extend(check_deck(item.deck, layout))
     problems.sort(key=lambda p: (p.location.path, p.location.line) if p.location else ("", 0))
     errors = sum(1 for p in problems if p.severity is Severity.ERROR)
-    warnings = len(problems) - errors
     cards = sum(len(item.deck.cards) for item in loaded)
     if as_json:
         click.echo(json.dumps({"problems": [_problem_json(p) for p in problems], "cards": cards}, indent=2))
     else:
         for problem in problems:
             click.echo(str(problem))
-        click.echo(
-            f"{cards} cards in {len(loaded)} deck{'s' if len(loaded) != 1 else ''}: "
-            f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}",
-            err=True,
-        )
+        if verbose:
+            for item in loaded:
+                click.echo(f"{item.deck.source}: {len(item.deck.cards)} cards", err=True)
+        if not quiet:
+            click.echo(
+                f"{_count(cards, 'card')} in {_count(len(loaded), 'deck')}: "
+                f"{_count(errors, 'error')}, {_count(len(problems) - errors, 'warning')}",
+                err=True,
+            )
     if errors:
         sys.exit(1)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _problem_json(problem: Diagnostic) -> dict[str, Any]:
@@ -150,90 +119,49 @@ def _problem_json(problem: Diagnostic) -> dict[str, Any]:
 
 
 @main.command(name="list")
-@SOURCES
-@RECURSIVE
+@sources_argument
+@recursive_option
 @click.option("--json", "as_json", is_flag=True, help="Print every deck and card as JSON (for scripts).")
-def list_cards(sources: Sequence[Path], recursive: bool, as_json: bool) -> None:
+@verbosity_options
+@with_settings
+def list_cards(sources: Sequence[Path], recursive: bool, as_json: bool, quiet: bool, verbose: bool) -> None:
     """List the cards with their numbers, GUIDs and tags.
 
     With --json, prints {"decks": [{"title", "anki_deck", "source", "footer",
     "cards": [{"guid", "number", "question", "answer", "question_html",
     "answer_html", "tags", "source"}]}]}, where source is "path:line".
     """
+    from deckbuilder.listing import card_table, decks_json
     from deckbuilder.project import load_decks
 
-    loaded = load_decks(sources, recursive=recursive)
-    decks = [item.deck for item in loaded]
+    decks = [item.deck for item in load_decks(sources, recursive=recursive)]
     if as_json:
-        from deckbuilder.listing import decks_json
-
         click.echo(json.dumps(decks_json(decks), indent=2, ensure_ascii=False))
         return
-    from deckbuilder.listing import card_table
-
     width = shutil.get_terminal_size((100, 24)).columns
     for deck in decks:
-        click.echo(f"{deck.title} ({deck.source}, deck '{deck.anki_deck}', {len(deck.cards)} cards)")
-        for line in card_table(deck, width):
+        if not quiet:
+            click.echo(
+                f"{deck.title} ({deck.source}, deck '{deck.anki_deck}', {_count(len(deck.cards), 'card')})"
+            )
+        for line in card_table(deck, width, with_source=verbose):
             click.echo(line)
 
 
-def _format_choice() -> click.Choice[str]:
-    from deckbuilder.render import FORMATS
-
-    return click.Choice(sorted(FORMATS))
-
-
 @main.command()
-@SOURCES
-@click.option(
-    "-f",
-    "--format",
-    "formats",
-    multiple=True,
-    type=_format_choice(),
-    help="Output format; repeat for several. Default: every format whose dependencies are installed.",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("output"),
-    show_default=True,
-    help="Folder for the outputs; created if missing.",
-)
-@RECURSIVE
-@click.option(
-    "--csv-dialect",
-    type=click.Choice(["anki", "plain"]),
-    default="anki",
-    show_default=True,
-    help="csv: 'anki' imports into Anki with GUIDs, deck and tags; 'plain' is question,answer,tags text.",
-)
-@click.option(
-    "--csv-note-type",
-    default="Basic",
-    show_default=True,
-    help="csv: the Anki note type the rows import into.",
-)
-@click.option(
-    "--csv-fields",
-    default="Front=question,Back=answer",
-    show_default=True,
-    help="csv: note type fields and what fills them (question, answer, context, number, tags).",
-)
-@click.option("--csv-bom", is_flag=True, help="csv: start with a UTF-8 byte-order mark (for Excel).")
-@print_options
+@sources_argument
+@output_options
+@recursive_option
+@verbosity_options
+@with_settings
 def build(
     sources: Sequence[Path],
     formats: Sequence[str],
     output: Path,
     recursive: bool,
-    csv_dialect: str,
-    csv_note_type: str,
-    csv_fields: str,
-    csv_bom: bool,
-    **print_settings: Any,
+    quiet: bool,
+    verbose: bool,
+    **settings: Any,
 ) -> None:
     """Build each markdown file into the output folder and update the lock file.
 
@@ -243,27 +171,102 @@ def build(
     re-importing updates cards in place and keeps their review history.
     """
     from deckbuilder.build import build as build_decks
-    from deckbuilder.render import CsvOptions, default_formats
+    from deckbuilder.render import default_formats
 
+    csv, printing = split_settings(settings)
     chosen = list(dict.fromkeys(formats)) or default_formats()
-    csv = CsvOptions(csv_dialect, csv_note_type, _field_mapping(csv_fields), csv_bom)
-    printing = _print_settings(**print_settings)
-    for deck_build in build_decks(sources, chosen, output, recursive=recursive, csv=csv, printing=printing):
+    builds = build_decks(
+        sources, chosen, output, recursive=recursive, csv=csv, printing=printing, progress=ProgressBar()
+    )
+    for deck_build in builds:
         for warning in deck_build.warnings:
             click.echo(str(warning), err=True)
-        click.echo(deck_build.summary())
+        if not quiet:
+            click.echo(deck_build.summary())
+        if verbose:
+            for line in deck_build.card_lines():
+                click.echo(f"  {line}")
 
 
-def _field_mapping(text: str) -> tuple[tuple[str, str], ...]:
-    from deckbuilder.render import CSV_CARD_FIELDS
+@main.command()
+@sources_argument
+@recursive_option
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+@verbosity_options
+@with_settings
+def diff(sources: Sequence[Path], recursive: bool, as_json: bool, quiet: bool, verbose: bool) -> None:
+    """Show what the next build would change, and write nothing.
 
-    pairs = []
-    for item in text.split(","):
-        name, equals, value = item.partition("=")
-        if not equals or not name.strip() or value.strip() not in CSV_CARD_FIELDS:
-            raise click.BadParameter(
-                f"'{item}' is not FIELD=VALUE with VALUE one of {', '.join(CSV_CARD_FIELDS)}",
-                param_hint="--csv-fields",
+    Lists cards added, changed (with the changed words), matched after a
+    reworded question, and removed from the markdown. Exit status: 0 when the
+    next build would change nothing, 1 when it would (like git diff
+    --exit-code), 2 on an error.
+    """
+    from deckbuilder.changes import deck_changes
+    from deckbuilder.difftext import describe
+    from deckbuilder.project import load_decks
+
+    reports = [deck_changes(item) for item in load_decks(sources, recursive=recursive)]
+    changed = any(report.changes for report in reports)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"changed": changed, "decks": [r.as_json() for r in reports]}, indent=2, ensure_ascii=False
             )
-        pairs.append((name.strip(), value.strip()))
-    return tuple(pairs)
+        )
+    elif not quiet:
+        for report in reports:
+            for line in describe(report, verbose):
+                click.echo(line)
+    sys.exit(1 if changed else 0)
+
+
+@main.command()
+@sources_argument
+@output_options
+@recursive_option
+@verbosity_options
+@click.option(
+    "--debounce",
+    type=click.IntRange(50, 10_000),
+    default=300,
+    show_default=True,
+    help="Milliseconds to wait for more changes before rebuilding.",
+)
+@with_settings
+def watch(
+    sources: Sequence[Path],
+    formats: Sequence[str],
+    output: Path,
+    recursive: bool,
+    quiet: bool,
+    verbose: bool,
+    debounce: int,
+    **settings: Any,
+) -> None:
+    """Rebuild whenever a source, one of its images or deckbuilder.toml changes.
+
+    Takes the same options as build. An error is printed with its path:line
+    and watching goes on; Ctrl-C stops.
+    """
+    from deckbuilder.build import build as build_decks
+    from deckbuilder.render import default_formats
+    from deckbuilder.watching import watch_sources
+
+    csv, printing = split_settings(settings)
+    chosen = list(dict.fromkeys(formats)) or default_formats()
+
+    def rebuild() -> None:
+        try:
+            for deck_build in build_decks(
+                sources, chosen, output, recursive=recursive, csv=csv, printing=printing
+            ):
+                for warning in deck_build.warnings:
+                    click.echo(str(warning), err=True)
+                if not quiet:
+                    click.echo(deck_build.summary())
+        except DeckbuilderError as error:
+            report_errors(error)
+            click.echo("waiting for the next change…", err=True)
+
+    watch_sources(sources, output, rebuild, debounce_ms=debounce, announce=not quiet, verbose=verbose)

@@ -35,6 +35,8 @@ class CardMatch:
 
     card: Card
     change: Change
+    content: str
+    """The card's content hash."""
     previous: LockEntry | None = None
     similarity: float | None = None
     """Set when the card was matched by a reworded question."""
@@ -162,7 +164,7 @@ def resolve(deck: Deck, entries: Sequence[LockEntry], now: int) -> Resolution:
         else:
             guid = _fresh_guid(deck.deck_id, card, question, taken)
             taken.add(guid)
-            match = CardMatch(replace(card, guid=guid, changed_at=now), Change.NEW)
+            match = CardMatch(replace(card, guid=guid, changed_at=now), Change.NEW, content)
         matches.append(match)
         new_entries.append(_entry_for(match.card, question, content))
     leftovers = [entry for i, entry in enumerate(entries) if i not in matcher.used]
@@ -179,11 +181,13 @@ def resolve(deck: Deck, entries: Sequence[LockEntry], now: int) -> Resolution:
 def _matched(card: Card, entry: LockEntry, content: str, score: float | None, now: int) -> CardMatch:
     if entry.content == content:
         return CardMatch(
-            replace(card, guid=entry.guid, changed_at=entry.changed), Change.UNCHANGED, entry, score
+            replace(card, guid=entry.guid, changed_at=entry.changed), Change.UNCHANGED, content, entry, score
         )
     # Anki updates a note on re-import only when its mod time is strictly newer than the one it has.
     changed_at = max(now, entry.changed + 1)
-    return CardMatch(replace(card, guid=entry.guid, changed_at=changed_at), Change.CHANGED, entry, score)
+    return CardMatch(
+        replace(card, guid=entry.guid, changed_at=changed_at), Change.CHANGED, content, entry, score
+    )
 
 
 def _fresh_guid(deck_id: int, card: Card, question: str, taken: set[str]) -> str:

@@ -40,14 +40,15 @@ def _card_json(card: Card) -> dict[str, Any]:
     }
 
 
-def card_table(deck: Deck, width: int) -> list[str]:
-    """One line per card: number, short GUID, tags and as much of the question as fits."""
+def card_table(deck: Deck, width: int, with_source: bool = False) -> list[str]:
+    """One line per card: number, short GUID, tags and as much of the question as fits
+    (with ``with_source``, the question's ``path:line`` too)."""
     rows = [
         (
             str(card.number) if card.number is not None else "-",
             card.guid[:SHORT_GUID],
             " ".join(card.tags),
-            card.question,
+            f"{card.question}  ({card.source})" if with_source else card.question,
         )
         for card in deck.cards
     ]

@@ -195,7 +195,16 @@ def to_html(markdown: str, options: MarkupOptions = DEFAULT_OPTIONS) -> str:
     kept as TeX inside ``<span class="math">`` or ``<div class="math">``. Raw HTML is allowed but
     sanitized: no scripts, event handlers or ``javascript:`` links survive.
     """
-    rendered = _markdown(options.math, options.image_src)(markdown)
+    # Without a dollar sign there is no math, and every math style renders alike: share the cache.
+    math = options.math if "$" in markdown else "tex"
+    image_src = options.image_src if "](" in markdown or "<img" in markdown or "]:" in markdown else None
+    return _rendered(markdown, math, image_src)
+
+
+@lru_cache(maxsize=1 << 17)
+def _rendered(markdown: str, math: MathStyle, image_src: Callable[[str], str] | None) -> str:
+    # Several outputs render the same cards; the cache makes each rendering happen once.
+    rendered = _markdown(math, image_src)(markdown)
     assert isinstance(rendered, str)
     return sanitize(rendered.strip())
 
@@ -211,10 +220,15 @@ def to_inline_html(markdown: str, options: MarkupOptions = DEFAULT_OPTIONS) -> s
 
 def sanitize(fragment: str) -> str:
     """Remove anything active from an HTML fragment while keeping formatting and code highlighting."""
+    return str(_cleaner().clean(fragment))
+
+
+@lru_cache(maxsize=1)
+def _cleaner() -> Any:
     import nh3
 
-    return nh3.clean(
-        fragment,
+    # One Cleaner for the process: building one per call costs more than the cleaning itself.
+    return nh3.Cleaner(
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,

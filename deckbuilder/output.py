@@ -47,6 +47,14 @@ def staged(path: Path, data: bytes) -> Path:
     return Path(name)
 
 
+def _remove_stale(path: Path) -> None:
+    # A build killed outright (SIGKILL, power loss) cannot clean up its temporary files; the next
+    # build that writes the same file, holding the same build lock, removes them.
+    for leftover in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+
+
 def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
@@ -58,6 +66,7 @@ def write_atomically(files: Mapping[Path, bytes]) -> None:
     temporaries: dict[Path, Path] = {}
     try:
         for path, data in files.items():
+            _remove_stale(path)
             temporaries[path] = staged(path, data)
         for path, temporary in temporaries.items():
             try:

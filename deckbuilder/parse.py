@@ -155,7 +155,10 @@ def _detect_card_level(
         if h != title_index and _has_content(body) and not scan_shapes(body).drafts:
             counts[blocks[h].level] = counts.get(blocks[h].level, 0) + 1
     if not counts:
-        return None
+        # No heading holds an answer: still treat the deepest headings as cards, so that each is
+        # reported as a question without an answer rather than the file as having no cards.
+        levels = [blocks[h].level for h in headings if h != title_index]
+        return max(levels) if levels else None
     return max(counts, key=lambda level: (counts[level], level))
 
 

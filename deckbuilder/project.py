@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from deckbuilder.config import load_folder_settings
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity
 from deckbuilder.identity import Resolution, resolve
 from deckbuilder.lockfile import LockEntry, lock_path, read_lock
 from deckbuilder.model import Deck
 from deckbuilder.parse import ParsedDeck, parse_file
+from deckbuilder.settings import folder_settings
 from deckbuilder.sources import resolve_sources
 
 
@@ -51,7 +51,7 @@ def load_decks(
     With ``strict``, problems that are errors raise ProblemsError listing all of them.
     """
     moment = current_time() if now is None else now
-    settings_for = cache(load_folder_settings)
+    settings_for = cache(folder_settings)
     lock_for = cache(lambda folder: read_lock(lock_path(folder)))
     loaded = []
     for source in resolve_sources(paths, recursive):

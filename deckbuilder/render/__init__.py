@@ -47,6 +47,8 @@ class RenderOptions:
     """Image references as written in the markdown, to the files they resolve to."""
     csv: CsvOptions = field(default_factory=CsvOptions)
     print: PrintOptions = field(default_factory=PrintOptions)
+    progress: Callable[[int], None] = field(default=lambda done: None, compare=False)
+    """Called with the number of cards just rendered, for a progress bar on long builds."""
 
 
 Renderer = Callable[[Deck, RenderOptions], bytes]

@@ -107,6 +107,7 @@ def render(deck: Deck, options: RenderOptions) -> bytes:
     model = note_type()
     anki_deck = genanki.Deck(deck.deck_id, deck.anki_deck, description=to_html(deck.description))
     for card in deck.cards:
+        options.progress(1)
         anki_deck.add_note(
             _Note(
                 card.changed_at,

@@ -16,7 +16,7 @@ BOM = "\ufeff"
 
 def render(deck: Deck, options: RenderOptions) -> bytes:
     """The deck as CSV in the dialect the options choose."""
-    text = _plain(deck) if options.csv.dialect == "plain" else _anki(deck, options)
+    text = _plain(deck, options) if options.csv.dialect == "plain" else _anki(deck, options)
     return ((BOM if options.csv.bom else "") + text).encode("utf-8")
 
 
@@ -35,6 +35,7 @@ def _anki(deck: Deck, options: RenderOptions) -> str:
     ]
     lines = headers[:]
     for card in deck.cards:
+        options.progress(1)
         values = [
             card.guid,
             *(_field(card, name, markup) for _, name in options.csv.fields),
@@ -63,10 +64,11 @@ def _quoted(value: str) -> str:
     return value
 
 
-def _plain(deck: Deck) -> str:
+def _plain(deck: Deck, options: RenderOptions) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["question", "answer", "tags"])
     for card in deck.cards:
+        options.progress(1)
         writer.writerow([to_text(card.question), to_text(card.answer), " ".join(card.tags)])
     return buffer.getvalue()

@@ -7,6 +7,7 @@ that what it says fits does fit in Chromium; tests/test_print.py checks that in 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html.parser import HTMLParser
 from math import ceil
 
@@ -35,6 +36,12 @@ def char_em(ch: str, monospace: bool) -> float:
     if ch in WIDE or ch.isupper() or ord(ch) > 0x2E80:
         return 1.0 if ord(ch) > 0x2E80 else 0.86
     return 0.64
+
+
+@lru_cache(maxsize=1 << 16)
+def word_em(word: str, monospace: bool) -> float:
+    """A word's width in em; cached, since the same words recur across cards."""
+    return sum(char_em(ch, monospace) for ch in word)
 
 
 @dataclass(slots=True)
@@ -104,7 +111,7 @@ def _lines(block: _Block, width_em: float) -> int:
         text = "".join(part for part, _ in block.text).strip("\n")
         return sum(max(1, ceil(len(line) * char_em("m", True) / width_em)) for line in text.split("\n"))
     cell_width = (width_em - block.indent_em) / max(1, block.cells) - (0.8 if block.cells > 1 else 0)
-    widths = [sum(char_em(ch, mono) for ch in word) for text, mono in block.text for word in text.split()]
+    widths = [word_em(word, mono) for text, mono in block.text for word in text.split()]
     if not widths:
         return 0
     lines, used = 1, 0.0

@@ -53,8 +53,8 @@ def render(deck: Deck, options: RenderOptions) -> bytes:
     """The deck as one self-contained HTML file in the layout the print options choose."""
     markup = MarkupOptions(math="mathml", image_src=_DataUris(dict(options.media)))
     if options.print.layout == "sheet":
-        return _sheet(deck, options.print, markup).encode("utf-8")
-    return _cards(deck, options.print, markup).encode("utf-8")
+        return _sheet(deck, options, markup).encode("utf-8")
+    return _cards(deck, options, markup).encode("utf-8")
 
 
 @lru_cache(maxsize=1)
@@ -78,12 +78,14 @@ def stylesheet() -> str:
     return own.read_text(encoding="utf-8") + highlight_css(".highlight")
 
 
-def _cards(deck: Deck, options: PrintOptions, markup: MarkupOptions) -> str:
+def _cards(deck: Deck, render_options: RenderOptions, markup: MarkupOptions) -> str:
+    options = render_options.print
     grid = grid_for(options)
     plans = plan_deck(deck, options)
     pages = _grid_pages([p for p in plans if not p.full_page], grid, options, markup)
     for plan in (p for p in plans if p.full_page):
         pages.extend(_own_pages(plan, grid, options, markup))
+    render_options.progress(len(plans))
     return str(
         _environment()
         .get_template("cards.html.j2")
@@ -143,8 +145,10 @@ def _own_pages(plan: CardPlan, grid: Grid, options: PrintOptions, markup: Markup
     return [_Page("fronts", (front,)), _Page("backs", (back,))]
 
 
-def _sheet(deck: Deck, options: PrintOptions, markup: MarkupOptions) -> str:
+def _sheet(deck: Deck, render_options: RenderOptions, markup: MarkupOptions) -> str:
+    options = render_options.print
     entries = [_entry(card, markup) for card in deck.cards]
+    render_options.progress(len(entries))
     return str(
         _environment()
         .get_template("sheet.html.j2")

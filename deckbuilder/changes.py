@@ -1,0 +1,144 @@
+"""What the next build will change relative to the lock file, for ``deckbuilder diff``."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+from deckbuilder.cache import RememberedCard, recall
+from deckbuilder.identity import Change
+from deckbuilder.lockfile import LockEntry
+from deckbuilder.model import Card
+from deckbuilder.project import LoadedDeck
+
+CONTEXT_WORDS = 4
+DIFF_LIMIT = 300
+QUESTION_FIELD = "Question"
+NOTE_TYPE_NAME = "deckbuilder Q&A"
+
+
+@dataclass(frozen=True, slots=True)
+class CardChange:
+    kind: str
+    """``added``, ``changed``, ``reworded`` or ``removed``."""
+    guid: str
+    question: str
+    card: Card | None = None
+    previous_question: str | None = None
+    similarity: float | None = None
+    detail: str | None = None
+    """A word-level diff of what changed, when the previous text is known."""
+    fingerprint: str | None = None
+    """The normalised question, for removed cards: what an Anki search can match."""
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind, "guid": self.guid, "question": self.question}
+        if self.card is not None:
+            data["number"] = self.card.number
+            data["source"] = str(self.card.source)
+        if self.previous_question is not None:
+            data["previous_question"] = self.previous_question
+        if self.similarity is not None:
+            data["similarity"] = round(self.similarity, 3)
+        if self.detail is not None:
+            data["diff"] = self.detail
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class DeckChanges:
+    loaded: LoadedDeck
+    changes: tuple[CardChange, ...]
+    unchanged: int
+
+    def of_kind(self, kind: str) -> list[CardChange]:
+        return [change for change in self.changes if change.kind == kind]
+
+    def anki_search(self) -> str | None:
+        """An Anki search that finds the removed cards' notes (Anki has no search by GUID)."""
+        removed = self.of_kind("removed")
+        if not removed:
+            return None
+        terms = [f'"{QUESTION_FIELD}:{"*".join((change.fingerprint or "").split())}*"' for change in removed]
+        joined = terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"
+        return f'"note:{NOTE_TYPE_NAME}" {joined}'
+
+    def as_json(self) -> dict[str, Any]:
+        counts = {kind: len(self.of_kind(kind)) for kind in ("added", "changed", "reworded", "removed")}
+        return {
+            "source": str(self.loaded.deck.source),
+            "counts": {**counts, "unchanged": self.unchanged},
+            "changes": [change.as_json() for change in self.changes],
+            "anki_search_for_removed": self.anki_search(),
+        }
+
+
+def deck_changes(loaded: LoadedDeck) -> DeckChanges:
+    """Sort each card of the deck into added, changed, reworded or unchanged, and list the removed."""
+    resolution = loaded.resolution
+    previous = [m.previous.content for m in resolution.matches if m.previous is not None]
+    remembered = recall(loaded.lock_file.parent, [*previous, *(e.content for e in resolution.removed)])
+    changes: list[CardChange] = []
+    unchanged = 0
+    for match in resolution.matches:
+        card = match.card
+        if match.change is Change.NEW:
+            changes.append(CardChange("added", card.guid, card.question, card))
+        elif match.similarity is not None and match.previous is not None:
+            old = remembered.get(match.previous.content)
+            old_question = old.question if old else match.previous.question
+            detail = _detail(old, card) if old else None
+            changes.append(
+                CardChange("reworded", card.guid, card.question, card, old_question, match.similarity, detail)
+            )
+        elif match.change is Change.CHANGED and match.previous is not None:
+            old = remembered.get(match.previous.content)
+            detail = _detail(old, card) if old else "(the previous text is not in the local cache)"
+            changes.append(CardChange("changed", card.guid, card.question, card, detail=detail))
+        else:
+            unchanged += 1
+    for entry in resolution.removed:
+        changes.append(_removed(entry, remembered.get(entry.content)))
+    return DeckChanges(loaded, tuple(changes), unchanged)
+
+
+def _removed(entry: LockEntry, remembered: RememberedCard | None) -> CardChange:
+    question = remembered.question if remembered else entry.question
+    return CardChange("removed", entry.guid, question, fingerprint=entry.question)
+
+
+def _detail(old: RememberedCard, card: Card) -> str | None:
+    parts = []
+    for label, before, after in (
+        ("question", old.question, card.question),
+        ("answer", old.answer, card.answer),
+        ("tags", " ".join(old.tags), " ".join(card.tags)),
+    ):
+        if before != after:
+            parts.append(f"{label}: {word_diff(before, after)}")
+    return "; ".join(parts) or None
+
+
+def word_diff(old: str, new: str) -> str:
+    """Changed words as ``[-old-]{+new+}`` with a few words of context, like ``git diff --word-diff``."""
+    before, after = old.split(), new.split()
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    pieces: list[str] = []
+    opcodes = matcher.get_opcodes()
+    for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        if tag == "equal":
+            words = before[i1:i2]
+            head = words[:CONTEXT_WORDS] if index > 0 else []
+            tail = words[-CONTEXT_WORDS:] if index < len(opcodes) - 1 else []
+            if len(words) <= len(head) + len(tail):
+                pieces.append(" ".join(words))
+            else:
+                pieces.append(" ".join([*head, "…", *tail]).strip())
+            continue
+        if i2 > i1:
+            pieces.append("[-" + " ".join(before[i1:i2]) + "-]")
+        if j2 > j1:
+            pieces.append("{+" + " ".join(after[j1:j2]) + "+}")
+    text = " ".join(piece for piece in pieces if piece)
+    return text if len(text) <= DIFF_LIMIT else text[: DIFF_LIMIT - 1] + "…"

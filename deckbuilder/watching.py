@@ -1,0 +1,62 @@
+"""``deckbuilder watch``: rebuild when sources, their images or settings change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import click
+
+from deckbuilder.cache import CACHE_DIR_NAME
+from deckbuilder.lockfile import LOCK_FILE_NAME
+from deckbuilder.sources import DEFAULT_SOURCE
+
+IGNORED_NAMES = frozenset({LOCK_FILE_NAME})
+IGNORED_DIRECTORIES = frozenset({CACHE_DIR_NAME, ".git", "__pycache__"})
+
+
+def watched_paths(sources: Sequence[Path]) -> list[Path]:
+    """The folders to watch: each source folder (images and settings live there too)."""
+    given = list(sources) or [DEFAULT_SOURCE]
+    folders = {(path if path.is_dir() else path.parent).resolve() for path in given}
+    return sorted(folders)
+
+
+def relevant(path: Path, output: Path) -> bool:
+    """A change that can alter a build: not our own lock, cache, temporary files or outputs."""
+    if path.name in IGNORED_NAMES or path.name.startswith(".") or path.name.endswith(".tmp"):
+        return False
+    if IGNORED_DIRECTORIES & set(path.parts):
+        return False
+    return not path.resolve().is_relative_to(output.resolve())
+
+
+def watch_sources(
+    sources: Sequence[Path],
+    output: Path,
+    rebuild: Callable[[], None],
+    *,
+    debounce_ms: int = 300,
+    announce: bool = True,
+    verbose: bool = False,
+) -> None:
+    """Build once, then again after every relevant change, until Ctrl-C."""
+    import watchfiles
+
+    folders = watched_paths(sources)
+    rebuild()
+    if announce:
+        click.echo(f"watching {', '.join(str(f) for f in folders)} (Ctrl-C to stop)", err=True)
+    changes = watchfiles.watch(
+        *folders,
+        watch_filter=lambda _change, name: relevant(Path(name), output),
+        debounce=debounce_ms,
+        raise_interrupt=False,
+    )
+    for batch in changes:
+        if verbose:
+            for _change, name in sorted(batch, key=lambda item: item[1]):
+                click.echo(f"changed: {name}", err=True)
+        rebuild()
+    if announce:
+        click.echo("stopped watching", err=True)
