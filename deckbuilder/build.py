@@ -79,7 +79,8 @@ def build(
     """Build every source into every format; on any error nothing in ``output`` or the lock changes."""
     paths = resolve_sources(sources, recursive)
     renderers = {name: FORMATS[name].renderer() for name in formats}
-    folders = sorted({path.parent.resolve() for path in paths})
+    # Lock every source folder (their lock files) and the output folder, in one global order.
+    folders = sorted({path.parent.resolve() for path in paths} | {output.resolve()})
     with contextlib.ExitStack() as stack:
         for folder in folders:
             stack.enter_context(folder_lock(_busy_file(folder)))
