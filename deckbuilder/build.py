@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -79,11 +79,7 @@ def build(
     """Build every source into every format; on any error nothing in ``output`` or the lock changes."""
     paths = resolve_sources(sources, recursive)
     renderers = {name: FORMATS[name].renderer() for name in formats}
-    # Lock every source folder (their lock files) and the output folder, in one global order.
-    folders = sorted({path.parent.resolve() for path in paths} | {output.resolve()})
-    with contextlib.ExitStack() as stack:
-        for folder in folders:
-            stack.enter_context(folder_lock(_busy_file(folder)))
+    with build_lock([path.parent for path in paths], output):
         loaded = load_decks(paths, now=now)
         ensure_folder(output)
         files: dict[Path, bytes] = {}
@@ -108,11 +104,30 @@ def build(
             warnings = layout_warnings(plan_deck(item.deck, options.print), options.print) if printed else []
             builds.append(DeckBuild(item, tuple(built), tuple(warnings)))
         tracker.finish()
-        files.update(_lock_files(loaded))
+        files.update(lock_files(loaded))
         write_atomically(files)
-    for item in loaded:
-        _remember(item)
+    remember_cards(loaded)
     return builds
+
+
+@contextlib.contextmanager
+def build_lock(source_folders: Iterable[Path], output: Path | None = None) -> Iterator[None]:
+    """Hold the build lock of every source folder (their lock files) and of the output folder,
+    taken in one global order so that two builds never wait for each other in a circle."""
+    folders = {folder.resolve() for folder in source_folders}
+    if output is not None:
+        folders.add(output.resolve())
+    with contextlib.ExitStack() as stack:
+        for folder in sorted(folders):
+            stack.enter_context(folder_lock(_busy_file(folder)))
+        yield
+
+
+def remember_cards(loaded: Sequence[LoadedDeck]) -> None:
+    """Keep the built cards' text in the local cache, for the next diff."""
+    for item in loaded:
+        cards = [(m.content, m.card.question, m.card.answer, m.card.tags) for m in item.resolution.matches]
+        remember(item.lock_file.parent, cards)
 
 
 class Progress(Protocol):
@@ -139,12 +154,8 @@ class NoProgress:
         pass
 
 
-def _remember(item: LoadedDeck) -> None:
-    cards = [(m.content, m.card.question, m.card.answer, m.card.tags) for m in item.resolution.matches]
-    remember(item.lock_file.parent, cards)
-
-
-def _lock_files(loaded: Sequence[LoadedDeck]) -> dict[Path, bytes]:
+def lock_files(loaded: Sequence[LoadedDeck]) -> dict[Path, bytes]:
+    """The updated lock files of the loaded decks' folders."""
     by_lock: dict[Path, list[LoadedDeck]] = {}
     for item in loaded:
         by_lock.setdefault(item.lock_file, []).append(item)

@@ -270,3 +270,66 @@ def watch(
             click.echo("waiting for the next change…", err=True)
 
     watch_sources(sources, output, rebuild, debounce_ms=debounce, announce=not quiet, verbose=verbose)
+
+
+@main.command()
+@sources_argument
+@click.option(
+    "-c",
+    "--collection",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The Anki collection file (collection.anki2). Default: the default profile's.",
+)
+@click.option("--prune", is_flag=True, help="Also delete the notes of cards removed from the markdown.")
+@click.option("-y", "--yes", is_flag=True, help="Prune without asking.")
+@click.option("-n", "--dry-run", is_flag=True, help="Show what push would do, and change nothing.")
+@recursive_option
+@verbosity_options
+@with_settings
+def push(
+    sources: Sequence[Path],
+    collection: Path | None,
+    prune: bool,
+    yes: bool,
+    dry_run: bool,
+    recursive: bool,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Import the decks straight into a local Anki collection (close Anki first).
+
+    The same as File > Import of the built .apkg: new notes are added,
+    edited notes updated, the rest and your own edits left alone, review
+    history kept. A backup of the collection is made before it is changed.
+    With --prune, notes of cards deleted from the markdown (and only those
+    deckbuilder made) are deleted too, after you confirm.
+    """
+    from deckbuilder.push import default_collection, push_sources
+
+    target = collection or default_collection()
+    if collection is None and not quiet:
+        click.echo(f"using the collection {target}", err=True)
+    if prune and not yes and not dry_run:
+        _, preview = push_sources(sources, target, prune=True, dry_run=True, recursive=recursive)
+        if preview.pruned:
+            click.echo(f"push --prune would delete {_count(len(preview.pruned), 'note')}:")
+            for question in preview.pruned:
+                click.echo(f"  - {question}")
+            if not click.confirm("Delete them?", default=False):
+                click.echo("nothing was changed", err=True)
+                sys.exit(1)
+    _, report = push_sources(sources, target, prune=prune, dry_run=dry_run, recursive=recursive)
+    prefix = "dry run, nothing changed: would be " if dry_run else ""
+    if not quiet:
+        click.echo(f"{target}: {prefix}{report.summary()}")
+        if report.backup is not None:
+            click.echo(f"backup of the collection before this push: {report.backup}", err=True)
+    if verbose or dry_run:
+        for label, questions in (
+            ("new", report.new),
+            ("updated", report.updated),
+            ("conflicting", report.conflicting),
+            ("deleted", report.pruned),
+        ):
+            for question in questions:
+                click.echo(f"  {label:<11} {question}")

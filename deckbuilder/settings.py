@@ -115,6 +115,7 @@ def _schema() -> dict[str, dict[str, Callable[[Any, str, SourceLocation], Any]]]
 
 
 OPTION_FOR_SETTING = {
+    "push.collection": "collection",
     "build.formats": "formats",
     "build.output": "output",
     "build.recursive": "recursive",
@@ -212,7 +213,8 @@ def option_defaults(folder: Path) -> dict[str, Any]:
     defaults = {
         OPTION_FOR_SETTING[key]: value for key, value in found.data.items() if key in OPTION_FOR_SETTING
     }
-    if "output" in defaults and found.path is not None:
-        # Relative to the settings file, wherever the command runs.
-        defaults["output"] = found.path.parent / defaults["output"]
+    for name in ("output", "collection"):
+        if name in defaults and found.path is not None:
+            # Relative to the settings file, wherever the command runs; ~ is the home folder.
+            defaults[name] = found.path.parent / Path(defaults[name]).expanduser()
     return defaults

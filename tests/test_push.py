@@ -1,0 +1,188 @@
+"""``deckbuilder push`` into real collections made with the anki package."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from deckbuilder.cli import main
+
+from .anki_helpers import anki_collection, new_collection, notes_by_guid, review_all, review_state
+from .test_apkg import delete_card_30, edit_seed, swap_cards_3_and_4
+
+pytestmark = pytest.mark.anki
+
+
+@pytest.fixture
+def collection(tmp_path: Path) -> Path:
+    """An empty collection with one unrelated note in a deck of its own, closed as Anki leaves it."""
+    col = new_collection(tmp_path)
+    basic = col.models.by_name("Basic")
+    note = col.new_note(basic)
+    note["Front"], note["Back"] = "My own note", "not from deckbuilder"
+    col.add_note(note, col.decks.id("Personal"))
+    col.close()
+    return tmp_path / "collection.anki2"
+
+
+def push(runner: CliRunner, folder: Path, collection: Path, *options: str, stdin: str | None = None) -> Any:
+    return runner.invoke(main, ["push", str(folder), "--collection", str(collection), *options], input=stdin)
+
+
+def opened(collection: Path) -> Any:
+    return anki_collection.Collection(str(collection))
+
+
+def test_push_then_edit_and_push_again(runner: CliRunner, seed_folder: Path, collection: Path) -> None:
+    first = push(runner, seed_folder, collection)
+    assert first.exit_code == 0, first.output
+    assert "32 new, 0 updated, 0 unchanged, 0 conflicting" in first.stdout
+    assert (seed_folder / "deckbuilder.lock").exists()
+    col = opened(collection)
+    review_all(col)
+    before = review_state(col)
+    note_types = sorted(m["name"] for m in col.models.all())
+    guids = set(notes_by_guid(col))
+    col.close()
+
+    edit_seed(seed_folder, [("Why is multi-head attention needed?", "Why is multi-head attention necessary?"),
+                            ("**Memory:** Transformers access", "**Memory:** Transformers see")])  # fmt: skip
+    swap_cards_3_and_4(seed_folder)
+    delete_card_30(seed_folder)
+    edit_seed(
+        seed_folder,
+        [
+            (
+                "\n---\n\n*These concise",
+                "\n## 33. What is a KV cache?\n\nStored keys and values.\n\n---\n\n*These concise",
+            )
+        ],
+    )
+    second = push(runner, seed_folder, collection, "--verbose")
+    assert second.exit_code == 0, second.output
+    assert "1 new, 2 updated, 29 unchanged, 0 conflicting" in second.stdout
+    assert "new         What is a KV cache?" in second.stdout
+    assert "backup of the collection before this push" in second.stderr
+
+    col = opened(collection)
+    assert sorted(m["name"] for m in col.models.all()) == note_types
+    assert col.note_count() == 34  # 32 + the new card + the unrelated note; the deleted card stays
+    assert guids < set(notes_by_guid(col))
+    after = review_state(col)
+    assert {cid: after[cid] for cid in before} == before
+    col.close()
+
+
+def test_prune_removes_exactly_the_deleted_cards(
+    runner: CliRunner, seed_folder: Path, collection: Path
+) -> None:
+    assert push(runner, seed_folder, collection).exit_code == 0
+    col = opened(collection)
+    doomed = {n.guid for n in notes_by_guid(col).values() if "Vision-Language Pre-training" in n.fields[0]
+              or n.fields[0].startswith("What is RLHF")}  # fmt: skip
+    col.close()
+    assert len(doomed) == 2
+    delete_card_30(seed_folder)
+    text = (seed_folder / "transformer-questions.md").read_text(encoding="utf-8")
+    (seed_folder / "transformer-questions.md").write_text(
+        text[: text.index("## 13. ")] + text[text.index("## 14. ") :], encoding="utf-8"
+    )
+
+    before = collection.read_bytes()
+    backups = sorted((collection.parent / "deckbuilder-backups").iterdir())
+    dry = push(runner, seed_folder, collection, "--prune", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert (
+        "dry run, nothing changed: would be 0 new, 0 updated, 30 unchanged, 0 conflicting, 2 deleted"
+        in dry.stdout
+    )
+    assert collection.read_bytes() == before
+    assert sorted((collection.parent / "deckbuilder-backups").iterdir()) == backups
+
+    declined = push(runner, seed_folder, collection, "--prune", stdin="n\n")
+    assert declined.exit_code == 1 and "push --prune would delete 2 notes" in declined.stdout
+    assert collection.read_bytes() == before
+
+    done = push(runner, seed_folder, collection, "--prune", "--yes")
+    assert done.exit_code == 0, done.output
+    assert "2 deleted" in done.stdout
+    col = opened(collection)
+    remaining = notes_by_guid(col)
+    assert not doomed & set(remaining)
+    assert col.note_count() == 31  # 30 cards and the unrelated note, untouched
+    assert any(n.fields[0] == "My own note" for n in remaining.values())
+    assert "Personal" in {d.name for d in col.decks.all_names_and_ids()}
+    col.close()
+    again = push(runner, seed_folder, collection, "--prune", "--yes")
+    assert "0 new, 0 updated, 30 unchanged, 0 conflicting" in again.stdout and "deleted" not in again.stdout
+
+
+def test_a_collection_open_in_anki_is_left_alone(
+    runner: CliRunner, seed_folder: Path, collection: Path
+) -> None:
+    before = collection.read_bytes()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from anki.collection import Collection; "
+         f"c = Collection({str(collection)!r}); print('open', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        result = push(runner, seed_folder, collection)
+        assert result.exit_code == 1
+        assert "the collection is open in Anki; close Anki first" in result.stderr
+        assert "Traceback" not in result.output
+    finally:
+        holder.communicate("", timeout=30)
+    assert collection.read_bytes() == before
+    assert not (seed_folder / "deckbuilder.lock").exists()
+
+
+def test_backups_are_made_and_only_the_last_few_kept(
+    runner: CliRunner, seed_folder: Path, collection: Path
+) -> None:
+    for _ in range(7):
+        assert push(runner, seed_folder, collection, "-q").exit_code == 0
+    backups = sorted((collection.parent / "deckbuilder-backups").iterdir())
+    assert len(backups) == 5
+    restored = anki_collection.Collection(str(backups[0]))
+    assert restored.note_count() == 33
+    restored.close()
+
+
+def test_default_collection_is_the_only_profile(
+    runner: CliRunner, seed_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    profile = tmp_path / "data" / "Anki2" / "User 1"
+    profile.mkdir(parents=True)
+    new_collection(profile).close()
+    result = runner.invoke(main, ["push", str(seed_folder)])
+    assert result.exit_code == 0, result.output
+    assert f"using the collection {profile / 'collection.anki2'}" in result.stderr
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "nothing"))
+    missing = runner.invoke(main, ["push", str(seed_folder)])
+    assert missing.exit_code == 1 and "no Anki collection found" in missing.stderr
+
+
+def test_missing_collection_file_is_a_clear_error(
+    runner: CliRunner, seed_folder: Path, tmp_path: Path
+) -> None:
+    result = push(runner, seed_folder, tmp_path / "nope.anki2")
+    assert result.exit_code == 1 and "no such collection file" in result.stderr
+
+
+def test_without_the_anki_package_a_clear_message(seed_folder: Path, tmp_path: Path) -> None:
+    code = "import sys; sys.modules['anki'] = None; from deckbuilder.cli import main; main()"
+    result = subprocess.run(
+        [sys.executable, "-c", code, "push", str(seed_folder), "--collection", str(tmp_path / "c.anki2")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert 'push needs the anki package: pip install "deckbuilder[anki]"' in result.stderr
+    assert "Traceback" not in result.stderr
