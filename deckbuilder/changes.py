@@ -31,6 +31,8 @@ class CardChange:
     """A word-level diff of what changed, when the previous text is known."""
     fingerprint: str | None = None
     """The normalised question, for removed cards: what an Anki search can match."""
+    caution: str | None = None
+    """What Anki will do when the card's kind of note changed (basic, reverse, cloze)."""
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"kind": self.kind, "guid": self.guid, "question": self.question}
@@ -43,6 +45,8 @@ class CardChange:
             data["similarity"] = round(self.similarity, 3)
         if self.detail is not None:
             data["diff"] = self.detail
+        if self.caution is not None:
+            data["caution"] = self.caution
         return data
 
 
@@ -90,17 +94,51 @@ def deck_changes(loaded: LoadedDeck) -> DeckChanges:
             old_question = old.question if old else match.previous.question
             detail = _detail(old, card) if old else None
             changes.append(
-                CardChange("reworded", card.guid, card.question, card, old_question, match.similarity, detail)
+                CardChange(
+                    "reworded",
+                    card.guid,
+                    card.question,
+                    card,
+                    old_question,
+                    match.similarity,
+                    detail,
+                    caution=kind_caution(match.previous.note_kind, card.note_kind),
+                )
             )
         elif match.change is Change.CHANGED and match.previous is not None:
             old = remembered.get(match.previous.content)
             detail = _detail(old, card) if old else "(the previous text is not in the local cache)"
-            changes.append(CardChange("changed", card.guid, card.question, card, detail=detail))
+            caution = kind_caution(match.previous.note_kind, card.note_kind)
+            changes.append(
+                CardChange("changed", card.guid, card.question, card, detail=detail, caution=caution)
+            )
         else:
             unchanged += 1
     for entry in resolution.removed:
         changes.append(_removed(entry, remembered.get(entry.content)))
     return DeckChanges(loaded, tuple(changes), unchanged)
+
+
+def kind_caution(before: str, after: str) -> str | None:
+    """What re-importing does to a note whose kind changed, which Anki cannot always follow."""
+    if before == after:
+        return None
+    if "cloze" in (before, after):
+        return (
+            f"this card changed from {before} to {after}: Anki cannot change a note's type on import, so "
+            "the import reports it as conflicting and leaves the old note as it was. Delete the old note in "
+            "Anki first (its review history goes with it), or give the card a new {#id} to keep both"
+        )
+    turned = "on" if after == "reverse" else "off"
+    return (
+        f"reversal turned {turned}: the .apkg updates the note in place and keeps its history"
+        + (
+            " and adds the reverse card"
+            if turned == "on"
+            else "; delete the reverse card in Anki with Tools > Empty Cards"
+        )
+        + ". A CSV import cannot: it uses another note type and reports the note as conflicting"
+    )
 
 
 def _removed(entry: LockEntry, remembered: RememberedCard | None) -> CardChange:

@@ -89,12 +89,26 @@ def expect_id(value: Any, key: str, where: SourceLocation) -> int:
     return value
 
 
+def expect_card_type(value: Any, key: str, where: SourceLocation) -> str:
+    if value not in ("basic", "cloze"):
+        raise ConfigError(f"'{key}' must be basic or cloze, got {value!r}", where)
+    return str(value)
+
+
+def expect_flag(value: Any, key: str, where: SourceLocation) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"'{key}' must be true or false, got {value!r}", where)
+    return value
+
+
 FRONT_MATTER_KEYS = {
     "title": ("title", expect_text),
     "deck": ("anki_deck", expect_text),
     "tags": ("tags", expect_tags),
     "card_level": ("card_level", expect_level),
     "deck_id": ("deck_id", expect_id),
+    "type": ("card_type", expect_card_type),
+    "reverse": ("reverse", expect_flag),
 }
 
 

@@ -43,6 +43,8 @@ def _card_lines(change: CardChange, verbose: bool) -> list[str]:
             lines[-1] += f"  [guid {change.guid}]"
     if change.detail and change.kind in ("changed", "reworded"):
         lines.append(f"      {change.detail}")
+    if change.caution:
+        lines.append(f"      note: {change.caution}")
     return lines
 
 

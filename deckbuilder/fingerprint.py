@@ -50,7 +50,12 @@ def deck_id_for(anki_deck: str) -> int:
     return DECK_ID_LOW + number % DECK_ID_SPAN
 
 
-def content_hash(question: str, answer: str, tags: tuple[str, ...], classes: tuple[str, ...]) -> str:
+def content_hash(
+    question: str, answer: str, tags: tuple[str, ...], classes: tuple[str, ...], note_kind: str = "basic"
+) -> str:
     """What decides whether a card changed: everything that reaches its Anki note."""
-    digest = _digest(f"markup-{MARKUP_VERSION}", question, answer, " ".join(tags), " ".join(classes))
+    parts = [f"markup-{MARKUP_VERSION}", question, answer, " ".join(tags), " ".join(classes)]
+    if note_kind != "basic":  # so that basic cards keep the hashes they had before card kinds existed
+        parts.append(note_kind)
+    digest = _digest(*parts)
     return digest.hex()[:16]

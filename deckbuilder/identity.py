@@ -157,7 +157,7 @@ def resolve(deck: Deck, entries: Sequence[LockEntry], now: int) -> Resolution:
     new_entries: list[LockEntry] = []
     for position, card in enumerate(cards):
         question = questions[position]
-        content = content_hash(card.question, card.answer, card.tags, card.classes)
+        content = content_hash(card.question, card.answer, card.tags, card.classes, card.note_kind)
         if position in found:
             entry_index, score = found[position]
             match = _matched(card, entries[entry_index], content, score, now)
@@ -207,4 +207,5 @@ def _entry_for(card: Card, question: str, content: str) -> LockEntry:
         content=content,
         changed=card.changed_at,
         explicit_id=card.explicit_id,
+        note_kind=card.note_kind,
     )

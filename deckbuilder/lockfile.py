@@ -33,6 +33,8 @@ class LockEntry:
     explicit_id: str | None = None
     removed: int | None = None
     """When the card left the markdown; kept so that a card added back gets its old GUID."""
+    note_kind: str = "basic"
+    """``basic``, ``reverse`` or ``cloze``: the kind of Anki note the card was built as."""
 
 
 Lock = Mapping[str, tuple[LockEntry, ...]]
@@ -81,6 +83,7 @@ def _entries_from(data: Any, path: Path) -> dict[str, tuple[LockEntry, ...]]:
                     changed=int(item["changed"]),
                     explicit_id=item.get("id"),
                     removed=item.get("removed"),
+                    note_kind=str(item.get("kind", "basic")),
                 )
                 for item in items
             )
@@ -123,6 +126,8 @@ def _entry_json(entry: LockEntry) -> str:
         item["id"] = entry.explicit_id
     if entry.removed is not None:
         item["removed"] = entry.removed
+    if entry.note_kind != "basic":
+        item["kind"] = entry.note_kind
     return json.dumps(item, ensure_ascii=False)
 
 

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import mistune
 
+from deckbuilder.cloze import MAYBE_CLOZE, ClozeStyle, cloze_plugin, render_cloze
+
 if TYPE_CHECKING:
     from mistune.block_parser import BlockParser
     from mistune.core import BlockState, InlineState
@@ -182,6 +184,9 @@ class MarkupOptions:
     math: MathStyle = "tex"
     image_src: Callable[[str], str] | None = None
     """Maps an image reference from the markdown to the src to write (e.g. a media file name)."""
+    cloze: ClozeStyle = "anki"
+    cloze_number: int | None = None
+    """The deletion number a ``front`` or ``back`` rendering is about; None means every number."""
 
 
 DEFAULT_OPTIONS = MarkupOptions()
@@ -198,13 +203,21 @@ def to_html(markdown: str, options: MarkupOptions = DEFAULT_OPTIONS) -> str:
     # Without a dollar sign there is no math, and every math style renders alike: share the cache.
     math = options.math if "$" in markdown else "tex"
     image_src = options.image_src if "](" in markdown or "<img" in markdown or "]:" in markdown else None
-    return _rendered(markdown, math, image_src)
+    if MAYBE_CLOZE in markdown:
+        return _rendered(markdown, math, image_src, options.cloze, options.cloze_number)
+    return _rendered(markdown, math, image_src, "anki", None)
 
 
 @lru_cache(maxsize=1 << 17)
-def _rendered(markdown: str, math: MathStyle, image_src: Callable[[str], str] | None) -> str:
+def _rendered(
+    markdown: str,
+    math: MathStyle,
+    image_src: Callable[[str], str] | None,
+    cloze: ClozeStyle,
+    cloze_number: int | None,
+) -> str:
     # Several outputs render the same cards; the cache makes each rendering happen once.
-    rendered = _markdown(math, image_src)(markdown)
+    rendered = _markdown(math, image_src, cloze, cloze_number)(markdown)
     assert isinstance(rendered, str)
     return sanitize(rendered.strip())
 
@@ -237,23 +250,44 @@ def _cleaner() -> Any:
     )
 
 
-@lru_cache(maxsize=8)
-def _markdown(math: MathStyle, image_src: Callable[[str], str] | None) -> mistune.Markdown:
-    renderer = CardRenderer(math=math, image_src=image_src)
-    return mistune.create_markdown(renderer=renderer, plugins=[*MARKDOWN_PLUGINS, math_plugin])
+@lru_cache(maxsize=64)
+def _markdown(
+    math: MathStyle, image_src: Callable[[str], str] | None, cloze: ClozeStyle, cloze_number: int | None
+) -> mistune.Markdown:
+    renderer = CardRenderer(math, image_src, cloze, cloze_number)
+    return mistune.create_markdown(renderer=renderer, plugins=[*MARKDOWN_PLUGINS, math_plugin, cloze_plugin])
 
 
 class CardRenderer(mistune.HTMLRenderer):
-    """mistune's HTML renderer with highlighted code, math markers and mapped image sources."""
+    """mistune's HTML renderer with highlighted code, math markers, clozes and mapped image sources."""
 
-    def __init__(self, math: MathStyle, image_src: Callable[[str], str] | None) -> None:
+    def __init__(
+        self,
+        math: MathStyle,
+        image_src: Callable[[str], str] | None,
+        cloze: ClozeStyle = "anki",
+        cloze_number: int | None = None,
+    ) -> None:
         super().__init__(escape=False)
         self.math_style = math
         self.image_src = image_src
+        self.cloze_style = cloze
+        self.cloze_number = cloze_number
+
+    def cloze(self, text: str, number: int, hint: str) -> str:
+        return render_cloze(self.cloze_style, self.cloze_number, text, number, hint)
+
+    def codespan(self, text: str) -> str:
+        return self._literal_braces(super().codespan(text))
+
+    def _literal_braces(self, code_html: str) -> str:
+        # Anki finds cloze deletions anywhere in a field, code included; a <wbr> between the braces
+        # keeps code that shows Anki's syntax literal, and is invisible.
+        return code_html.replace("{{", "{<wbr>{") if self.cloze_style == "anki" else code_html
 
     def block_code(self, code: str, info: str | None = None) -> str:
         language = (info or "").strip().split(None, 1)[0] if (info or "").strip() else ""
-        return highlight_code(code, language)
+        return self._literal_braces(highlight_code(code, language))
 
     def image(self, text: str, url: str, title: str | None = None) -> str:
         if self.image_src is not None and is_local_reference(url):
@@ -342,7 +376,7 @@ def math_plugin(md: mistune.Markdown) -> None:
 
 def image_references(markdown: str) -> list[str]:
     """The image sources a piece of card markdown refers to, in order."""
-    tokens = _ast_markdown()(markdown)
+    tokens = ast(markdown)
     found: list[str] = []
     _collect_images(tokens, found)
     return found
@@ -350,7 +384,14 @@ def image_references(markdown: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _ast_markdown() -> mistune.Markdown:
-    return mistune.create_markdown(renderer=None, plugins=[*MARKDOWN_PLUGINS, math_plugin])
+    return mistune.create_markdown(renderer=None, plugins=[*MARKDOWN_PLUGINS, math_plugin, cloze_plugin])
+
+
+def ast(markdown: str) -> list[dict[str, Any]]:
+    """mistune's tokens for card markdown, with math and cloze tokens."""
+    tokens = _ast_markdown()(markdown)
+    assert isinstance(tokens, list)
+    return tokens
 
 
 def _collect_images(tokens: Any, found: list[str]) -> None:
@@ -361,8 +402,8 @@ def _collect_images(tokens: Any, found: list[str]) -> None:
             _collect_images(token["children"], found)
 
 
-def to_text(markdown: str) -> str:
+def to_text(markdown: str, options: MarkupOptions = DEFAULT_OPTIONS) -> str:
     """Card markdown as plain readable text, for spreadsheets and apps that show no HTML."""
     from deckbuilder.plaintext import html_to_text
 
-    return html_to_text(to_html(markdown))
+    return html_to_text(to_html(markdown, options))

@@ -53,6 +53,26 @@ class Card:
     """Markers given as ``{.name}`` after the question, for card kinds."""
     section: tuple[str, ...] = ()
     """The headings above the card that are not cards themselves, outermost first."""
+    kind: str = "basic"
+    """``basic``: question and answer; ``cloze``: a text with ``{{c1::…}}`` deletions."""
+    reverse: bool = False
+    """A basic card that also asks from the answer to the question."""
+
+    @property
+    def cloze_text(self) -> str:
+        """For a cloze card, the text holding the deletions: its body, or its heading when alone."""
+        return self.answer or self.question
+
+    @property
+    def cloze_extra(self) -> str:
+        """For a cloze card, the context shown with the answer: its heading, when it has a body."""
+        return self.question if self.answer else ""
+
+    @property
+    def note_kind(self) -> str:
+        """``basic``, ``reverse`` or ``cloze``: what decides the Anki note type."""
+        return "cloze" if self.kind == "cloze" else "reverse" if self.reverse else "basic"
+
     changed_at: int = 0
     """Unix time when the content last changed (from the lock file); 0 before identity runs."""
 
@@ -73,6 +93,10 @@ class DeckSettings:
     """A fixed Anki deck id; None derives it from the deck name."""
     tag_rules: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """Keyword rules: (tag, words or phrases that give it)."""
+    card_type: str | None = None
+    """``cloze`` makes every card a cloze note, ``basic`` none; None decides card by card."""
+    reverse: bool = False
+    """Give every basic card a reverse card too."""
 
 
 @dataclass(frozen=True, slots=True)

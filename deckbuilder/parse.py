@@ -7,17 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deckbuilder.answers import assemble_answer
 from deckbuilder.blocks import Block, inline_tokens, normalise_newlines, plain_text, tokenize
+from deckbuilder.cards import CardBuilder, identity_clashes
 from deckbuilder.config import apply_front_matter, split_front_matter
 from deckbuilder.errors import Diagnostic, ParseError, Severity
-from deckbuilder.fingerprint import deck_id_for, derive_guid, guid_key, normalise_question
-from deckbuilder.model import Card, Deck, DeckSettings, SourceLocation
+from deckbuilder.fingerprint import deck_id_for
+from deckbuilder.model import Deck, DeckSettings, SourceLocation
+from deckbuilder.questions import split_question
 from deckbuilder.shapes import Draft, scan_shapes
 from deckbuilder.sources import read_source
-from deckbuilder.tags import TagRules, merge_tags, section_tag, split_tag_list
-
-NUMBER_PREFIX = re.compile(r"(?:q(?:uestion)?\s*)?(\d{1,6})\s*[.):]\s+(?=\S)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,17 +28,6 @@ class ParsedDeck:
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
         return tuple(d for d in self.diagnostics if d.severity is Severity.ERROR)
-
-
-@dataclass(frozen=True, slots=True)
-class QuestionParts:
-    """A question heading taken apart."""
-
-    text: str
-    number: int | None
-    tags: tuple[str, ...]
-    explicit_id: str | None
-    classes: tuple[str, ...]
 
 
 def parse_file(path: Path, base: DeckSettings | None = None) -> ParsedDeck:
@@ -58,7 +45,7 @@ def parse_text(text: str, path: Path, base: DeckSettings | None = None) -> Parse
     title = settings.title or layout.title or _title_from_file(path)
     anki_deck = settings.anki_deck or title
     deck_id = settings.deck_id or deck_id_for(anki_deck)
-    builder = _CardBuilder(shown, deck_id, settings)
+    builder = CardBuilder(shown, deck_id, settings)
     cards = [card for draft in layout.drafts if (card := builder.build(draft)) is not None]
     if not layout.drafts:
         raise ParseError(
@@ -66,7 +53,7 @@ def parse_text(text: str, path: Path, base: DeckSettings | None = None) -> Parse
             "below it, or as 'Q:'/'A:' lines (see the README)",
             SourceLocation(shown, 1),
         )
-    diagnostics = [*builder.diagnostics, *_identity_clashes(cards)]
+    diagnostics = [*builder.diagnostics, *identity_clashes(cards)]
     deck = Deck(
         title=title,
         anki_deck=anki_deck,
@@ -205,139 +192,3 @@ def _title_from_file(path: Path) -> str:
 
 def _joined(blocks: Sequence[Block]) -> str:
     return "".join(block.text for block in blocks).strip()
-
-
-def split_question(raw: str) -> QuestionParts:
-    """Take a leading number and trailing ``#tags``, ``{#id}`` and ``{.class}`` off a question."""
-    text = " ".join(raw.split())
-    tags: list[str] = []
-    classes: list[str] = []
-    explicit_id: str | None = None
-    while True:
-        attributes = _trailing_attributes(text)
-        if attributes is not None:
-            text, words = attributes
-            for word in words:
-                if word.startswith("#"):
-                    explicit_id = word[1:]
-                else:
-                    classes.append(word[1:])
-            continue
-        head, _, last = text.rpartition(" ")
-        if head and last.startswith("#") and len(last.strip("#")) > 0:
-            tags.insert(0, last)
-            text = head.rstrip()
-            continue
-        break
-    number = None
-    match = NUMBER_PREFIX.match(text)
-    if match:
-        number = int(match.group(1))
-        text = text[match.end() :]
-    return QuestionParts(
-        text.strip(), number, tuple(split_tag_list(" ".join(tags))), explicit_id, tuple(classes)
-    )
-
-
-def _trailing_attributes(text: str) -> tuple[str, list[str]] | None:
-    if not text.endswith("}"):
-        return None
-    opening = text.rfind("{")
-    if opening < 0 or (opening > 0 and not text[opening - 1].isspace()):
-        return None
-    words = text[opening + 1 : -1].split()
-    if not words or not all(len(w) > 1 and w[0] in "#." for w in words):
-        return None
-    return text[:opening].rstrip(), words
-
-
-class _CardBuilder:
-    """Turns drafts into Cards, collecting the problems it finds."""
-
-    def __init__(self, shown: str, deck_id: int, settings: DeckSettings) -> None:
-        self.shown = shown
-        self.deck_id = deck_id
-        self.settings = settings
-        self.rules = TagRules.compile(settings.tag_rules)
-        self.diagnostics: list[Diagnostic] = []
-
-    def error(self, line: int, message: str) -> None:
-        self.diagnostics.append(Diagnostic(SourceLocation(self.shown, line), Severity.ERROR, message))
-
-    def build(self, draft: Draft) -> Card | None:
-        parts = split_question(draft.question)
-        if draft.missing_answer:
-            self.error(
-                draft.line,
-                f"question '{_short(parts.text)}' has no answer; write 'A: ...' right after it",
-            )
-            return None
-        if not parts.text:
-            self.error(
-                draft.line,
-                "card heading has no question text; write the question after the '#' marks",
-            )
-            return None
-        answer = assemble_answer(draft.pieces)
-        if not answer.markdown:
-            self.error(
-                draft.line,
-                f"card '{_short(parts.text)}' has no answer; add text below it or delete the heading",
-            )
-            return None
-        rule_tags = self.rules.tags_for(f"{parts.text}\n{answer.markdown}")
-        tags = merge_tags(
-            self.settings.tags,
-            [tag for tag in [section_tag(draft.section)] if tag],
-            parts.tags,
-            answer.tags,
-            rule_tags,
-        )
-        return Card(
-            guid=derive_guid(self.deck_id, guid_key(parts.explicit_id, parts.text)),
-            number=parts.number,
-            question=parts.text,
-            answer=answer.markdown,
-            sections=answer.sections,
-            tags=tags,
-            source=SourceLocation(self.shown, draft.line),
-            explicit_id=parts.explicit_id,
-            classes=parts.classes,
-            section=draft.section,
-        )
-
-
-def _identity_clashes(cards: Sequence[Card]) -> list[Diagnostic]:
-    """Two cards with one question or one id would share a GUID, so each clash is an error."""
-    problems: list[Diagnostic] = []
-    by_id: dict[str, Card] = {}
-    by_question: dict[str, Card] = {}
-    for card in cards:
-        if card.explicit_id is not None:
-            first = by_id.setdefault(card.explicit_id, card)
-            if first is not card:
-                problems.append(
-                    Diagnostic(
-                        card.source,
-                        Severity.ERROR,
-                        f"duplicate id '{card.explicit_id}', also used at line {first.source.line}; "
-                        "give each card its own id",
-                    )
-                )
-            continue
-        key = normalise_question(card.question)
-        first = by_question.setdefault(key, card)
-        if first is not card:
-            problems.append(
-                Diagnostic(
-                    card.source,
-                    Severity.ERROR,
-                    f"duplicate question, same as line {first.source.line}; merge the two cards, "
-                    "reword one, or give one an id like '{#my-id}' at the end of its heading",
-                )
-            )
-    return problems
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deckbuilder.config import expect_level, expect_tags, expect_text
+from deckbuilder.config import expect_card_type, expect_flag, expect_level, expect_tags, expect_text
 from deckbuilder.errors import ConfigError
 from deckbuilder.model import DeckSettings, SourceLocation
 
@@ -95,7 +95,12 @@ def _schema() -> dict[str, dict[str, Callable[[Any, str, SourceLocation], Any]]]
     from deckbuilder.render.layout import CARD_SIZES, DUPLEX_MODES, LAYOUTS, PAPERS
 
     return {
-        "deck": {"tags": expect_tags, "card_level": expect_level},
+        "deck": {
+            "tags": expect_tags,
+            "card_level": expect_level,
+            "type": expect_card_type,
+            "reverse": expect_flag,
+        },
         "tags": {"rules": lambda value, key, where: value},  # checked by _tag_rules
         "build": {"formats": _formats, "output": _path, "recursive": _boolean},
         "csv": {
@@ -189,6 +194,8 @@ def folder_settings(folder: Path) -> DeckSettings:
     return DeckSettings(
         tags=found.data.get("deck.tags", ()),
         card_level=found.data.get("deck.card_level"),
+        card_type=found.data.get("deck.type"),
+        reverse=found.data.get("deck.reverse", False),
         tag_rules=rules,
     )
 

@@ -240,13 +240,22 @@ def test_builds_are_byte_identical(runner: CliRunner, seed_folder: Path, tmp_pat
 
 def test_note_type_schema_is_frozen() -> None:
     # Changing any of these makes Anki create "deckbuilder Q&A+" and stop updating users' notes.
-    assert apkg.NOTE_TYPE_ID == 1_733_059_243
+    # The schema was chosen once, before the first release (with the Reverse field and template,
+    # so that turning reversal on is a field change); any later change needs a new note type id.
+    assert apkg.NOTE_TYPE_ID == 1_764_388_801
     assert apkg.NOTE_TYPE_NAME == "deckbuilder Q&A"
-    assert apkg.FIELDS == ("Question", "Answer", "Context")
-    assert apkg.TEMPLATE_NAMES == ("Card",)
-    model = apkg.note_type()
-    assert [f["name"] for f in model.fields] == list(apkg.FIELDS)
-    assert [t["name"] for t in model.templates] == list(apkg.TEMPLATE_NAMES)
+    assert apkg.FIELDS == ("Question", "Answer", "Context", "Reverse")
+    assert apkg.TEMPLATE_NAMES == ("Card", "Reverse")
+    assert apkg.CLOZE_NOTE_TYPE_ID == 1_764_388_802
+    assert apkg.CLOZE_NOTE_TYPE_NAME == "deckbuilder Cloze"
+    assert apkg.CLOZE_FIELDS == ("Text", "Extra", "Context")
+    assert apkg.CLOZE_TEMPLATE_NAMES == ("Cloze",)
+    for model, fields, templates in (
+        (apkg.note_type(), apkg.FIELDS, apkg.TEMPLATE_NAMES),
+        (apkg.cloze_note_type(), apkg.CLOZE_FIELDS, apkg.CLOZE_TEMPLATE_NAMES),
+    ):
+        assert [f["name"] for f in model.fields] == list(fields)
+        assert [t["name"] for t in model.templates] == list(templates)
 
 
 def test_style_changes_move_the_note_type_mod_time() -> None:

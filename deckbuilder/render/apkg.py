@@ -23,15 +23,23 @@ from deckbuilder.render import MediaNames, RenderOptions
 # The note type's schema is frozen: Anki answers a changed field list or template list with a
 # second note type ("Name+") and never updates the existing notes again. tests/test_apkg.py fails
 # if any of these change; changing them needs a new note type id and a migration note.
-NOTE_TYPE_ID = 1_733_059_243
+NOTE_TYPE_ID = 1_764_388_801
 NOTE_TYPE_NAME = "deckbuilder Q&A"
-FIELDS = ("Question", "Answer", "Context")
-TEMPLATE_NAMES = ("Card",)
+FIELDS = ("Question", "Answer", "Context", "Reverse")
+TEMPLATE_NAMES = ("Card", "Reverse")
+"""The Reverse card exists only when the Reverse field is filled, so turning reversal on or off for
+a card is an ordinary field change: Anki updates the note in place and adds the reverse card."""
+CLOZE_NOTE_TYPE_ID = 1_764_388_802
+CLOZE_NOTE_TYPE_NAME = "deckbuilder Cloze"
+CLOZE_FIELDS = ("Text", "Extra", "Context")
+CLOZE_TEMPLATE_NAMES = ("Cloze",)
+TEMPLATE_FILES = ("front.html", "back.html", "reverse_front.html", "reverse_back.html", "cloze_front.html",
+                  "cloze_back.html")  # fmt: skip
 
 # Anki updates a note type's CSS and templates only when its mod time is newer than the one it has,
 # so this moves forward whenever STYLE_HASH changes (tests/test_apkg.py checks the pair).
-STYLE_CHANGED_AT = 1_764_385_200
-STYLE_HASH = "65b2b8b5cbadb144"
+STYLE_CHANGED_AT = 1_764_388_800
+STYLE_HASH = "67dc6e88be655647"
 
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 CONTEXT_SEPARATOR = " \u203a "  # a single right-pointing angle quotation mark
@@ -59,10 +67,8 @@ def note_type_css() -> str:
 def style_hash() -> str:
     """What decides whether the note type's look changed: our CSS, templates and code style names.
     Pygments' own CSS is left out so that a Pygments release does not demand a new mod time."""
-    text = "\x1f".join(
-        [_template("card.css"), _template("front.html"), _template("back.html"), repr(CODE_STYLES)]
-    )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    parts = [_template("card.css"), *(_template(name) for name in TEMPLATE_FILES), repr(CODE_STYLES)]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
 class _NoteType(genanki.Model):  # type: ignore[misc]
@@ -84,34 +90,58 @@ class _Note(genanki.Note):  # type: ignore[misc]
         super().write_to_db(cursor, self.changed_at, deck_id, id_gen)
 
 
+def _template_pair(name: str, front: str, back: str) -> dict[str, str]:
+    return {"name": name, "qfmt": _template(front), "afmt": _template(back)}
+
+
 def note_type() -> genanki.Model:
+    """Questions and answers, with a reverse card for the notes that ask for one."""
     return _NoteType(
         NOTE_TYPE_ID,
         NOTE_TYPE_NAME,
         fields=[{"name": name} for name in FIELDS],
         templates=[
-            {"name": TEMPLATE_NAMES[0], "qfmt": _template("front.html"), "afmt": _template("back.html")}
+            _template_pair(TEMPLATE_NAMES[0], "front.html", "back.html"),
+            _template_pair(TEMPLATE_NAMES[1], "reverse_front.html", "reverse_back.html"),
         ],
         css=note_type_css(),
     )
 
 
+def cloze_note_type() -> genanki.Model:
+    """Anki's cloze kind: one card per deletion number."""
+    return _NoteType(
+        CLOZE_NOTE_TYPE_ID,
+        CLOZE_NOTE_TYPE_NAME,
+        fields=[{"name": name} for name in CLOZE_FIELDS],
+        templates=[_template_pair(CLOZE_TEMPLATE_NAMES[0], "cloze_front.html", "cloze_back.html")],
+        css=note_type_css(),
+        model_type=genanki.Model.CLOZE,
+    )
+
+
 def card_fields(card: Card, markup: MarkupOptions) -> list[str]:
+    """The note's fields, in the order of its note type's fields."""
     context = html.escape(CONTEXT_SEPARATOR.join(card.section), quote=False)
-    return [to_inline_html(card.question, markup), to_html(card.answer, markup), context]
+    if card.kind == "cloze":
+        text = to_html(card.answer, markup) if card.answer else to_inline_html(card.question, markup)
+        extra = to_inline_html(card.cloze_extra, markup) if card.cloze_extra else ""
+        return [text, extra, context]
+    reverse = "y" if card.reverse else ""
+    return [to_inline_html(card.question, markup), to_html(card.answer, markup), context, reverse]
 
 
 def render(deck: Deck, options: RenderOptions) -> bytes:
     """The deck as an .apkg: the same deck and lock always give the same bytes."""
     markup = MarkupOptions(math="mathjax", image_src=MediaNames(options.media))
-    model = note_type()
+    models = {"basic": note_type(), "cloze": cloze_note_type()}
     anki_deck = genanki.Deck(deck.deck_id, deck.anki_deck, description=to_html(deck.description))
     for card in deck.cards:
         options.progress(1)
         anki_deck.add_note(
             _Note(
                 card.changed_at,
-                model=model,
+                model=models["cloze" if card.kind == "cloze" else "basic"],
                 fields=card_fields(card, markup),
                 tags=list(card.tags),
                 guid=card.guid,

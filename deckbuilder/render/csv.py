@@ -20,14 +20,31 @@ def render(deck: Deck, options: RenderOptions) -> bytes:
     return ((BOM if options.csv.bom else "") + text).encode("utf-8")
 
 
+CLOZE_NOTE_TYPE = "Cloze"
+REVERSED_NOTE_TYPE = "Basic (and reversed card)"
+"""Anki's built-in note types for cloze and reversed cards. Their fields are taken by position:
+Cloze's Text and Back Extra go where the basic note type's first two fields go."""
+
+
+def note_type_for(card: Card, options: RenderOptions) -> str:
+    if card.kind == "cloze":
+        return CLOZE_NOTE_TYPE
+    return REVERSED_NOTE_TYPE if card.reverse else options.csv.note_type
+
+
 def _anki(deck: Deck, options: RenderOptions) -> str:
     markup = MarkupOptions(math="mathjax", image_src=MediaNames(options.media))
-    columns = ["GUID", *(name for name, _ in options.csv.fields), "Tags"]
+    note_types = sorted({note_type_for(card, options) for card in deck.cards})
+    mixed = len(note_types) > 1
+    names = [name for name, _ in options.csv.fields]
+    columns = ["GUID", *(["Notetype"] if mixed else []), *names, "Tags"]
     # Anki reads these headers; a space after the colon would become part of the value.
     headers = [
         "#separator:tab",
         "#html:true",
-        f"#notetype:{options.csv.note_type}",
+        "#notetype column:2"
+        if mixed
+        else f"#notetype:{note_types[0] if note_types else options.csv.note_type}",
         f"#deck:{deck.anki_deck}",
         "#columns:" + "\t".join(columns),
         "#guid column:1",
@@ -36,13 +53,18 @@ def _anki(deck: Deck, options: RenderOptions) -> str:
     lines = headers[:]
     for card in deck.cards:
         options.progress(1)
-        values = [
-            card.guid,
-            *(_field(card, name, markup) for _, name in options.csv.fields),
-            " ".join(card.tags),
-        ]
+        note_type = [note_type_for(card, options)] if mixed else []
+        values = [card.guid, *note_type, *_fields(card, options, markup), " ".join(card.tags)]
         lines.append("\t".join(_quoted(value) for value in values))
     return "\n".join(lines) + "\n"
+
+
+def _fields(card: Card, options: RenderOptions, markup: MarkupOptions) -> list[str]:
+    if card.kind != "cloze":
+        return [_field(card, name, markup) for _, name in options.csv.fields]
+    text = to_html(card.answer, markup) if card.answer else to_inline_html(card.question, markup)
+    extra = to_inline_html(card.cloze_extra, markup) if card.cloze_extra else ""
+    return [text, extra, *([""] * (len(options.csv.fields) - 2))]
 
 
 def _field(card: Card, name: str, markup: MarkupOptions) -> str:
@@ -55,6 +77,16 @@ def _field(card: Card, name: str, markup: MarkupOptions) -> str:
     if name == "number":
         return "" if card.number is None else str(card.number)
     return " ".join(card.tags)
+
+
+def _plain_texts(card: Card) -> tuple[str, str]:
+    """Question and answer as plain text; a cloze card asks with its deletions blanked."""
+    if card.kind != "cloze":
+        return to_text(card.question), to_text(card.answer)
+    asked = to_text(card.cloze_text, MarkupOptions(cloze="front"))
+    shown = to_text(card.cloze_text, MarkupOptions(cloze="text"))
+    extra = to_text(card.cloze_extra) if card.cloze_extra else ""
+    return asked, f"{shown}\n\n{extra}".strip()
 
 
 def _quoted(value: str) -> str:
@@ -70,5 +102,5 @@ def _plain(deck: Deck, options: RenderOptions) -> str:
     writer.writerow(["question", "answer", "tags"])
     for card in deck.cards:
         options.progress(1)
-        writer.writerow([to_text(card.question), to_text(card.answer), " ".join(card.tags)])
+        writer.writerow([*_plain_texts(card), " ".join(card.tags)])
     return buffer.getvalue()

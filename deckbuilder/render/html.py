@@ -15,13 +15,14 @@ from deckbuilder.markup import MarkupOptions, highlight_css, to_html, to_inline_
 from deckbuilder.model import Card, Deck
 from deckbuilder.render import MediaFile, RenderOptions
 from deckbuilder.render.layout import Box, Grid, PrintOptions, grid_for
-from deckbuilder.render.printplan import CardPlan, plan_deck
+from deckbuilder.render.printplan import CardPlan, Face, plan_deck
 
 
 @dataclass(frozen=True, slots=True)
 class _Side:
     name: str
     guid: str
+    card: str
     box: Box
     font_pt: float
     html: Markup
@@ -85,7 +86,7 @@ def _cards(deck: Deck, render_options: RenderOptions, markup: MarkupOptions) -> 
     pages = _grid_pages([p for p in plans if not p.full_page], grid, options, markup)
     for plan in (p for p in plans if p.full_page):
         pages.extend(_own_pages(plan, grid, options, markup))
-    render_options.progress(len(plans))
+    render_options.progress(len(deck.cards))
     return str(
         _environment()
         .get_template("cards.html.j2")
@@ -101,13 +102,16 @@ def _cards(deck: Deck, render_options: RenderOptions, markup: MarkupOptions) -> 
 
 
 def _sides(plan: CardPlan, front_box: Box, back_box: Box, markup: MarkupOptions) -> tuple[_Side, _Side]:
-    card = plan.card
+    face = plan.face
+    card = face.card
     number = f"#{card.number}" if card.number is not None else ""
-    front = Markup(to_inline_html(card.question, markup))
-    back = Markup(to_html(card.answer, markup))
+    if face.label != "card":
+        number = f"{number} {face.label}".strip()
+    front = Markup(face.front_html(markup))
+    back = Markup(face.back_html(markup))
     return (
-        _Side("front", card.guid, front_box, plan.front.font_pt, front, number),
-        _Side("back", card.guid, back_box, plan.back.font_pt, back, number),
+        _Side("front", card.guid, face.label, front_box, plan.front.font_pt, front, number),
+        _Side("back", card.guid, face.label, back_box, plan.back.font_pt, back, number),
     )
 
 
@@ -165,10 +169,10 @@ def _sheet(deck: Deck, render_options: RenderOptions, markup: MarkupOptions) -> 
 
 
 def _entry(card: Card, markup: MarkupOptions) -> dict[str, Any]:
-    return {
-        "guid": card.guid,
-        "number": card.number,
-        "question": Markup(to_inline_html(card.question, markup)),
-        "answer": Markup(to_html(card.answer, markup)),
-        "tags": card.tags,
-    }
+    if card.kind == "cloze":
+        face = Face(card, "cloze")  # no deletion number: hide, then show, every deletion
+        question, answer = face.front_html(markup), face.back_html(markup)
+    else:
+        question, answer = to_inline_html(card.question, markup), to_html(card.answer, markup)
+    return {"guid": card.guid, "number": card.number, "question": Markup(question), "answer": Markup(answer),
+            "tags": card.tags}  # fmt: skip

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from deckbuilder.cloze import scan
 from deckbuilder.errors import Diagnostic, Severity
-from deckbuilder.markup import to_html, to_inline_html
+from deckbuilder.markup import DEFAULT_OPTIONS, MarkupOptions, to_html, to_inline_html
 from deckbuilder.model import Card, Deck
 from deckbuilder.render.fit import FONT_STEPS_PT, MINIMUM_PT, QUESTION_STEPS_PT, fitting_size
 from deckbuilder.render.layout import Box, PrintOptions, grid_for
@@ -23,8 +24,50 @@ class SidePlan:
 
 
 @dataclass(frozen=True, slots=True)
-class CardPlan:
+class Face:
+    """One printed card: a basic card, the reverse of one, or one deletion of a cloze card."""
+
     card: Card
+    label: str
+    """``card``, ``reverse`` or ``c1``, ``c2``…: which of the note's cards this is."""
+    cloze_number: int | None = None
+
+    def front_html(self, markup: MarkupOptions = DEFAULT_OPTIONS) -> str:
+        card = self.card
+        if card.kind == "cloze":
+            return _cloze_html(card, replace(markup, cloze="front", cloze_number=self.cloze_number))
+        return (
+            to_html(card.answer, markup) if self.label == "reverse" else to_inline_html(card.question, markup)
+        )
+
+    def back_html(self, markup: MarkupOptions = DEFAULT_OPTIONS) -> str:
+        card = self.card
+        if card.kind == "cloze":
+            shown = _cloze_html(card, replace(markup, cloze="back", cloze_number=self.cloze_number))
+            extra = to_inline_html(card.cloze_extra, markup) if card.cloze_extra else ""
+            return shown + (f'\n<p class="extra">{extra}</p>' if extra else "")
+        return (
+            to_inline_html(card.question, markup) if self.label == "reverse" else to_html(card.answer, markup)
+        )
+
+
+def _cloze_html(card: Card, markup: MarkupOptions) -> str:
+    return to_html(card.answer, markup) if card.answer else to_inline_html(card.question, markup)
+
+
+def faces(card: Card) -> list[Face]:
+    """The printed cards of a note: one per deletion number of a cloze, two for a reversed card."""
+    if card.kind == "cloze":
+        numbers, _ = scan(card.cloze_text)
+        return [Face(card, f"c{number}", number) for number in sorted(set(numbers))]
+    if card.reverse:
+        return [Face(card, "card"), Face(card, "reverse")]
+    return [Face(card, "card")]
+
+
+@dataclass(frozen=True, slots=True)
+class CardPlan:
+    face: Face
     front: SidePlan
     back: SidePlan
     full_page: bool
@@ -42,19 +85,20 @@ def _side(fragment: str, box: Box, steps: tuple[float, ...]) -> SidePlan:
     return SidePlan(size if size is not None else MINIMUM_PT, size is not None)
 
 
-def plan_card(card: Card, options: PrintOptions) -> CardPlan:
+def plan_face(face: Face, options: PrintOptions) -> CardPlan:
     grid = grid_for(options)
     slot = grid.slots[0]
-    question, answer = to_inline_html(card.question), to_html(card.answer)
-    front, back = _side(question, slot, QUESTION_STEPS_PT), _side(answer, slot, FONT_STEPS_PT)
+    question, answer = face.front_html(), face.back_html()
+    front_steps = QUESTION_STEPS_PT if face.label == "card" else FONT_STEPS_PT
+    front, back = _side(question, slot, front_steps), _side(answer, slot, FONT_STEPS_PT)
     if front.fits and back.fits:
-        return CardPlan(card, front, back, full_page=False)
+        return CardPlan(face, front, back, full_page=False)
     page = grid.full_page
-    return CardPlan(card, _side(question, page, QUESTION_STEPS_PT), _side(answer, page, FONT_STEPS_PT), True)
+    return CardPlan(face, _side(question, page, front_steps), _side(answer, page, FONT_STEPS_PT), True)
 
 
 def plan_deck(deck: Deck, options: PrintOptions) -> list[CardPlan]:
-    return [plan_card(card, options) for card in deck.cards]
+    return [plan_face(face, options) for card in deck.cards for face in faces(card)]
 
 
 def describe(options: PrintOptions) -> str:
@@ -71,15 +115,15 @@ def layout_warnings(plans: list[CardPlan], options: PrintOptions) -> list[Diagno
         where = describe(options)
         if plan.front.fits and plan.back.fits:
             message = (
-                f"card '{_short(plan.card.question)}' is too long for a card ({where}) even at "
+                f"card '{_short(plan.face.card.question)}' is too long for a card ({where}) even at "
                 f"{MINIMUM_PT:g} pt; it is printed on a page of its own. Shorten it or choose larger cards"
             )
         else:
             message = (
-                f"card '{_short(plan.card.question)}' does not fit even a whole page ({where}) at "
+                f"card '{_short(plan.face.card.question)}' does not fit even a whole page ({where}) at "
                 f"{MINIMUM_PT:g} pt; split it into several cards"
             )
-        warnings.append(Diagnostic(plan.card.source, Severity.WARNING, message))
+        warnings.append(Diagnostic(plan.face.card.source, Severity.WARNING, message))
     return warnings
 
 

@@ -1,0 +1,140 @@
+"""Turning drafts found in the markdown into Cards: question parts, answers, kinds and tags."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from deckbuilder.answers import assemble_answer
+from deckbuilder.cloze import number_gaps, scan
+from deckbuilder.errors import Diagnostic, Severity
+from deckbuilder.fingerprint import derive_guid, guid_key, normalise_question
+from deckbuilder.model import Card, DeckSettings, SourceLocation
+from deckbuilder.questions import QuestionParts, split_question
+from deckbuilder.shapes import Draft
+from deckbuilder.tags import TagRules, merge_tags, section_tag
+
+
+class CardBuilder:
+    """Turns drafts into Cards, collecting the problems it finds."""
+
+    def __init__(self, shown: str, deck_id: int, settings: DeckSettings) -> None:
+        self.shown = shown
+        self.deck_id = deck_id
+        self.settings = settings
+        self.rules = TagRules.compile(settings.tag_rules)
+        self.diagnostics: list[Diagnostic] = []
+
+    def error(self, line: int, message: str) -> None:
+        self.diagnostics.append(Diagnostic(SourceLocation(self.shown, line), Severity.ERROR, message))
+
+    def build(self, draft: Draft) -> Card | None:
+        parts = split_question(draft.question)
+        if draft.missing_answer:
+            self.error(
+                draft.line,
+                f"question '{_short(parts.text)}' has no answer; write 'A: ...' right after it",
+            )
+            return None
+        if not parts.text:
+            self.error(
+                draft.line,
+                "card heading has no question text; write the question after the '#' marks",
+            )
+            return None
+        answer = assemble_answer(draft.pieces)
+        kind = self._kind(draft.line, parts, answer.markdown)
+        if kind is None:
+            return None
+        if not answer.markdown and kind != "cloze":
+            self.error(
+                draft.line,
+                f"card '{_short(parts.text)}' has no answer; add text below it or delete the heading",
+            )
+            return None
+        reverse = kind == "basic" and ("reverse" in parts.classes or self.settings.reverse)
+        rule_tags = self.rules.tags_for(f"{parts.text}\n{answer.markdown}")
+        tags = merge_tags(
+            self.settings.tags,
+            [tag for tag in [section_tag(draft.section)] if tag],
+            parts.tags,
+            answer.tags,
+            rule_tags,
+        )
+        return Card(
+            guid=derive_guid(self.deck_id, guid_key(parts.explicit_id, parts.text)),
+            number=parts.number,
+            question=parts.text,
+            answer=answer.markdown,
+            sections=answer.sections,
+            tags=tags,
+            source=SourceLocation(self.shown, draft.line),
+            explicit_id=parts.explicit_id,
+            classes=parts.classes,
+            section=draft.section,
+            kind=kind,
+            reverse=reverse,
+        )
+
+    def _kind(self, line: int, parts: QuestionParts, answer: str) -> str | None:
+        """``cloze`` or ``basic``, reporting cloze mistakes; None when the card cannot be built."""
+        chosen = "cloze" if "cloze" in parts.classes else "basic" if "basic" in parts.classes else None
+        chosen = chosen or self.settings.card_type
+        in_question, question_problems = scan(parts.text)
+        in_answer, answer_problems = scan(answer)
+        for problem in (*question_problems, *answer_problems):
+            self.error(line, problem)
+        automatic = bool(in_answer) or (bool(in_question) and not answer)
+        kind = chosen or ("cloze" if automatic else "basic")
+        if kind == "basic" and (in_question or in_answer):
+            self.error(line, "cloze deletions in a card that is not a cloze note; mark the heading {.cloze} "
+                       "or put the deletions in the text under the heading")  # fmt: skip
+            return None
+        if kind == "cloze":
+            numbers = in_answer if answer else in_question
+            if not numbers:
+                self.error(line, "a cloze card needs deletions like {{c1::hidden text}}")
+                return None
+            gaps = number_gaps(numbers)
+            if gaps:
+                missing = ", ".join(f"c{n}" for n in gaps)
+                self.warn(line, f"cloze numbers skip {missing}; number deletions c1, c2, … without gaps")
+        return None if question_problems or answer_problems else kind
+
+    def warn(self, line: int, message: str) -> None:
+        self.diagnostics.append(Diagnostic(SourceLocation(self.shown, line), Severity.WARNING, message))
+
+
+def identity_clashes(cards: Sequence[Card]) -> list[Diagnostic]:
+    """Two cards with one question or one id would share a GUID, so each clash is an error."""
+    problems: list[Diagnostic] = []
+    by_id: dict[str, Card] = {}
+    by_question: dict[str, Card] = {}
+    for card in cards:
+        if card.explicit_id is not None:
+            first = by_id.setdefault(card.explicit_id, card)
+            if first is not card:
+                problems.append(
+                    Diagnostic(
+                        card.source,
+                        Severity.ERROR,
+                        f"duplicate id '{card.explicit_id}', also used at line {first.source.line}; "
+                        "give each card its own id",
+                    )
+                )
+            continue
+        key = normalise_question(card.question)
+        first = by_question.setdefault(key, card)
+        if first is not card:
+            problems.append(
+                Diagnostic(
+                    card.source,
+                    Severity.ERROR,
+                    f"duplicate question, same as line {first.source.line}; merge the two cards, "
+                    "reword one, or give one an id like '{#my-id}' at the end of its heading",
+                )
+            )
+    return problems
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
