@@ -191,14 +191,17 @@ def _questions(col: Any, entries: Any) -> list[str]:
 
 def _prune(col: Any, loaded: Sequence[LoadedDeck]) -> list[str]:
     from deckbuilder.plaintext import html_to_text
-    from deckbuilder.render.apkg import NOTE_TYPE_ID
+    from deckbuilder.render.apkg import CLOZE_NOTE_TYPE_ID, NOTE_TYPE_ID
 
     gone = {entry.guid for item in loaded for entry in item.resolution.entries if entry.removed is not None}
     if not gone:
         return []
     marks = ",".join("?" * len(gone))
     rows = col.db.all(
-        f"select id, flds from notes where mid = ? and guid in ({marks})", NOTE_TYPE_ID, *sorted(gone)
+        f"select id, flds from notes where mid in (?, ?) and guid in ({marks})",
+        NOTE_TYPE_ID,
+        CLOZE_NOTE_TYPE_ID,
+        *sorted(gone),
     )
     if rows:
         col.remove_notes([note_id for note_id, _ in rows])
