@@ -156,9 +156,12 @@ def lead_in(text: str) -> LeadIn | None:
     """Read a label off the first line of a paragraph's source text, using mistune's inline parse."""
     stripped = text.lstrip(" ")
     first, _, remainder = stripped.partition("\n")
-    if ":" not in first:
+    colon = first.find(":")
+    if colon < 0:
         return None  # every lead-in has its colon on the first line; skip the inline parse
-    tokens = inline_tokens(first)
+    # The label ends at its first colon and the emphasis closing it right after, so parsing that
+    # prefix decides; the prefixes repeat ("**Answer:**"), so their parse is cached.
+    tokens = _prefix_tokens(first[: colon + 3])
     if not tokens:
         return None
     head = tokens[0]
@@ -166,10 +169,15 @@ def lead_in(text: str) -> LeadIn | None:
         return _emphasised_lead_in(first, head, tokens[1:], remainder)
     if head["type"] == "text":
         raw = str(head["raw"])
-        label, colon, _ = raw.partition(":")
-        if colon and label.strip().casefold() in PLAIN_MARKERS and label == label.lstrip():
+        label, separator, _ = raw.partition(":")
+        if separator and label.strip().casefold() in PLAIN_MARKERS and label == label.lstrip():
             return LeadIn(label.strip(), False, _join_rest(first[len(label) + 1 :], remainder))
     return None
+
+
+@lru_cache(maxsize=4096)
+def _prefix_tokens(prefix: str) -> list[dict[str, Any]]:
+    return inline_tokens(prefix)
 
 
 def _emphasised_lead_in(

@@ -217,7 +217,7 @@ def _rendered(
     cloze_number: int | None,
 ) -> str:
     # Several outputs render the same cards; the cache makes each rendering happen once.
-    rendered = _markdown(math, image_src, cloze, cloze_number)(markdown)
+    rendered = _markdown(math, image_src, cloze, cloze_number, syntax_in(markdown))(markdown)
     assert isinstance(rendered, str)
     return sanitize(rendered.strip())
 
@@ -250,12 +250,28 @@ def _cleaner() -> Any:
     )
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _markdown(
-    math: MathStyle, image_src: Callable[[str], str] | None, cloze: ClozeStyle, cloze_number: int | None
+    math: MathStyle,
+    image_src: Callable[[str], str] | None,
+    cloze: ClozeStyle,
+    cloze_number: int | None,
+    syntax: frozenset[str],
 ) -> mistune.Markdown:
     renderer = CardRenderer(math, image_src, cloze, cloze_number)
-    return mistune.create_markdown(renderer=renderer, plugins=[*MARKDOWN_PLUGINS, math_plugin, cloze_plugin])
+    return mistune.create_markdown(
+        renderer=renderer, plugins=[SYNTAX_PLUGINS[name] for name in sorted(syntax)]
+    )
+
+
+def syntax_in(markdown: str) -> frozenset[str]:
+    """The optional syntaxes the text may use. Each one costs every inline scan some time (math
+    and cloze doubled the rendering time of plain cards), so a card gets only those it could use."""
+    return frozenset(name for name, mark in SYNTAX_MARKS.items() if mark in markdown)
+
+
+SYNTAX_MARKS = {"table": "|", "strikethrough": "~~", "math": "$", "cloze": MAYBE_CLOZE}
+"""Each optional syntax and a substring that any use of it contains."""
 
 
 class CardRenderer(mistune.HTMLRenderer):
@@ -376,6 +392,8 @@ def math_plugin(md: mistune.Markdown) -> None:
 
 def image_references(markdown: str) -> list[str]:
     """The image sources a piece of card markdown refers to, in order."""
+    if "![" not in markdown:
+        return []  # no image syntax at all: skip the parse
     tokens = ast(markdown)
     found: list[str] = []
     _collect_images(tokens, found)
@@ -384,7 +402,7 @@ def image_references(markdown: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _ast_markdown() -> mistune.Markdown:
-    return mistune.create_markdown(renderer=None, plugins=[*MARKDOWN_PLUGINS, math_plugin, cloze_plugin])
+    return mistune.create_markdown(renderer=None, plugins=list(SYNTAX_PLUGINS.values()))
 
 
 def ast(markdown: str) -> list[dict[str, Any]]:
@@ -407,3 +425,11 @@ def to_text(markdown: str, options: MarkupOptions = DEFAULT_OPTIONS) -> str:
     from deckbuilder.plaintext import html_to_text
 
     return html_to_text(to_html(markdown, options))
+
+
+SYNTAX_PLUGINS: dict[str, Any] = {
+    "table": "table",
+    "strikethrough": "strikethrough",
+    "math": math_plugin,
+    "cloze": cloze_plugin,
+}

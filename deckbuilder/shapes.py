@@ -97,6 +97,8 @@ def _answer_paragraph(block: Block) -> Block | None:
 
 def _bold_question(block: Block, section: tuple[str, ...]) -> Draft | None:
     first, _, rest = block.content.partition("\n")
+    if not first.rstrip("*_ ").endswith("?"):
+        return None  # not a question: skip the inline parse
     text = whole_line_strong(first)
     if text is None or not text.endswith("?"):
         return None
