@@ -20,6 +20,7 @@ from deckbuilder.project import LoadedDeck, load_decks
 from deckbuilder.render import FORMATS, CsvOptions, RenderOptions
 from deckbuilder.render.layout import PrintOptions
 from deckbuilder.render.printplan import layout_warnings, plan_deck
+from deckbuilder.rendercache import prerender
 from deckbuilder.sources import resolve_sources
 
 
@@ -75,13 +76,15 @@ def build(
     csv: CsvOptions | None = None,
     printing: PrintOptions | None = None,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> list[DeckBuild]:
     """Build every source into every format; on any error nothing in ``output`` or the lock changes."""
     paths = resolve_sources(sources, recursive)
     renderers = {name: FORMATS[name].renderer() for name in formats}
     with build_lock([path.parent for path in paths], output):
-        loaded = load_decks(paths, now=now)
+        loaded = load_decks(paths, now=now, cached=True)
         ensure_folder(output)
+        prerender([item.deck for item in loaded], [item.lock_file.parent for item in loaded], workers)
         files: dict[Path, bytes] = {}
         builds = []
         tracker = progress or NoProgress()
@@ -107,6 +110,9 @@ def build(
         files.update(lock_files(loaded))
         write_atomically(files)
     remember_cards(loaded)
+    for item in loaded:
+        if item.block_cache is not None:
+            item.block_cache.save()
     return builds
 
 

@@ -23,11 +23,10 @@ class RememberedCard:
     tags: tuple[str, ...]
 
 
-def _database(folder: Path, create: bool) -> sqlite3.Connection | None:
+def ensure_cache_dir(folder: Path) -> Path | None:
+    """The cache folder, created with a .gitignore of its own; None when it cannot be written."""
     directory = folder / CACHE_DIR_NAME
     if not directory.is_dir():
-        if not create:
-            return None
         try:
             directory.mkdir()
             (directory / ".gitignore").write_text(
@@ -35,6 +34,13 @@ def _database(folder: Path, create: bool) -> sqlite3.Connection | None:
             )
         except OSError:
             return None
+    return directory
+
+
+def _database(folder: Path, create: bool) -> sqlite3.Connection | None:
+    directory = ensure_cache_dir(folder) if create else folder / CACHE_DIR_NAME
+    if directory is None or not directory.is_dir():
+        return None
     try:
         connection = sqlite3.connect(directory / "cards.sqlite3", timeout=10)
         connection.execute(SCHEMA)

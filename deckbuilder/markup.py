@@ -200,26 +200,45 @@ def to_html(markdown: str, options: MarkupOptions = DEFAULT_OPTIONS) -> str:
     kept as TeX inside ``<span class="math">`` or ``<div class="math">``. Raw HTML is allowed but
     sanitized: no scripts, event handlers or ``javascript:`` links survive.
     """
-    # Without a dollar sign there is no math, and every math style renders alike: share the cache.
+    key = fragment_key(markdown, options)
+    cached = _FRAGMENTS.get(key)
+    if cached is None:
+        cached = render_fragment(key)
+        if len(_FRAGMENTS) >= FRAGMENT_CACHE_SIZE:
+            _FRAGMENTS.clear()
+        _FRAGMENTS[key] = cached
+    return cached
+
+
+FragmentKey = tuple[str, MathStyle, "Callable[[str], str] | None", ClozeStyle, "int | None"]
+"""What a rendered fragment depends on: the markdown and the options that can affect it."""
+FRAGMENT_CACHE_SIZE = 1 << 18
+_FRAGMENTS: dict[FragmentKey, str] = {}
+"""Rendered fragments of this process: several outputs render the same cards."""
+
+
+def fragment_key(markdown: str, options: MarkupOptions = DEFAULT_OPTIONS) -> FragmentKey:
+    """The options reduced to those that can change this markdown's HTML, so that renderings share."""
     math = options.math if "$" in markdown else "tex"
     image_src = options.image_src if "](" in markdown or "<img" in markdown or "]:" in markdown else None
     if MAYBE_CLOZE in markdown:
-        return _rendered(markdown, math, image_src, options.cloze, options.cloze_number)
-    return _rendered(markdown, math, image_src, "anki", None)
+        return (markdown, math, image_src, options.cloze, options.cloze_number)
+    return (markdown, math, image_src, "anki", None)
 
 
-@lru_cache(maxsize=1 << 17)
-def _rendered(
-    markdown: str,
-    math: MathStyle,
-    image_src: Callable[[str], str] | None,
-    cloze: ClozeStyle,
-    cloze_number: int | None,
-) -> str:
-    # Several outputs render the same cards; the cache makes each rendering happen once.
+def render_fragment(key: FragmentKey) -> str:
+    """Render a fragment from its key (no caching; see to_html)."""
+    markdown, math, image_src, cloze, cloze_number = key
     rendered = _markdown(math, image_src, cloze, cloze_number, syntax_in(markdown))(markdown)
     assert isinstance(rendered, str)
     return sanitize(rendered.strip())
+
+
+def prime(rendered: dict[FragmentKey, str]) -> None:
+    """Put fragments rendered elsewhere (another process, a disk cache) into this process's cache."""
+    if len(_FRAGMENTS) + len(rendered) >= FRAGMENT_CACHE_SIZE:
+        _FRAGMENTS.clear()
+    _FRAGMENTS.update(rendered)
 
 
 def to_inline_html(markdown: str, options: MarkupOptions = DEFAULT_OPTIONS) -> str:

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deckbuilder.blocks import Block, inline_tokens, normalise_newlines, plain_text, tokenize
+from deckbuilder.blocks import Block, inline_tokens, normalise_newlines, plain_text
 from deckbuilder.cards import CardBuilder, identity_clashes
+from deckbuilder.chunks import BlockCache, tokenize_document
 from deckbuilder.config import apply_front_matter, split_front_matter
 from deckbuilder.errors import Diagnostic, ParseError, Severity
 from deckbuilder.fingerprint import deck_id_for
@@ -30,17 +31,21 @@ class ParsedDeck:
         return tuple(d for d in self.diagnostics if d.severity is Severity.ERROR)
 
 
-def parse_file(path: Path, base: DeckSettings | None = None) -> ParsedDeck:
-    """Read and parse one markdown file."""
-    return parse_text(read_source(path), path, base)
+def parse_file(
+    path: Path, base: DeckSettings | None = None, cache: BlockCache | None = None, workers: int = 1
+) -> ParsedDeck:
+    """Read and parse one markdown file (with a cache of its tokenized pieces, and on all cores)."""
+    return parse_text(read_source(path), path, base, cache, workers)
 
 
-def parse_text(text: str, path: Path, base: DeckSettings | None = None) -> ParsedDeck:
+def parse_text(
+    text: str, path: Path, base: DeckSettings | None = None, cache: BlockCache | None = None, workers: int = 1
+) -> ParsedDeck:
     """Parse markdown text as the deck of ``path``."""
     shown = str(path)
     front, body = split_front_matter(normalise_newlines(text), shown)
     settings = apply_front_matter(base or DeckSettings(), front, shown)
-    blocks = tokenize(normalise_newlines(body), first_line=front.body_line + 1)
+    blocks = tokenize_document(normalise_newlines(body), front.body_line + 1, cache, workers)
     layout = _lay_out(blocks, settings)
     title = settings.title or layout.title or _title_from_file(path)
     anki_deck = settings.anki_deck or title

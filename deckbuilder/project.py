@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from deckbuilder.cache import ensure_cache_dir
+from deckbuilder.chunks import BlockCache
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity
 from deckbuilder.identity import Resolution, resolve
 from deckbuilder.lockfile import LockEntry, lock_path, read_lock
@@ -27,6 +29,8 @@ class LoadedDeck:
     lock_file: Path
     lock_key: str
     """The deck's name inside the lock file: its file name relative to the lock's folder."""
+    block_cache: BlockCache | None = None
+    """The tokenized pieces of the source, to save after a successful build."""
 
     @property
     def deck(self) -> Deck:
@@ -44,11 +48,18 @@ def current_time() -> int:
 
 
 def load_decks(
-    paths: Iterable[Path], *, recursive: bool = False, now: int | None = None, strict: bool = True
+    paths: Iterable[Path],
+    *,
+    recursive: bool = False,
+    now: int | None = None,
+    strict: bool = True,
+    cached: bool = False,
 ) -> list[LoadedDeck]:
     """Parse every source and match its cards to the lock file beside it.
 
-    With ``strict``, problems that are errors raise ProblemsError listing all of them.
+    With ``strict``, problems that are errors raise ProblemsError listing all of them. With
+    ``cached``, pieces of the sources tokenized by an earlier build are reused, and the rest are
+    tokenized on all cores (builds use this; the read-only commands leave no cache behind).
     """
     moment = current_time() if now is None else now
     settings_for = cache(folder_settings)
@@ -56,14 +67,28 @@ def load_decks(
     loaded = []
     for source in resolve_sources(paths, recursive):
         folder = source.parent
-        parsed = parse_file(source, settings_for(folder))
+        blocks = _block_cache(source) if cached else None
+        parsed = parse_file(source, settings_for(folder), blocks, worker_count() if cached else 1)
         key = source.name
         entries: Sequence[LockEntry] = lock_for(folder).get(key, ())
         resolution = resolve(parsed.deck, entries, moment)
-        loaded.append(LoadedDeck(parsed, resolution, lock_path(folder), key))
+        loaded.append(LoadedDeck(parsed, resolution, lock_path(folder), key, blocks))
     if strict:
         raise_errors(d for deck in loaded for d in deck.diagnostics)
     return loaded
+
+
+def _block_cache(source: Path) -> BlockCache | None:
+    directory = ensure_cache_dir(source.parent)
+    return BlockCache.load(directory / f"blocks-{source.name}.json") if directory is not None else None
+
+
+def worker_count() -> int:
+    """DECKBUILDER_WORKERS, or the cores this process may use."""
+    configured = os.environ.get("DECKBUILDER_WORKERS", "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 def raise_errors(diagnostics: Iterable[Diagnostic]) -> None:

@@ -1,0 +1,54 @@
+"""Tokenizing in pieces (cached, on all cores) gives exactly the blocks of tokenizing the whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from deckbuilder.blocks import normalise_newlines, tokenize
+from deckbuilder.chunks import BlockCache, split_points, tokenize_document
+
+from .conftest import FIXTURES_DIR, SEED
+
+PIECES = st.sampled_from(
+    ["# T\n", "## Q?\n", "### Sub\n", "#tag line\n", "text\n", "\n", "- item\n", "  more\n", "> quote\n",
+     "```\n", "~~~\n", "````\n", "## in code?\n", "<!--\n", "-->\n", "<pre>\n", "</pre>\n", "<div>\n",
+     "---\n", "===\n", "| a |\n|---|\n", "    indented\n", "1. one\n", "**Answer:** x\n", "$$\n"]
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "path", [SEED, FIXTURES_DIR / "tricky.md", FIXTURES_DIR / "cloze.md"], ids=lambda p: p.name
+)
+def test_pieces_equal_the_whole(path: Path) -> None:
+    body = normalise_newlines(path.read_text(encoding="utf-8"))
+    assert tokenize_document(body, 3, BlockCache()) == tokenize(body, 3)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(PIECES, max_size=30).map("".join))
+def test_any_document_tokenizes_alike_in_pieces(text: str) -> None:
+    body = normalise_newlines(text)
+    assert tokenize_document(body, 1, BlockCache()) == tokenize(body, 1)
+
+
+def test_no_cut_inside_fenced_code_or_html_blocks() -> None:
+    assert split_points("## A\n```\n\n## not a heading\n```\n\n## B\n") == [0, 32]
+    assert split_points("> quote\n# T\n") == [0]  # only after a blank line
+    assert split_points("## A\n<!--\n## B\n-->\n") == [0]
+
+
+def test_the_cache_is_reused_and_only_changed_pieces_are_tokenized(tmp_path: Path) -> None:
+    body = "# T\n\n## A?\n\nOne.\n\n## B?\n\nTwo.\n"
+    cache = BlockCache(tmp_path / "blocks.json")
+    first = tokenize_document(body, 1, cache)
+    cache.save()
+    reloaded = BlockCache.load(tmp_path / "blocks.json")
+    assert len(reloaded.rows) == 3
+    edited = body.replace("Two.", "Two, edited.")
+    again = tokenize_document(edited, 1, reloaded)
+    assert again == tokenize(edited, 1) and again[:4] == first[:4]
+    assert len(set(reloaded.used) - set(reloaded.rows)) == 1  # only the edited piece was new

@@ -1,0 +1,85 @@
+"""Speed work must not change results: parallel and cached builds equal a single-process cold build.
+Also: the commands that need no renderer import none of the heavy libraries."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import deckbuilder.markup
+import deckbuilder.rendercache
+from deckbuilder.cli import main
+
+from .conftest import REPO
+
+GENERATOR = REPO / "benchmarks" / "generate.py"
+
+
+def synthetic(folder: Path, cards: int) -> Path:
+    sys.path.insert(0, str(GENERATOR.parent))
+    try:
+        from generate import deck
+    finally:
+        sys.path.remove(str(GENERATOR.parent))
+    folder.mkdir(parents=True)
+    (folder / "deck.md").write_text(deck(cards), encoding="utf-8")
+    return folder
+
+
+def build(runner: CliRunner, source: Path, out: Path, env: dict[str, str]) -> dict[str, bytes]:
+    flags = ["-f", "apkg", "-f", "csv", "-f", "html"]
+    result = runner.invoke(
+        main,
+        ["build", str(source), "-o", str(out), *flags, "-q"],
+        env={"SOURCE_DATE_EPOCH": "1700000000", **env},
+    )
+    assert result.exit_code == 0, result.output
+    return {path.name: path.read_bytes() for path in sorted(out.iterdir())}
+
+
+def test_parallel_and_cached_builds_equal_a_serial_cold_build(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serial = build(runner, synthetic(tmp_path / "a", 300), tmp_path / "a-out", {"DECKBUILDER_WORKERS": "1"})
+    deckbuilder.markup._FRAGMENTS.clear()
+    monkeypatch.setattr(deckbuilder.rendercache, "PARALLEL_MINIMUM", 1)
+    source = synthetic(tmp_path / "b", 300)
+    parallel = build(runner, source, tmp_path / "b-out", {"DECKBUILDER_WORKERS": "2"})
+    assert parallel == serial
+    assert (source / ".deckbuilder-cache" / "fragments.sqlite3").exists()
+    deckbuilder.markup._FRAGMENTS.clear()  # as a new process would start: only the disk cache is warm
+    (source / "deckbuilder.lock").unlink()
+    cached = build(runner, source, tmp_path / "c-out", {"DECKBUILDER_WORKERS": "2"})
+    assert cached == serial
+
+
+def test_a_changed_renderer_version_misses_the_disk_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from deckbuilder.markup import fragment_key
+
+    key = fragment_key("Some *text*.")
+    first = deckbuilder.rendercache._digest(key)
+    deckbuilder.rendercache._versions.cache_clear()
+    monkeypatch.setattr(deckbuilder.markup, "MARKUP_VERSION", deckbuilder.markup.MARKUP_VERSION + 1)
+    try:
+        assert deckbuilder.rendercache._digest(key) != first
+    finally:
+        deckbuilder.rendercache._versions.cache_clear()
+
+
+@pytest.mark.parametrize("command", [["--help"], ["check", "source"], ["list", "source"]])
+def test_commands_without_renderers_import_no_heavy_library(command: list[str]) -> None:
+    code = (
+        "import sys\nfrom deckbuilder.cli import main\n"
+        f"try:\n    main({command!r})\nexcept SystemExit:\n    pass\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'genanki', 'jinja2', 'pygments', 'playwright'}))"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert output.stdout.strip().splitlines()[-1] == "[]"
