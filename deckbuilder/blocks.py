@@ -159,33 +159,37 @@ def lead_in(text: str) -> LeadIn | None:
     colon = first.find(":")
     if colon < 0:
         return None  # every lead-in has its colon on the first line; skip the inline parse
-    # The label ends at its first colon and the emphasis closing it right after, so parsing that
-    # prefix decides; the prefixes repeat ("**Answer:**"), so their parse is cached.
-    tokens = _prefix_tokens(first[: colon + 3])
+    # The label ends at its first colon and the emphasis closing it right after, so that prefix
+    # alone decides; prefixes repeat ("**Answer:**") across a deck, so the decision is cached.
+    found = _label(first[: colon + 3])
+    if found is None:
+        return None
+    label, bold, consumed = found
+    return LeadIn(label, bold, _join_rest(first[consumed:], remainder))
+
+
+@lru_cache(maxsize=1 << 14)
+def _label(prefix: str) -> tuple[str, bool, int] | None:
+    """The label a line starting with ``prefix`` opens with, and how many characters it takes."""
+    tokens = inline_tokens(prefix)
     if not tokens:
         return None
     head = tokens[0]
     if head["type"] in EMPHASIS_TYPES:
-        return _emphasised_lead_in(first, head, tokens[1:], remainder)
+        return _emphasised_label(prefix, head, tokens[1:])
     if head["type"] == "text":
-        raw = str(head["raw"])
-        label, separator, _ = raw.partition(":")
+        label, separator, _ = str(head["raw"]).partition(":")
         if separator and label.strip().casefold() in PLAIN_MARKERS and label == label.lstrip():
-            return LeadIn(label.strip(), False, _join_rest(first[len(label) + 1 :], remainder))
+            return label.strip(), False, len(label) + 1
     return None
 
 
-@lru_cache(maxsize=4096)
-def _prefix_tokens(prefix: str) -> list[dict[str, Any]]:
-    return inline_tokens(prefix)
-
-
-def _emphasised_lead_in(
-    first: str, head: dict[str, Any], after: list[dict[str, Any]], remainder: str
-) -> LeadIn | None:
+def _emphasised_label(
+    prefix: str, head: dict[str, Any], after: list[dict[str, Any]]
+) -> tuple[str, bool, int] | None:
     label = plain_text(head["children"]).strip()
-    delimiter = first[:2] if first[:2] in ("**", "__") else first[:1]
-    closing = first.find(delimiter, len(delimiter))
+    delimiter = prefix[:2] if prefix[:2] in ("**", "__") else prefix[:1]
+    closing = prefix.find(delimiter, len(delimiter))
     if closing < 0:
         return None
     consumed = closing + len(delimiter)
@@ -195,9 +199,7 @@ def _emphasised_lead_in(
         consumed += 1
     else:
         return None
-    if not label:
-        return None
-    return LeadIn(label, True, _join_rest(first[consumed:], remainder))
+    return (label, True, consumed) if label else None
 
 
 def _join_rest(first_rest: str, remainder: str) -> str:
