@@ -178,6 +178,11 @@ def build(
     builds = build_decks(
         sources, chosen, output, recursive=recursive, csv=csv, printing=printing, progress=ProgressBar()
     )
+    report_builds(builds, quiet, verbose)
+
+
+def report_builds(builds: Sequence[Any], quiet: bool, verbose: bool) -> None:
+    """Warnings on stderr, then a summary per deck and, with --verbose, each card that changed."""
     for deck_build in builds:
         for warning in deck_build.warnings:
             click.echo(str(warning), err=True)
@@ -258,13 +263,8 @@ def watch(
 
     def rebuild() -> None:
         try:
-            for deck_build in build_decks(
-                sources, chosen, output, recursive=recursive, csv=csv, printing=printing
-            ):
-                for warning in deck_build.warnings:
-                    click.echo(str(warning), err=True)
-                if not quiet:
-                    click.echo(deck_build.summary())
+            builds = build_decks(sources, chosen, output, recursive=recursive, csv=csv, printing=printing)
+            report_builds(builds, quiet, verbose)
         except DeckbuilderError as error:
             report_errors(error)
             click.echo("waiting for the next change…", err=True)
