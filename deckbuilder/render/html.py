@@ -79,6 +79,12 @@ def stylesheet() -> str:
     return own.read_text(encoding="utf-8") + highlight_css(".highlight")
 
 
+def _document(template: str, deck: Deck, **context: Any) -> str:
+    """A whole page from a template, with what every page carries: title, version, stylesheet."""
+    page = _environment().get_template(template)
+    return str(page.render(title=deck.title, version=__version__, css=Markup(stylesheet()), **context))
+
+
 def _cards(deck: Deck, render_options: RenderOptions, markup: MarkupOptions) -> str:
     options = render_options.print
     grid = grid_for(options)
@@ -87,17 +93,8 @@ def _cards(deck: Deck, render_options: RenderOptions, markup: MarkupOptions) -> 
     for plan in (p for p in plans if p.full_page):
         pages.extend(_own_pages(plan, grid, options, markup))
     render_options.progress(len(deck.cards))
-    return str(
-        _environment()
-        .get_template("cards.html.j2")
-        .render(
-            title=deck.title,
-            version=__version__,
-            css=Markup(stylesheet()),
-            page_width=grid.page_width,
-            page_height=grid.page_height,
-            pages=pages,
-        )
+    return _document(
+        "cards.html.j2", deck, page_width=grid.page_width, page_height=grid.page_height, pages=pages
     )
 
 
@@ -153,18 +150,13 @@ def _sheet(deck: Deck, render_options: RenderOptions, markup: MarkupOptions) -> 
     options = render_options.print
     entries = [_entry(card, markup) for card in deck.cards]
     render_options.progress(len(entries))
-    return str(
-        _environment()
-        .get_template("sheet.html.j2")
-        .render(
-            title=deck.title,
-            version=__version__,
-            css=Markup(stylesheet()),
-            paper=options.paper.upper() if options.paper == "a4" else options.paper,
-            description=Markup(to_html(deck.description, markup)) if deck.description else None,
-            footer=Markup(to_html(deck.footer, markup)) if deck.footer else None,
-            entries=entries,
-        )
+    return _document(
+        "sheet.html.j2",
+        deck,
+        paper=options.paper.upper() if options.paper == "a4" else options.paper,
+        description=Markup(to_html(deck.description, markup)) if deck.description else None,
+        footer=Markup(to_html(deck.footer, markup)) if deck.footer else None,
+        entries=entries,
     )
 
 
