@@ -103,6 +103,7 @@ def _schema() -> dict[str, dict[str, Callable[[Any, str, SourceLocation], Any]]]
         },
         "tags": {"rules": lambda value, key, where: value},  # checked by _tag_rules
         "build": {"formats": _formats, "output": _path, "recursive": _boolean},
+        "push": {"collection": _path},
         "csv": {
             "dialect": _choices(("anki", "plain")),
             "note_type": expect_text,

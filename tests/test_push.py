@@ -186,3 +186,13 @@ def test_without_the_anki_package_a_clear_message(seed_folder: Path, tmp_path: P
     assert result.returncode == 1
     assert 'push needs the anki package: pip install "deckbuilder[anki]"' in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_collection_from_the_settings_file(runner: CliRunner, seed_folder: Path, collection: Path) -> None:
+    settings = seed_folder / "deckbuilder.toml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8") + f'\n[push]\ncollection = "{collection}"\n', encoding="utf-8"
+    )
+    result = runner.invoke(main, ["push", str(seed_folder)])
+    assert result.exit_code == 0, result.output
+    assert f"{collection}: 32 new" in result.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -129,3 +130,16 @@ def test_output_folder_holds_only_a_placeholder_in_git() -> None:
     ).stdout.split()
     assert tracked in ([], ["output/.gitkeep"])
     assert (REPO / "output" / ".gitkeep").exists()
+
+
+def test_readme_examples_are_valid(runner: CliRunner, tmp_path: Path) -> None:
+    import re
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for index, example in enumerate(re.findall(r"```markdown\n(.*?)```", readme, re.S)):
+        (tmp_path / f"example{index}.md").write_text(example, encoding="utf-8")
+    [settings] = re.findall(r"```toml\n(\[deck\].*?)```", readme, re.S)
+    (tmp_path / "deckbuilder.toml").write_text(settings, encoding="utf-8")
+    result = runner.invoke(main, ["check", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "0 errors, 0 warnings" in result.stderr
