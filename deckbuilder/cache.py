@@ -11,8 +11,11 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 CACHE_DIR_NAME = ".deckbuilder-cache"
+CARDS_FILE = "cards.sqlite3"
+SQL_BATCH = 500
 SCHEMA = "create table if not exists cards (content text primary key, question text, answer text, tags text)"
 
 
@@ -37,21 +40,30 @@ def ensure_cache_dir(folder: Path) -> Path | None:
     return directory
 
 
-def _database(folder: Path, create: bool) -> sqlite3.Connection | None:
+def open_database(folder: Path, name: str, schema: str, create: bool) -> sqlite3.Connection | None:
+    """A database in the cache folder, its table made; None when there is none or it cannot be opened
+    (the cache is an optimisation, never a reason for a command to fail)."""
     directory = ensure_cache_dir(folder) if create else folder / CACHE_DIR_NAME
     if directory is None or not directory.is_dir():
         return None
     try:
-        connection = sqlite3.connect(directory / "cards.sqlite3", timeout=10)
-        connection.execute(SCHEMA)
+        connection = sqlite3.connect(directory / name, timeout=10)
+        connection.execute(schema)
     except sqlite3.Error:
         return None
     return connection
 
 
+def select_in(connection: sqlite3.Connection, query: str, keys: list[str]) -> Iterable[tuple[Any, ...]]:
+    """Rows of ``query`` (ending in ``in ({})``) for every key, asked in batches under SQLite's limit."""
+    for start in range(0, len(keys), SQL_BATCH):
+        batch = keys[start : start + SQL_BATCH]
+        yield from connection.execute(query.format(",".join("?" * len(batch))), batch)
+
+
 def remember(folder: Path, cards: Iterable[tuple[str, str, str, tuple[str, ...]]]) -> None:
     """Store (content hash, question, answer, tags) rows; a cache that cannot be written is skipped."""
-    connection = _database(folder, create=True)
+    connection = open_database(folder, CARDS_FILE, SCHEMA, create=True)
     if connection is None:
         return
     with contextlib.closing(connection), contextlib.suppress(sqlite3.Error), connection:
@@ -63,16 +75,12 @@ def remember(folder: Path, cards: Iterable[tuple[str, str, str, tuple[str, ...]]
 
 def recall(folder: Path, contents: Iterable[str]) -> dict[str, RememberedCard]:
     """The remembered text of each content hash that is in the cache."""
-    connection = _database(folder, create=False)
+    connection = open_database(folder, CARDS_FILE, SCHEMA, create=False)
     if connection is None:
         return {}
-    wanted = list(contents)
     found: dict[str, RememberedCard] = {}
     with contextlib.closing(connection), contextlib.suppress(sqlite3.Error):
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            query = f"select content, question, answer, tags from cards where content in ({marks})"
-            for content, question, answer, tags in connection.execute(query, chunk):
-                found[content] = RememberedCard(question, answer, tuple(tags.split()))
+        query = "select content, question, answer, tags from cards where content in ({})"
+        for content, question, answer, tags in select_in(connection, query, list(contents)):
+            found[content] = RememberedCard(question, answer, tuple(tags.split()))
     return found

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
-from deckbuilder.cache import CACHE_DIR_NAME, ensure_cache_dir
+from deckbuilder.cache import open_database, select_in
 from deckbuilder.markup import FragmentKey, MarkupOptions, fragment_key, prime, render_fragment
 from deckbuilder.model import Deck
 from deckbuilder.project import worker_count
@@ -100,33 +100,18 @@ def _render_chunk(keys: list[FragmentKey]) -> list[str]:
     return [render_fragment(key) for key in keys]
 
 
-def _connect(folder: Path, create: bool) -> sqlite3.Connection | None:
-    directory = ensure_cache_dir(folder) if create else folder / CACHE_DIR_NAME
-    if directory is None or not directory.is_dir():
-        return None
-    try:
-        connection = sqlite3.connect(directory / FRAGMENTS_FILE, timeout=10)
-        connection.execute(SCHEMA)
-    except sqlite3.Error:
-        return None
-    return connection
-
-
 def _read(folder: Path, digests: list[str]) -> dict[str, str]:
-    connection = _connect(folder, create=False)
+    connection = open_database(folder, FRAGMENTS_FILE, SCHEMA, create=False)
     if connection is None:
         return {}
     found: dict[str, str] = {}
     with contextlib.closing(connection), contextlib.suppress(sqlite3.Error):
-        for start in range(0, len(digests), 900):
-            chunk = digests[start : start + 900]
-            query = f"select key, html from fragments where key in ({','.join('?' * len(chunk))})"
-            found.update(connection.execute(query, chunk).fetchall())
+        found.update(select_in(connection, "select key, html from fragments where key in ({})", digests))
     return found
 
 
 def _write(folder: Path, rows: list[tuple[str, str]]) -> None:
-    connection = _connect(folder, create=True)
+    connection = open_database(folder, FRAGMENTS_FILE, SCHEMA, create=True)
     if connection is None:
         return
     with contextlib.closing(connection), contextlib.suppress(sqlite3.Error), connection:

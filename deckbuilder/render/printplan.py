@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from deckbuilder.cloze import scan
 from deckbuilder.errors import Diagnostic, Severity
@@ -85,7 +86,9 @@ def _side(fragment: str, box: Box, steps: tuple[float, ...]) -> SidePlan:
     return SidePlan(size if size is not None else MINIMUM_PT, size is not None)
 
 
+@lru_cache(maxsize=1 << 16)
 def plan_face(face: Face, options: PrintOptions) -> CardPlan:
+    # Cached: a build asks for the plan twice, for its warnings and to write the html.
     grid = grid_for(options)
     slot = grid.slots[0]
     question, answer = face.front_html(), face.back_html()
