@@ -8,10 +8,10 @@ from re import Match
 from typing import Any
 
 import mistune
-from mistune.block_parser import BlockParser
 from mistune.core import BlockState
 
 from deckbuilder.markup import MARKDOWN_PLUGINS, math_plugin
+from deckbuilder.scanning import LineStartBlockParser
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +53,7 @@ class _PositionedState(BlockState):
         super().add_paragraph(text)
 
 
-class _PositionedParser(BlockParser):
+class _PositionedParser(LineStartBlockParser):
     def parse_method(self, m: Match[str], state: BlockState) -> Any:
         if not isinstance(state, _PositionedState) or state.parent is not None:
             return super().parse_method(m, state)

@@ -278,8 +278,20 @@ def _markdown(
     syntax: frozenset[str],
 ) -> mistune.Markdown:
     renderer = CardRenderer(math, image_src, cloze, cloze_number)
-    return mistune.create_markdown(
-        renderer=renderer, plugins=[SYNTAX_PLUGINS[name] for name in sorted(syntax)]
+    return _with_plugins(renderer, [SYNTAX_PLUGINS[name] for name in sorted(syntax)])
+
+
+def _with_plugins(renderer: mistune.HTMLRenderer | None, plugins: list[Any]) -> mistune.Markdown:
+    """mistune.create_markdown, with the block parser that searches line starts only."""
+    from mistune.plugins import import_plugin
+
+    from deckbuilder.scanning import LineStartBlockParser
+
+    return mistune.Markdown(
+        renderer=renderer,
+        block=LineStartBlockParser(),
+        inline=mistune.InlineParser(),
+        plugins=[import_plugin(plugin) for plugin in plugins],
     )
 
 
@@ -421,7 +433,7 @@ def image_references(markdown: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _ast_markdown() -> mistune.Markdown:
-    return mistune.create_markdown(renderer=None, plugins=list(SYNTAX_PLUGINS.values()))
+    return _with_plugins(None, list(SYNTAX_PLUGINS.values()))
 
 
 def ast(markdown: str) -> list[dict[str, Any]]:
