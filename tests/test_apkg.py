@@ -263,3 +263,67 @@ def test_style_changes_move_the_note_type_mod_time() -> None:
         "the note type's CSS or templates changed: set STYLE_HASH to the new hash and STYLE_CHANGED_AT "
         "to the current time, so that Anki takes the new style on re-import"
     )
+
+
+class _GenankiNote:
+    """genanki's own Note, stamped with the card's change time: the reference for the bulk rows."""
+
+    def __new__(cls, changed_at: int, **kwargs: Any) -> Any:
+        import genanki
+
+        class Stamped(genanki.Note):  # type: ignore[misc]
+            def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
+                super().write_to_db(cursor, changed_at, deck_id, id_gen)
+
+        return Stamped(**kwargs)
+
+
+def _rows(database: Path) -> dict[str, list[tuple[Any, ...]]]:
+    import sqlite3
+
+    connection = sqlite3.connect(database)
+    try:
+        return {
+            table: connection.execute(f"select * from {table} order by id").fetchall()
+            for table in ("col", "notes", "cards")
+        }
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("source", ["seed", "cloze.md"])
+def test_bulk_rows_are_the_rows_genanki_notes_write(source: str, seed_folder: Path, tmp_path: Path) -> None:
+    import itertools
+    import sqlite3
+
+    import genanki
+
+    from deckbuilder.markup import MarkupOptions
+    from deckbuilder.project import load_deck
+    from deckbuilder.render import MediaNames
+
+    from .conftest import FIXTURES_DIR
+
+    path = seed_folder / "transformer-questions.md" if source == "seed" else FIXTURES_DIR / source
+    deck = load_deck(path, now=T0)
+    markup = MarkupOptions(math="mathjax", image_src=MediaNames({}))
+    models = {"basic": apkg.note_type(), "cloze": apkg.cloze_note_type()}
+    ours = apkg._Deck(deck.deck_id, deck.anki_deck, "")
+    reference = genanki.Deck(deck.deck_id, deck.anki_deck, description="")
+    for card in deck.cards:
+        model = models["cloze" if card.kind == "cloze" else "basic"]
+        fields = apkg.card_fields(card, markup)
+        ours.add_row(model, card.guid, fields, card.tags, card.changed_at)
+        reference.add_note(
+            _GenankiNote(card.changed_at, model=model, fields=fields, tags=list(card.tags), guid=card.guid)
+        )
+    for name, deck_writer in (("ours", ours), ("reference", reference)):
+        connection = sqlite3.connect(tmp_path / f"{name}.anki2")
+        genanki.Package(deck_writer).write_to_db(connection.cursor(), T0, itertools.count(T0 * 1000))
+        connection.commit()
+        connection.close()
+    expected = _rows(tmp_path / "reference.anki2")
+    assert len(expected["cards"]) >= len(expected["notes"]) > 0
+    if source == "cloze.md":
+        assert len(expected["cards"]) > len(expected["notes"])  # several cards per cloze or reversed note
+    assert _rows(tmp_path / "ours.anki2") == expected
