@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from deckbuilder.blocks import Block, lead_in
 from deckbuilder.model import Section
@@ -34,7 +34,7 @@ def assemble_answer(pieces: Sequence[Block]) -> Answer:
     if blocks and blocks[0].kind == "paragraph":
         opening = lead_in(blocks[0].text)
         if opening is not None and opening.key in ANSWER_MARKERS:
-            blocks[0] = replace(blocks[0], text=opening.rest)
+            blocks[0] = blocks[0]._replace(text=opening.rest)
     markdown = "".join(_ensure_break(block.text) for block in blocks).strip()
     return Answer(markdown, _sections(blocks), tuple(tags))
 
@@ -54,7 +54,7 @@ def _take_tags_line(blocks: list[Block]) -> tuple[list[Block], list[str]]:
     tags = split_tag_list(marker.rest)
     if len(lines) == 1:
         return blocks[:-1], tags
-    kept = replace(blocks[-1], text="\n".join(lines[:-1]) + "\n")
+    kept = blocks[-1]._replace(text="\n".join(lines[:-1]) + "\n")
     return [*blocks[:-1], kept], tags
 
 

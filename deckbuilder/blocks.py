@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from re import Match
-from typing import Any
+from typing import Any, NamedTuple
 
 import mistune
 from mistune.core import BlockState
@@ -14,9 +14,11 @@ from deckbuilder.markup import MARKDOWN_PLUGINS, math_plugin
 from deckbuilder.scanning import LineStartBlockParser
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
-    """One top-level markdown block and the exact source text it spans."""
+class Block(NamedTuple):
+    """One top-level markdown block and the exact source text it spans.
+
+    A named tuple rather than a frozen dataclass: a 100,000-card deck makes half a million of them
+    on every build, and a tuple is built three times faster."""
 
     kind: str
     """mistune's token type: heading, paragraph, thematic_break, block_html, list, ..."""

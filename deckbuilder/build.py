@@ -13,7 +13,7 @@ from typing import Protocol
 from deckbuilder.cache import remember
 from deckbuilder.errors import Diagnostic, OutputError
 from deckbuilder.identity import Change
-from deckbuilder.lockfile import format_lock, merged, read_lock
+from deckbuilder.lockfile import format_lock, merged
 from deckbuilder.media import collect_media
 from deckbuilder.output import ensure_folder, folder_lock, write_atomically
 from deckbuilder.project import LoadedDeck, load_decks
@@ -111,8 +111,8 @@ def build(
         write_atomically(files)
     remember_cards(loaded)
     for item in loaded:
-        if item.block_cache is not None:
-            item.block_cache.save()
+        if item.parse_cache is not None:
+            item.parse_cache.save()
     return builds
 
 
@@ -167,7 +167,7 @@ def lock_files(loaded: Sequence[LoadedDeck]) -> dict[Path, bytes]:
         by_lock.setdefault(item.lock_file, []).append(item)
     files = {}
     for lock_file, items in by_lock.items():
-        updated = merged(read_lock(lock_file), {item.lock_key: item.resolution.entries for item in items})
+        updated = merged(items[0].lock, {item.lock_key: item.resolution.entries for item in items})
         files[lock_file] = format_lock(updated).encode("utf-8")
     return files
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
+from typing import Any
 
 from deckbuilder.answers import assemble_answer
 from deckbuilder.cloze import number_gaps, scan
 from deckbuilder.errors import Diagnostic, Severity
 from deckbuilder.fingerprint import derive_guid, guid_key, normalise_question
-from deckbuilder.model import Card, DeckSettings, SourceLocation
+from deckbuilder.model import Card, DeckSettings, Section, SourceLocation
+from deckbuilder.parsecache import ParseCache
 from deckbuilder.questions import QuestionParts, split_question
 from deckbuilder.shapes import Draft
 from deckbuilder.tags import TagRules, merge_tags, section_tag
@@ -26,6 +29,35 @@ class CardBuilder:
 
     def error(self, line: int, message: str) -> None:
         self.diagnostics.append(Diagnostic(SourceLocation(self.shown, line), Severity.ERROR, message))
+
+    def build_all(self, drafts: Sequence[Draft], cache: ParseCache | None = None) -> list[Card]:
+        """Every draft's card, taken from ``cache`` when an identical draft was built before."""
+        if cache is None:
+            return [card for draft in drafts if (card := self.build(draft)) is not None]
+        namespace = self._namespace()
+        cards = []
+        for draft in drafts:
+            key = _draft_key(namespace, draft)
+            row = cache.cards.get(key)
+            location = SourceLocation(self.shown, draft.line)
+            if row is None:
+                before = len(self.diagnostics)
+                card = self.build(draft)
+                problems = tuple((d.severity.value, d.message) for d in self.diagnostics[before:])
+                row = (_card_row(card) if card is not None else None, problems)
+            else:
+                card = _card_from_row(row[0], location) if row[0] is not None else None
+                self.diagnostics.extend(Diagnostic(location, Severity(kind), text) for kind, text in row[1])
+            cache.used_cards[key] = row
+            if card is not None:
+                cards.append(card)
+        return cards
+
+    def _namespace(self) -> str:
+        """Everything besides the draft that a built card depends on (its line aside)."""
+        from deckbuilder._version import __version__
+
+        return "\x1f".join([__version__, str(self.deck_id), repr(self.settings), " ".join(CARD_FIELDS)])
 
     def build(self, draft: Draft) -> Card | None:
         parts = split_question(draft.question)
@@ -138,3 +170,32 @@ def identity_clashes(cards: Sequence[Card]) -> list[Diagnostic]:
 
 def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+CARD_FIELDS = tuple(name for name in Card.__dataclass_fields__ if name != "source")
+
+
+def _draft_key(namespace: str, draft: Draft) -> str:
+    parts = [namespace, draft.question, "\x1e".join(draft.section), str(draft.missing_answer),
+             str(draft.open_details)]  # fmt: skip
+    for block in draft.pieces:
+        parts.extend((block.kind, str(block.level), block.text))
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def _card_row(card: Card) -> tuple[Any, ...]:
+    """A card's fields but its source location, as plain values."""
+    values = {name: getattr(card, name) for name in CARD_FIELDS}
+    values["sections"] = tuple((section.label, section.text) for section in card.sections)
+    return tuple(values[name] for name in CARD_FIELDS)
+
+
+_SECTIONS_AT = CARD_FIELDS.index("sections")
+_SOURCE_AT = tuple(Card.__dataclass_fields__).index("source")
+
+
+def _card_from_row(row: tuple[Any, ...], source: SourceLocation) -> Card:
+    values = list(row)
+    values[_SECTIONS_AT] = tuple(Section(label, text) for label, text in values[_SECTIONS_AT])
+    values.insert(_SOURCE_AT, source)
+    return Card(*values)

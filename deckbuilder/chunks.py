@@ -12,13 +12,10 @@ with hypothesis among others.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from deckbuilder.blocks import Block, tokenize
+from deckbuilder.parsecache import BlockRow, ParseCache
 
 PARALLEL_MINIMUM_CHUNKS = 2000
 """Fewer pieces than this tokenize faster in one process than a pool costs to start."""
@@ -26,8 +23,6 @@ HTML_BLOCKS_TO_END_MARKER = ("<!--", "<?", "<![cdata[", "<pre", "<script", "<sty
 FENCES = ("```", "~~~")
 MATH_FENCE = "$$"
 """A line of only $$ opens or closes display math; documents with one are not cut."""
-BlockRow = tuple[str, str, int, int, str]
-"""A Block as plain values, its line relative to its piece: what the cache stores."""
 
 
 def split_points(body: str) -> list[int]:
@@ -63,37 +58,8 @@ def _rows(piece: str) -> list[BlockRow]:
     return [(b.kind, b.text, b.line, b.level, b.heading) for b in tokenize(piece)]
 
 
-@dataclass
-class BlockCache:
-    """Pieces already tokenized, by the hash of their text; kept in a JSON file beside the sources."""
-
-    path: Path | None = None
-    rows: dict[str, list[BlockRow]] = field(default_factory=dict)
-    used: dict[str, list[BlockRow]] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, path: Path) -> BlockCache:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            rows = {key: [tuple(row) for row in value] for key, value in data.get("pieces", {}).items()}
-        except (OSError, ValueError, AttributeError, TypeError):
-            rows = {}
-        return cls(path, rows)
-
-    def save(self) -> None:
-        """Keep what this parse used (dropping pieces that no longer exist); atomically."""
-        if self.path is None or self.used == self.rows:
-            return
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
-            temporary.write_text(json.dumps({"pieces": self.used}), encoding="utf-8")
-            os.replace(temporary, self.path)
-        except OSError:
-            temporary.unlink(missing_ok=True)
-
-
 def tokenize_document(
-    body: str, first_line: int = 1, cache: BlockCache | None = None, workers: int = 1
+    body: str, first_line: int = 1, cache: ParseCache | None = None, workers: int = 1
 ) -> list[Block]:
     """The same blocks as tokenize(body), computed piece by piece."""
     points = split_points(body)
@@ -101,7 +67,7 @@ def tokenize_document(
         return tokenize(body, first_line)
     pieces = [body[start:end] for start, end in zip(points, [*points[1:], len(body)], strict=True)]
     keys = [hashlib.sha1(piece.encode("utf-8")).hexdigest() for piece in pieces]
-    known = cache.rows if cache is not None else {}
+    known = cache.pieces if cache is not None else {}
     missing = sorted({key: index for index, key in enumerate(keys) if key not in known}.values())
     fresh = dict(
         zip((keys[i] for i in missing), _tokenize_all([pieces[i] for i in missing], workers), strict=True)
@@ -111,7 +77,7 @@ def tokenize_document(
     for piece, key in zip(pieces, keys, strict=True):
         rows = known.get(key) or fresh[key]
         if cache is not None:
-            cache.used[key] = rows
+            cache.used_pieces[key] = rows
         blocks.extend(
             Block(kind, text, line + relative - 1, level, heading)
             for kind, text, relative, level, heading in rows

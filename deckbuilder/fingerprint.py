@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 from deckbuilder.markup import MARKUP_VERSION
 
@@ -20,6 +21,7 @@ DECK_ID_LOW = 1 << 30
 DECK_ID_SPAN = 1 << 30
 
 
+@lru_cache(maxsize=1 << 18)
 def normalise_question(question: str) -> str:
     """The question reduced to lower-case words, so that markup and punctuation changes match."""
     folded = unicodedata.normalize("NFKC", question).casefold()

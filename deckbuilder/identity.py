@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from typing import TypeGuard
 
 from deckbuilder.fingerprint import content_hash, derive_guid, normalise_question
 from deckbuilder.lockfile import LockEntry
@@ -164,9 +165,13 @@ def resolve(deck: Deck, entries: Sequence[LockEntry], now: int) -> Resolution:
         else:
             guid = _fresh_guid(deck.deck_id, card, question, taken)
             taken.add(guid)
-            match = CardMatch(replace(card, guid=guid, changed_at=now), Change.NEW, content)
+            match = CardMatch(card.identified(guid, now), Change.NEW, content)
         matches.append(match)
-        new_entries.append(_entry_for(match.card, question, content))
+        previous = match.previous
+        if match.change is Change.UNCHANGED and _same_entry(previous, match.card, question):
+            new_entries.append(previous)  # the same entry as before; building a new one costs more
+        else:
+            new_entries.append(_entry_for(match.card, question, content))
     leftovers = [entry for i, entry in enumerate(entries) if i not in matcher.used]
     kept = tuple(entry if entry.removed is not None else replace(entry, removed=now) for entry in leftovers)
     return Resolution(
@@ -180,24 +185,31 @@ def resolve(deck: Deck, entries: Sequence[LockEntry], now: int) -> Resolution:
 
 def _matched(card: Card, entry: LockEntry, content: str, score: float | None, now: int) -> CardMatch:
     if entry.content == content:
-        return CardMatch(
-            replace(card, guid=entry.guid, changed_at=entry.changed), Change.UNCHANGED, content, entry, score
-        )
+        return CardMatch(card.identified(entry.guid, entry.changed), Change.UNCHANGED, content, entry, score)
     # Anki updates a note on re-import only when its mod time is strictly newer than the one it has.
     changed_at = max(now, entry.changed + 1)
-    return CardMatch(
-        replace(card, guid=entry.guid, changed_at=changed_at), Change.CHANGED, content, entry, score
-    )
+    return CardMatch(card.identified(entry.guid, changed_at), Change.CHANGED, content, entry, score)
 
 
 def _fresh_guid(deck_id: int, card: Card, question: str, taken: set[str]) -> str:
     key = f"id:{card.explicit_id}" if card.explicit_id else f"q:{question}"
-    guid = derive_guid(deck_id, key)
+    # The parser derived the card's GUID from this same key; deriving is dear at 100,000 cards.
+    guid = card.guid or derive_guid(deck_id, key)
     salt = 1
     while guid in taken:
         salt += 1
         guid = derive_guid(deck_id, f"{key}#{salt}")
     return guid
+
+
+def _same_entry(entry: LockEntry | None, card: Card, question: str) -> TypeGuard[LockEntry]:
+    return (
+        entry is not None
+        and entry.removed is None
+        and entry.question == question
+        and entry.explicit_id == card.explicit_id
+        and entry.note_kind == card.note_kind
+    )
 
 
 def _entry_for(card: Card, question: str, content: str) -> LockEntry:

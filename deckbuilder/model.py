@@ -76,6 +76,13 @@ class Card:
     changed_at: int = 0
     """Unix time when the content last changed (from the lock file); 0 before identity runs."""
 
+    def identified(self, guid: str, changed_at: int) -> Card:
+        """This card with its GUID and change time from the lock (dataclasses.replace, but a few
+        times faster, which counts at 100,000 cards; tests/test_identity.py checks they agree)."""
+        return Card(guid, self.number, self.question, self.answer,
+                    self.sections, self.tags, self.source, self.explicit_id, self.classes,
+                    self.section, self.kind, self.reverse, changed_at)  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class DeckSettings:

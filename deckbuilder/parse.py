@@ -9,11 +9,12 @@ from pathlib import Path
 
 from deckbuilder.blocks import Block, inline_tokens, normalise_newlines, plain_text
 from deckbuilder.cards import CardBuilder, identity_clashes
-from deckbuilder.chunks import BlockCache, tokenize_document
+from deckbuilder.chunks import tokenize_document
 from deckbuilder.config import apply_front_matter, split_front_matter
 from deckbuilder.errors import Diagnostic, ParseError, Severity
 from deckbuilder.fingerprint import deck_id_for
 from deckbuilder.model import Deck, DeckSettings, SourceLocation
+from deckbuilder.parsecache import ParseCache
 from deckbuilder.questions import split_question
 from deckbuilder.shapes import Draft, scan_shapes
 from deckbuilder.sources import read_source
@@ -32,14 +33,14 @@ class ParsedDeck:
 
 
 def parse_file(
-    path: Path, base: DeckSettings | None = None, cache: BlockCache | None = None, workers: int = 1
+    path: Path, base: DeckSettings | None = None, cache: ParseCache | None = None, workers: int = 1
 ) -> ParsedDeck:
     """Read and parse one markdown file (with a cache of its tokenized pieces, and on all cores)."""
     return parse_text(read_source(path), path, base, cache, workers)
 
 
 def parse_text(
-    text: str, path: Path, base: DeckSettings | None = None, cache: BlockCache | None = None, workers: int = 1
+    text: str, path: Path, base: DeckSettings | None = None, cache: ParseCache | None = None, workers: int = 1
 ) -> ParsedDeck:
     """Parse markdown text as the deck of ``path``."""
     shown = str(path)
@@ -51,7 +52,7 @@ def parse_text(
     anki_deck = settings.anki_deck or title
     deck_id = settings.deck_id or deck_id_for(anki_deck)
     builder = CardBuilder(shown, deck_id, settings)
-    cards = [card for draft in layout.drafts if (card := builder.build(draft)) is not None]
+    cards = builder.build_all(layout.drafts, cache)
     if not layout.drafts:
         raise ParseError(
             "no cards found; write each question as a heading ('## What is X?') with its answer "

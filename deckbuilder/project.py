@@ -5,17 +5,17 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from deckbuilder.cache import ensure_cache_dir
-from deckbuilder.chunks import BlockCache
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity
 from deckbuilder.identity import Resolution, resolve
-from deckbuilder.lockfile import LockEntry, lock_path, read_lock
+from deckbuilder.lockfile import Lock, LockEntry, lock_path, read_lock
 from deckbuilder.model import Deck
 from deckbuilder.parse import ParsedDeck, parse_file
+from deckbuilder.parsecache import ParseCache
 from deckbuilder.settings import folder_settings
 from deckbuilder.sources import resolve_sources
 
@@ -29,8 +29,10 @@ class LoadedDeck:
     lock_file: Path
     lock_key: str
     """The deck's name inside the lock file: its file name relative to the lock's folder."""
-    block_cache: BlockCache | None = None
-    """The tokenized pieces of the source, to save after a successful build."""
+    lock: Lock = field(default_factory=dict)
+    """The whole lock file as read, every deck of the folder (written back with this deck's part new)."""
+    parse_cache: ParseCache | None = None
+    """The tokenized pieces and built cards of the source, to save after a successful build."""
 
     @property
     def deck(self) -> Deck:
@@ -58,7 +60,7 @@ def load_decks(
     """Parse every source and match its cards to the lock file beside it.
 
     With ``strict``, problems that are errors raise ProblemsError listing all of them. With
-    ``cached``, pieces of the sources tokenized by an earlier build are reused, and the rest are
+    ``cached``, pieces tokenized and cards built by an earlier build are reused, and the rest are
     tokenized on all cores (builds use this; the read-only commands leave no cache behind).
     """
     moment = current_time() if now is None else now
@@ -67,20 +69,20 @@ def load_decks(
     loaded = []
     for source in resolve_sources(paths, recursive):
         folder = source.parent
-        blocks = _block_cache(source) if cached else None
-        parsed = parse_file(source, settings_for(folder), blocks, worker_count() if cached else 1)
+        parse_cache = _parse_cache(source) if cached else None
+        parsed = parse_file(source, settings_for(folder), parse_cache, worker_count() if cached else 1)
         key = source.name
         entries: Sequence[LockEntry] = lock_for(folder).get(key, ())
         resolution = resolve(parsed.deck, entries, moment)
-        loaded.append(LoadedDeck(parsed, resolution, lock_path(folder), key, blocks))
+        loaded.append(LoadedDeck(parsed, resolution, lock_path(folder), key, lock_for(folder), parse_cache))
     if strict:
         raise_errors(d for deck in loaded for d in deck.diagnostics)
     return loaded
 
 
-def _block_cache(source: Path) -> BlockCache | None:
+def _parse_cache(source: Path) -> ParseCache | None:
     directory = ensure_cache_dir(source.parent)
-    return BlockCache.load(directory / f"blocks-{source.name}.json") if directory is not None else None
+    return ParseCache.load(directory / f"parse-{source.name}.bin") if directory is not None else None
 
 
 def worker_count() -> int:

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deckbuilder.blocks import normalise_newlines, tokenize
-from deckbuilder.chunks import BlockCache, split_points, tokenize_document
+from deckbuilder.chunks import split_points, tokenize_document
+from deckbuilder.parsecache import ParseCache
 
 from .conftest import FIXTURES_DIR, SEED
 
@@ -25,14 +26,14 @@ PIECES = st.sampled_from(
 )
 def test_pieces_equal_the_whole(path: Path) -> None:
     body = normalise_newlines(path.read_text(encoding="utf-8"))
-    assert tokenize_document(body, 3, BlockCache()) == tokenize(body, 3)
+    assert tokenize_document(body, 3, ParseCache()) == tokenize(body, 3)
 
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(PIECES, max_size=30).map("".join))
 def test_any_document_tokenizes_alike_in_pieces(text: str) -> None:
     body = normalise_newlines(text)
-    assert tokenize_document(body, 1, BlockCache()) == tokenize(body, 1)
+    assert tokenize_document(body, 1, ParseCache()) == tokenize(body, 1)
 
 
 def test_no_cut_inside_fenced_code_or_html_blocks() -> None:
@@ -43,12 +44,33 @@ def test_no_cut_inside_fenced_code_or_html_blocks() -> None:
 
 def test_the_cache_is_reused_and_only_changed_pieces_are_tokenized(tmp_path: Path) -> None:
     body = "# T\n\n## A?\n\nOne.\n\n## B?\n\nTwo.\n"
-    cache = BlockCache(tmp_path / "blocks.json")
+    cache = ParseCache(tmp_path / "parse.bin")
     first = tokenize_document(body, 1, cache)
     cache.save()
-    reloaded = BlockCache.load(tmp_path / "blocks.json")
-    assert len(reloaded.rows) == 3
+    reloaded = ParseCache.load(tmp_path / "parse.bin")
+    assert len(reloaded.pieces) == 3
     edited = body.replace("Two.", "Two, edited.")
     again = tokenize_document(edited, 1, reloaded)
     assert again == tokenize(edited, 1) and again[:4] == first[:4]
-    assert len(set(reloaded.used) - set(reloaded.rows)) == 1  # only the edited piece was new
+    assert len(set(reloaded.used_pieces) - set(reloaded.pieces)) == 1  # only the edited piece was new
+
+
+def test_cached_cards_equal_fresh_ones_and_only_edited_drafts_are_built(tmp_path: Path) -> None:
+    from deckbuilder.model import DeckSettings
+    from deckbuilder.parse import parse_text
+
+    text = "# T\n\n## A?\n\nOne.\n\n## Gap {.cloze}\n\n{{c1::x}} and {{c3::y}}\n\n## B?\n\nTwo.\n"
+    path = tmp_path / "deck.md"
+    cache = ParseCache(tmp_path / "parse.bin")
+    fresh = parse_text(text, path, None, cache)
+    cache.save()
+    assert len(cache.used_cards) == 3
+    moved = "\n\n" + text.replace("One.", "One, edited.")
+    reloaded = ParseCache.load(tmp_path / "parse.bin")
+    cached = parse_text(moved, path, None, reloaded)
+    assert cached == parse_text(moved, path)  # lines moved by two: locations and warnings follow
+    assert [str(d.location) for d in cached.diagnostics] == [f"{path}:9"]
+    assert [c.source.line for c in cached.deck.cards] != [c.source.line for c in fresh.deck.cards]
+    assert len(set(reloaded.used_cards) - set(reloaded.cards)) == 1  # only the edited card was built
+    other = parse_text(moved, path, DeckSettings(tags=("extra",)), ParseCache.load(tmp_path / "parse.bin"))
+    assert all("extra" in card.tags for card in other.deck.cards)  # settings are part of the key

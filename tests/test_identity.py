@@ -11,7 +11,7 @@ import pytest
 
 from deckbuilder.fingerprint import normalise_question
 from deckbuilder.identity import SIMILARITY_THRESHOLD, Change, Resolution, resolve
-from deckbuilder.lockfile import format_lock, read_lock
+from deckbuilder.lockfile import LockEntry, format_lock, read_lock
 from deckbuilder.model import Card, Deck, SourceLocation
 from deckbuilder.parse import parse_text
 
@@ -186,3 +186,46 @@ def test_fuzzy_matching_is_bounded_on_a_large_deck() -> None:
     assert second.comparisons <= 1000 * 8
     kept = sum(a.guid == b.guid for a, b in zip(first.deck.cards, second.deck.cards, strict=True))
     assert kept == 20_000
+
+
+def test_identified_is_dataclasses_replace() -> None:
+    from dataclasses import fields, replace
+
+    from deckbuilder.model import Card, Section, SourceLocation
+
+    card = Card("g", 3, "Q?", "A.", (Section("Why", "so"),), ("t",), SourceLocation("f.md", 9), "my-id",
+                ("reverse",), ("Part",), "cloze", True, 5)  # fmt: skip
+    assert all(getattr(card, f.name) != getattr(Card("", None, "", "", (), (), card.source), f.name)
+               for f in fields(Card) if f.name != "source")  # fmt: skip
+    assert card.identified("other", 77) == replace(card, guid="other", changed_at=77)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        LockEntry("abc", "what is x", "0f0f", 17),
+        LockEntry(
+            'q"uote\\',
+            "naïve “question”\t\n\u2028",
+            "ff",
+            1,
+            explicit_id="my-id",
+            removed=99,
+            note_kind="cloze",
+        ),
+    ],
+)
+def test_lock_lines_are_json_dumps(entry: LockEntry) -> None:
+    import json
+
+    from deckbuilder.lockfile import _entry_json
+
+    item: dict[str, object] = {"guid": entry.guid, "question": entry.question, "content": entry.content,
+                               "changed": entry.changed}  # fmt: skip
+    if entry.explicit_id is not None:
+        item["id"] = entry.explicit_id
+    if entry.removed is not None:
+        item["removed"] = entry.removed
+    if entry.note_kind != "basic":
+        item["kind"] = entry.note_kind
+    assert _entry_json(entry) == json.dumps(item, ensure_ascii=False)
