@@ -12,6 +12,7 @@ with hypothesis among others.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 
 from deckbuilder.blocks import Block, tokenize
@@ -19,39 +20,48 @@ from deckbuilder.parsecache import BlockRow, ParseCache
 
 PARALLEL_MINIMUM_CHUNKS = 2000
 """Fewer pieces than this tokenize faster in one process than a pool costs to start."""
-HTML_BLOCKS_TO_END_MARKER = ("<!--", "<?", "<![cdata[", "<pre", "<script", "<style", "<textarea", "<!")
-FENCES = ("```", "~~~")
-MATH_FENCE = "$$"
-"""A line of only $$ opens or closes display math; documents with one are not cut."""
+# Each pattern starts with the newline before its line: re scans for a literal first character
+# quickly, while a pattern starting with ^ is tried at every character (three times slower here).
+UNCUTTABLE = re.compile(
+    r"\n {0,3}(?:<\?|<!|<pre|<script|<style|<textarea)"  # HTML blocks that run to an end marker
+    r"|\n[^\S\n]*\$\$[^\S\n]*(?=\n)",  # display math may hold blank lines and '#'; mistune decides its end
+    re.IGNORECASE,
+)
+"""Lines that make a document uncuttable."""
+FENCE_OR_HEADING = re.compile(r"\n(?: {0,3}(?:```|~~~)|#)")
+"""The only lines that decide where a cut may go: fence lines and heading candidates."""
 
 
 def split_points(body: str) -> list[int]:
-    """Offsets where pieces start: 0 and before every heading line outside fenced code."""
+    """Offsets where pieces start: 0 and before every heading line after a blank line, outside
+    fenced code. Only fence and heading lines are looked at, found by one regular expression."""
+    text = "\n" + body  # so that the first line, too, follows a newline; offsets in text are one more
+    if UNCUTTABLE.search(text if text.endswith("\n") else text + "\n"):
+        return [0]
     points = [0]
     fence: str | None = None
-    offset = 0
-    previous_blank = False
-    for line in body.splitlines(keepends=True):
-        stripped = line.lstrip(" ")
-        indent = len(line) - len(stripped)
-        if indent <= 3 and stripped.lower().startswith(HTML_BLOCKS_TO_END_MARKER):
-            return [0]
-        if indent <= 3 and stripped.startswith(FENCES):
-            marker = stripped[:3]
-            run = len(stripped) - len(stripped.lstrip(marker[0]))
+    for found in FENCE_OR_HEADING.finditer(text):
+        offset = found.start()  # the newline: the line starts at offset in body
+        end = body.find("\n", offset)
+        line = body[offset : len(body) if end < 0 else end]
+        if found.group() != "\n#":
+            stripped = line.lstrip(" ")
+            run = len(stripped) - len(stripped.lstrip(stripped[0]))
             if fence is None:
-                fence = marker[0] * run
-            elif stripped.startswith(fence) and not stripped.rstrip("\n").lstrip(marker[0]).strip():
+                fence = stripped[0] * run
+            elif stripped.startswith(fence) and not stripped.lstrip(stripped[0]).strip():
                 fence = None
-        elif stripped.strip() == MATH_FENCE:
-            return [0]  # display math may hold blank lines and '#'; where it ends is mistune's call
-        elif fence is None and line.startswith("#") and offset and previous_blank:
+        elif fence is None and offset and _follows_blank_line(body, offset):
             hashes = len(line) - len(line.lstrip("#"))
-            if hashes <= 6 and line[hashes : hashes + 1] in (" ", "\t", "\n"):
+            after = line[hashes : hashes + 1] if hashes < len(line) or end < 0 else "\n"
+            if hashes <= 6 and after in (" ", "\t", "\n"):
                 points.append(offset)
-        offset += len(line)
-        previous_blank = not line.strip()
     return points
+
+
+def _follows_blank_line(body: str, offset: int) -> bool:
+    previous_start = body.rfind("\n", 0, offset - 1) + 1
+    return not body[previous_start:offset].strip()
 
 
 def _rows(piece: str) -> list[BlockRow]:
