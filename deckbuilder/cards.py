@@ -11,7 +11,7 @@ from deckbuilder.cloze import number_gaps, scan
 from deckbuilder.errors import Diagnostic, Severity
 from deckbuilder.fingerprint import derive_guid, guid_key, normalise_question
 from deckbuilder.model import Card, DeckSettings, Section, SourceLocation
-from deckbuilder.parsecache import ParseCache
+from deckbuilder.parsecache import CardRow, ParseCache
 from deckbuilder.questions import QuestionParts, split_question
 from deckbuilder.shapes import Draft
 from deckbuilder.tags import TagRules, merge_tags, section_tag
@@ -30,28 +30,55 @@ class CardBuilder:
     def error(self, line: int, message: str) -> None:
         self.diagnostics.append(Diagnostic(SourceLocation(self.shown, line), Severity.ERROR, message))
 
-    def build_all(self, drafts: Sequence[Draft], cache: ParseCache | None = None) -> list[Card]:
-        """Every draft's card, taken from ``cache`` when an identical draft was built before."""
-        if cache is None:
+    def build_all(
+        self, drafts: Sequence[Draft], cache: ParseCache | None = None, workers: int = 1
+    ) -> list[Card]:
+        """Every draft's card: from ``cache`` when an identical draft was built before, and the rest
+        on ``workers`` processes when there are many."""
+        if cache is None and workers <= 1:
             return [card for draft in drafts if (card := self.build(draft)) is not None]
         namespace = self._namespace()
+        keys = [_draft_key(namespace, draft) for draft in drafts]
+        known = cache.cards if cache is not None else {}
+        rows: list[CardRow | None] = [known.get(key) for key in keys]
+        missing = [index for index, row in enumerate(rows) if row is None]
+        for index, fresh in zip(missing, self._fresh_rows(drafts, missing, workers), strict=True):
+            rows[index] = fresh
         cards = []
-        for draft in drafts:
-            key = _draft_key(namespace, draft)
-            row = cache.cards.get(key)
+        for draft, key, built in zip(drafts, keys, rows, strict=True):
+            assert built is not None
+            if cache is not None:
+                cache.used_cards[key] = built
             location = SourceLocation(self.shown, draft.line)
-            if row is None:
-                before = len(self.diagnostics)
-                card = self.build(draft)
-                problems = tuple((d.severity.value, d.message) for d in self.diagnostics[before:])
-                row = (_card_row(card) if card is not None else None, problems)
-            else:
-                card = _card_from_row(row[0], location) if row[0] is not None else None
-                self.diagnostics.extend(Diagnostic(location, Severity(kind), text) for kind, text in row[1])
-            cache.used_cards[key] = row
-            if card is not None:
-                cards.append(card)
+            self.diagnostics.extend(Diagnostic(location, Severity(kind), text) for kind, text in built[1])
+            if built[0] is not None:
+                cards.append(_card_from_row(built[0], location))
         return cards
+
+    def _fresh_rows(self, drafts: Sequence[Draft], indices: list[int], workers: int) -> list[CardRow]:
+        if workers <= 1 or len(indices) < PARALLEL_MINIMUM_DRAFTS:
+            return [self._row(drafts[index]) for index in indices]
+        import multiprocessing
+
+        global _FORKED
+        # Forked workers inherit the builder and the drafts: only indices and rows cross processes.
+        _FORKED = (self, drafts)
+        try:
+            slices = [
+                indices[start : start + DRAFTS_PER_TASK] for start in range(0, len(indices), DRAFTS_PER_TASK)
+            ]
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                return [row for rows in pool.map(_build_rows, slices) for row in rows]
+        finally:
+            _FORKED = None
+
+    def _row(self, draft: Draft) -> CardRow:
+        """The card of a draft as plain values, with the problems found building it."""
+        before = len(self.diagnostics)
+        card = self.build(draft)
+        problems = tuple((d.severity.value, d.message) for d in self.diagnostics[before:])
+        del self.diagnostics[before:]
+        return (_card_row(card) if card is not None else None, problems)
 
     def _namespace(self) -> str:
         """Everything besides the draft that a built card depends on (its line aside)."""
@@ -170,6 +197,18 @@ def identity_clashes(cards: Sequence[Card]) -> list[Diagnostic]:
 
 def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+PARALLEL_MINIMUM_DRAFTS = 2000
+"""Fewer new drafts than this build faster in one process than a pool costs to start."""
+DRAFTS_PER_TASK = 500
+_FORKED: tuple[CardBuilder, Sequence[Draft]] | None = None
+
+
+def _build_rows(indices: list[int]) -> list[CardRow]:
+    assert _FORKED is not None
+    builder, drafts = _FORKED
+    return [builder._row(drafts[index]) for index in indices]
 
 
 CARD_FIELDS = tuple(name for name in Card.__dataclass_fields__ if name != "source")

@@ -52,7 +52,7 @@ def parse_text(
     anki_deck = settings.anki_deck or title
     deck_id = settings.deck_id or deck_id_for(anki_deck)
     builder = CardBuilder(shown, deck_id, settings)
-    cards = builder.build_all(layout.drafts, cache)
+    cards = builder.build_all(layout.drafts, cache, workers)
     if not layout.drafts:
         raise ParseError(
             "no cards found; write each question as a heading ('## What is X?') with its answer "

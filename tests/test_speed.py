@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import deckbuilder.cards
+import deckbuilder.chunks
 import deckbuilder.markup
 import deckbuilder.rendercache
 from deckbuilder.cli import main
@@ -47,6 +49,9 @@ def test_parallel_and_cached_builds_equal_a_serial_cold_build(
     serial = build(runner, synthetic(tmp_path / "a", 300), tmp_path / "a-out", {"DECKBUILDER_WORKERS": "1"})
     deckbuilder.markup._FRAGMENTS.clear()
     monkeypatch.setattr(deckbuilder.rendercache, "PARALLEL_MINIMUM", 1)
+    monkeypatch.setattr(deckbuilder.cards, "PARALLEL_MINIMUM_DRAFTS", 1)
+    monkeypatch.setattr(deckbuilder.cards, "DRAFTS_PER_TASK", 7)
+    monkeypatch.setattr(deckbuilder.chunks, "PARALLEL_MINIMUM_CHUNKS", 1)
     source = synthetic(tmp_path / "b", 300)
     parallel = build(runner, source, tmp_path / "b-out", {"DECKBUILDER_WORKERS": "2"})
     assert parallel == serial
@@ -83,3 +88,22 @@ def test_commands_without_renderers_import_no_heavy_library(command: list[str]) 
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
     )
     assert output.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_cards_built_on_several_cores_equal_one_core_with_every_problem_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from deckbuilder.parse import parse_text
+
+    monkeypatch.setattr(deckbuilder.cards, "PARALLEL_MINIMUM_DRAFTS", 1)
+    monkeypatch.setattr(deckbuilder.cards, "DRAFTS_PER_TASK", 3)
+    text = "# T\n\n" + "".join(
+        f"## Q{n}?\n\nA{n}.\n\n"
+        if n % 5
+        else f"## Gap {n} {{.cloze}}\n\n{{{{c1::x}}}} {{{{c3::y}}}}\n\n## Empty {n}?\n\n"
+        for n in range(40)
+    )
+    serial = parse_text(text, tmp_path / "deck.md")
+    parallel = parse_text(text, tmp_path / "deck.md", workers=2)
+    assert parallel == serial
+    assert len(serial.diagnostics) == 16 and serial.errors  # 8 gaps warned, 8 empty cards refused
