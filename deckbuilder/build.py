@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 from deckbuilder.cache import remember
+from deckbuilder.collector import collector_paused
 from deckbuilder.errors import Diagnostic, OutputError
 from deckbuilder.identity import Change
 from deckbuilder.lockfile import format_lock, merged
@@ -81,7 +82,7 @@ def build(
     """Build every source into every format; on any error nothing in ``output`` or the lock changes."""
     paths = resolve_sources(sources, recursive)
     renderers = {name: FORMATS[name].renderer() for name in formats}
-    with build_lock([path.parent for path in paths], output):
+    with collector_paused(), build_lock([path.parent for path in paths], output):
         loaded = load_decks(paths, now=now, cached=True)
         ensure_folder(output)
         prerender([item.deck for item in loaded], [item.lock_file.parent for item in loaded], workers)

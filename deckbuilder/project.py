@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 
 from deckbuilder.cache import ensure_cache_dir
+from deckbuilder.collector import collector_paused
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity
 from deckbuilder.identity import Resolution, resolve
 from deckbuilder.lockfile import Lock, LockEntry, lock_path, read_lock
@@ -63,6 +64,13 @@ def load_decks(
     ``cached``, pieces tokenized and cards built by an earlier build are reused, and the rest are
     tokenized on all cores (builds use this; the read-only commands leave no cache behind).
     """
+    with collector_paused():
+        return _load_decks(paths, recursive=recursive, now=now, strict=strict, cached=cached)
+
+
+def _load_decks(
+    paths: Iterable[Path], *, recursive: bool, now: int | None, strict: bool, cached: bool
+) -> list[LoadedDeck]:
     moment = current_time() if now is None else now
     settings_for = cache(folder_settings)
     lock_for = cache(lambda folder: read_lock(lock_path(folder)))

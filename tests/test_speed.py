@@ -107,3 +107,20 @@ def test_cards_built_on_several_cores_equal_one_core_with_every_problem_in_order
     parallel = parse_text(text, tmp_path / "deck.md", workers=2)
     assert parallel == serial
     assert len(serial.diagnostics) == 16 and serial.errors  # 8 gaps warned, 8 empty cards refused
+
+
+def test_builds_pause_the_cycle_collector_and_restore_it(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    import deckbuilder.build
+
+    seen: list[bool] = []
+    original = deckbuilder.build.write_atomically
+    monkeypatch.setattr(
+        deckbuilder.build, "write_atomically", lambda files: (seen.append(gc.isenabled()), original(files))
+    )
+    assert gc.isenabled()
+    build(runner, synthetic(tmp_path / "a", 20), tmp_path / "out", {})
+    assert seen == [False] and gc.isenabled()
