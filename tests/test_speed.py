@@ -55,7 +55,9 @@ def test_parallel_and_cached_builds_equal_a_serial_cold_build(
     source = synthetic(tmp_path / "b", 300)
     parallel = build(runner, source, tmp_path / "b-out", {"DECKBUILDER_WORKERS": "2"})
     assert parallel == serial
-    assert (source / ".deckbuilder-cache" / "fragments.sqlite3").exists()
+    assert deckbuilder.rendercache.fragment_files([source]) == [
+        source / ".deckbuilder-cache" / "fragments-deck.md.bin"
+    ]
     deckbuilder.markup._FRAGMENTS.clear()  # as a new process would start: only the disk cache is warm
     (source / "deckbuilder.lock").unlink()
     cached = build(runner, source, tmp_path / "c-out", {"DECKBUILDER_WORKERS": "2"})
@@ -63,18 +65,28 @@ def test_parallel_and_cached_builds_equal_a_serial_cold_build(
 
 
 def test_a_changed_renderer_version_misses_the_disk_cache(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from deckbuilder.markup import fragment_key
-
-    key = fragment_key("Some *text*.")
-    first = deckbuilder.rendercache._digest(key)
-    deckbuilder.rendercache._versions.cache_clear()
+    source = synthetic(tmp_path / "deck", 30)
+    build(runner, source, tmp_path / "out", {})
+    [cache_file] = deckbuilder.rendercache.fragment_files([source])
+    assert len(deckbuilder.rendercache._read(cache_file)) == 60
+    deckbuilder.rendercache.versions.cache_clear()
     monkeypatch.setattr(deckbuilder.markup, "MARKUP_VERSION", deckbuilder.markup.MARKUP_VERSION + 1)
     try:
-        assert deckbuilder.rendercache._digest(key) != first
+        assert deckbuilder.rendercache._read(cache_file) == {}
+        rendered: list[object] = []
+        original = deckbuilder.rendercache._render
+        monkeypatch.setattr(
+            deckbuilder.rendercache,
+            "_render",
+            lambda keys, workers: (rendered.extend(keys), original(keys, workers))[1],
+        )
+        deckbuilder.markup._FRAGMENTS.clear()
+        build(runner, source, tmp_path / "out", {})
+        assert len(rendered) == 60  # everything rendered again under the new version
     finally:
-        deckbuilder.rendercache._versions.cache_clear()
+        deckbuilder.rendercache.versions.cache_clear()
 
 
 @pytest.mark.parametrize("command", [["--help"], ["check", "source"], ["list", "source"]])
