@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -10,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from deckbuilder.cache import remember
+from deckbuilder.cache import CardText, remember
 from deckbuilder.collector import collector_paused
 from deckbuilder.errors import Diagnostic, OutputError
-from deckbuilder.identity import Change
+from deckbuilder.identity import CardMatch, Change
 from deckbuilder.lockfile import format_lock, merged
 from deckbuilder.media import collect_media
 from deckbuilder.output import ensure_folder, folder_lock, write_atomically
@@ -133,8 +134,16 @@ def build_lock(source_folders: Iterable[Path], output: Path | None = None) -> It
 def remember_cards(loaded: Sequence[LoadedDeck]) -> None:
     """Keep the built cards' text in the local cache, for the next diff."""
     for item in loaded:
-        cards = [(m.content, m.card.question, m.card.answer, m.card.tags) for m in item.resolution.matches]
-        remember(item.lock_file.parent, cards)
+        matches = item.resolution.matches
+        remember(
+            item.lock_file.parent,
+            (_text(m) for m in matches if m.change is not Change.UNCHANGED),
+            functools.partial(map, _text, matches),
+        )
+
+
+def _text(match: CardMatch) -> CardText:
+    return (match.content, match.card.question, match.card.answer, match.card.tags)
 
 
 class Progress(Protocol):

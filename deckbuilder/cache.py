@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,15 +61,25 @@ def select_in(connection: sqlite3.Connection, query: str, keys: list[str]) -> It
         yield from connection.execute(query.format(",".join("?" * len(batch))), batch)
 
 
-def remember(folder: Path, cards: Iterable[tuple[str, str, str, tuple[str, ...]]]) -> None:
-    """Store (content hash, question, answer, tags) rows; a cache that cannot be written is skipped."""
+CardText = tuple[str, str, str, tuple[str, ...]]
+"""(content hash, question, answer, tags) of one card."""
+
+
+def remember(folder: Path, new: Iterable[CardText], every: Callable[[], Iterable[CardText]]) -> None:
+    """Store the text of cards ``new`` since the last build, or of ``every`` card when the cache is
+    empty (a new or deleted cache); a cache that cannot be written is skipped. Cards unchanged since
+    the last build are already there, and inserting 100,000 of them again took seconds."""
     connection = open_database(folder, CARDS_FILE, SCHEMA, create=True)
     if connection is None:
         return
     with contextlib.closing(connection), contextlib.suppress(sqlite3.Error), connection:
+        empty = connection.execute("select 1 from cards limit 1").fetchone() is None
         connection.executemany(
             "insert or ignore into cards values (?, ?, ?, ?)",
-            ((content, question, answer, " ".join(tags)) for content, question, answer, tags in cards),
+            (
+                (content, question, answer, " ".join(tags))
+                for content, question, answer, tags in (every() if empty else new)
+            ),
         )
 
 

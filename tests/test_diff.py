@@ -137,3 +137,16 @@ def test_changed_card_without_cache_says_so(runner: CliRunner, seed_folder: Path
 def test_quiet_diff_prints_nothing(runner: CliRunner, seed_folder: Path) -> None:
     result = runner.invoke(main, ["diff", "-q", str(seed_folder)])
     assert result.exit_code == 1 and result.stdout == ""
+
+
+def test_a_deleted_cache_is_filled_again_by_the_next_build(
+    runner: CliRunner, seed_folder: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    build(runner, seed_folder, tmp_path / "out")
+    shutil.rmtree(seed_folder / ".deckbuilder-cache")
+    build(runner, seed_folder, tmp_path / "out")  # nothing changed, yet every card is remembered again
+    edit_everything(seed_folder)
+    text = runner.invoke(main, ["diff", str(seed_folder)]).stdout
+    assert "[-access-] {+see the+} entire sequence" in text
