@@ -74,6 +74,9 @@ def _question_start(block: Block, section: tuple[str, ...]) -> Draft | None:
 
 
 def _marked_question(block: Block, section: tuple[str, ...]) -> Draft | None:
+    colon = block.text.find(":")
+    if colon < 0 or "q" not in block.text[:colon].lower():
+        return None  # the label before the colon cannot be Q or Question: skip reading it
     marker = lead_in(block.text)
     if marker is None or marker.key not in QUESTION_MARKERS:
         return None
