@@ -88,13 +88,25 @@ def tokenize(body: str, first_line: int = 1) -> list[Block]:
 
     ``body`` must already have normalised newlines; ``first_line`` is the file line it starts on.
     """
+    return [
+        Block(kind, body[start:end], first_line + line - 1, level, heading)
+        for kind, start, end, line, level, heading in block_spans(body)
+    ]
+
+
+BlockSpan = tuple[str, int, int, int, int, str]
+"""A block as (kind, start offset, end offset, 1-based line, heading level, heading text)."""
+
+
+def block_spans(body: str) -> list[BlockSpan]:
+    """The top-level blocks of ``body`` as plain values: what caches keep and workers send back."""
     md = _block_markdown()
     state = _PositionedState()
     state.process(body)
     md.block.parse(state)
     starts = [token["_start"] for token in state.tokens]
-    blocks: list[Block] = []
-    line, counted_to = first_line, 0
+    spans: list[BlockSpan] = []
+    line, counted_to = 1, 0
     for index, token in enumerate(state.tokens):
         start = starts[index]
         end = starts[index + 1] if index + 1 < len(starts) else len(body)
@@ -105,8 +117,8 @@ def tokenize(body: str, first_line: int = 1) -> list[Block]:
         counted_to = start
         level = token.get("attrs", {}).get("level", 0) if kind == "heading" else 0
         heading = " ".join(token.get("text", "").split()) if kind == "heading" else ""
-        blocks.append(Block(kind, body[start:end], line, level, heading))
-    return blocks
+        spans.append((kind, start, end, line, level, heading))
+    return spans
 
 
 @lru_cache(maxsize=1)

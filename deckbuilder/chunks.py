@@ -15,8 +15,8 @@ import hashlib
 import re
 from collections.abc import Iterable
 
-from deckbuilder.blocks import Block, tokenize
-from deckbuilder.parsecache import BlockRow, ParseCache
+from deckbuilder.blocks import Block, BlockSpan, block_spans, tokenize
+from deckbuilder.parsecache import ParseCache
 
 PARALLEL_MINIMUM_CHUNKS = 2000
 """Fewer pieces than this tokenize faster in one process than a pool costs to start."""
@@ -64,10 +64,6 @@ def _follows_blank_line(body: str, offset: int) -> bool:
     return not body[previous_start:offset].strip()
 
 
-def _rows(piece: str) -> list[BlockRow]:
-    return [(b.kind, b.text, b.line, b.level, b.heading) for b in tokenize(piece)]
-
-
 def tokenize_document(
     body: str, first_line: int = 1, cache: ParseCache | None = None, workers: int = 1
 ) -> list[Block]:
@@ -89,17 +85,17 @@ def tokenize_document(
         if cache is not None:
             cache.used_pieces[key] = rows
         blocks.extend(
-            Block(kind, text, line + relative - 1, level, heading)
-            for kind, text, relative, level, heading in rows
+            Block(kind, piece[start:end], line + relative - 1, level, heading)
+            for kind, start, end, relative, level, heading in rows
         )
         line += piece.count("\n")
     return blocks
 
 
-def _tokenize_all(pieces: list[str], workers: int) -> Iterable[list[BlockRow]]:
+def _tokenize_all(pieces: list[str], workers: int) -> Iterable[list[BlockSpan]]:
     if workers <= 1 or len(pieces) < PARALLEL_MINIMUM_CHUNKS:
-        return [_rows(piece) for piece in pieces]
+        return [block_spans(piece) for piece in pieces]
     import multiprocessing
 
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return pool.map(_rows, pieces, chunksize=256)
+        return pool.map(block_spans, pieces, chunksize=256)

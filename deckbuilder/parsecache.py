@@ -14,12 +14,13 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-FORMAT = f"deckbuilder-parse-cache-2;python-{sys.version_info[0]}.{sys.version_info[1]}"
+if TYPE_CHECKING:
+    from deckbuilder.blocks import BlockSpan
 
-BlockRow = tuple[str, str, int, int, str]
-"""A Block as plain values, its line relative to its piece."""
+FORMAT = f"deckbuilder-parse-cache-3;python-{sys.version_info[0]}.{sys.version_info[1]}"
+
 CardRow = tuple[Any, ...]
 """A built card as plain values (see cards.card_row), with the problems found building it."""
 
@@ -29,9 +30,9 @@ class ParseCache:
     """Tokenized pieces by the hash of their text; built cards by the hash of their draft."""
 
     path: Path | None = None
-    pieces: dict[str, list[BlockRow]] = field(default_factory=dict)
+    pieces: dict[str, list[BlockSpan]] = field(default_factory=dict)
     cards: dict[str, CardRow] = field(default_factory=dict)
-    used_pieces: dict[str, list[BlockRow]] = field(default_factory=dict)
+    used_pieces: dict[str, list[BlockSpan]] = field(default_factory=dict)
     used_cards: dict[str, CardRow] = field(default_factory=dict)
 
     @classmethod
