@@ -2,24 +2,25 @@
 
 Kept in ``.deckbuilder-cache/parse-<file>.bin`` beside the sources (safe to delete) by builds, and
 read back by the next build so that only edited pieces are tokenized and only edited cards built.
-The file is written with ``marshal`` (several times faster than JSON for a 100,000-card deck) and
-holds only what this process wrote itself; a file from another Python or format version, or a
-damaged one, reads as empty.
+Stored with ``marshal`` through MarshalStore (several times faster than JSON for a 100,000-card
+deck, and a save after an edit appends only what is new).
 """
 
 from __future__ import annotations
 
-import marshal
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from deckbuilder.marshalstore import MarshalStore
+
 if TYPE_CHECKING:
     from deckbuilder.blocks import BlockSpan
 
-FORMAT = f"deckbuilder-parse-cache-3;python-{sys.version_info[0]}.{sys.version_info[1]}"
+FORMAT = f"deckbuilder-parse-cache-4;python-{sys.version_info[0]}.{sys.version_info[1]}"
+PIECE, CARD = "p", "c"
+"""Key prefixes of the two kinds of entry in the one store."""
 
 CardRow = tuple[Any, ...]
 """A built card as plain values (see cards.card_row), with the problems found building it."""
@@ -34,27 +35,23 @@ class ParseCache:
     cards: dict[str, CardRow] = field(default_factory=dict)
     used_pieces: dict[str, list[BlockSpan]] = field(default_factory=dict)
     used_cards: dict[str, CardRow] = field(default_factory=dict)
+    store: MarshalStore | None = None
 
     @classmethod
     def load(cls, path: Path) -> ParseCache:
-        try:
-            # One read, then loads: marshal.load on a file reads object by object, ten times slower.
-            data = marshal.loads(path.read_bytes())
-            if data[0] != FORMAT:
-                raise ValueError(data[0])
-            pieces, cards = dict(data[1]), dict(data[2])
-        except (OSError, EOFError, ValueError, TypeError, IndexError, KeyError):
-            pieces, cards = {}, {}
-        return cls(path, pieces, cards)
+        store = MarshalStore.load(path, FORMAT)
+        pieces: dict[str, list[BlockSpan]] = {}
+        cards: dict[str, CardRow] = {}
+        for entries in (store.main, store.added):
+            for (kind, key), value in entries.items():
+                (pieces if kind == PIECE else cards)[key] = value
+        return cls(path, pieces, cards, store=store)
 
     def save(self) -> None:
-        """Keep what this parse used (dropping what no longer exists), atomically."""
-        if self.path is None or (self.used_pieces.keys() == self.pieces.keys()
-                                 and self.used_cards.keys() == self.cards.keys()):  # fmt: skip
+        """Keep what this parse used (dropping, now and then, what no longer exists)."""
+        if self.path is None:
             return
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
-            temporary.write_bytes(marshal.dumps((FORMAT, self.used_pieces, self.used_cards)))
-            os.replace(temporary, self.path)
-        except OSError:
-            temporary.unlink(missing_ok=True)
+        store = self.store or MarshalStore(self.path, FORMAT, {}, {})
+        used: dict[tuple[str, str], Any] = {(PIECE, key): value for key, value in self.used_pieces.items()}
+        used.update(((CARD, key), value) for key, value in self.used_cards.items())
+        store.save(used)

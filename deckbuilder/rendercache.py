@@ -1,22 +1,21 @@
 """Rendering card HTML ahead of the renderers: from a disk cache, and on all cores for the rest.
 
 Each source keeps its rendered fragments in ``.deckbuilder-cache/fragments-<file>.bin`` beside it
-(safe to delete), a ``marshal`` file read whole and rewritten with only the fragments the latest
-build used. The file records the versions of deckbuilder and of every library that shapes the
-HTML; a file written under other versions is ignored, so a cached fragment is never stale. (An
-SQLite table took 2.7 s to write and 1.3 s to read for a 100,000-card deck; this takes a tenth.)
+(safe to delete), a MarshalStore to which a build appends only the fragments it rendered. The file
+records the versions of deckbuilder and of every library that shapes the HTML; a file written under
+other versions is ignored, so a cached fragment is never stale. (An SQLite table took 2.7 s to
+write and 1.3 s to read for a 100,000-card deck; this takes a tenth.)
 """
 
 from __future__ import annotations
 
-import marshal
-import os
 from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
 from deckbuilder.cache import ensure_cache_dir
 from deckbuilder.markup import FragmentKey, MarkupOptions, fragment_key, prime, render_fragment
+from deckbuilder.marshalstore import MarshalStore
 from deckbuilder.model import Deck
 from deckbuilder.project import worker_count
 
@@ -63,13 +62,14 @@ def prerender(decks: Sequence[Deck], workers: int | None = None, cached: bool = 
     for deck in decks:
         keys = wanted_keys(deck)
         path = _cache_file(deck.source) if cached else None
-        stored = _read(path) if path is not None else {}
-        rendered = {key: html for key in keys if (html := stored.get(_stored(key))) is not None}
+        store = MarshalStore.load(path, versions()) if path is not None else None
+        found = (store.get(_stored(key)) if store is not None else None for key in keys)
+        rendered = {key: html for key, html in zip(keys, found, strict=True) if html is not None}
         missing = [key for key in keys if key not in rendered]
         rendered.update(_render(missing, workers or worker_count()))
         prime(rendered)
-        if path is not None and (missing or len(stored) != len(rendered)):
-            _write(path, {_stored(key): html for key, html in rendered.items()})
+        if store is not None:
+            store.save({_stored(key): html for key, html in rendered.items()})
 
 
 def _stored(key: FragmentKey) -> StoredKey:
@@ -104,22 +104,9 @@ def _render_chunk(keys: list[FragmentKey]) -> list[str]:
 
 
 def _read(path: Path) -> dict[StoredKey, str]:
-    try:
-        header, fragments = marshal.loads(path.read_bytes())
-        if header != versions() or not isinstance(fragments, dict):
-            return {}
-    except (OSError, EOFError, ValueError, TypeError):
-        return {}
-    return fragments
-
-
-def _write(path: Path, fragments: dict[StoredKey, str]) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_bytes(marshal.dumps((versions(), fragments)))
-        os.replace(temporary, path)
-    except OSError:
-        temporary.unlink(missing_ok=True)
+    """The fragments kept in a cache file."""
+    store = MarshalStore.load(path, versions())
+    return {**store.main, **store.added}
 
 
 def fragment_files(folders: Iterable[Path]) -> list[Path]:

@@ -1,0 +1,57 @@
+"""The caches' store: appends what is new, compacts when enough changed, ignores foreign files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from deckbuilder.marshalstore import MarshalStore
+
+
+def entries(count: int, start: int = 0) -> dict[str, str]:
+    return {f"k{n}": f"value {n}" for n in range(start, start + count)}
+
+
+def files(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir())
+
+
+def test_a_save_after_a_small_change_appends_only_the_new_entries(tmp_path: Path) -> None:
+    path = tmp_path / "store.bin"
+    MarshalStore.load(path, "v1").save(entries(100))
+    main_bytes = path.read_bytes()
+    used = {**entries(95), **entries(3, start=1000)}  # five gone, three new
+    MarshalStore.load(path, "v1").save(used)
+    assert path.read_bytes() == main_bytes  # the big file is not rewritten
+    assert files(tmp_path) == ["store.added.bin", "store.bin"]
+    reloaded = MarshalStore.load(path, "v1")
+    assert all(reloaded.get(key) == value for key, value in used.items())
+    assert len(reloaded) == 103
+
+
+def test_enough_change_rewrites_the_main_file_without_unused_entries(tmp_path: Path) -> None:
+    path = tmp_path / "store.bin"
+    MarshalStore.load(path, "v1").save(entries(100))
+    MarshalStore.load(path, "v1").save({**entries(95), **entries(3, start=1000)})
+    used = entries(50, start=2000)  # everything replaced
+    MarshalStore.load(path, "v1").save(used)
+    assert files(tmp_path) == ["store.bin"]
+    reloaded = MarshalStore.load(path, "v1")
+    assert len(reloaded) == 50 and all(reloaded.get(key) == value for key, value in used.items())
+
+
+def test_nothing_new_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "store.bin"
+    MarshalStore.load(path, "v1").save(entries(10))
+    before = path.stat().st_mtime_ns, path.read_bytes()
+    MarshalStore.load(path, "v1").save(entries(10))
+    assert (path.stat().st_mtime_ns, path.read_bytes()) == before and files(tmp_path) == ["store.bin"]
+
+
+def test_another_header_or_a_damaged_file_reads_as_empty(tmp_path: Path) -> None:
+    path = tmp_path / "store.bin"
+    MarshalStore.load(path, "v1").save(entries(10))
+    assert len(MarshalStore.load(path, "v2")) == 0
+    path.write_bytes(b"\x00garbage")
+    assert len(MarshalStore.load(path, "v1")) == 0
+    MarshalStore.load(path, "v1").save(entries(10))  # and it is written afresh
+    assert len(MarshalStore.load(path, "v1")) == 10
