@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,7 +22,9 @@ from deckbuilder.cli_options import (
     verbosity_options,
     with_settings,
 )
-from deckbuilder.errors import DeckbuilderError, Diagnostic, Severity
+
+if TYPE_CHECKING:
+    from deckbuilder.errors import DeckbuilderError, Diagnostic
 
 DIFF_ERROR_EXIT = 2
 """diff exits 0 for no changes and 1 for changes, like ``git diff --exit-code``; errors get 2."""
@@ -35,7 +36,12 @@ class DeckbuilderGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except DeckbuilderError as error:
+        except Exception as error:
+            # Imported here, not at the top: ``--help`` should load as little as it can.
+            from deckbuilder.errors import DeckbuilderError
+
+            if not isinstance(error, DeckbuilderError):
+                raise
             report_errors(error)
             ctx.exit(DIFF_ERROR_EXIT if ctx.invoked_subcommand == "diff" else 1)
         except KeyboardInterrupt:
@@ -75,6 +81,7 @@ def check(
     with status 1 if any is an error.
     """
     from deckbuilder.check import check_deck
+    from deckbuilder.errors import Severity
     from deckbuilder.project import load_decks
 
     layout = print_settings(**printing)
@@ -87,7 +94,7 @@ def check(
     errors = sum(1 for p in problems if p.severity is Severity.ERROR)
     cards = sum(len(item.deck.cards) for item in loaded)
     if as_json:
-        click.echo(json.dumps({"problems": [_problem_json(p) for p in problems], "cards": cards}, indent=2))
+        click.echo(_json_dumps({"problems": [_problem_json(p) for p in problems], "cards": cards}, indent=2))
     else:
         for problem in problems:
             click.echo(str(problem))
@@ -136,7 +143,7 @@ def list_cards(sources: Sequence[Path], recursive: bool, as_json: bool, quiet: b
 
     decks = [item.deck for item in load_decks(sources, recursive=recursive)]
     if as_json:
-        click.echo(json.dumps(decks_json(decks), indent=2, ensure_ascii=False))
+        click.echo(_json_dumps(decks_json(decks), indent=2, ensure_ascii=False))
         return
     width = shutil.get_terminal_size((100, 24)).columns
     for deck in decks:
@@ -215,7 +222,7 @@ def diff(sources: Sequence[Path], recursive: bool, as_json: bool, quiet: bool, v
     changed = any(report.changes for report in reports)
     if as_json:
         click.echo(
-            json.dumps(
+            _json_dumps(
                 {"changed": changed, "decks": [r.as_json() for r in reports]}, indent=2, ensure_ascii=False
             )
         )
@@ -260,6 +267,8 @@ def watch(
 
     csv, printing = split_settings(settings)
     chosen = list(dict.fromkeys(formats)) or default_formats()
+
+    from deckbuilder.errors import DeckbuilderError
 
     def rebuild() -> None:
         try:
@@ -333,3 +342,9 @@ def push(
         ):
             for question in questions:
                 click.echo(f"  {label:<11} {question}")
+
+
+def _json_dumps(value: Any, **options: Any) -> str:
+    import json  # here, not at the top: --help should not load it
+
+    return json.dumps(value, **options)

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 from click.core import ParameterSource
 
-from deckbuilder.render.layout import CARD_SIZES, DUPLEX_MODES, GRIDS, LAYOUTS, PAPERS
+from deckbuilder.render.paper import CARD_SIZES, DUPLEX_MODES, GRIDS, LAYOUTS, PAPERS
 
 F = TypeVar("F", bound=Callable[..., Any])
 PROGRESS_MIN_CARDS = 2000

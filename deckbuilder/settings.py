@@ -80,7 +80,7 @@ def _fields(value: Any, key: str, where: SourceLocation) -> str:
 
 
 def _grid(value: Any, key: str, where: SourceLocation) -> str:
-    from deckbuilder.render.layout import GRIDS
+    from deckbuilder.render.paper import GRIDS
 
     if isinstance(value, bool) or value not in GRIDS:
         raise ConfigError(f"'{key}' must be one of {', '.join(map(str, GRIDS))}, got {value!r}", where)
@@ -92,7 +92,7 @@ def _path(value: Any, key: str, where: SourceLocation) -> str:
 
 
 def _schema() -> dict[str, dict[str, Callable[[Any, str, SourceLocation], Any]]]:
-    from deckbuilder.render.layout import CARD_SIZES, DUPLEX_MODES, LAYOUTS, PAPERS
+    from deckbuilder.render.paper import CARD_SIZES, DUPLEX_MODES, LAYOUTS, PAPERS
 
     return {
         "deck": {

@@ -136,3 +136,16 @@ def test_builds_pause_the_cycle_collector_and_restore_it(
     assert gc.isenabled()
     build(runner, synthetic(tmp_path / "a", 20), tmp_path / "out", {})
     assert seen == [False] and gc.isenabled()
+
+
+def test_help_loads_neither_the_model_nor_the_print_layout() -> None:
+    code = (
+        "import sys\nfrom deckbuilder.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m in {'deckbuilder.model', 'deckbuilder.errors', "
+        "'deckbuilder.render.layout', 'deckbuilder.render.options', 'json'}))"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert output.stdout.strip().splitlines()[-1] == "[]"  # start-up: benchmarks/README.md

@@ -1,74 +1,40 @@
-"""The output formats, registered by name; each renderer module is imported only when used."""
+"""The output formats, registered by name; each renderer module is imported only when used.
+
+This module is kept light (no dataclasses, no model) because the command line reads the format
+names for its ``--help``; what renderers are given lives in ``render/options.py`` and is reachable
+from here too, loaded on first use.
+"""
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from deckbuilder.errors import RenderError
-from deckbuilder.model import Deck
-from deckbuilder.render.layout import PrintOptions
+if TYPE_CHECKING:
+    from deckbuilder.render.options import (
+        CSV_CARD_FIELDS,
+        CsvOptions,
+        MediaFile,
+        MediaNames,
+        Renderer,
+        RenderOptions,
+    )
 
-
-@dataclass(frozen=True, slots=True)
-class MediaFile:
-    """A local file referenced by the markdown, under the name it gets in the output."""
-
-    path: Path
-    name: str
-
-
-CSV_CARD_FIELDS = ("question", "answer", "context", "number", "tags")
-"""What a CSV column may hold of a card."""
+__all__ = ["CSV_CARD_FIELDS", "FORMATS", "CsvOptions", "Format", "MediaFile", "MediaNames", "RenderOptions",
+           "Renderer", "default_formats"]  # fmt: skip
+_OPTIONS = {"CSV_CARD_FIELDS", "CsvOptions", "MediaFile", "MediaNames", "RenderOptions", "Renderer"}
 
 
-@dataclass(frozen=True, slots=True)
-class CsvOptions:
-    """How the csv format writes its file."""
+def __getattr__(name: str) -> Any:
+    if name in _OPTIONS:
+        from deckbuilder.render import options
 
-    dialect: str = "anki"
-    """``anki``: Anki's import format with file headers; ``plain``: question,answer,tags for other apps."""
-    note_type: str = "Basic"
-    """The Anki note type the rows import into (anki dialect)."""
-    fields: tuple[tuple[str, str], ...] = (("Front", "question"), ("Back", "answer"))
-    """(note type field, card field) pairs, in column order (anki dialect)."""
-    bom: bool = False
-    """Start the file with a UTF-8 byte-order mark, which Excel needs to read UTF-8."""
+        return getattr(options, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@dataclass(frozen=True, slots=True)
-class RenderOptions:
-    """Everything a renderer may use besides the deck: renderers read no clock and no other files."""
-
-    media: Mapping[str, MediaFile] = field(default_factory=dict)
-    """Image references as written in the markdown, to the files they resolve to."""
-    csv: CsvOptions = field(default_factory=CsvOptions)
-    print: PrintOptions = field(default_factory=PrintOptions)
-    progress: Callable[[int], None] = field(default=lambda done: None, compare=False)
-    """Called with the number of cards just rendered, for a progress bar on long builds."""
-
-
-Renderer = Callable[[Deck, RenderOptions], bytes]
-
-
-class MediaNames:
-    """Maps image references to the names of their media files; markup calls it for each image.
-
-    Hashed by identity: markup caches one markdown instance per mapping, so make one per render."""
-
-    def __init__(self, media: Mapping[str, MediaFile]) -> None:
-        self.media = media
-
-    def __call__(self, reference: str) -> str:
-        found = self.media.get(reference)
-        return found.name if found is not None else reference
-
-
-@dataclass(frozen=True, slots=True)
-class Format:
+class Format(NamedTuple):
     """An output format: its file suffix and the module whose ``render`` produces it."""
 
     name: str
@@ -94,6 +60,8 @@ class Format:
 
     def renderer(self) -> Renderer:
         if not all(importlib.util.find_spec(module) is not None for module in self.requires):
+            from deckbuilder.errors import RenderError
+
             raise RenderError(
                 f"the {self.name} format needs {', '.join(self.requires)}; "
                 f'install it with: pip install "deckbuilder[{self.extra}]"'

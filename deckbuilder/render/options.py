@@ -1,0 +1,64 @@
+"""What renderers are given besides the deck: media, CSV and print options, progress."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from deckbuilder.model import Deck
+from deckbuilder.render.layout import PrintOptions
+
+
+@dataclass(frozen=True, slots=True)
+class MediaFile:
+    """A local file referenced by the markdown, under the name it gets in the output."""
+
+    path: Path
+    name: str
+
+
+CSV_CARD_FIELDS = ("question", "answer", "context", "number", "tags")
+"""What a CSV column may hold of a card."""
+
+
+@dataclass(frozen=True, slots=True)
+class CsvOptions:
+    """How the csv format writes its file."""
+
+    dialect: str = "anki"
+    """``anki``: Anki's import format with file headers; ``plain``: question,answer,tags for other apps."""
+    note_type: str = "Basic"
+    """The Anki note type the rows import into (anki dialect)."""
+    fields: tuple[tuple[str, str], ...] = (("Front", "question"), ("Back", "answer"))
+    """(note type field, card field) pairs, in column order (anki dialect)."""
+    bom: bool = False
+    """Start the file with a UTF-8 byte-order mark, which Excel needs to read UTF-8."""
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    """Everything a renderer may use besides the deck: renderers read no clock and no other files."""
+
+    media: Mapping[str, MediaFile] = field(default_factory=dict)
+    """Image references as written in the markdown, to the files they resolve to."""
+    csv: CsvOptions = field(default_factory=CsvOptions)
+    print: PrintOptions = field(default_factory=PrintOptions)
+    progress: Callable[[int], None] = field(default=lambda done: None, compare=False)
+    """Called with the number of cards just rendered, for a progress bar on long builds."""
+
+
+Renderer = Callable[[Deck, RenderOptions], bytes]
+
+
+class MediaNames:
+    """Maps image references to the names of their media files; markup calls it for each image.
+
+    Hashed by identity: markup caches one markdown instance per mapping, so make one per render."""
+
+    def __init__(self, media: Mapping[str, MediaFile]) -> None:
+        self.media = media
+
+    def __call__(self, reference: str) -> str:
+        found = self.media.get(reference)
+        return found.name if found is not None else reference
