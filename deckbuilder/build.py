@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from deckbuilder.background import in_background
 from deckbuilder.cache import CardText, remember
 from deckbuilder.collector import collector_paused
 from deckbuilder.errors import Diagnostic, OutputError
@@ -19,7 +20,7 @@ from deckbuilder.lockfile import format_lock, merged
 from deckbuilder.media import collect_media
 from deckbuilder.output import ensure_folder, folder_lock, write_atomically
 from deckbuilder.project import LoadedDeck, load_decks
-from deckbuilder.render import FORMATS, CsvOptions, RenderOptions
+from deckbuilder.render import FORMATS, CsvOptions, Renderer, RenderOptions
 from deckbuilder.render.layout import PrintOptions
 from deckbuilder.render.printplan import layout_warnings, plan_deck
 from deckbuilder.rendercache import prerender
@@ -86,35 +87,53 @@ def build(
     with collector_paused(), build_lock([path.parent for path in paths], output):
         loaded = load_decks(paths, now=now, cached=True)
         ensure_folder(output)
-        prerender([item.deck for item in loaded], workers)
-        files: dict[Path, bytes] = {}
-        builds = []
-        tracker = progress or NoProgress()
-        tracker.start(sum(len(item.deck.cards) for item in loaded) * len(renderers))
-        for item in loaded:
-            options = RenderOptions(
-                media=collect_media(item.deck),
-                csv=csv or CsvOptions(),
-                print=printing or PrintOptions(),
-                progress=tracker.advance,
-            )
-            built = []
-            for name, render in renderers.items():
-                path = output / f"{item.deck.source.stem}{FORMATS[name].suffix}"
-                if path in files:
-                    raise OutputError(f"{path}: two sources would write this file; rename one of them")
-                files[path] = render(item.deck, options)
-                built.append(BuiltFile(name, path, len(files[path])))
-            printed = {"html", "pdf"} & set(renderers) and options.print.layout == "cards"
-            warnings = layout_warnings(plan_deck(item.deck, options.print), options.print) if printed else []
-            builds.append(DeckBuild(item, tuple(built), tuple(warnings)))
-        tracker.finish()
-        files.update(lock_files(loaded))
-        write_atomically(files)
-    remember_cards(loaded)
+        save_fragments = prerender([item.deck for item in loaded], workers)
+
+        def save_caches() -> None:
+            save_fragments()
+            remember_cards(loaded)
+            for item in loaded:
+                if item.parse_cache is not None:
+                    item.parse_cache.save()
+
+        with in_background(save_caches):
+            builds = _render_outputs(loaded, renderers, output, csv, printing, progress)
+    return builds
+
+
+def _render_outputs(
+    loaded: Sequence[LoadedDeck],
+    renderers: dict[str, Renderer],
+    output: Path,
+    csv: CsvOptions | None,
+    printing: PrintOptions | None,
+    progress: Progress | None,
+) -> list[DeckBuild]:
+    """Render every deck in every format and write the files and lock files, all or nothing."""
+    files: dict[Path, bytes] = {}
+    builds = []
+    tracker = progress or NoProgress()
+    tracker.start(sum(len(item.deck.cards) for item in loaded) * len(renderers))
     for item in loaded:
-        if item.parse_cache is not None:
-            item.parse_cache.save()
+        options = RenderOptions(
+            media=collect_media(item.deck),
+            csv=csv or CsvOptions(),
+            print=printing or PrintOptions(),
+            progress=tracker.advance,
+        )
+        built = []
+        for name, render in renderers.items():
+            path = output / f"{item.deck.source.stem}{FORMATS[name].suffix}"
+            if path in files:
+                raise OutputError(f"{path}: two sources would write this file; rename one of them")
+            files[path] = render(item.deck, options)
+            built.append(BuiltFile(name, path, len(files[path])))
+        printed = {"html", "pdf"} & set(renderers) and options.print.layout == "cards"
+        warnings = layout_warnings(plan_deck(item.deck, options.print), options.print) if printed else []
+        builds.append(DeckBuild(item, tuple(built), tuple(warnings)))
+    tracker.finish()
+    files.update(lock_files(loaded))
+    write_atomically(files)
     return builds
 
 

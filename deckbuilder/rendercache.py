@@ -9,7 +9,8 @@ write and 1.3 s to read for a 100,000-card deck; this takes a tenth.)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -56,9 +57,10 @@ def wanted_keys(deck: Deck) -> list[FragmentKey]:
     return list(keys)
 
 
-def prerender(decks: Sequence[Deck], workers: int | None = None, cached: bool = True) -> None:
+def prerender(decks: Sequence[Deck], workers: int | None = None, cached: bool = True) -> Callable[[], None]:
     """Fill this process's fragment cache: from each deck's file on disk, the rest rendered on all
-    cores (and, with ``cached``, written back for the next build)."""
+    cores. Returns what writes them back for the next build (with ``cached``), to call when convenient."""
+    saves: list[Callable[[], None]] = []
     for deck in decks:
         keys = wanted_keys(deck)
         path = _cache_file(deck.source) if cached else None
@@ -69,7 +71,14 @@ def prerender(decks: Sequence[Deck], workers: int | None = None, cached: bool = 
         rendered.update(_render(missing, workers or worker_count()))
         prime(rendered)
         if store is not None:
-            store.save({_stored(key): html for key, html in rendered.items()})
+            used = {_stored(key): html for key, html in rendered.items()}
+            saves.append(functools.partial(store.save, used))
+
+    def save_all() -> None:
+        for save in saves:
+            save()
+
+    return save_all
 
 
 def _stored(key: FragmentKey) -> StoredKey:

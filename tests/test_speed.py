@@ -149,3 +149,26 @@ def test_help_loads_neither_the_model_nor_the_print_layout() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
     )
     assert output.stdout.strip().splitlines()[-1] == "[]"  # start-up: benchmarks/README.md
+
+
+def test_background_work_runs_in_a_child_and_is_waited_for(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from deckbuilder.background import in_background
+
+    marker = tmp_path / "done"
+
+    def work() -> None:
+        time.sleep(0.3)
+        marker.write_text(str(os.getpid()))
+
+    with in_background(work):
+        assert not marker.exists()  # the parent went on at once
+    assert marker.read_text() != str(os.getpid())
+
+    def failing() -> None:
+        raise OSError("disk full")
+
+    with in_background(failing):
+        pass  # a cache that cannot be written is no error of the build
