@@ -11,6 +11,7 @@ from deckbuilder.cloze import number_gaps, scan
 from deckbuilder.errors import Diagnostic, Severity
 from deckbuilder.fingerprint import derive_guid, guid_key, normalise_question
 from deckbuilder.model import Card, DeckSettings, Section, SourceLocation
+from deckbuilder.parallel import map_on_cores
 from deckbuilder.parsecache import CardRow, ParseCache
 from deckbuilder.questions import QuestionParts, split_question
 from deckbuilder.shapes import Draft
@@ -56,19 +57,11 @@ class CardBuilder:
         return cards
 
     def _fresh_rows(self, drafts: Sequence[Draft], indices: list[int], workers: int) -> list[CardRow]:
-        if workers <= 1 or len(indices) < PARALLEL_MINIMUM_DRAFTS:
-            return [self._row(drafts[index]) for index in indices]
-        import multiprocessing
-
         global _FORKED
         # Forked workers inherit the builder and the drafts: only indices and rows cross processes.
         _FORKED = (self, drafts)
         try:
-            slices = [
-                indices[start : start + DRAFTS_PER_TASK] for start in range(0, len(indices), DRAFTS_PER_TASK)
-            ]
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                return [row for rows in pool.map(_build_rows, slices) for row in rows]
+            return map_on_cores(_build_row, indices, workers, PARALLEL_MINIMUM_DRAFTS, DRAFTS_PER_TASK)
         finally:
             _FORKED = None
 
@@ -205,10 +198,10 @@ DRAFTS_PER_TASK = 500
 _FORKED: tuple[CardBuilder, Sequence[Draft]] | None = None
 
 
-def _build_rows(indices: list[int]) -> list[CardRow]:
+def _build_row(index: int) -> CardRow:
     assert _FORKED is not None
     builder, drafts = _FORKED
-    return [builder._row(drafts[index]) for index in indices]
+    return builder._row(drafts[index])
 
 
 CARD_FIELDS = tuple(name for name in Card.__dataclass_fields__ if name != "source")

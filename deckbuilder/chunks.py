@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
 
 from deckbuilder.blocks import Block, BlockSpan, block_spans, tokenize
+from deckbuilder.parallel import map_on_cores
 from deckbuilder.parsecache import ParseCache
 
 PARALLEL_MINIMUM_CHUNKS = 2000
 """Fewer pieces than this tokenize faster in one process than a pool costs to start."""
+TOKENIZE_PER_TASK = 256
 # Each pattern starts with the newline before its line: re scans for a literal first character
 # quickly, while a pattern starting with ^ is tried at every character (three times slower here).
 UNCUTTABLE = re.compile(
@@ -92,10 +93,5 @@ def tokenize_document(
     return blocks
 
 
-def _tokenize_all(pieces: list[str], workers: int) -> Iterable[list[BlockSpan]]:
-    if workers <= 1 or len(pieces) < PARALLEL_MINIMUM_CHUNKS:
-        return [block_spans(piece) for piece in pieces]
-    import multiprocessing
-
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return pool.map(block_spans, pieces, chunksize=256)
+def _tokenize_all(pieces: list[str], workers: int) -> list[list[BlockSpan]]:
+    return map_on_cores(block_spans, pieces, workers, PARALLEL_MINIMUM_CHUNKS, TOKENIZE_PER_TASK)

@@ -15,6 +15,7 @@ from deckbuilder.errors import Diagnostic, ProblemsError, Severity
 from deckbuilder.identity import Resolution, resolve
 from deckbuilder.lockfile import Lock, LockEntry, lock_path, read_lock
 from deckbuilder.model import Deck
+from deckbuilder.parallel import worker_count
 from deckbuilder.parse import ParsedDeck, parse_file
 from deckbuilder.parsecache import ParseCache
 from deckbuilder.settings import folder_settings
@@ -91,14 +92,6 @@ def _load_decks(
 def _parse_cache(source: Path) -> ParseCache | None:
     directory = ensure_cache_dir(source.parent)
     return ParseCache.load(directory / f"parse-{source.name}.bin") if directory is not None else None
-
-
-def worker_count() -> int:
-    """DECKBUILDER_WORKERS, or the cores this process may use."""
-    configured = os.environ.get("DECKBUILDER_WORKERS", "").strip()
-    if configured.isdigit() and int(configured) > 0:
-        return int(configured)
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 def raise_errors(diagnostics: Iterable[Diagnostic]) -> None:

@@ -18,7 +18,7 @@ from deckbuilder.cache import ensure_cache_dir
 from deckbuilder.markup import FragmentKey, MarkupOptions, fragment_key, prime, render_fragment
 from deckbuilder.marshalstore import MarshalStore
 from deckbuilder.model import Deck
-from deckbuilder.project import worker_count
+from deckbuilder.parallel import map_on_cores, worker_count
 
 PARALLEL_MINIMUM = 1500
 """Fewer fragments than this render faster in one process than the pool costs to start."""
@@ -92,24 +92,8 @@ def _cache_file(source: Path) -> Path | None:
 
 
 def _render(keys: list[FragmentKey], workers: int) -> dict[FragmentKey, str]:
-    if workers <= 1 or len(keys) < PARALLEL_MINIMUM:
-        return {key: render_fragment(key) for key in keys}
-    import multiprocessing
-
-    # Fork, so that workers start with every module loaded; renderings are pure functions of keys.
-    context = multiprocessing.get_context("fork")
-    chunks = [keys[start : start + CHUNK] for start in range(0, len(keys), CHUNK)]
-    with context.Pool(workers) as pool:
-        results = pool.map(_render_chunk, chunks)
-    return {
-        key: html
-        for chunk, htmls in zip(chunks, results, strict=True)
-        for key, html in zip(chunk, htmls, strict=True)
-    }
-
-
-def _render_chunk(keys: list[FragmentKey]) -> list[str]:
-    return [render_fragment(key) for key in keys]
+    htmls = map_on_cores(render_fragment, keys, workers, PARALLEL_MINIMUM, CHUNK)
+    return dict(zip(keys, htmls, strict=True))
 
 
 def _read(path: Path) -> dict[StoredKey, str]:

@@ -101,27 +101,25 @@ class _Deck(genanki.Deck):  # type: ignore[misc]
     def write_to_db(self, cursor: Any, timestamp: float, id_gen: Any) -> None:
         super().write_to_db(cursor, timestamp, id_gen)
         notes, cards = [], []
-        requirements = {model.model_id: model._req for model in self.models.values()}
         for model, guid, fields, tags, changed_at in self.rows:
             note_id = next(id_gen)
             tag_text = f" {' '.join(tags)} "
             notes.append((note_id, guid, model.model_id, changed_at, -1, tag_text, "\x1f".join(fields),
                           fields[model.sort_field_index], 0, 0, ""))  # fmt: skip
-            for order in _card_orders(model, fields, requirements[model.model_id]):
+            for order in _card_orders(model, fields):
                 cards.append((next(id_gen), note_id, self.deck_id, order, changed_at, -1, 0, 0, 0, 0, 0, 0,
                               0, 0, 0, 0, 0, ""))  # fmt: skip
         cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?);", notes)
         cursor.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?);", cards)
 
 
-def _card_orders(model: genanki.Model, fields: list[str], requirements: list[Any]) -> list[int]:
-    """Which of the note type's cards a note has, decided as genanki decides it (``requirements``
-    is the note type's ``_req``, read once: it is a property)."""
+def _card_orders(model: genanki.Model, fields: list[str]) -> list[int]:
+    """Which of the note type's cards a note has, decided as genanki decides it."""
     if model.model_type == genanki.Model.CLOZE:
         return [card.ord for card in genanki.Note(model=model, fields=fields).cards]
     return [
         order
-        for order, mode, required in requirements
+        for order, mode, required in model._req  # computed once, then kept on the model
         if (any if mode == "any" else all)(fields[index] for index in required)
     ]
 
