@@ -34,7 +34,7 @@ class LoadedDeck:
     lock: Lock = field(default_factory=dict)
     """The whole lock file as read, every deck of the folder (written back with this deck's part new)."""
     parse_cache: ParseCache | None = None
-    """The tokenized pieces and built cards of the source, to save after a successful build."""
+    """The tokenized pieces and built cards of the source, which the build saves for the next one."""
 
     @property
     def deck(self) -> Deck:
