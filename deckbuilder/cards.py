@@ -9,7 +9,7 @@ from typing import Any
 from deckbuilder.answers import assemble_answer
 from deckbuilder.cloze import number_gaps, scan
 from deckbuilder.errors import Diagnostic, Severity
-from deckbuilder.fingerprint import derive_guid, guid_key, normalise_question
+from deckbuilder.fingerprint import content_hash, derive_guid, guid_key, normalise_question
 from deckbuilder.model import Card, DeckSettings, Section, SourceLocation
 from deckbuilder.parallel import map_on_cores
 from deckbuilder.parsecache import CardRow, ParseCache
@@ -112,6 +112,7 @@ class CardBuilder:
             answer.tags,
             rule_tags,
         )
+        note_kind = "cloze" if kind == "cloze" else "reverse" if reverse else "basic"
         return Card(
             guid=derive_guid(self.deck_id, guid_key(parts.explicit_id, parts.text)),
             number=parts.number,
@@ -125,6 +126,8 @@ class CardBuilder:
             section=draft.section,
             kind=kind,
             reverse=reverse,
+            fingerprint=normalise_question(parts.text),
+            content=content_hash(parts.text, answer.markdown, tags, parts.classes, note_kind),
         )
 
     def _kind(self, line: int, parts: QuestionParts, answer: str) -> str | None:
@@ -174,7 +177,7 @@ def identity_clashes(cards: Sequence[Card]) -> list[Diagnostic]:
                     )
                 )
             continue
-        key = normalise_question(card.question)
+        key = card.fingerprint or normalise_question(card.question)
         first = by_question.setdefault(key, card)
         if first is not card:
             problems.append(

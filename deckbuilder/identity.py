@@ -90,6 +90,8 @@ class _Matcher:
 
     def by_similarity(self, questions: Sequence[str], found: dict[int, tuple[int, float | None]]) -> None:
         leftovers = [i for i in range(len(self.entries)) if i not in self.used]
+        if not leftovers or len(found) == len(questions):
+            return  # nothing left to match on one side: a first build, or no card is new
         postings: dict[str, list[int]] = defaultdict(list)
         for i in leftovers:
             for word in set(self.entries[i].question.split()):
@@ -149,7 +151,7 @@ def resolve(deck: Deck, entries: Sequence[LockEntry], now: int) -> Resolution:
     cards = deck.cards
     matcher = _Matcher(entries)
     found: dict[int, tuple[int, float | None]] = {}
-    questions = [normalise_question(card.question) for card in cards]
+    questions = [card.fingerprint or normalise_question(card.question) for card in cards]
     matcher.by_id(cards, found)
     matcher.by_question(questions, found)
     matcher.by_similarity(questions, found)
@@ -158,7 +160,7 @@ def resolve(deck: Deck, entries: Sequence[LockEntry], now: int) -> Resolution:
     new_entries: list[LockEntry] = []
     for position, card in enumerate(cards):
         question = questions[position]
-        content = content_hash(card.question, card.answer, card.tags, card.classes, card.note_kind)
+        content = card.content or _content_hash(card)
         if position in found:
             entry_index, score = found[position]
             match = _matched(card, entries[entry_index], content, score, now)
@@ -181,6 +183,11 @@ def resolve(deck: Deck, entries: Sequence[LockEntry], now: int) -> Resolution:
         removed=tuple(entry for entry in leftovers if entry.removed is None),
         comparisons=matcher.comparisons,
     )
+
+
+def _content_hash(card: Card) -> str:
+    """For a hand-made card; parsed cards carry their hash."""
+    return content_hash(card.question, card.answer, card.tags, card.classes, card.note_kind)
 
 
 def _matched(card: Card, entry: LockEntry, content: str, score: float | None, now: int) -> CardMatch:

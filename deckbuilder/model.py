@@ -75,13 +75,20 @@ class Card:
 
     changed_at: int = 0
     """Unix time when the content last changed (from the lock file); 0 before identity runs."""
+    fingerprint: str = ""
+    """The normalised question that identity matches on (fingerprint.normalise_question), set by the
+    parser so that a build from cached cards does not compute it again; empty on hand-made cards."""
+    content: str = ""
+    """The content hash that tells identity whether the card changed (fingerprint.content_hash), set
+    like ``fingerprint``; empty on hand-made cards."""
 
     def identified(self, guid: str, changed_at: int) -> Card:
         """This card with its GUID and change time from the lock (dataclasses.replace, but a few
         times faster, which counts at 100,000 cards; tests/test_identity.py checks they agree)."""
         return Card(guid, self.number, self.question, self.answer,
                     self.sections, self.tags, self.source, self.explicit_id, self.classes,
-                    self.section, self.kind, self.reverse, changed_at)  # fmt: skip
+                    self.section, self.kind, self.reverse, changed_at, self.fingerprint,
+                    self.content)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

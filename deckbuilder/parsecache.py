@@ -18,7 +18,7 @@ from deckbuilder.marshalstore import MarshalStore
 if TYPE_CHECKING:
     from deckbuilder.blocks import BlockSpan
 
-FORMAT = f"deckbuilder-parse-cache-4;python-{sys.version_info[0]}.{sys.version_info[1]}"
+FORMAT = f"deckbuilder-parse-cache-5;python-{sys.version_info[0]}.{sys.version_info[1]}"
 PIECE, CARD = "p", "c"
 """Key prefixes of the two kinds of entry in the one store."""
 

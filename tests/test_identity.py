@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from deckbuilder.fingerprint import normalise_question
+from deckbuilder.fingerprint import content_hash, normalise_question
 from deckbuilder.identity import SIMILARITY_THRESHOLD, Change, Resolution, resolve
 from deckbuilder.lockfile import LockEntry, format_lock, read_lock
 from deckbuilder.model import Card, Deck, SourceLocation
 from deckbuilder.parse import parse_text
 
-from .conftest import SEED
+from .conftest import FIXTURES_DIR, SEED
 
 T0, T1 = 1_700_000_000, 1_700_000_500
 
@@ -194,7 +194,7 @@ def test_identified_is_dataclasses_replace() -> None:
     from deckbuilder.model import Card, Section, SourceLocation
 
     card = Card("g", 3, "Q?", "A.", (Section("Why", "so"),), ("t",), SourceLocation("f.md", 9), "my-id",
-                ("reverse",), ("Part",), "cloze", True, 5)  # fmt: skip
+                ("reverse",), ("Part",), "cloze", True, 5, "q", "0f")  # fmt: skip
     assert all(getattr(card, f.name) != getattr(Card("", None, "", "", (), (), card.source), f.name)
                for f in fields(Card) if f.name != "source")  # fmt: skip
     assert card.identified("other", 77) == replace(card, guid="other", changed_at=77)
@@ -229,3 +229,16 @@ def test_lock_lines_are_json_dumps(entry: LockEntry) -> None:
     if entry.note_kind != "basic":
         item["kind"] = entry.note_kind
     assert _entry_json(entry) == json.dumps(item, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    "source", [SEED, FIXTURES_DIR / "cloze.md", FIXTURES_DIR / "tricky.md"], ids=lambda p: p.stem
+)
+def test_parsed_cards_carry_the_fingerprint_and_hash_identity_would_compute(source: Path) -> None:
+    cards = parse_text(source.read_text(), source).deck.cards
+    assert cards
+    for card in cards:
+        assert card.fingerprint == normalise_question(card.question)
+        assert card.content == content_hash(
+            card.question, card.answer, card.tags, card.classes, card.note_kind
+        )
