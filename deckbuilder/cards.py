@@ -31,15 +31,29 @@ class CardBuilder:
     def error(self, line: int, message: str) -> None:
         self.diagnostics.append(Diagnostic(SourceLocation(self.shown, line), Severity.ERROR, message))
 
+    def namespace(self) -> str:
+        return card_namespace(self.deck_id, self.settings)
+
+    def keys_for(self, drafts: Sequence[Draft], known: Sequence[str | None] | None = None) -> list[str]:
+        """Each draft's key in the card cache (``known`` gives some already, None where not)."""
+        namespace = self.namespace()
+        if known is None:
+            return [_draft_key(namespace, draft) for draft in drafts]
+        return [key or _draft_key(namespace, draft) for draft, key in zip(drafts, known, strict=True)]
+
     def build_all(
-        self, drafts: Sequence[Draft], cache: ParseCache | None = None, workers: int = 1
+        self,
+        drafts: Sequence[Draft],
+        cache: ParseCache | None = None,
+        workers: int = 1,
+        keys: Sequence[str] | None = None,
     ) -> list[Card]:
         """Every draft's card: from ``cache`` when an identical draft was built before, and the rest
-        on ``workers`` processes when there are many."""
+        on ``workers`` processes when there are many. ``keys`` are the drafts' keys when known."""
         if cache is None and workers <= 1:
             return [card for draft in drafts if (card := self.build(draft)) is not None]
-        namespace = self._namespace()
-        keys = [_draft_key(namespace, draft) for draft in drafts]
+        if keys is None:
+            keys = self.keys_for(drafts)
         known = cache.cards if cache is not None else {}
         rows: list[CardRow | None] = [known.get(key) for key in keys]
         missing = [index for index, row in enumerate(rows) if row is None]
@@ -72,12 +86,6 @@ class CardBuilder:
         problems = tuple((d.severity.value, d.message) for d in self.diagnostics[before:])
         del self.diagnostics[before:]
         return (_card_row(card) if card is not None else None, problems)
-
-    def _namespace(self) -> str:
-        """Everything besides the draft that a built card depends on (its line aside)."""
-        from deckbuilder._version import __version__
-
-        return "\x1f".join([__version__, str(self.deck_id), repr(self.settings), " ".join(CARD_FIELDS)])
 
     def build(self, draft: Draft) -> Card | None:
         parts = split_question(draft.question)
@@ -210,8 +218,16 @@ def _build_row(index: int) -> CardRow:
 CARD_FIELDS = tuple(name for name in Card.__dataclass_fields__ if name != "source")
 
 
+def card_namespace(deck_id: int, settings: DeckSettings) -> str:
+    """Everything besides the draft that a built card depends on (its line aside)."""
+    from deckbuilder._version import __version__
+
+    return "\x1f".join([__version__, str(deck_id), repr(settings), " ".join(CARD_FIELDS)])
+
+
 def _draft_key(namespace: str, draft: Draft) -> str:
-    parts = [namespace, draft.question, "\x1e".join(draft.section), str(draft.missing_answer),
+    # repr, not a join: () and ("",) must differ
+    parts = [namespace, draft.question, repr(draft.section), str(draft.missing_answer),
              str(draft.open_details)]  # fmt: skip
     for block in draft.pieces:
         parts.extend((block.kind, str(block.level), block.text))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 
 from deckbuilder.blocks import Block, BlockSpan, block_spans, tokenize
 from deckbuilder.parallel import map_on_cores
@@ -65,32 +66,61 @@ def _follows_blank_line(body: str, offset: int) -> bool:
     return not body[previous_start:offset].strip()
 
 
+@dataclass(slots=True)
+class Pieces:
+    """A document cut into pieces, each tokenized (or taken from the cache); blocks made on demand."""
+
+    texts: list[str]
+    keys: list[str]
+    """The hash of each piece's text: its key in the parse cache."""
+    spans: list[list[BlockSpan]]
+    first_lines: list[int]
+    """The file line each piece starts on."""
+
+    def blocks(self, index: int) -> list[Block]:
+        piece, line = self.texts[index], self.first_lines[index]
+        return [
+            Block(kind, piece[start:end], line + relative - 1, level, heading)
+            for kind, start, end, relative, level, heading in self.spans[index]
+        ]
+
+    def all_blocks(self) -> list[Block]:
+        blocks: list[Block] = []
+        for index in range(len(self.texts)):
+            blocks.extend(self.blocks(index))
+        return blocks
+
+
+def document_pieces(
+    body: str, first_line: int = 1, cache: ParseCache | None = None, workers: int = 1
+) -> Pieces:
+    """The document's pieces, the new ones tokenized on ``workers`` processes."""
+    points = split_points(body)
+    texts = [body[start:end] for start, end in zip(points, [*points[1:], len(body)], strict=True)]
+    keys = [hashlib.sha1(piece.encode("utf-8")).hexdigest() for piece in texts]
+    known = cache.pieces if cache is not None else {}
+    missing = sorted({key: index for index, key in enumerate(keys) if key not in known}.values())
+    fresh = dict(
+        zip((keys[i] for i in missing), _tokenize_all([texts[i] for i in missing], workers), strict=True)
+    )
+    spans = [known.get(key) or fresh[key] for key in keys]
+    if cache is not None:
+        cache.used_pieces.update(zip(keys, spans, strict=True))
+    first_lines = []
+    line = first_line
+    for piece in texts:
+        first_lines.append(line)
+        line += piece.count("\n")
+    return Pieces(texts, keys, spans, first_lines)
+
+
 def tokenize_document(
     body: str, first_line: int = 1, cache: ParseCache | None = None, workers: int = 1
 ) -> list[Block]:
     """The same blocks as tokenize(body), computed piece by piece."""
-    points = split_points(body)
-    if len(points) == 1 and cache is None:
+    if cache is None and len(split_points(body)) == 1:
         return tokenize(body, first_line)
-    pieces = [body[start:end] for start, end in zip(points, [*points[1:], len(body)], strict=True)]
-    keys = [hashlib.sha1(piece.encode("utf-8")).hexdigest() for piece in pieces]
-    known = cache.pieces if cache is not None else {}
-    missing = sorted({key: index for index, key in enumerate(keys) if key not in known}.values())
-    fresh = dict(
-        zip((keys[i] for i in missing), _tokenize_all([pieces[i] for i in missing], workers), strict=True)
-    )
-    blocks: list[Block] = []
-    line = first_line
-    for piece, key in zip(pieces, keys, strict=True):
-        rows = known.get(key) or fresh[key]
-        if cache is not None:
-            cache.used_pieces[key] = rows
-        blocks.extend(
-            Block(kind, piece[start:end], line + relative - 1, level, heading)
-            for kind, start, end, relative, level, heading in rows
-        )
-        line += piece.count("\n")
-    return blocks
+    return document_pieces(body, first_line, cache, workers).all_blocks()
 
 
 def _tokenize_all(pieces: list[str], workers: int) -> list[list[BlockSpan]]:

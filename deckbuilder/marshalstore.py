@@ -52,13 +52,13 @@ class MarshalStore:
         if not new and unused <= limit:
             return
         if not self.main or len(self.added) + len(new) > limit or unused > limit:
-            _write(self.path, self.header, dict(used))
+            write_marshal(self.path, self.header, dict(used))
             with contextlib.suppress(OSError):
                 _additions(self.path).unlink(missing_ok=True)
             self.main, self.added = dict(used), {}
         else:
             self.added.update(new)
-            _write(_additions(self.path), self.header, self.added)
+            write_marshal(_additions(self.path), self.header, self.added)
 
 
 def _additions(path: Path) -> Path:
@@ -66,18 +66,25 @@ def _additions(path: Path) -> Path:
 
 
 def _read(path: Path, header: str) -> dict[Any, Any]:
+    entries = read_marshal(path, header)
+    return entries if isinstance(entries, dict) else {}
+
+
+def read_marshal(path: Path, header: str) -> Any:
+    """The value written under ``header``; None when missing, damaged or written under another."""
     try:
         # One read, then loads: marshal.load on a file reads object by object, ten times slower.
-        written_header, entries = marshal.loads(path.read_bytes())
+        written_header, value = marshal.loads(path.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
-        return {}
-    return entries if written_header == header and isinstance(entries, dict) else {}
+        return None
+    return value if written_header == header else None
 
 
-def _write(path: Path, header: str, entries: dict[Any, Any]) -> None:
+def write_marshal(path: Path, header: str, value: Any) -> None:
+    """Write ``value`` under ``header`` (atomically; a cache that cannot be written is skipped)."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        temporary.write_bytes(marshal.dumps((header, entries)))
+        temporary.write_bytes(marshal.dumps((header, value)))
         os.replace(temporary, path)
     except OSError:
         temporary.unlink(missing_ok=True)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from deckbuilder.marshalstore import MarshalStore
+from deckbuilder.marshalstore import MarshalStore, read_marshal, write_marshal
+from deckbuilder.relayout import RECORD_FORMAT, LayoutRecord
 
 if TYPE_CHECKING:
     from deckbuilder.blocks import BlockSpan
@@ -36,16 +37,26 @@ class ParseCache:
     used_pieces: dict[str, list[BlockSpan]] = field(default_factory=dict)
     used_cards: dict[str, CardRow] = field(default_factory=dict)
     store: MarshalStore | None = None
+    layout: LayoutRecord | None = None
+    """The previous build's layout of the file (see relayout.py)."""
+    next_layout: LayoutRecord | None = None
+    """This build's layout, to save."""
 
     @classmethod
     def load(cls, path: Path) -> ParseCache:
         store = MarshalStore.load(path, FORMAT)
+        stored = read_marshal(_layout_path(path), RECORD_FORMAT)
+        layout = (
+            LayoutRecord(*stored)
+            if isinstance(stored, tuple) and len(stored) == len(LayoutRecord._fields)
+            else None
+        )
         pieces: dict[str, list[BlockSpan]] = {}
         cards: dict[str, CardRow] = {}
         for entries in (store.main, store.added):
             for (kind, key), value in entries.items():
                 (pieces if kind == PIECE else cards)[key] = value
-        return cls(path, pieces, cards, store=store)
+        return cls(path, pieces, cards, store=store, layout=layout)
 
     def save(self) -> None:
         """Keep what this parse used (dropping, now and then, what no longer exists)."""
@@ -55,3 +66,11 @@ class ParseCache:
         used: dict[tuple[str, str], Any] = {(PIECE, key): value for key, value in self.used_pieces.items()}
         used.update(((CARD, key), value) for key, value in self.used_cards.items())
         store.save(used)
+        if self.next_layout is not None:
+            write_marshal(_layout_path(self.path), RECORD_FORMAT, tuple(self.next_layout))
+        else:
+            _layout_path(self.path).unlink(missing_ok=True)
+
+
+def _layout_path(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.layout{path.suffix}")

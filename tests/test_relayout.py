@@ -1,0 +1,136 @@
+"""Reusing the previous build's layout gives exactly what a parse without any cache gives."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from deckbuilder import parse as parse_module
+from deckbuilder.parse import ParsedDeck, parse_text
+from deckbuilder.parsecache import ParseCache
+
+from .conftest import FIXTURES_DIR, SEED
+
+
+def cached_parse(text: str, cache_file: Path) -> ParsedDeck:
+    """Parse as a build does: with the cache left by the previous build, then saved for the next."""
+    cache = ParseCache.load(cache_file)
+    parsed = parse_text(text, Path("deck.md"), cache=cache)
+    cache.save()
+    return parsed
+
+
+class LayoutCounter:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls = 0
+        original = parse_module._lay_out
+
+        def counted(*arguments, **keywords):  # type: ignore[no-untyped-def]
+            self.calls += 1
+            return original(*arguments, **keywords)
+
+        monkeypatch.setattr(parse_module, "_lay_out", counted)
+
+
+def test_an_edited_answer_reuses_the_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = SEED.read_text(encoding="utf-8")
+    cards = text.split("\n## ")
+    for index in (5, 10):  # two answers change, no heading does
+        question, _, answer = cards[index].partition("\n")
+        cards[index] = f"{question}\n{answer.replace('.', '. Edited.', 1)}"
+    edited = "\n## ".join(cards)
+    fresh, fresh_edited = parse_text(text, Path("deck.md")), parse_text(edited, Path("deck.md"))
+    changed = [a for a, b in zip(fresh.deck.cards, fresh_edited.deck.cards, strict=True) if a != b]
+    assert len(changed) == 2
+    cached_parse(text, tmp_path / "parse.bin")
+    counter = LayoutCounter(monkeypatch)
+    assert cached_parse(edited, tmp_path / "parse.bin") == fresh_edited
+    # and the record saved by the reusing build serves the build after it
+    assert cached_parse(text, tmp_path / "parse.bin") == fresh
+    assert counter.calls == 0
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("## ", "### ", 1),  # a heading level
+        ("\n\n", "\n\nQ: Is this a card?\nA: Yes.\n\n", 3),  # a question by shape
+        ("?\n", "?\n\n## Another question?\n\nIts answer.\n", 3),  # one more piece
+    ],
+    ids=["heading-level", "shaped-question", "new-card"],
+)
+def test_structural_edits_lay_out_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: tuple[str, str, int]
+) -> None:
+    text = SEED.read_text(encoding="utf-8")
+    old, new, nth = change
+    at = [i for i in range(len(text)) if text.startswith(old, i)][10 + nth]  # a card in the middle
+    edited = text[:at] + text[at:].replace(old, new, 1)
+    expected = parse_text(edited, Path("deck.md"))
+    cached_parse(text, tmp_path / "parse.bin")
+    counter = LayoutCounter(monkeypatch)
+    assert cached_parse(edited, tmp_path / "parse.bin") == expected
+    assert counter.calls == 1
+
+
+HEADINGS = st.sampled_from(["# ", "## ", "## ", "## ", "### "])
+QUESTIONS = st.sampled_from(
+    ["What is A?", "What is B?", "Why `c`?", "", "Section", "1. Numbered?", "D? #tag"]
+)
+BODIES = st.sampled_from(
+    ["Answer.\n", "**Answer:** it is.\n", "**Role:** x\n\n**Usage:** y\n", "Q: Inner?\nA: Yes.\n",
+     "**Is it bold?**\nYes.\n", "---\n\nfooter\n", "- item\n- item\n", "```\n## not a heading\n```\n", "\n",
+     "<details><summary>Q?</summary>A</details>\n", "Tags: one two\n", "{{c1::cloze}}\n", "| a |\n|---|\n| b |\n"]
+)  # fmt: skip
+SECTIONS = st.lists(st.tuples(HEADINGS, QUESTIONS, BODIES), min_size=1, max_size=12)
+
+
+def document(sections: list[tuple[str, str, str]]) -> str:
+    return "# Deck\n\nAbout it.\n\n" + "".join(
+        f"{mark}{question}\n\n{body}\n" for mark, question, body in sections
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(SECTIONS, st.data())
+def test_any_edit_parses_as_without_a_cache(
+    sections: list[tuple[str, str, str]], data: st.DataObject
+) -> None:
+    edited = list(sections)
+    for _ in range(data.draw(st.integers(1, 3))):
+        index = data.draw(st.integers(0, len(edited) - 1))
+        mark, question, body = edited[index]
+        what = data.draw(st.sampled_from(["body", "question", "heading", "drop", "add"]))
+        if what == "body":
+            edited[index] = (mark, question, data.draw(BODIES))
+        elif what == "question":
+            edited[index] = (mark, data.draw(QUESTIONS), body)
+        elif what == "heading":
+            edited[index] = (data.draw(HEADINGS), question, body)
+        elif what == "drop" and len(edited) > 1:
+            del edited[index]
+        else:
+            edited.insert(index, data.draw(st.tuples(HEADINGS, QUESTIONS, BODIES)))
+    with tempfile.TemporaryDirectory() as folder:
+        cache_file = Path(folder) / "parse.bin"
+        for text in (document(sections), document(edited), document(sections)):
+            assert _outcome(cached_parse, text, cache_file) == _outcome(parse_text, text, Path("deck.md"))
+
+
+def _outcome(parse, *arguments):  # type: ignore[no-untyped-def]
+    try:
+        return parse(*arguments)
+    except Exception as error:  # the same error either way is the point
+        return repr(error)
+
+
+def test_fixtures_parse_alike_from_their_own_record(tmp_path: Path) -> None:
+    for path in (FIXTURES_DIR / "tricky.md", FIXTURES_DIR / "cloze.md", SEED):
+        text = path.read_text(encoding="utf-8")
+        cache_file = tmp_path / f"{path.stem}.bin"
+        cached_parse(text, cache_file)
+        assert cached_parse(text, cache_file) == parse_text(text, Path("deck.md"))
