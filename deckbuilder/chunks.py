@@ -103,7 +103,7 @@ def document_pieces(
     fresh = dict(
         zip((keys[i] for i in missing), _tokenize_all([texts[i] for i in missing], workers), strict=True)
     )
-    spans = [known.get(key) or fresh[key] for key in keys]
+    spans = [fresh[key] if key in fresh else known[key] for key in keys]  # a piece may have no blocks
     if cache is not None:
         cache.used_pieces.update(zip(keys, spans, strict=True))
     first_lines = []

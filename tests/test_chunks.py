@@ -55,6 +55,14 @@ def test_the_cache_is_reused_and_only_changed_pieces_are_tokenized(tmp_path: Pat
     assert len(set(reloaded.used_pieces) - set(reloaded.pieces)) == 1  # only the edited piece was new
 
 
+def test_a_cached_piece_without_blocks_is_found_again(tmp_path: Path) -> None:
+    body = "\n# T\n\n## A?\n\nOne.\n"  # as after front matter: the first piece is a blank line
+    for _ in range(2):
+        cache = ParseCache.load(tmp_path / "parse.bin")
+        assert tokenize_document(body, 4, cache) == tokenize(body, 4)
+        cache.save()
+
+
 def test_cached_cards_equal_fresh_ones_and_only_edited_drafts_are_built(tmp_path: Path) -> None:
     from deckbuilder.model import DeckSettings
     from deckbuilder.parse import parse_text

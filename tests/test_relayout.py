@@ -89,16 +89,19 @@ BODIES = st.sampled_from(
 SECTIONS = st.lists(st.tuples(HEADINGS, QUESTIONS, BODIES), min_size=1, max_size=12)
 
 
-def document(sections: list[tuple[str, str, str]]) -> str:
-    return "# Deck\n\nAbout it.\n\n" + "".join(
-        f"{mark}{question}\n\n{body}\n" for mark, question, body in sections
-    )
+OPENINGS = st.sampled_from(
+    ["# Deck\n\nAbout it.\n\n", "", "Intro text.\n\n", "---\ntitle: Front\n---\n\n# Deck\n\n", "# Deck\n"]
+)
+
+
+def document(sections: list[tuple[str, str, str]], opening: str = "# Deck\n\nAbout it.\n\n") -> str:
+    return opening + "".join(f"{mark}{question}\n\n{body}\n" for mark, question, body in sections)
 
 
 @settings(max_examples=300, deadline=None)
-@given(SECTIONS, st.data())
+@given(SECTIONS, OPENINGS, OPENINGS, st.data())
 def test_any_edit_parses_as_without_a_cache(
-    sections: list[tuple[str, str, str]], data: st.DataObject
+    sections: list[tuple[str, str, str]], opening: str, new_opening: str, data: st.DataObject
 ) -> None:
     edited = list(sections)
     for _ in range(data.draw(st.integers(1, 3))):
@@ -117,7 +120,8 @@ def test_any_edit_parses_as_without_a_cache(
             edited.insert(index, data.draw(st.tuples(HEADINGS, QUESTIONS, BODIES)))
     with tempfile.TemporaryDirectory() as folder:
         cache_file = Path(folder) / "parse.bin"
-        for text in (document(sections), document(edited), document(sections)):
+        before, after = document(sections, opening), document(edited, new_opening)
+        for text in (before, after, document(sections, new_opening), before):
             assert _outcome(cached_parse, text, cache_file) == _outcome(parse_text, text, Path("deck.md"))
 
 
