@@ -104,10 +104,13 @@ def block_spans(body: str) -> list[BlockSpan]:
     state = _PositionedState()
     state.process(body)
     md.block.parse(state)
-    starts = [token["_start"] for token in state.tokens]
+    # In source order: mistune may put a token before one that starts earlier ("> a\n- b" gives the
+    # list first), and each block's text runs from its own start to the next block's.
+    tokens = sorted(state.tokens, key=lambda token: token["_start"])
+    starts = [token["_start"] for token in tokens]
     spans: list[BlockSpan] = []
     line, counted_to = 1, 0
-    for index, token in enumerate(state.tokens):
+    for index, token in enumerate(tokens):
         start = starts[index]
         end = starts[index + 1] if index + 1 < len(starts) else len(body)
         kind = token["type"]
