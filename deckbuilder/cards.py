@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -59,15 +60,17 @@ class CardBuilder:
         missing = [index for index, row in enumerate(rows) if row is None]
         for index, fresh in zip(missing, self._fresh_rows(drafts, missing, workers), strict=True):
             rows[index] = fresh
+        if cache is not None:
+            cache.used_cards.update(zip(keys, rows, strict=True))  # type: ignore[arg-type]
         cards = []
-        for draft, key, built in zip(drafts, keys, rows, strict=True):
+        for draft, built in zip(drafts, rows, strict=True):
             assert built is not None
-            if cache is not None:
-                cache.used_cards[key] = built
+            row, problems = built
             location = SourceLocation(self.shown, draft.line)
-            self.diagnostics.extend(Diagnostic(location, Severity(kind), text) for kind, text in built[1])
-            if built[0] is not None:
-                cards.append(_card_from_row(built[0], location))
+            if problems:
+                self.diagnostics.extend(Diagnostic(location, Severity(kind), text) for kind, text in problems)
+            if row is not None:
+                cards.append(_card_from_row(row, location))
         return cards
 
     def _fresh_rows(self, drafts: Sequence[Draft], indices: list[int], workers: int) -> list[CardRow]:
@@ -247,6 +250,6 @@ _SOURCE_AT = tuple(Card.__dataclass_fields__).index("source")
 
 def _card_from_row(row: tuple[Any, ...], source: SourceLocation) -> Card:
     values = list(row)
-    values[_SECTIONS_AT] = tuple(Section(label, text) for label, text in values[_SECTIONS_AT])
+    values[_SECTIONS_AT] = tuple(itertools.starmap(Section, values[_SECTIONS_AT]))
     values.insert(_SOURCE_AT, source)
     return Card(*values)

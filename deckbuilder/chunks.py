@@ -30,40 +30,33 @@ UNCUTTABLE = re.compile(
     re.IGNORECASE,
 )
 """Lines that make a document uncuttable."""
-FENCE_OR_HEADING = re.compile(r"\n(?: {0,3}(?:```|~~~)|#)")
-"""The only lines that decide where a cut may go: fence lines and heading candidates."""
+FENCE_OR_CUT = re.compile(r"\n(?: {0,3}(?:```|~~~)|[^\S\n]*\n(?=#{1,6}(?:[ \t\n]|$)))")
+"""The only lines that decide where a cut may go: fence lines, and headings after a blank line (the
+match runs from the newline before the blank line to the heading, whose offset is its end)."""
 
 
 def split_points(body: str) -> list[int]:
     """Offsets where pieces start: 0 and before every heading line after a blank line, outside
-    fenced code. Only fence and heading lines are looked at, found by one regular expression."""
+    fenced code. Only fence lines and such headings are looked at, found by one regular expression."""
     text = "\n" + body  # so that the first line, too, follows a newline; offsets in text are one more
     if UNCUTTABLE.search(text if text.endswith("\n") else text + "\n"):
         return [0]
     points = [0]
     fence: str | None = None
-    for found in FENCE_OR_HEADING.finditer(text):
-        offset = found.start()  # the newline: the line starts at offset in body
-        end = body.find("\n", offset)
-        line = body[offset : len(body) if end < 0 else end]
-        if found.group() != "\n#":
-            stripped = line.lstrip(" ")
-            run = len(stripped) - len(stripped.lstrip(stripped[0]))
+    for found in FENCE_OR_CUT.finditer(text):
+        if found.group()[-1] == "\n":  # a heading after a blank line, at the match's end
             if fence is None:
-                fence = stripped[0] * run
-            elif stripped.startswith(fence) and not stripped.lstrip(stripped[0]).strip():
-                fence = None
-        elif fence is None and offset and _follows_blank_line(body, offset):
-            hashes = len(line) - len(line.lstrip("#"))
-            after = line[hashes : hashes + 1] if hashes < len(line) or end < 0 else "\n"
-            if hashes <= 6 and after in (" ", "\t", "\n"):
-                points.append(offset)
+                points.append(found.end() - 1)
+            continue
+        offset = found.start()  # the newline: the fence line starts at offset in body
+        end = body.find("\n", offset)
+        stripped = body[offset : len(body) if end < 0 else end].lstrip(" ")
+        run = len(stripped) - len(stripped.lstrip(stripped[0]))
+        if fence is None:
+            fence = stripped[0] * run
+        elif stripped.startswith(fence) and not stripped.lstrip(stripped[0]).strip():
+            fence = None
     return points
-
-
-def _follows_blank_line(body: str, offset: int) -> bool:
-    previous_start = body.rfind("\n", 0, offset - 1) + 1
-    return not body[previous_start:offset].strip()
 
 
 @dataclass(slots=True)

@@ -73,20 +73,30 @@ class _Matcher:
                 self._take(found, position, entry_index, None)
 
     def by_question(self, questions: Sequence[str], found: dict[int, tuple[int, float | None]]) -> None:
-        index: dict[str, list[int]] = defaultdict(list)
+        # Each question's first unused entry, and the others in a queue: nearly every question has one.
+        first: dict[str, int] = {}
+        others: dict[str, list[int]] = defaultdict(list)
+        entries = self.entries
         # Live entries first, so a card re-added after removal does not steal a live card's GUID.
-        order = sorted(range(len(self.entries)), key=lambda i: self.entries[i].removed is not None)
-        for i in order:
+        live = [i for i in range(len(entries)) if entries[i].removed is None]
+        removed = [i for i in range(len(entries)) if entries[i].removed is not None]
+        for i in live + removed:
             if i not in self.used:
-                index[self.entries[i].question].append(i)
+                question = entries[i].question
+                if question in first:
+                    others[question].append(i)
+                else:
+                    first[question] = i
         for position, question in enumerate(questions):
-            if position in found:
+            if position in found or question not in first:
                 continue
-            candidates = index.get(question, [])
-            while candidates and candidates[0] in self.used:
-                candidates.pop(0)
-            if candidates:
-                self._take(found, position, candidates.pop(0), None)
+            entry_index = first[question]
+            waiting = others.get(question)
+            if waiting:
+                first[question] = waiting.pop(0)
+            else:
+                del first[question]
+            self._take(found, position, entry_index, None)
 
     def by_similarity(self, questions: Sequence[str], found: dict[int, tuple[int, float | None]]) -> None:
         leftovers = [i for i in range(len(self.entries)) if i not in self.used]

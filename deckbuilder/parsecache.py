@@ -19,7 +19,7 @@ from deckbuilder.relayout import RECORD_FORMAT, LayoutRecord
 if TYPE_CHECKING:
     from deckbuilder.blocks import BlockSpan
 
-FORMAT = f"deckbuilder-parse-cache-5;python-{sys.version_info[0]}.{sys.version_info[1]}"
+FORMAT = f"deckbuilder-parse-cache-6;python-{sys.version_info[0]}.{sys.version_info[1]}"
 PIECE, CARD = "p", "c"
 """Key prefixes of the two kinds of entry in the one store."""
 

@@ -83,3 +83,36 @@ def test_cached_cards_equal_fresh_ones_and_only_edited_drafts_are_built(tmp_path
     assert len(set(reloaded.used_cards) - set(reloaded.cards)) == 1  # only the edited card was built
     other = parse_text(moved, path, DeckSettings(tags=("extra",)), ParseCache.load(tmp_path / "parse.bin"))
     assert all("extra" in card.tags for card in other.deck.cards)  # settings are part of the key
+
+
+LINES = st.sampled_from(
+    ["# H", "## H", "###### H", "####### H", "#H", "#", "##\t", " # H", "", " ", "\t", "\xa0", "text", "```",
+     "   ```", "    ```", "````", "~~~", "``` py", "~~~~", "```` x", "-", "> q"]
+)  # fmt: skip
+
+
+def reference_split_points(body: str) -> list[int]:
+    """The first way cut points were found, line by line: the regular expression must agree with it."""
+    points, fence, offset = [0], None, 0
+    lines = body.split("\n")
+    for number, line in enumerate(lines):
+        stripped = line.lstrip(" ")
+        if len(line) - len(stripped) <= 3 and stripped[:3] in ("```", "~~~"):
+            run = len(stripped) - len(stripped.lstrip(stripped[0]))
+            if fence is None:
+                fence = stripped[0] * run
+            elif stripped.startswith(fence) and not stripped.lstrip(stripped[0]).strip():
+                fence = None
+        elif fence is None and number and line.startswith("#") and not lines[number - 1].strip():
+            hashes = len(line) - len(line.lstrip("#"))
+            if hashes <= 6 and (line[hashes : hashes + 1] in (" ", "\t") or hashes == len(line)):
+                points.append(offset)
+        offset += len(line) + 1
+    return points
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(LINES, max_size=40).map("\n".join), st.booleans())
+def test_cut_points_agree_with_reading_line_by_line(body: str, final_newline: bool) -> None:
+    body += "\n" if final_newline else ""
+    assert split_points(body) == reference_split_points(body)
