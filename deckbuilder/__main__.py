@@ -1,5 +1,5 @@
 """``python -m deckbuilder``: the same as the ``deckbuilder`` command."""
 
-from deckbuilder.cli import main
+from deckbuilder.cli import run
 
-main(prog_name="deckbuilder")
+run()

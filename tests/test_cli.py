@@ -146,6 +146,24 @@ def test_version_and_module_entry_point() -> None:
     assert result.stdout.startswith("deckbuilder, version ")
 
 
+def test_the_command_exits_with_main_s_code_and_all_its_output(tmp_path: Path, seed_folder: Path) -> None:
+    """``python -m deckbuilder`` ends the process itself after main: codes and output must survive."""
+    command = [sys.executable, "-m", "deckbuilder"]
+    (tmp_path / "bad.md").write_text("## Q?\n", encoding="utf-8")
+    failed = subprocess.run([*command, "check", str(tmp_path / "bad.md")], capture_output=True, text=True)
+    assert failed.returncode == 1 and "bad.md:1: error:" in failed.stdout and "1 error" in failed.stderr
+    listed = subprocess.run([*command, "list", "--json", str(seed_folder)], capture_output=True, text=True)
+    assert listed.returncode == 0 and len(json.loads(listed.stdout)["decks"][0]["cards"]) == 32  # all of it
+    usage = subprocess.run([*command, "build", "--format", "nope"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "nope" in usage.stderr
+    into_a_closed_pipe = subprocess.run(
+        f"{sys.executable} -m deckbuilder list --json {seed_folder} | head -c 10",
+        shell=True,
+        capture_output=True,
+    )
+    assert into_a_closed_pipe.returncode == 0 and b"Traceback" not in into_a_closed_pipe.stderr
+
+
 def test_help_lists_the_commands(runner: CliRunner) -> None:
     result = runner.invoke(main, ["--help"])
     assert result.exit_code == 0
