@@ -65,20 +65,29 @@ def prerender(decks: Sequence[Deck], workers: int | None = None, cached: bool = 
         keys = wanted_keys(deck)
         path = _cache_file(deck.source) if cached else None
         store = MarshalStore.load(path, versions()) if path is not None else None
-        found = (store.get(_stored(key)) if store is not None else None for key in keys)
-        rendered = {key: html for key, html in zip(keys, found, strict=True) if html is not None}
-        missing = [key for key in keys if key not in rendered]
+        rendered: dict[FragmentKey, str] = {}
+        missing = []
+        for key in keys:
+            html = store.get(_stored(key)) if store is not None else None
+            if html is None:
+                missing.append(key)
+            else:
+                rendered[key] = html
         rendered.update(_render(missing, workers or worker_count()))
         prime(rendered)
         if store is not None:
-            used = {_stored(key): html for key, html in rendered.items()}
-            saves.append(functools.partial(store.save, used))
+            saves.append(functools.partial(_save, store, rendered))
 
     def save_all() -> None:
         for save in saves:
             save()
 
     return save_all
+
+
+def _save(store: MarshalStore, rendered: dict[FragmentKey, str]) -> None:
+    # Called by the build's background child: the keys are converted there, not in the parent.
+    store.save({_stored(key): html for key, html in rendered.items()})
 
 
 def _stored(key: FragmentKey) -> StoredKey:
