@@ -15,7 +15,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from deckbuilder.blocks import Block, BlockSpan, block_spans, tokenize
+from deckbuilder.blocks import Block, BlockSpan, block_spans
 from deckbuilder.parallel import map_on_cores
 from deckbuilder.parsecache import ParseCache
 
@@ -105,15 +105,6 @@ def document_pieces(
         first_lines.append(line)
         line += piece.count("\n")
     return Pieces(texts, keys, spans, first_lines)
-
-
-def tokenize_document(
-    body: str, first_line: int = 1, cache: ParseCache | None = None, workers: int = 1
-) -> list[Block]:
-    """The same blocks as tokenize(body), computed piece by piece."""
-    if cache is None and len(split_points(body)) == 1:
-        return tokenize(body, first_line)
-    return document_pieces(body, first_line, cache, workers).all_blocks()
 
 
 def _tokenize_all(pieces: list[str], workers: int) -> list[list[BlockSpan]]:

@@ -8,11 +8,16 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from deckbuilder.blocks import normalise_newlines, tokenize
-from deckbuilder.chunks import split_points, tokenize_document
+from deckbuilder.blocks import Block, normalise_newlines, tokenize
+from deckbuilder.chunks import document_pieces, split_points
 from deckbuilder.parsecache import ParseCache
 
 from .conftest import FIXTURES_DIR, SEED
+
+
+def tokenized_in_pieces(body: str, first_line: int, cache: ParseCache) -> list[Block]:
+    return document_pieces(body, first_line, cache).all_blocks()
+
 
 PIECES = st.sampled_from(
     ["# T\n", "## Q?\n", "### Sub\n", "#tag line\n", "text\n", "\n", "- item\n", "  more\n", "> quote\n",
@@ -26,7 +31,7 @@ PIECES = st.sampled_from(
 )
 def test_pieces_equal_the_whole(path: Path) -> None:
     body = normalise_newlines(path.read_text(encoding="utf-8"))
-    assert tokenize_document(body, 3, ParseCache()) == tokenize(body, 3)
+    assert tokenized_in_pieces(body, 3, ParseCache()) == tokenize(body, 3)
 
 
 @settings(max_examples=400, deadline=None)
@@ -34,7 +39,7 @@ def test_pieces_equal_the_whole(path: Path) -> None:
 @example("> quote\n- item\n\n# T\n")  # mistune gives the list token before the quote
 def test_any_document_tokenizes_alike_in_pieces(text: str) -> None:
     body = normalise_newlines(text)
-    assert tokenize_document(body, 1, ParseCache()) == tokenize(body, 1)
+    assert tokenized_in_pieces(body, 1, ParseCache()) == tokenize(body, 1)
 
 
 def test_no_cut_inside_fenced_code_or_html_blocks() -> None:
@@ -46,12 +51,12 @@ def test_no_cut_inside_fenced_code_or_html_blocks() -> None:
 def test_the_cache_is_reused_and_only_changed_pieces_are_tokenized(tmp_path: Path) -> None:
     body = "# T\n\n## A?\n\nOne.\n\n## B?\n\nTwo.\n"
     cache = ParseCache(tmp_path / "parse.bin")
-    first = tokenize_document(body, 1, cache)
+    first = tokenized_in_pieces(body, 1, cache)
     cache.save()
     reloaded = ParseCache.load(tmp_path / "parse.bin")
     assert len(reloaded.pieces) == 3
     edited = body.replace("Two.", "Two, edited.")
-    again = tokenize_document(edited, 1, reloaded)
+    again = tokenized_in_pieces(edited, 1, reloaded)
     assert again == tokenize(edited, 1) and again[:4] == first[:4]
     assert len(set(reloaded.used_pieces) - set(reloaded.pieces)) == 1  # only the edited piece was new
 
@@ -60,7 +65,7 @@ def test_a_cached_piece_without_blocks_is_found_again(tmp_path: Path) -> None:
     body = "\n# T\n\n## A?\n\nOne.\n"  # as after front matter: the first piece is a blank line
     for _ in range(2):
         cache = ParseCache.load(tmp_path / "parse.bin")
-        assert tokenize_document(body, 4, cache) == tokenize(body, 4)
+        assert tokenized_in_pieces(body, 4, cache) == tokenize(body, 4)
         cache.save()
 
 
