@@ -10,12 +10,11 @@ from deckbuilder.cache import RememberedCard, recall
 from deckbuilder.identity import Change
 from deckbuilder.lockfile import LockEntry
 from deckbuilder.model import Card
+from deckbuilder.notetypes import CLOZE_FIELDS, CLOZE_NOTE_TYPE_NAME, FIELDS, NOTE_TYPE_NAME
 from deckbuilder.project import LoadedDeck
 
 CONTEXT_WORDS = 4
 DIFF_LIMIT = 300
-QUESTION_FIELD = "Question"
-NOTE_TYPE_NAME = "deckbuilder Q&A"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +30,8 @@ class CardChange:
     """A word-level diff of what changed, when the previous text is known."""
     fingerprint: str | None = None
     """The normalised question, for removed cards: what an Anki search can match."""
+    note_kind: str = "basic"
+    """For removed cards, the kind of Anki note they were built as: where a search finds them."""
     caution: str | None = None
     """What Anki will do when the card's kind of note changed (basic, reverse, cloze)."""
 
@@ -60,13 +61,21 @@ class DeckChanges:
         return [change for change in self.changes if change.kind == kind]
 
     def anki_search(self) -> str | None:
-        """An Anki search that finds the removed cards' notes (Anki has no search by GUID)."""
+        """An Anki search that finds the removed cards' notes (Anki has no search by GUID): their
+        question's words, in that order, in the field the question went to."""
         removed = self.of_kind("removed")
-        if not removed:
-            return None
-        terms = [f'"{QUESTION_FIELD}:{"*".join((change.fingerprint or "").split())}*"' for change in removed]
-        joined = terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"
-        return f'"note:{NOTE_TYPE_NAME}" {joined}'
+        basic = [_field_search(FIELDS[0], c) for c in removed if c.note_kind != "cloze"]
+        # A cloze note's heading is its Extra field when it has a body, else its Text.
+        cloze = [f"({_field_search(CLOZE_FIELDS[1], c)} OR {_field_search(CLOZE_FIELDS[0], c)})"
+                 for c in removed if c.note_kind == "cloze"]  # fmt: skip
+        searches = [
+            f'"note:{note_type}" {_any_of(terms)}'
+            for note_type, terms in ((NOTE_TYPE_NAME, basic), (CLOZE_NOTE_TYPE_NAME, cloze))
+            if terms
+        ]
+        if len(searches) > 1:
+            return _any_of([f"({search})" for search in searches])
+        return searches[0] if searches else None
 
     def as_json(self) -> dict[str, Any]:
         counts = {kind: len(self.of_kind(kind)) for kind in ("added", "changed", "reworded", "removed")}
@@ -119,6 +128,14 @@ def deck_changes(loaded: LoadedDeck) -> DeckChanges:
     return DeckChanges(loaded, tuple(changes), unchanged)
 
 
+def _field_search(field: str, change: CardChange) -> str:
+    return f'"{field}:{"*".join((change.fingerprint or "").split())}*"'
+
+
+def _any_of(terms: list[str]) -> str:
+    return terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"
+
+
 def kind_caution(before: str, after: str) -> str | None:
     """What re-importing does to a note whose kind changed, which Anki cannot always follow."""
     if before == after:
@@ -143,7 +160,7 @@ def kind_caution(before: str, after: str) -> str | None:
 
 def _removed(entry: LockEntry, remembered: RememberedCard | None) -> CardChange:
     question = remembered.question if remembered else entry.question
-    return CardChange("removed", entry.guid, question, fingerprint=entry.question)
+    return CardChange("removed", entry.guid, question, fingerprint=entry.question, note_kind=entry.note_kind)
 
 
 def _detail(old: RememberedCard, card: Card) -> str | None:

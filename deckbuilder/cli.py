@@ -361,11 +361,17 @@ def run() -> None:
     ending the process at once. Tests call ``main``, which frees and exits as usual."""
     global _ENDING_AT_ONCE
     _ENDING_AT_ONCE = True
+    from deckbuilder.interrupts import end_worker_processes, keep_interrupts
+
+    keep_interrupts()
     try:
         main(prog_name="deckbuilder")
         code: object = 0
     except SystemExit as done:
         code = done.code
+    except KeyboardInterrupt:  # one that landed outside the command, after main's own handling
+        code = 130
+    end_worker_processes()
     if not isinstance(code, int):  # None, or a message that sys.exit would have printed
         if code is not None:
             print(code, file=sys.stderr)

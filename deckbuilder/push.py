@@ -190,8 +190,8 @@ def _questions(col: Any, entries: Any) -> list[str]:
 
 
 def _prune(col: Any, loaded: Sequence[LoadedDeck]) -> list[str]:
+    from deckbuilder.notetypes import CLOZE_NOTE_TYPE_ID, NOTE_TYPE_ID
     from deckbuilder.plaintext import html_to_text
-    from deckbuilder.render.apkg import CLOZE_NOTE_TYPE_ID, NOTE_TYPE_ID
 
     gone = {entry.guid for item in loaded for entry in item.resolution.entries if entry.removed is not None}
     if not gone:

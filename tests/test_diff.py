@@ -111,6 +111,57 @@ def test_the_search_for_removed_cards_finds_them_in_anki(
     col.close()
 
 
+CLOZE_AND_BASIC = """# Mixed
+
+## Capitals
+
+The capital of **France** is {{c1::Paris}} and of Italy {{c2::Rome}}.
+
+## Rivers
+
+The {{c1::Danube}} flows into the Black Sea.
+
+## The speed of light is {{c1::299,792 km/s}}
+
+## The speed of sound is {{c1::343 m/s}}
+
+## What is the powerhouse of the cell? {.reverse}
+
+The mitochondrion.
+
+## What is the capital of France?
+
+Paris.
+"""
+
+
+@pytest.mark.anki
+def test_the_search_for_removed_cards_finds_cloze_notes_too(runner: CliRunner, tmp_path: Path) -> None:
+    from .anki_helpers import import_apkg, new_collection
+
+    folder = tmp_path / "cards"
+    folder.mkdir()
+    deck = folder / "mixed.md"
+    deck.write_text(CLOZE_AND_BASIC, encoding="utf-8")
+    build(runner, folder, tmp_path / "out")
+    col = new_collection(tmp_path)
+    import_apkg(col, tmp_path / "out" / "mixed.apkg")
+    kept = CLOZE_AND_BASIC
+    for gone in ("## Capitals\n", "## The speed of light", "## What is the powerhouse"):
+        start = kept.index(gone)
+        kept = kept[:start] + kept[kept.index("\n## ", start + 1) + 1 :]
+    deck.write_text(kept, encoding="utf-8")
+
+    _, data = diff_json(runner, folder)
+    changes = data["decks"][0]["changes"]
+    removed = {c["guid"] for c in changes if c["kind"] == "removed"}
+    search = data["decks"][0]["anki_search_for_removed"]
+    found = {col.get_note(nid).guid for nid in col.find_notes(search)}
+    # a cloze with a body (heading in Extra), a cloze heading alone (in Text), a reversed basic card
+    assert len(removed) == 3 and found == removed, search
+    col.close()
+
+
 def test_diff_without_a_lock_lists_every_card_as_added(runner: CliRunner, seed_folder: Path) -> None:
     code, data = diff_json(runner, seed_folder)
     assert code == 1 and data["decks"][0]["counts"]["added"] == 32

@@ -18,21 +18,18 @@ import genanki
 
 from deckbuilder.markup import MarkupOptions, highlight_css, to_html, to_inline_html
 from deckbuilder.model import Card, Deck
+from deckbuilder.notetypes import (
+    CLOZE_FIELDS,
+    CLOZE_NOTE_TYPE_ID,
+    CLOZE_NOTE_TYPE_NAME,
+    CLOZE_TEMPLATE_NAMES,
+    FIELDS,
+    NOTE_TYPE_ID,
+    NOTE_TYPE_NAME,
+    TEMPLATE_NAMES,
+)
 from deckbuilder.render import MediaNames, RenderOptions
 
-# The note type's schema is frozen: Anki answers a changed field list or template list with a
-# second note type ("Name+") and never updates the existing notes again. tests/test_apkg.py fails
-# if any of these change; changing them needs a new note type id and a migration note.
-NOTE_TYPE_ID = 1_764_388_801
-NOTE_TYPE_NAME = "deckbuilder Q&A"
-FIELDS = ("Question", "Answer", "Context", "Reverse")
-TEMPLATE_NAMES = ("Card", "Reverse")
-"""The Reverse card exists only when the Reverse field is filled, so turning reversal on or off for
-a card is an ordinary field change: Anki updates the note in place and adds the reverse card."""
-CLOZE_NOTE_TYPE_ID = 1_764_388_802
-CLOZE_NOTE_TYPE_NAME = "deckbuilder Cloze"
-CLOZE_FIELDS = ("Text", "Extra", "Context")
-CLOZE_TEMPLATE_NAMES = ("Cloze",)
 TEMPLATE_FILES = ("front.html", "back.html", "reverse_front.html", "reverse_back.html", "cloze_front.html",
                   "cloze_back.html")  # fmt: skip
 
