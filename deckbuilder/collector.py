@@ -27,3 +27,11 @@ def collector_paused() -> Iterator[None]:
         gc.freeze()
         if was_enabled:
             gc.enable()
+
+
+def collect_everything() -> None:
+    """Find the reference cycles that paused builds left unreachable: for a long-running ``watch``,
+    between builds, where a pause of a moment costs nothing (an error's traceback, for one, is a
+    cycle that would otherwise stay frozen for the rest of the session)."""
+    gc.unfreeze()
+    gc.collect()

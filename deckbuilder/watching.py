@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
 
 from deckbuilder.cache import CACHE_DIR_NAME
+from deckbuilder.collector import collect_everything
 from deckbuilder.lockfile import LOCK_FILE_NAME
 from deckbuilder.sources import DEFAULT_SOURCE
 
@@ -39,12 +41,14 @@ def watch_sources(
     debounce_ms: int = 300,
     announce: bool = True,
     verbose: bool = False,
+    stop: threading.Event | None = None,
 ) -> None:
-    """Build once, then again after every relevant change, until Ctrl-C."""
+    """Build once, then again after every relevant change, until Ctrl-C (or ``stop`` is set)."""
     import watchfiles
 
     folders = watched_paths(sources)
     rebuild()
+    collect_everything()
     if announce:
         click.echo(f"watching {', '.join(str(f) for f in folders)} (Ctrl-C to stop)", err=True)
     changes = watchfiles.watch(
@@ -52,11 +56,13 @@ def watch_sources(
         watch_filter=lambda _change, name: relevant(Path(name), output),
         debounce=debounce_ms,
         raise_interrupt=False,
+        stop_event=stop,
     )
     for batch in changes:
         if verbose:
             for _change, name in sorted(batch, key=lambda item: item[1]):
                 click.echo(f"changed: {name}", err=True)
         rebuild()
+        collect_everything()
     if announce:
         click.echo("stopped watching", err=True)

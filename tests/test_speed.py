@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -136,6 +137,46 @@ def test_builds_pause_the_cycle_collector_and_restore_it(
     assert gc.isenabled()
     build(runner, synthetic(tmp_path / "a", 20), tmp_path / "out", {})
     assert seen == [False] and gc.isenabled()
+
+
+def test_watch_collects_the_cycles_a_paused_build_left_between_builds(tmp_path: Path) -> None:
+    import threading
+    import weakref
+
+    from deckbuilder.collector import collector_paused
+    from deckbuilder.watching import watch_sources
+
+    class Node:
+        partner: object = None
+
+    alive: list[weakref.ref[Node]] = []
+    built = threading.Semaphore(0)
+
+    def rebuild() -> None:
+        with collector_paused():
+            first, second = Node(), Node()
+            first.partner, second.partner = second, first  # unreachable once this returns
+            alive.append(weakref.ref(first))
+        built.release()
+
+    stop = threading.Event()
+    watcher = threading.Thread(
+        target=watch_sources,
+        args=([tmp_path], tmp_path / "out", rebuild),
+        kwargs={"announce": False, "debounce_ms": 50, "stop": stop},
+    )
+    watcher.start()
+    try:
+        assert built.acquire(timeout=30)
+        deadline = time.monotonic() + 30
+        while not built.acquire(timeout=0.5):  # the watcher may start after the first write
+            assert time.monotonic() < deadline, "the watch never rebuilt"
+            (tmp_path / "deck.md").write_text(f"## Q {time.monotonic()}?\n\nA.\n", encoding="utf-8")
+    finally:
+        stop.set()
+        watcher.join(timeout=30)
+    assert not watcher.is_alive() and len(alive) >= 2
+    assert all(ref() is None for ref in alive), "a build's reference cycle outlived the next wait"
 
 
 def test_help_loads_neither_the_model_nor_the_print_layout() -> None:
