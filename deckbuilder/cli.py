@@ -361,7 +361,7 @@ def run() -> None:
     ending the process at once. Tests call ``main``, which frees and exits as usual."""
     global _ENDING_AT_ONCE
     _ENDING_AT_ONCE = True
-    from deckbuilder.interrupts import end_worker_processes, keep_interrupts
+    from deckbuilder.interrupts import keep_interrupts
 
     keep_interrupts()
     try:
@@ -371,7 +371,6 @@ def run() -> None:
         code = done.code
     except KeyboardInterrupt:  # one that landed outside the command, after main's own handling
         code = 130
-    end_worker_processes()
     if not isinstance(code, int):  # None, or a message that sys.exit would have printed
         if code is not None:
             print(code, file=sys.stderr)

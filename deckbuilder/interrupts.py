@@ -1,9 +1,4 @@
-"""Ctrl-C that always ends the command, and ending without leaving worker processes behind.
-
-Both matter only for the ``deckbuilder`` command (``cli.run``), which ends the process with
-``os._exit``: that skips the exit handler through which multiprocessing ends its daemonic workers,
-and a worker left waiting for work keeps the terminal's (or a caller's) pipes open forever.
-"""
+"""Ctrl-C that always ends the ``deckbuilder`` command, even when it lands inside a finaliser."""
 
 from __future__ import annotations
 
@@ -44,15 +39,3 @@ def _interrupt_main_soon() -> None:
 
 RESEND_DELAY = 0.02
 """Long enough for the main thread to have left the hook."""
-
-
-def end_worker_processes() -> None:
-    """Stop any worker process still alive, e.g. one a Ctrl-C left behind while its pool started
-    (``multiprocessing.Pool`` cleans up after ordinary exceptions while starting, not after that)."""
-    multiprocessing = sys.modules.get("multiprocessing")
-    if multiprocessing is None:
-        return  # nothing was forked through it
-    for child in multiprocessing.active_children():
-        child.terminate()
-    for child in multiprocessing.active_children():
-        child.join(timeout=5)

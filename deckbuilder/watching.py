@@ -48,21 +48,32 @@ def watch_sources(
 
     folders = watched_paths(sources)
     rebuild()
-    collect_everything()
-    if announce:
-        click.echo(f"watching {', '.join(str(f) for f in folders)} (Ctrl-C to stop)", err=True)
-    changes = watchfiles.watch(
-        *folders,
-        watch_filter=lambda _change, name: relevant(Path(name), output),
-        debounce=debounce_ms,
-        raise_interrupt=False,
-        stop_event=stop,
-    )
-    for batch in changes:
-        if verbose:
-            for _change, name in sorted(batch, key=lambda item: item[1]):
-                click.echo(f"changed: {name}", err=True)
-        rebuild()
-        collect_everything()
+    if _idle_collection_done():
+        if announce:
+            click.echo(f"watching {', '.join(str(f) for f in folders)} (Ctrl-C to stop)", err=True)
+        changes = watchfiles.watch(
+            *folders,
+            watch_filter=lambda _change, name: relevant(Path(name), output),
+            debounce=debounce_ms,
+            raise_interrupt=False,
+            stop_event=stop,
+        )
+        for batch in changes:
+            if verbose:
+                for _change, name in sorted(batch, key=lambda item: item[1]):
+                    click.echo(f"changed: {name}", err=True)
+            rebuild()
+            if not _idle_collection_done():
+                break
     if announce:
         click.echo("stopped watching", err=True)
+
+
+def _idle_collection_done() -> bool:
+    """Collect between builds; False when Ctrl-C came meanwhile, which ends the watch as it would
+    have while waiting for a change."""
+    try:
+        collect_everything()
+    except KeyboardInterrupt:
+        return False
+    return True
