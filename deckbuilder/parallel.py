@@ -25,8 +25,8 @@ TASK = struct.Struct("<I")
 """A task on the shared task pipe: the index of a slice of items."""
 HEADER = struct.Struct("<Q")
 """The length of one pickled message from a worker."""
-MOST_TASKS = 8192
-"""Task numbers all fit in a pipe's buffer (64 KiB on Linux), written before any worker starts."""
+MOST_TASKS = 1024
+"""Task numbers are all written to the pipe before any worker starts: 4 KiB, which any pipe holds."""
 
 
 class WorkerError(RuntimeError):
