@@ -85,7 +85,7 @@ def build(
     paths = resolve_sources(sources, recursive)
     renderers = {name: FORMATS[name].renderer() for name in formats}
     with collector_paused(), build_lock([path.parent for path in paths], output):
-        loaded = load_decks(paths, now=now, cached=True)
+        loaded = load_decks(paths, now=now, caches="write")
         ensure_folder(output)
         save_fragments = prerender([item.deck for item in loaded], workers)
 

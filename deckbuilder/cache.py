@@ -11,12 +11,16 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 CACHE_DIR_NAME = ".deckbuilder-cache"
 CARDS_FILE = "cards.sqlite3"
 SQL_BATCH = 500
 SCHEMA = "create table if not exists cards (content text primary key, question text, answer text, tags text)"
+
+CacheUse = Literal["none", "read", "write"]
+"""What a command does with the caches: ignores them, reads what is there (check, list, diff, push:
+the read-only commands leave nothing behind), or reads and writes them (build)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +44,19 @@ def ensure_cache_dir(folder: Path) -> Path | None:
     return directory
 
 
+def cache_dir(folder: Path, create: bool) -> Path | None:
+    """The cache folder beside these sources: made when ``create``, else only if it is there."""
+    if create:
+        return ensure_cache_dir(folder)
+    directory = folder / CACHE_DIR_NAME
+    return directory if directory.is_dir() else None
+
+
 def open_database(folder: Path, name: str, schema: str, create: bool) -> sqlite3.Connection | None:
     """A database in the cache folder, its table made; None when there is none or it cannot be opened
     (the cache is an optimisation, never a reason for a command to fail)."""
-    directory = ensure_cache_dir(folder) if create else folder / CACHE_DIR_NAME
-    if directory is None or not directory.is_dir():
+    directory = cache_dir(folder, create)
+    if directory is None:
         return None
     try:
         connection = sqlite3.connect(directory / name, timeout=10)

@@ -87,7 +87,11 @@ def check(
     from deckbuilder.project import load_decks
 
     layout = print_settings(**printing)
-    loaded = load_decks(sources, recursive=recursive, strict=False)
+    loaded = load_decks(sources, recursive=recursive, strict=False, caches="read")
+    if layout.layout == "cards":  # the print check renders every card
+        from deckbuilder.rendercache import prerender
+
+        prerender([item.deck for item in loaded], caches="read")
     problems: list[Diagnostic] = []
     for item in loaded:
         problems.extend(item.diagnostics)
@@ -143,8 +147,11 @@ def list_cards(sources: Sequence[Path], recursive: bool, as_json: bool, quiet: b
     from deckbuilder.listing import card_table, decks_json
     from deckbuilder.project import load_decks
 
-    decks = [item.deck for item in load_decks(sources, recursive=recursive)]
+    decks = [item.deck for item in load_decks(sources, recursive=recursive, caches="read")]
     if as_json:
+        from deckbuilder.rendercache import prerender
+
+        prerender(decks, caches="read")  # the JSON has every card's HTML
         click.echo(_json_dumps(decks_json(decks), indent=2, ensure_ascii=False))
         return
     width = shutil.get_terminal_size((100, 24)).columns
@@ -222,7 +229,7 @@ def diff(sources: Sequence[Path], recursive: bool, as_json: bool, quiet: bool, v
     from deckbuilder.difftext import describe
     from deckbuilder.project import load_decks
 
-    reports = [deck_changes(item) for item in load_decks(sources, recursive=recursive)]
+    reports = [deck_changes(item) for item in load_decks(sources, recursive=recursive, caches="read")]
     changed = any(report.changes for report in reports)
     if as_json:
         click.echo(

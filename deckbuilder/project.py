@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from deckbuilder.cache import ensure_cache_dir
+from deckbuilder.cache import CacheUse, cache_dir
 from deckbuilder.collector import collector_paused
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity
 from deckbuilder.identity import Resolution, resolve
@@ -57,20 +57,21 @@ def load_decks(
     recursive: bool = False,
     now: int | None = None,
     strict: bool = True,
-    cached: bool = False,
+    caches: CacheUse = "none",
 ) -> list[LoadedDeck]:
     """Parse every source and match its cards to the lock file beside it.
 
     With ``strict``, problems that are errors raise ProblemsError listing all of them. With
-    ``cached``, pieces tokenized and cards built by an earlier build are reused, and the rest are
-    tokenized on all cores (builds use this; the read-only commands leave no cache behind).
+    ``caches``, pieces tokenized and cards built by an earlier build are reused and the rest are
+    tokenized on all cores; with ``"write"`` the loaded decks carry the parse caches for the build to
+    save, with ``"read"`` nothing is ever written (the read-only commands leave no cache behind).
     """
     with collector_paused():
-        return _load_decks(paths, recursive=recursive, now=now, strict=strict, cached=cached)
+        return _load_decks(paths, recursive=recursive, now=now, strict=strict, caches=caches)
 
 
 def _load_decks(
-    paths: Iterable[Path], *, recursive: bool, now: int | None, strict: bool, cached: bool
+    paths: Iterable[Path], *, recursive: bool, now: int | None, strict: bool, caches: CacheUse
 ) -> list[LoadedDeck]:
     moment = current_time() if now is None else now
     settings_for = cache(folder_settings)
@@ -78,8 +79,9 @@ def _load_decks(
     loaded = []
     for source in resolve_sources(paths, recursive):
         folder = source.parent
-        parse_cache = _parse_cache(source) if cached else None
-        parsed = parse_file(source, settings_for(folder), parse_cache, worker_count() if cached else 1)
+        parse_cache = _parse_cache(source, caches) if caches != "none" else None
+        workers = worker_count() if caches != "none" else 1
+        parsed = parse_file(source, settings_for(folder), parse_cache, workers)
         key = source.name
         entries: Sequence[LockEntry] = lock_for(folder).get(key, ())
         resolution = resolve(parsed.deck, entries, moment)
@@ -89,9 +91,14 @@ def _load_decks(
     return loaded
 
 
-def _parse_cache(source: Path) -> ParseCache | None:
-    directory = ensure_cache_dir(source.parent)
-    return ParseCache.load(directory / f"parse-{source.name}.bin") if directory is not None else None
+def _parse_cache(source: Path, use: CacheUse) -> ParseCache | None:
+    directory = cache_dir(source.parent, create=use == "write")
+    if directory is None:
+        return None
+    loaded = ParseCache.load(directory / f"parse-{source.name}.bin")
+    if use == "read":
+        loaded.path = None  # never saved
+    return loaded
 
 
 def raise_errors(diagnostics: Iterable[Diagnostic]) -> None:

@@ -237,12 +237,14 @@ def push_sources(
     from deckbuilder.project import load_decks
     from deckbuilder.render import RenderOptions
     from deckbuilder.render.apkg import render
+    from deckbuilder.rendercache import prerender
     from deckbuilder.sources import resolve_sources
 
     require_anki()
     paths = resolve_sources(sources, recursive)
     with build_lock([path.parent for path in paths]):
-        loaded = load_decks(paths, now=now)
+        loaded = load_decks(paths, now=now, caches="read")
+        prerender([item.deck for item in loaded], caches="read")
         packages = {
             Path(f"{item.deck.source.stem}.apkg"): render(
                 item.deck, RenderOptions(media=collect_media(item.deck))

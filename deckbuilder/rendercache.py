@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
-from deckbuilder.cache import ensure_cache_dir
+from deckbuilder.cache import CacheUse, cache_dir
 from deckbuilder.markup import FragmentKey, MarkupOptions, fragment_key, prime, render_fragment
 from deckbuilder.marshalstore import MarshalStore
 from deckbuilder.model import Deck
@@ -57,13 +57,16 @@ def wanted_keys(deck: Deck) -> list[FragmentKey]:
     return list(keys)
 
 
-def prerender(decks: Sequence[Deck], workers: int | None = None, cached: bool = True) -> Callable[[], None]:
+def prerender(
+    decks: Sequence[Deck], workers: int | None = None, caches: CacheUse = "write"
+) -> Callable[[], None]:
     """Fill this process's fragment cache: from each deck's file on disk, the rest rendered on all
-    cores. Returns what writes them back for the next build (with ``cached``), to call when convenient."""
+    cores. Returns what writes them back for the next build (with ``"write"``), to call when
+    convenient; with ``"read"`` it writes nothing, ever."""
     saves: list[Callable[[], None]] = []
     for deck in decks:
         keys = wanted_keys(deck)
-        path = _cache_file(deck.source) if cached else None
+        path = _cache_file(deck.source, caches == "write") if caches != "none" else None
         store = MarshalStore.load(path, versions()) if path is not None else None
         rendered: dict[FragmentKey, str] = {}
         missing = []
@@ -75,7 +78,7 @@ def prerender(decks: Sequence[Deck], workers: int | None = None, cached: bool = 
                 rendered[key] = html
         rendered.update(_render(missing, workers or worker_count()))
         prime(rendered)
-        if store is not None:
+        if store is not None and caches == "write":
             saves.append(functools.partial(_save, store, rendered))
 
     def save_all() -> None:
@@ -95,8 +98,8 @@ def _stored(key: FragmentKey) -> StoredKey:
     return (markdown, math, cloze, number)
 
 
-def _cache_file(source: Path) -> Path | None:
-    directory = ensure_cache_dir(source.parent)
+def _cache_file(source: Path, create: bool) -> Path | None:
+    directory = cache_dir(source.parent, create)
     return directory / f"fragments-{source.name}.bin" if directory is not None else None
 
 

@@ -14,6 +14,8 @@ from click.testing import CliRunner
 import deckbuilder.cards
 import deckbuilder.chunks
 import deckbuilder.markup
+import deckbuilder.project
+import deckbuilder.render.printplan
 import deckbuilder.rendercache
 from deckbuilder.cli import main
 
@@ -53,6 +55,8 @@ def test_parallel_and_cached_builds_equal_a_serial_cold_build(
     monkeypatch.setattr(deckbuilder.cards, "PARALLEL_MINIMUM_DRAFTS", 1)
     monkeypatch.setattr(deckbuilder.cards, "DRAFTS_PER_TASK", 7)
     monkeypatch.setattr(deckbuilder.chunks, "PARALLEL_MINIMUM_CHUNKS", 1)
+    monkeypatch.setattr(deckbuilder.render.printplan, "PARALLEL_MINIMUM_FACES", 1)
+    monkeypatch.setattr(deckbuilder.render.printplan, "FACES_PER_TASK", 7)
     source = synthetic(tmp_path / "b", 300)
     parallel = build(runner, source, tmp_path / "b-out", {"DECKBUILDER_WORKERS": "2"})
     assert parallel == serial
@@ -63,6 +67,57 @@ def test_parallel_and_cached_builds_equal_a_serial_cold_build(
     (source / "deckbuilder.lock").unlink()
     cached = build(runner, source, tmp_path / "c-out", {"DECKBUILDER_WORKERS": "2"})
     assert cached == serial
+
+
+def read_only_outputs(runner: CliRunner, source: Path) -> list[str]:
+    outputs = []
+    for command in (["check", "--json"], ["list", "--json"], ["diff", "--json"]):
+        result = runner.invoke(main, [*command, str(source)], env={"SOURCE_DATE_EPOCH": "1700000000"})
+        assert result.exit_code in (0, 1), result.output
+        outputs.append(result.stdout)
+    return outputs
+
+
+def test_read_only_commands_read_the_caches_on_all_cores_and_write_nothing(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = synthetic(tmp_path / "deck", 300)
+    (source / "deck.md").write_text(
+        (source / "deck.md").read_text(encoding="utf-8") + "## Too long?\n\n" + "Many words here. " * 400,
+        encoding="utf-8",
+    )
+    uncached = read_only_outputs(runner, source)  # one process, nothing cached
+    assert not (source / ".deckbuilder-cache").exists()
+    assert "is too long for a card" in uncached[0]  # the print check ran
+    build(runner, source, tmp_path / "out", {})
+    cache_dir = source / ".deckbuilder-cache"
+    before = {path.name: path.read_bytes() for path in cache_dir.iterdir()}
+    deckbuilder.markup._FRAGMENTS.clear()  # as a new process would start: only the disk cache is warm
+    for name, minimum in (("PARALLEL_MINIMUM_FACES", 1), ("FACES_PER_TASK", 11)):
+        monkeypatch.setattr(deckbuilder.render.printplan, name, minimum)
+    monkeypatch.setattr(deckbuilder.chunks, "PARALLEL_MINIMUM_CHUNKS", 1)
+    monkeypatch.setenv("DECKBUILDER_WORKERS", "2")
+    rendered: list[int] = []
+    render = deckbuilder.rendercache._render
+    monkeypatch.setattr(
+        deckbuilder.rendercache,
+        "_render",
+        lambda keys, workers: rendered.append(len(keys)) or render(keys, workers),
+    )
+    cards_found: list[int] = []
+    parse_cache = deckbuilder.project._parse_cache
+    monkeypatch.setattr(
+        deckbuilder.project,
+        "_parse_cache",
+        lambda *args: (found := parse_cache(*args), cards_found.append(len(found.cards) if found else 0))[0],
+    )
+    cached = read_only_outputs(runner, source)
+    assert rendered == [0, 0]  # check and list found every fragment in the build's cache
+    assert cards_found == [301, 301, 301]  # and every card in its parse cache
+    assert {path.name: path.read_bytes() for path in cache_dir.iterdir()} == before
+    # The same answers, but for diff, which now compares with the lock the build wrote.
+    assert cached[:2] == uncached[:2]
+    assert cached[2] != uncached[2] and '"changed": false' in cached[2]
 
 
 def test_a_changed_renderer_version_misses_the_disk_cache(

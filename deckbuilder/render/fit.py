@@ -54,6 +54,8 @@ class _Block:
     preformatted: bool = False
     extra_height_mm: float = 0.0
     scale: float = 1.0
+    widths: list[float] | None = None
+    """The words' widths in em, measured once for all the font sizes tried."""
 
 
 class _Blocks(HTMLParser):
@@ -111,7 +113,9 @@ def _lines(block: _Block, width_em: float) -> int:
         text = "".join(part for part, _ in block.text).strip("\n")
         return sum(max(1, ceil(len(line) * char_em("m", True) / width_em)) for line in text.split("\n"))
     cell_width = (width_em - block.indent_em) / max(1, block.cells) - (0.8 if block.cells > 1 else 0)
-    widths = [word_em(word, mono) for text, mono in block.text for word in text.split()]
+    widths = block.widths
+    if widths is None:
+        widths = block.widths = [word_em(word, mono) for text, mono in block.text for word in text.split()]
     if not widths:
         return 0
     lines, used = 1, 0.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from math import floor
 
 from deckbuilder.render.paper import CARD_SIZES, GRIDS, MARGIN_MM, PAPERS
@@ -56,6 +57,7 @@ class Grid:
         return Box(MARGIN_MM, MARGIN_MM, self.page_width - 2 * MARGIN_MM, self.page_height - 2 * MARGIN_MM)
 
 
+@cache
 def grid_for(options: PrintOptions) -> Grid:
     """The page grid the options ask for; fold mode pairs each front with its back in one row."""
     page_width, page_height = PAPERS[options.paper]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 from deckbuilder.cloze import scan
 from deckbuilder.errors import Diagnostic, Severity
 from deckbuilder.markup import DEFAULT_OPTIONS, MarkupOptions, to_html, to_inline_html
 from deckbuilder.model import Card, Deck
+from deckbuilder.parallel import map_on_cores, worker_count
 from deckbuilder.render.fit import FONT_STEPS_PT, MINIMUM_PT, QUESTION_STEPS_PT, fitting_size
 from deckbuilder.render.layout import Box, PrintOptions, grid_for
 
@@ -16,6 +16,9 @@ PADDING_MM = 4.0
 """Inside each card side (print.css uses the same)."""
 META_MM = 4.0
 """Room for the small print under the content: card number and deck name."""
+PARALLEL_MINIMUM_FACES = 2000
+"""Fewer faces than this are planned sooner in one process than workers start."""
+FACES_PER_TASK = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,22 +89,52 @@ def _side(fragment: str, box: Box, steps: tuple[float, ...]) -> SidePlan:
     return SidePlan(size if size is not None else MINIMUM_PT, size is not None)
 
 
-@lru_cache(maxsize=1 << 16)
-def plan_face(face: Face, options: PrintOptions) -> CardPlan:
-    # Cached: a build asks for the plan twice, for its warnings and to write the html.
+Sizes = tuple[float, bool, float, bool, bool]
+"""A plan without its face, as workers send it: front size and fit, back size and fit, full page."""
+
+
+def _sizes(face: Face, options: PrintOptions) -> Sizes:
     grid = grid_for(options)
-    slot = grid.slots[0]
     question, answer = face.front_html(), face.back_html()
     front_steps = QUESTION_STEPS_PT if face.label == "card" else FONT_STEPS_PT
-    front, back = _side(question, slot, front_steps), _side(answer, slot, FONT_STEPS_PT)
-    if front.fits and back.fits:
-        return CardPlan(face, front, back, full_page=False)
-    page = grid.full_page
-    return CardPlan(face, _side(question, page, front_steps), _side(answer, page, FONT_STEPS_PT), True)
+    for box, full_page in ((grid.slots[0], False), (grid.full_page, True)):
+        front, back = _side(question, box, front_steps), _side(answer, box, FONT_STEPS_PT)
+        if (front.fits and back.fits) or full_page:
+            return front.font_pt, front.fits, back.font_pt, back.fits, full_page
+    raise AssertionError("unreachable: the full page is the last box")
+
+
+_planned: tuple[Deck, PrintOptions, list[CardPlan]] | None = None
+"""The last deck planned: a build asks for its warnings and for each printed format's layout."""
+_planning: tuple[list[Face], PrintOptions] | None = None
+"""What the forked workers plan, read by index."""
 
 
 def plan_deck(deck: Deck, options: PrintOptions) -> list[CardPlan]:
-    return [plan_face(face, options) for card in deck.cards for face in faces(card)]
+    """Every printed card's plan, in deck order; on all cores for a large deck."""
+    global _planned, _planning
+    if _planned is not None and _planned[0] is deck and _planned[1] == options:
+        return _planned[2]
+    every_face = [face for card in deck.cards for face in faces(card)]
+    _planning = (every_face, options)
+    try:
+        sizes = map_on_cores(
+            _planned_sizes, range(len(every_face)), worker_count(), PARALLEL_MINIMUM_FACES, FACES_PER_TASK
+        )
+    finally:
+        _planning = None
+    plans = [
+        CardPlan(face, SidePlan(front_pt, front_fits), SidePlan(back_pt, back_fits), full_page)
+        for face, (front_pt, front_fits, back_pt, back_fits, full_page) in zip(every_face, sizes, strict=True)
+    ]
+    _planned = (deck, options, plans)
+    return plans
+
+
+def _planned_sizes(index: int) -> Sizes:
+    assert _planning is not None
+    every_face, options = _planning
+    return _sizes(every_face[index], options)
 
 
 def describe(options: PrintOptions) -> str:
