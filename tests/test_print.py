@@ -5,13 +5,18 @@ from __future__ import annotations
 import io
 import shutil
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from deckbuilder.cli import main
+from deckbuilder.markup import MarkupOptions, to_html
+from deckbuilder.render import fit
 
 from .browser_helpers import PX_PER_MM, launch, measure, open_print, playwright_api, screenshot_pages
 from .conftest import FIXTURES_DIR, write
@@ -220,3 +225,69 @@ def test_markdown_cannot_run_scripts(runner: CliRunner, tmp_path: Path, browser:
         )
         assert page.locator("text=bold").count() == 1
         context.close()
+
+
+# The fit estimate's reading of HTML --------------------------------------------------------------
+
+MARKDOWN_PIECES = [
+    "plain words here",
+    "**bold** and *emphasis* and ~~struck~~",
+    "`code < 2 && x`",
+    "$x^2 + \\frac{a}{b}$",
+    "[a link](https://example.com/?q=1&r=2)",
+    "![an image](missing.png)",
+    '<span title="a > b">raw &amp; html</span>',
+    "caf\u00e9 &copy; &lt;tag&gt; &#169; &nbsp;",
+    "- one\n- two\n  - nested",
+    "1. first\n2. second",
+    "| a | b |\n|---|:-:|\n| 1 | **2** |",
+    "### A heading",
+    "```python\nif x < 2 and y > 3:\n    print('<hi>')\n```",
+    "> quoted *text*",
+    "$$\n\\sum_{i=1}^n i\n$$",
+    "---",
+    "line one  \nline two",
+    '<div class="note">a div</div>',
+    "<!-- a comment -->",
+    "{{c1::hidden::hint}} text",
+]
+
+
+class HtmlParserBlocks(HTMLParser):
+    """What the estimate read before: the standard library's parser, feeding the same block builder."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.builder = fit._Blocks()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.builder.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.builder.handle_endtag(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.builder.handle_data(data)
+
+
+@pytest.fixture(scope="module")
+def lexer_plugins_loaded() -> None:
+    """An unknown code language makes Pygments load its plugins, which in some environments imports
+    IPython, which raises the recursion limit: done before the property test, which forbids that."""
+    to_html("```no-such-language\nx\n```")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(MARKDOWN_PIECES), min_size=1, max_size=8), st.sampled_from(["\n\n", "\n", " "])
+)
+def test_the_fit_estimate_reads_rendered_cards_as_html_parser_does(
+    lexer_plugins_loaded: None, pieces: list[str], joiner: str
+) -> None:
+    fragment = to_html(joiner.join(pieces), MarkupOptions(math="mathjax"))
+    reference = HtmlParserBlocks()
+    reference.feed(fragment)
+    reference.close()
+    ours = fit._Blocks()
+    fit._feed(ours, fragment)
+    assert ours.blocks == reference.builder.blocks, fragment
