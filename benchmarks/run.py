@@ -175,6 +175,7 @@ def run_size(cards: int, workdir: Path, with_ankdown: bool) -> list[dict[str, ob
     add("build apkg, cold", command_time(cold))
     deck_file.write_text(edited(deck_file.read_text(encoding="utf-8"), EDITED_CARDS), encoding="utf-8")
     add(f"rebuild, {EDITED_CARDS} edited", command_time(cold))
+    add("check, after the build", command_time(deckbuilder_command("check", str(source), "-q")))
     shutil.rmtree(base)
     return rows
 
