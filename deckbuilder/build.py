@@ -22,7 +22,7 @@ from deckbuilder.output import ensure_folder, folder_lock, write_atomically
 from deckbuilder.project import LoadedDeck, load_decks
 from deckbuilder.render import FORMATS, CsvOptions, Renderer, RenderOptions
 from deckbuilder.render.layout import PrintOptions
-from deckbuilder.render.printplan import layout_warnings, plan_deck
+from deckbuilder.render.printplan import layout_warnings, plan_deck, preplan
 from deckbuilder.rendercache import prerender
 from deckbuilder.sources import resolve_sources
 
@@ -87,10 +87,17 @@ def build(
     with collector_paused(), build_lock([path.parent for path in paths], output):
         loaded = load_decks(paths, now=now, caches="write")
         ensure_folder(output)
-        save_fragments = prerender([item.deck for item in loaded], workers)
+        decks = [item.deck for item in loaded]
+        save_fragments = prerender(decks, workers)
+        print_options = printing or PrintOptions()
+        if {"html", "pdf"} & set(renderers) and print_options.layout == "cards":
+            save_plans = preplan(decks, print_options, "write")
+        else:
+            save_plans = _nothing
 
         def save_caches() -> None:
             save_fragments()
+            save_plans()
             remember_cards(loaded)
             for item in loaded:
                 if item.parse_cache is not None:
@@ -99,6 +106,10 @@ def build(
         with in_background(save_caches):
             builds = _render_outputs(loaded, renderers, output, csv, printing, progress)
     return builds
+
+
+def _nothing() -> None:
+    pass
 
 
 def _render_outputs(

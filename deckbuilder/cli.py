@@ -88,10 +88,12 @@ def check(
 
     layout = print_settings(**printing)
     loaded = load_decks(sources, recursive=recursive, strict=False, caches="read")
-    if layout.layout == "cards":  # the print check renders every card
+    if layout.layout == "cards":  # the print check renders and plans every card
+        from deckbuilder.render.printplan import preplan
         from deckbuilder.rendercache import prerender
 
         prerender([item.deck for item in loaded], caches="read")
+        preplan([item.deck for item in loaded], layout, caches="read")
     problems: list[Diagnostic] = []
     for item in loaded:
         problems.extend(item.diagnostics)

@@ -3,6 +3,7 @@ Also: the commands that need no renderer import none of the heavy libraries."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
@@ -111,13 +112,54 @@ def test_read_only_commands_read_the_caches_on_all_cores_and_write_nothing(
         "_parse_cache",
         lambda *args: (found := parse_cache(*args), cards_found.append(len(found.cards) if found else 0))[0],
     )
+    planned: list[int] = []
+    sizes_on_cores = deckbuilder.render.printplan._sizes_on_cores
+    monkeypatch.setattr(
+        deckbuilder.render.printplan,
+        "_sizes_on_cores",
+        lambda faces, options: (planned.append(len(faces)), sizes_on_cores(faces, options))[1],
+    )
     cached = read_only_outputs(runner, source)
+    assert planned == [0]  # check found every card's print plan in the build's cache
     assert rendered == [0, 0]  # check and list found every fragment in the build's cache
     assert cards_found == [301, 301, 301]  # and every card in its parse cache
     assert {path.name: path.read_bytes() for path in cache_dir.iterdir()} == before
     # The same answers, but for diff, which now compares with the lock the build wrote.
     assert cached[:2] == uncached[:2]
     assert cached[2] != uncached[2] and '"changed": false' in cached[2]
+
+
+def test_print_plans_come_from_the_cache_but_for_edited_cards_and_never_stale(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = synthetic(tmp_path / "deck", 60)
+    planned: list[int] = []
+    sizes_on_cores = deckbuilder.render.printplan._sizes_on_cores
+    monkeypatch.setattr(
+        deckbuilder.render.printplan,
+        "_sizes_on_cores",
+        lambda faces, options: (planned.append(len(faces)), sizes_on_cores(faces, options))[1],
+    )
+    build(runner, source, tmp_path / "first", {})
+    assert planned == [60]  # each of these cards prints as one face
+    deck = source / "deck.md"
+    text = deck.read_text(encoding="utf-8")
+    assert "**Answer:**\n" in text
+    deck.write_text(text.replace("**Answer:**\n", "**Answer:**\nEdited, ", 1), encoding="utf-8")
+    planned.clear()
+    edited = build(runner, source, tmp_path / "second", {})
+    assert planned == [1]  # the edited card alone
+    shutil.rmtree(source / ".deckbuilder-cache")
+    planned.clear()
+    assert build(runner, source, tmp_path / "third", {})["deck.html"] == edited["deck.html"]
+    assert planned == [60]
+    monkeypatch.setattr(deckbuilder.render.printplan, "plan_versions", lambda: "another planning code")
+    planned.clear()
+    build(runner, source, tmp_path / "fourth", {})
+    assert planned == [60]  # plans made by other planning code are not used
+    planned.clear()
+    runner.invoke(main, ["check", "--card-size", "a7", str(source)])
+    assert planned == [60]  # nor plans for other print options
 
 
 def test_a_changed_renderer_version_misses_the_disk_cache(

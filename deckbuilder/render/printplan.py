@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
+from importlib import resources
+from pathlib import Path
 
+from deckbuilder.cache import CacheUse, cache_dir
 from deckbuilder.cloze import scan
 from deckbuilder.errors import Diagnostic, Severity
 from deckbuilder.markup import DEFAULT_OPTIONS, MarkupOptions, to_html, to_inline_html
+from deckbuilder.marshalstore import MarshalStore
 from deckbuilder.model import Card, Deck
 from deckbuilder.parallel import map_on_cores, worker_count
 from deckbuilder.render.fit import FONT_STEPS_PT, MINIMUM_PT, QUESTION_STEPS_PT, fitting_size
 from deckbuilder.render.layout import Box, PrintOptions, grid_for
+from deckbuilder.rendercache import versions
 
 PADDING_MM = 4.0
 """Inside each card side (print.css uses the same)."""
@@ -104,31 +113,103 @@ def _sizes(face: Face, options: PrintOptions) -> Sizes:
     raise AssertionError("unreachable: the full page is the last box")
 
 
-_planned: tuple[Deck, PrintOptions, list[CardPlan]] | None = None
-"""The last deck planned: a build asks for its warnings and for each printed format's layout."""
+PlanKey = tuple[str, str, "int | None", str, int, "str | None", str]
+"""A face's plan in the plan cache: the card's content hash, the face, and the print options."""
+KEPT_DECKS = 64
+"""Plans of at most this many decks stay in memory (a build's decks, or those a test rendered)."""
+PLANNING_FILES = ("fit.py", "printplan.py", "layout.py", "paper.py")
+"""The code that decides a plan: any change to it is a new plan cache."""
+
+_planned: dict[int, tuple[Deck, PrintOptions, list[CardPlan]]] = {}
+"""Plans by deck: a build asks for its warnings and for each printed format's layout."""
 _planning: tuple[list[Face], PrintOptions] | None = None
 """What the forked workers plan, read by index."""
 
 
+def preplan(decks: Sequence[Deck], options: PrintOptions, caches: CacheUse) -> Callable[[], None]:
+    """Plan every printed card of the decks ahead of check and the html and pdf formats: from each
+    deck's plan cache on disk (``.deckbuilder-cache/plans-<file>.bin``), the rest on all cores.
+    Returns what saves the plans for the next build (with ``"write"``), to call when convenient."""
+    _planned.clear()
+    saves: list[Callable[[], None]] = []
+    for deck in decks:
+        every_face = [face for card in deck.cards for face in faces(card)]
+        path = _plan_file(deck.source, caches == "write") if caches != "none" else None
+        store = MarshalStore.load(path, plan_versions()) if path is not None else None
+        keys = [_key(face, options) for face in every_face]
+        found = [store.get(key) if store is not None and key is not None else None for key in keys]
+        missing = [index for index, sizes in enumerate(found) if sizes is None]
+        computed = _sizes_on_cores([every_face[index] for index in missing], options)
+        for index, sizes in zip(missing, computed, strict=True):
+            found[index] = sizes
+        _keep(deck, options, _plans(every_face, found))
+        if store is not None and caches == "write":
+            used = {key: sizes for key, sizes in zip(keys, found, strict=True) if key is not None}
+            saves.append(functools.partial(store.save, used))
+
+    def save_all() -> None:
+        for save in saves:
+            save()
+
+    return save_all
+
+
 def plan_deck(deck: Deck, options: PrintOptions) -> list[CardPlan]:
-    """Every printed card's plan, in deck order; on all cores for a large deck."""
-    global _planned, _planning
-    if _planned is not None and _planned[0] is deck and _planned[1] == options:
-        return _planned[2]
+    """Every printed card's plan, in deck order: as preplanned, or now on all cores."""
+    kept = _planned.get(id(deck))
+    if kept is not None and kept[0] is deck and kept[1] == options:
+        return kept[2]
     every_face = [face for card in deck.cards for face in faces(card)]
+    return _keep(deck, options, _plans(every_face, _sizes_on_cores(every_face, options)))
+
+
+@cache
+def plan_versions() -> str:
+    """What a cached plan depends on besides its key: the HTML's versions and the planning code."""
+    digest = hashlib.sha256()
+    for name in PLANNING_FILES:
+        digest.update(resources.files("deckbuilder.render").joinpath(name).read_bytes())
+    return f"deckbuilder-plans-1;{versions()};code={digest.hexdigest()[:16]}"
+
+
+def _key(face: Face, options: PrintOptions) -> PlanKey | None:
+    content = face.card.content  # empty on hand-made cards, which are not cached
+    if not content:
+        return None
+    return (content, face.label, face.cloze_number, options.paper, options.cards_per_page, options.card_size,
+            options.duplex)  # fmt: skip
+
+
+def _plan_file(source: Path, create: bool) -> Path | None:
+    directory = cache_dir(source.parent, create)
+    return directory / f"plans-{source.name}.bin" if directory is not None else None
+
+
+def _plans(every_face: list[Face], every_sizes: Sequence[Sizes | None]) -> list[CardPlan]:
+    plans = []
+    for face, sizes in zip(every_face, every_sizes, strict=True):
+        assert sizes is not None
+        front_pt, front_fits, back_pt, back_fits, full_page = sizes
+        plans.append(CardPlan(face, SidePlan(front_pt, front_fits), SidePlan(back_pt, back_fits), full_page))
+    return plans
+
+
+def _keep(deck: Deck, options: PrintOptions, plans: list[CardPlan]) -> list[CardPlan]:
+    if len(_planned) >= KEPT_DECKS:
+        del _planned[next(iter(_planned))]
+    _planned[id(deck)] = (deck, options, plans)
+    return plans
+
+
+def _sizes_on_cores(every_face: list[Face], options: PrintOptions) -> list[Sizes]:
+    global _planning
     _planning = (every_face, options)
     try:
-        sizes = map_on_cores(
+        return map_on_cores(
             _planned_sizes, range(len(every_face)), worker_count(), PARALLEL_MINIMUM_FACES, FACES_PER_TASK
         )
     finally:
         _planning = None
-    plans = [
-        CardPlan(face, SidePlan(front_pt, front_fits), SidePlan(back_pt, back_fits), full_page)
-        for face, (front_pt, front_fits, back_pt, back_fits, full_page) in zip(every_face, sizes, strict=True)
-    ]
-    _planned = (deck, options, plans)
-    return plans
 
 
 def _planned_sizes(index: int) -> Sizes:
