@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -50,6 +50,23 @@ def cache_dir(folder: Path, create: bool) -> Path | None:
         return ensure_cache_dir(folder)
     directory = folder / CACHE_DIR_NAME
     return directory if directory.is_dir() else None
+
+
+def cache_file(source: Path, kind: str, use: CacheUse) -> Path | None:
+    """Where a cache of this kind for a source lives (``<kind>-<file>.bin``); None when caches are
+    not used, or only read and there is no cache folder."""
+    directory = cache_dir(source.parent, create=use == "write") if use != "none" else None
+    return directory / f"{kind}-{source.name}.bin" if directory is not None else None
+
+
+def each_of(saves: Sequence[Callable[[], None]]) -> Callable[[], None]:
+    """One call that makes all of these (the cache saves a build hands to its background child)."""
+
+    def save_all() -> None:
+        for save in saves:
+            save()
+
+    return save_all
 
 
 def open_database(folder: Path, name: str, schema: str, create: bool) -> sqlite3.Connection | None:

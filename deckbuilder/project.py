@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from deckbuilder.cache import CacheUse, cache_dir
+from deckbuilder.cache import CacheUse, cache_file
 from deckbuilder.collector import collector_paused
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity
 from deckbuilder.identity import Resolution, resolve
@@ -79,7 +79,7 @@ def _load_decks(
     loaded = []
     for source in resolve_sources(paths, recursive):
         folder = source.parent
-        parse_cache = _parse_cache(source, caches) if caches != "none" else None
+        parse_cache = _parse_cache(source, caches)
         workers = worker_count() if caches != "none" else 1
         parsed = parse_file(source, settings_for(folder), parse_cache, workers)
         key = source.name
@@ -92,10 +92,10 @@ def _load_decks(
 
 
 def _parse_cache(source: Path, use: CacheUse) -> ParseCache | None:
-    directory = cache_dir(source.parent, create=use == "write")
-    if directory is None:
+    path = cache_file(source, "parse", use)
+    if path is None:
         return None
-    loaded = ParseCache.load(directory / f"parse-{source.name}.bin")
+    loaded = ParseCache.load(path)
     if use == "read":
         loaded.path = None  # never saved
     return loaded

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
-from deckbuilder.cache import CacheUse, cache_dir
+from deckbuilder.cache import CacheUse, cache_file, each_of
 from deckbuilder.markup import FragmentKey, MarkupOptions, fragment_key, prime, render_fragment
 from deckbuilder.marshalstore import MarshalStore
 from deckbuilder.model import Deck
@@ -66,7 +66,7 @@ def prerender(
     saves: list[Callable[[], None]] = []
     for deck in decks:
         keys = wanted_keys(deck)
-        path = _cache_file(deck.source, caches == "write") if caches != "none" else None
+        path = cache_file(deck.source, "fragments", caches)
         store = MarshalStore.load(path, versions()) if path is not None else None
         rendered: dict[FragmentKey, str] = {}
         missing = []
@@ -80,12 +80,7 @@ def prerender(
         prime(rendered)
         if store is not None and caches == "write":
             saves.append(functools.partial(_save, store, rendered))
-
-    def save_all() -> None:
-        for save in saves:
-            save()
-
-    return save_all
+    return each_of(saves)
 
 
 def _save(store: MarshalStore, rendered: dict[FragmentKey, str]) -> None:
@@ -96,11 +91,6 @@ def _save(store: MarshalStore, rendered: dict[FragmentKey, str]) -> None:
 def _stored(key: FragmentKey) -> StoredKey:
     markdown, math, _, cloze, number = key
     return (markdown, math, cloze, number)
-
-
-def _cache_file(source: Path, create: bool) -> Path | None:
-    directory = cache_dir(source.parent, create)
-    return directory / f"fragments-{source.name}.bin" if directory is not None else None
 
 
 def _render(keys: list[FragmentKey], workers: int) -> dict[FragmentKey, str]:

@@ -8,9 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
-from pathlib import Path
 
-from deckbuilder.cache import CacheUse, cache_dir
+from deckbuilder.cache import CacheUse, cache_file, each_of
 from deckbuilder.cloze import scan
 from deckbuilder.errors import Diagnostic, Severity
 from deckbuilder.markup import DEFAULT_OPTIONS, MarkupOptions, to_html, to_inline_html
@@ -106,11 +105,13 @@ def _sizes(face: Face, options: PrintOptions) -> Sizes:
     grid = grid_for(options)
     question, answer = face.front_html(), face.back_html()
     front_steps = QUESTION_STEPS_PT if face.label == "card" else FONT_STEPS_PT
-    for box, full_page in ((grid.slots[0], False), (grid.full_page, True)):
-        front, back = _side(question, box, front_steps), _side(answer, box, FONT_STEPS_PT)
-        if (front.fits and back.fits) or full_page:
-            return front.font_pt, front.fits, back.font_pt, back.fits, full_page
-    raise AssertionError("unreachable: the full page is the last box")
+    slot = grid.slots[0]
+    front, back = _side(question, slot, front_steps), _side(answer, slot, FONT_STEPS_PT)
+    full_page = not (front.fits and back.fits)
+    if full_page:
+        page = grid.full_page
+        front, back = _side(question, page, front_steps), _side(answer, page, FONT_STEPS_PT)
+    return front.font_pt, front.fits, back.font_pt, back.fits, full_page
 
 
 PlanKey = tuple[str, str, "int | None", str, int, "str | None", str]
@@ -134,7 +135,7 @@ def preplan(decks: Sequence[Deck], options: PrintOptions, caches: CacheUse) -> C
     saves: list[Callable[[], None]] = []
     for deck in decks:
         every_face = [face for card in deck.cards for face in faces(card)]
-        path = _plan_file(deck.source, caches == "write") if caches != "none" else None
+        path = cache_file(deck.source, "plans", caches)
         store = MarshalStore.load(path, plan_versions()) if path is not None else None
         keys = [_key(face, options) for face in every_face]
         found = [store.get(key) if store is not None and key is not None else None for key in keys]
@@ -146,12 +147,7 @@ def preplan(decks: Sequence[Deck], options: PrintOptions, caches: CacheUse) -> C
         if store is not None and caches == "write":
             used = {key: sizes for key, sizes in zip(keys, found, strict=True) if key is not None}
             saves.append(functools.partial(store.save, used))
-
-    def save_all() -> None:
-        for save in saves:
-            save()
-
-    return save_all
+    return each_of(saves)
 
 
 def plan_deck(deck: Deck, options: PrintOptions) -> list[CardPlan]:
@@ -178,11 +174,6 @@ def _key(face: Face, options: PrintOptions) -> PlanKey | None:
         return None
     return (content, face.label, face.cloze_number, options.paper, options.cards_per_page, options.card_size,
             options.duplex)  # fmt: skip
-
-
-def _plan_file(source: Path, create: bool) -> Path | None:
-    directory = cache_dir(source.parent, create)
-    return directory / f"plans-{source.name}.bin" if directory is not None else None
 
 
 def _plans(every_face: list[Face], every_sizes: Sequence[Sizes | None]) -> list[CardPlan]:
