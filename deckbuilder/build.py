@@ -90,10 +90,8 @@ def build(
         decks = [item.deck for item in loaded]
         save_fragments = prerender(decks, workers)
         print_options = printing or PrintOptions()
-        if {"html", "pdf"} & set(renderers) and print_options.layout == "cards":
-            save_plans = preplan(decks, print_options, "write")
-        else:
-            save_plans = _nothing
+        printed = decks if _lays_out_cards(renderers, print_options) else []
+        save_plans = preplan(printed, print_options, "write")
 
         def save_caches() -> None:
             save_fragments()
@@ -104,12 +102,13 @@ def build(
                     item.parse_cache.save()
 
         with in_background(save_caches):
-            builds = _render_outputs(loaded, renderers, output, csv, printing, progress)
+            builds = _render_outputs(loaded, renderers, output, csv, print_options, progress)
     return builds
 
 
-def _nothing() -> None:
-    pass
+def _lays_out_cards(renderers: dict[str, Renderer], printing: PrintOptions) -> bool:
+    """Whether a printed format lays out cards: they then get print plans and layout warnings."""
+    return bool({"html", "pdf"} & set(renderers)) and printing.layout == "cards"
 
 
 def _render_outputs(
@@ -117,7 +116,7 @@ def _render_outputs(
     renderers: dict[str, Renderer],
     output: Path,
     csv: CsvOptions | None,
-    printing: PrintOptions | None,
+    printing: PrintOptions,
     progress: Progress | None,
 ) -> list[DeckBuild]:
     """Render every deck in every format and write the files and lock files, all or nothing."""
@@ -129,7 +128,7 @@ def _render_outputs(
         options = RenderOptions(
             media=collect_media(item.deck),
             csv=csv or CsvOptions(),
-            print=printing or PrintOptions(),
+            print=printing,
             progress=tracker.advance,
         )
         built = []
@@ -139,8 +138,8 @@ def _render_outputs(
                 raise OutputError(f"{path}: two sources would write this file; rename one of them")
             files[path] = render(item.deck, options)
             built.append(BuiltFile(name, path, len(files[path])))
-        printed = {"html", "pdf"} & set(renderers) and options.print.layout == "cards"
-        warnings = layout_warnings(plan_deck(item.deck, options.print), options.print) if printed else []
+        printed = _lays_out_cards(renderers, printing)
+        warnings = layout_warnings(plan_deck(item.deck, printing), printing) if printed else []
         builds.append(DeckBuild(item, tuple(built), tuple(warnings)))
     tracker.finish()
     files.update(lock_files(loaded))

@@ -15,7 +15,7 @@ import pickle
 import selectors
 import signal
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 Item = TypeVar("Item")
@@ -126,7 +126,7 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def _messages(readers: list[int]) -> Any:
+def _messages(readers: list[int]) -> Iterator[tuple[int, Any]]:
     """(task number, results or exception) from every worker, as they arrive, until all have ended."""
     pending = {reader: bytearray() for reader in readers}
     with selectors.DefaultSelector() as selector:
