@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -70,6 +71,22 @@ def test_parallel_and_cached_builds_equal_a_serial_cold_build(
     assert cached == serial
 
 
+def calls_through(
+    monkeypatch: pytest.MonkeyPatch, owner: object, name: str
+) -> list[tuple[tuple[Any, ...], Any]]:
+    """The calls of ``owner.name`` from now on, each as (arguments, result); the function still runs."""
+    calls: list[tuple[tuple[Any, ...], Any]] = []
+    function = getattr(owner, name)
+
+    def recorded(*arguments: Any) -> Any:
+        result = function(*arguments)
+        calls.append((arguments, result))
+        return result
+
+    monkeypatch.setattr(owner, name, recorded)
+    return calls
+
+
 def read_only_outputs(runner: CliRunner, source: Path) -> list[str]:
     outputs = []
     for command in (["check", "--json"], ["list", "--json"], ["diff", "--json"]):
@@ -98,31 +115,13 @@ def test_read_only_commands_read_the_caches_on_all_cores_and_write_nothing(
         monkeypatch.setattr(deckbuilder.render.printplan, name, minimum)
     monkeypatch.setattr(deckbuilder.chunks, "PARALLEL_MINIMUM_CHUNKS", 1)
     monkeypatch.setenv("DECKBUILDER_WORKERS", "2")
-    rendered: list[int] = []
-    render = deckbuilder.rendercache._render
-    monkeypatch.setattr(
-        deckbuilder.rendercache,
-        "_render",
-        lambda keys, workers: rendered.append(len(keys)) or render(keys, workers),
-    )
-    cards_found: list[int] = []
-    parse_cache = deckbuilder.project._parse_cache
-    monkeypatch.setattr(
-        deckbuilder.project,
-        "_parse_cache",
-        lambda *args: (found := parse_cache(*args), cards_found.append(len(found.cards) if found else 0))[0],
-    )
-    planned: list[int] = []
-    sizes_on_cores = deckbuilder.render.printplan._sizes_on_cores
-    monkeypatch.setattr(
-        deckbuilder.render.printplan,
-        "_sizes_on_cores",
-        lambda faces, options: (planned.append(len(faces)), sizes_on_cores(faces, options))[1],
-    )
+    renders = calls_through(monkeypatch, deckbuilder.rendercache, "_render")
+    parse_caches = calls_through(monkeypatch, deckbuilder.project, "_parse_cache")
+    plans = calls_through(monkeypatch, deckbuilder.render.printplan, "_sizes_on_cores")
     cached = read_only_outputs(runner, source)
-    assert planned == [0]  # check found every card's print plan in the build's cache
-    assert rendered == [0, 0]  # check and list found every fragment in the build's cache
-    assert cards_found == [301, 301, 301]  # and every card in its parse cache
+    assert [len(faces) for (faces, _), _ in plans] == [0]  # check found every print plan in the cache
+    assert [len(keys) for (keys, _), _ in renders] == [0, 0]  # check and list found every fragment
+    assert [len(found.cards) for _, found in parse_caches] == [301, 301, 301]  # and every card
     assert {path.name: path.read_bytes() for path in cache_dir.iterdir()} == before
     # The same answers, but for diff, which now compares with the lock the build wrote.
     assert cached[:2] == uncached[:2]
@@ -133,33 +132,30 @@ def test_print_plans_come_from_the_cache_but_for_edited_cards_and_never_stale(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = synthetic(tmp_path / "deck", 60)
-    planned: list[int] = []
-    sizes_on_cores = deckbuilder.render.printplan._sizes_on_cores
-    monkeypatch.setattr(
-        deckbuilder.render.printplan,
-        "_sizes_on_cores",
-        lambda faces, options: (planned.append(len(faces)), sizes_on_cores(faces, options))[1],
-    )
+    plans = calls_through(monkeypatch, deckbuilder.render.printplan, "_sizes_on_cores")
+
+    def faces_planned() -> list[int]:
+        """How many faces each planning since the last look was given."""
+        counts = [len(faces) for (faces, _), _ in plans]
+        plans.clear()
+        return counts
+
     build(runner, source, tmp_path / "first", {})
-    assert planned == [60]  # each of these cards prints as one face
+    assert faces_planned() == [60]  # each of these cards prints as one face
     deck = source / "deck.md"
     text = deck.read_text(encoding="utf-8")
     assert "**Answer:**\n" in text
     deck.write_text(text.replace("**Answer:**\n", "**Answer:**\nEdited, ", 1), encoding="utf-8")
-    planned.clear()
     edited = build(runner, source, tmp_path / "second", {})
-    assert planned == [1]  # the edited card alone
+    assert faces_planned() == [1]  # the edited card alone
     shutil.rmtree(source / ".deckbuilder-cache")
-    planned.clear()
     assert build(runner, source, tmp_path / "third", {})["deck.html"] == edited["deck.html"]
-    assert planned == [60]
+    assert faces_planned() == [60]
     monkeypatch.setattr(deckbuilder.render.printplan, "plan_versions", lambda: "another planning code")
-    planned.clear()
     build(runner, source, tmp_path / "fourth", {})
-    assert planned == [60]  # plans made by other planning code are not used
-    planned.clear()
+    assert faces_planned() == [60]  # plans made by other planning code are not used
     runner.invoke(main, ["check", "--card-size", "a7", str(source)])
-    assert planned == [60]  # nor plans for other print options
+    assert faces_planned() == [60]  # nor plans for other print options
 
 
 def test_a_changed_renderer_version_misses_the_disk_cache(
@@ -173,16 +169,10 @@ def test_a_changed_renderer_version_misses_the_disk_cache(
     monkeypatch.setattr(deckbuilder.markup, "MARKUP_VERSION", deckbuilder.markup.MARKUP_VERSION + 1)
     try:
         assert deckbuilder.rendercache._read(cache_file) == {}
-        rendered: list[object] = []
-        original = deckbuilder.rendercache._render
-        monkeypatch.setattr(
-            deckbuilder.rendercache,
-            "_render",
-            lambda keys, workers: (rendered.extend(keys), original(keys, workers))[1],
-        )
+        renders = calls_through(monkeypatch, deckbuilder.rendercache, "_render")
         deckbuilder.markup._FRAGMENTS.clear()
         build(runner, source, tmp_path / "out", {})
-        assert len(rendered) == 60  # everything rendered again under the new version
+        assert sum(len(keys) for (keys, _), _ in renders) == 60  # all rendered again under the new version
     finally:
         deckbuilder.rendercache.versions.cache_clear()
 
