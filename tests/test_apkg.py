@@ -298,8 +298,8 @@ def test_bulk_rows_are_the_rows_genanki_notes_write(source: str, seed_folder: Pa
 
     import genanki
 
-    from deckbuilder.markup import MarkupOptions
-    from deckbuilder.project import load_deck
+    from deckbuilder.app.load import load_deck
+    from deckbuilder.html.markup import MarkupOptions
     from deckbuilder.render import MediaNames
 
     from .conftest import FIXTURES_DIR

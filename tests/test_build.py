@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import deckbuilder.output
+import deckbuilder.app.output
 from deckbuilder.cli import main
 from deckbuilder.render import apkg
 
@@ -80,10 +80,10 @@ def test_failure_while_moving_files_into_place_leaves_no_temporary_files(
         calls.append(target)
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(deckbuilder.output.os, "replace", failing_replace)
+    monkeypatch.setattr(deckbuilder.app.output.os, "replace", failing_replace)
     before = snapshot(seed_folder, built)
     result = runner.invoke(main, ["build", str(seed_folder), "-o", str(built)])
-    monkeypatch.setattr(deckbuilder.output.os, "replace", real_replace)
+    monkeypatch.setattr(deckbuilder.app.output.os, "replace", real_replace)
     assert result.exit_code == 1 and calls
     assert "No space left on device" in result.stderr and "Traceback" not in result.output
     assert snapshot(seed_folder, built) == before

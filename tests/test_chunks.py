@@ -8,9 +8,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from deckbuilder.blocks import Block, normalise_newlines, tokenize
-from deckbuilder.chunks import document_pieces, split_points
-from deckbuilder.parsecache import ParseCache
+from deckbuilder.incremental.parsecache import ParseCache
+from deckbuilder.read.blocks import Block, normalise_newlines, tokenize
+from deckbuilder.read.pieces import document_pieces, split_points
 
 from .conftest import FIXTURES_DIR, SEED
 
@@ -71,7 +71,7 @@ def test_a_cached_piece_without_blocks_is_found_again(tmp_path: Path) -> None:
 
 def test_cached_cards_equal_fresh_ones_and_only_edited_drafts_are_built(tmp_path: Path) -> None:
     from deckbuilder.model import DeckSettings
-    from deckbuilder.parse import parse_text
+    from deckbuilder.read.parse import parse_text
 
     text = "# T\n\n## A?\n\nOne.\n\n## Gap {.cloze}\n\n{{c1::x}} and {{c3::y}}\n\n## B?\n\nTwo.\n"
     path = tmp_path / "deck.md"

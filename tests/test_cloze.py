@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from deckbuilder.cli import main
-from deckbuilder.markup import MarkupOptions, to_html
+from deckbuilder.html.markup import MarkupOptions, to_html
 from deckbuilder.model import DeckSettings
-from deckbuilder.parse import parse_text
+from deckbuilder.read.parse import parse_text
 
 from .conftest import FIXTURES_DIR, write
 

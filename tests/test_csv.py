@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from deckbuilder.cli import main
-from deckbuilder.markup import to_text
+from deckbuilder.html.markup import to_text
 from deckbuilder.render.csv import _quoted
 
 from .anki_helpers import import_csv, new_collection, notes_by_guid

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from deckbuilder.errors import DeckbuilderError
-from deckbuilder.parse import parse_text
+from deckbuilder.read.parse import parse_text
 
 MARKDOWN_PIECES = st.sampled_from(
     [

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from deckbuilder.fingerprint import content_hash, normalise_question
-from deckbuilder.identity import SIMILARITY_THRESHOLD, Change, Resolution, resolve
-from deckbuilder.lockfile import LockEntry, format_lock, read_lock
+from deckbuilder.identity.lockfile import LockEntry, format_lock, read_lock
+from deckbuilder.identity.resolve import SIMILARITY_THRESHOLD, Change, Resolution, resolve
 from deckbuilder.model import Card, Deck, SourceLocation
-from deckbuilder.parse import parse_text
+from deckbuilder.read.parse import parse_text
 
 from .conftest import FIXTURES_DIR, SEED
 
@@ -218,7 +218,7 @@ def test_identified_is_dataclasses_replace() -> None:
 def test_lock_lines_are_json_dumps(entry: LockEntry) -> None:
     import json
 
-    from deckbuilder.lockfile import _entry_json
+    from deckbuilder.identity.lockfile import _entry_json
 
     item: dict[str, object] = {"guid": entry.guid, "question": entry.question, "content": entry.content,
                                "changed": entry.changed}  # fmt: skip

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from deckbuilder.cli import main
-from deckbuilder.lockfile import read_lock
+from deckbuilder.identity.lockfile import read_lock
 
 from .conftest import write
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deckbuilder.marshalstore import MarshalStore
+from deckbuilder.incremental.store import MarshalStore
 
 
 def entries(count: int, start: int = 0) -> dict[str, str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from deckbuilder.parallel import WorkerError, map_on_cores
+from deckbuilder.incremental.workers import WorkerError, map_on_cores
 
 
 def square(number: int) -> int:

@@ -8,7 +8,7 @@ import pytest
 
 from deckbuilder.errors import ParseError
 from deckbuilder.model import DeckSettings
-from deckbuilder.parse import parse_text, split_question
+from deckbuilder.read.parse import parse_text, split_question
 
 
 def parse(text: str, settings: DeckSettings | None = None):  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deckbuilder.cli import main
-from deckbuilder.markup import MarkupOptions, to_html
+from deckbuilder.html.markup import MarkupOptions, to_html
 from deckbuilder.render import fit
 
 from .browser_helpers import PX_PER_MM, launch, measure, open_print, playwright_api, screenshot_pages

@@ -178,7 +178,7 @@ def test_missing_collection_file_is_a_clear_error(
 
 
 def test_without_the_anki_package_a_clear_message(seed_folder: Path, tmp_path: Path) -> None:
-    code = "import sys; sys.modules['anki'] = None; from deckbuilder.cli import main; main()"
+    code = "import sys; sys.modules['anki'] = None; from deckbuilder.cli.commands import main; main()"
     result = subprocess.run(
         [sys.executable, "-c", code, "push", str(seed_folder), "--collection", str(tmp_path / "c.anki2")],
         capture_output=True, text=True,

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deckbuilder import parse as parse_module
-from deckbuilder.parse import ParsedDeck, parse_text
-from deckbuilder.parsecache import ParseCache
+from deckbuilder.incremental.parsecache import ParseCache
+from deckbuilder.read import parse as parse_module
+from deckbuilder.read.parse import ParsedDeck, parse_text
 
 from .conftest import FIXTURES_DIR, SEED
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from deckbuilder.cli import main
-from deckbuilder.markup import to_html
+from deckbuilder.html.markup import to_html
 
 from .conftest import REPO, SEED
 

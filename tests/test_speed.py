@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import deckbuilder.cards
-import deckbuilder.chunks
-import deckbuilder.markup
-import deckbuilder.project
+import deckbuilder.app.load
+import deckbuilder.html.markup
+import deckbuilder.incremental.fragments
+import deckbuilder.read.cards
+import deckbuilder.read.pieces
 import deckbuilder.render.printplan
-import deckbuilder.rendercache
 from deckbuilder.cli import main
 
 from .conftest import REPO
@@ -52,20 +52,20 @@ def test_parallel_and_cached_builds_equal_a_serial_cold_build(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     serial = build(runner, synthetic(tmp_path / "a", 300), tmp_path / "a-out", {"DECKBUILDER_WORKERS": "1"})
-    deckbuilder.markup._FRAGMENTS.clear()
-    monkeypatch.setattr(deckbuilder.rendercache, "PARALLEL_MINIMUM", 1)
-    monkeypatch.setattr(deckbuilder.cards, "PARALLEL_MINIMUM_DRAFTS", 1)
-    monkeypatch.setattr(deckbuilder.cards, "DRAFTS_PER_TASK", 7)
-    monkeypatch.setattr(deckbuilder.chunks, "PARALLEL_MINIMUM_CHUNKS", 1)
+    deckbuilder.html.markup._FRAGMENTS.clear()
+    monkeypatch.setattr(deckbuilder.incremental.fragments, "PARALLEL_MINIMUM", 1)
+    monkeypatch.setattr(deckbuilder.read.cards, "PARALLEL_MINIMUM_DRAFTS", 1)
+    monkeypatch.setattr(deckbuilder.read.cards, "DRAFTS_PER_TASK", 7)
+    monkeypatch.setattr(deckbuilder.read.pieces, "PARALLEL_MINIMUM_CHUNKS", 1)
     monkeypatch.setattr(deckbuilder.render.printplan, "PARALLEL_MINIMUM_FACES", 1)
     monkeypatch.setattr(deckbuilder.render.printplan, "FACES_PER_TASK", 7)
     source = synthetic(tmp_path / "b", 300)
     parallel = build(runner, source, tmp_path / "b-out", {"DECKBUILDER_WORKERS": "2"})
     assert parallel == serial
-    assert deckbuilder.rendercache.fragment_files([source]) == [
+    assert deckbuilder.incremental.fragments.fragment_files([source]) == [
         source / ".deckbuilder-cache" / "fragments-deck.md.bin"
     ]
-    deckbuilder.markup._FRAGMENTS.clear()  # as a new process would start: only the disk cache is warm
+    deckbuilder.html.markup._FRAGMENTS.clear()  # as a new process would start: only the disk cache is warm
     (source / "deckbuilder.lock").unlink()
     cached = build(runner, source, tmp_path / "c-out", {"DECKBUILDER_WORKERS": "2"})
     assert cached == serial
@@ -110,13 +110,13 @@ def test_read_only_commands_read_the_caches_on_all_cores_and_write_nothing(
     build(runner, source, tmp_path / "out", {})
     cache_dir = source / ".deckbuilder-cache"
     before = {path.name: path.read_bytes() for path in cache_dir.iterdir()}
-    deckbuilder.markup._FRAGMENTS.clear()  # as a new process would start: only the disk cache is warm
+    deckbuilder.html.markup._FRAGMENTS.clear()  # as a new process would start: only the disk cache is warm
     for name, minimum in (("PARALLEL_MINIMUM_FACES", 1), ("FACES_PER_TASK", 11)):
         monkeypatch.setattr(deckbuilder.render.printplan, name, minimum)
-    monkeypatch.setattr(deckbuilder.chunks, "PARALLEL_MINIMUM_CHUNKS", 1)
+    monkeypatch.setattr(deckbuilder.read.pieces, "PARALLEL_MINIMUM_CHUNKS", 1)
     monkeypatch.setenv("DECKBUILDER_WORKERS", "2")
-    renders = calls_through(monkeypatch, deckbuilder.rendercache, "_render")
-    parse_caches = calls_through(monkeypatch, deckbuilder.project, "_parse_cache")
+    renders = calls_through(monkeypatch, deckbuilder.incremental.fragments, "_render")
+    parse_caches = calls_through(monkeypatch, deckbuilder.app.load, "_parse_cache")
     plans = calls_through(monkeypatch, deckbuilder.render.printplan, "_sizes_on_cores")
     cached = read_only_outputs(runner, source)
     assert [len(faces) for (faces, _), _ in plans] == [0]  # check found every print plan in the cache
@@ -163,18 +163,18 @@ def test_a_changed_renderer_version_misses_the_disk_cache(
 ) -> None:
     source = synthetic(tmp_path / "deck", 30)
     build(runner, source, tmp_path / "out", {})
-    [cache_file] = deckbuilder.rendercache.fragment_files([source])
-    assert len(deckbuilder.rendercache._read(cache_file)) == 60
-    deckbuilder.rendercache.versions.cache_clear()
-    monkeypatch.setattr(deckbuilder.markup, "MARKUP_VERSION", deckbuilder.markup.MARKUP_VERSION + 1)
+    [cache_file] = deckbuilder.incremental.fragments.fragment_files([source])
+    assert len(deckbuilder.incremental.fragments._read(cache_file)) == 60
+    deckbuilder.incremental.fragments.versions.cache_clear()
+    monkeypatch.setattr(deckbuilder.html.markup, "MARKUP_VERSION", deckbuilder.html.markup.MARKUP_VERSION + 1)
     try:
-        assert deckbuilder.rendercache._read(cache_file) == {}
-        renders = calls_through(monkeypatch, deckbuilder.rendercache, "_render")
-        deckbuilder.markup._FRAGMENTS.clear()
+        assert deckbuilder.incremental.fragments._read(cache_file) == {}
+        renders = calls_through(monkeypatch, deckbuilder.incremental.fragments, "_render")
+        deckbuilder.html.markup._FRAGMENTS.clear()
         build(runner, source, tmp_path / "out", {})
         assert sum(len(keys) for (keys, _), _ in renders) == 60  # all rendered again under the new version
     finally:
-        deckbuilder.rendercache.versions.cache_clear()
+        deckbuilder.incremental.fragments.versions.cache_clear()
 
 
 @pytest.mark.parametrize("command", [["--help"], ["check", "source"], ["list", "source"]])
@@ -193,10 +193,10 @@ def test_commands_without_renderers_import_no_heavy_library(command: list[str]) 
 def test_cards_built_on_several_cores_equal_one_core_with_every_problem_in_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from deckbuilder.parse import parse_text
+    from deckbuilder.read.parse import parse_text
 
-    monkeypatch.setattr(deckbuilder.cards, "PARALLEL_MINIMUM_DRAFTS", 1)
-    monkeypatch.setattr(deckbuilder.cards, "DRAFTS_PER_TASK", 3)
+    monkeypatch.setattr(deckbuilder.read.cards, "PARALLEL_MINIMUM_DRAFTS", 1)
+    monkeypatch.setattr(deckbuilder.read.cards, "DRAFTS_PER_TASK", 3)
     text = "# T\n\n" + "".join(
         f"## Q{n}?\n\nA{n}.\n\n"
         if n % 5
@@ -214,12 +214,14 @@ def test_builds_pause_the_cycle_collector_and_restore_it(
 ) -> None:
     import gc
 
-    import deckbuilder.build
+    import deckbuilder.app.build
 
     seen: list[bool] = []
-    original = deckbuilder.build.write_atomically
+    original = deckbuilder.app.build.write_atomically
     monkeypatch.setattr(
-        deckbuilder.build, "write_atomically", lambda files: (seen.append(gc.isenabled()), original(files))
+        deckbuilder.app.build,
+        "write_atomically",
+        lambda files: (seen.append(gc.isenabled()), original(files)),
     )
     assert gc.isenabled()
     build(runner, synthetic(tmp_path / "a", 20), tmp_path / "out", {})
@@ -230,8 +232,8 @@ def test_watch_collects_the_cycles_a_paused_build_left_between_builds(tmp_path: 
     import threading
     import weakref
 
-    from deckbuilder.collector import collector_paused
-    from deckbuilder.watching import watch_sources
+    from deckbuilder.app.watch import watch_sources
+    from deckbuilder.incremental.collector import collector_paused
 
     class Node:
         partner: object = None
@@ -283,7 +285,7 @@ def test_background_work_runs_in_a_child_and_is_waited_for(tmp_path: Path) -> No
     import os
     import time
 
-    from deckbuilder.background import in_background
+    from deckbuilder.incremental.background import in_background
 
     marker = tmp_path / "done"
 

@@ -16,9 +16,10 @@ from typing import Any
 
 import genanki
 
-from deckbuilder.markup import MarkupOptions, highlight_css, to_html, to_inline_html
+from deckbuilder.html.markup import MarkupOptions, highlight_css, to_html, to_inline_html
 from deckbuilder.model import Card, Deck
-from deckbuilder.notetypes import (
+from deckbuilder.render import MediaNames, RenderOptions
+from deckbuilder.render.notetypes import (
     CLOZE_FIELDS,
     CLOZE_NOTE_TYPE_ID,
     CLOZE_NOTE_TYPE_NAME,
@@ -28,7 +29,6 @@ from deckbuilder.notetypes import (
     NOTE_TYPE_NAME,
     TEMPLATE_NAMES,
 )
-from deckbuilder.render import MediaNames, RenderOptions
 
 TEMPLATE_FILES = ("front.html", "back.html", "reverse_front.html", "reverse_back.html", "cloze_front.html",
                   "cloze_back.html")  # fmt: skip

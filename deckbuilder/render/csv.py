@@ -6,7 +6,7 @@ import csv
 import html
 import io
 
-from deckbuilder.markup import MarkupOptions, to_html, to_inline_html, to_text
+from deckbuilder.html.markup import MarkupOptions, to_html, to_inline_html, to_text
 from deckbuilder.model import Card, Deck
 from deckbuilder.render import MediaNames, RenderOptions
 

@@ -11,7 +11,7 @@ from typing import Any
 from markupsafe import Markup
 
 from deckbuilder._version import __version__
-from deckbuilder.markup import MarkupOptions, highlight_css, to_html, to_inline_html
+from deckbuilder.html.markup import MarkupOptions, highlight_css, to_html, to_inline_html
 from deckbuilder.model import Card, Deck
 from deckbuilder.render import MediaFile, RenderOptions
 from deckbuilder.render.layout import Box, Grid, PrintOptions, grid_for

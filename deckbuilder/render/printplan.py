@@ -9,16 +9,16 @@ from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 
-from deckbuilder.cache import CacheUse, cache_file, each_of
-from deckbuilder.cloze import scan
 from deckbuilder.errors import Diagnostic, Severity
-from deckbuilder.markup import DEFAULT_OPTIONS, MarkupOptions, to_html, to_inline_html
-from deckbuilder.marshalstore import MarshalStore
+from deckbuilder.html.markup import DEFAULT_OPTIONS, MarkupOptions, to_html, to_inline_html
+from deckbuilder.incremental.cachefiles import CacheUse, cache_file, each_of
+from deckbuilder.incremental.fragments import versions
+from deckbuilder.incremental.store import MarshalStore
+from deckbuilder.incremental.workers import map_on_cores, worker_count
+from deckbuilder.markdown.cloze import scan
 from deckbuilder.model import Card, Deck
-from deckbuilder.parallel import map_on_cores, worker_count
 from deckbuilder.render.fit import FONT_STEPS_PT, MINIMUM_PT, QUESTION_STEPS_PT, fitting_size
 from deckbuilder.render.layout import Box, PrintOptions, grid_for
-from deckbuilder.rendercache import versions
 
 PADDING_MM = 4.0
 """Inside each card side (print.css uses the same)."""

@@ -1,0 +1,1 @@
+"""What the commands do, without click: settings, loading, build, check, diff, push, watch."""

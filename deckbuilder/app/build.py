@@ -1,0 +1,227 @@
+"""``deckbuilder build``: render each deck to each format and update the lock file, all or nothing."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from deckbuilder.app.load import LoadedDeck, load_decks
+from deckbuilder.app.media import collect_media
+from deckbuilder.app.output import ensure_folder, folder_lock, write_atomically
+from deckbuilder.errors import Diagnostic, OutputError
+from deckbuilder.identity.lockfile import format_lock, merged
+from deckbuilder.identity.resolve import CardMatch, Change
+from deckbuilder.incremental.background import in_background
+from deckbuilder.incremental.cachefiles import CardText, remember
+from deckbuilder.incremental.collector import collector_paused
+from deckbuilder.incremental.fragments import prerender
+from deckbuilder.read.sources import resolve_sources
+from deckbuilder.render import FORMATS, CsvOptions, Renderer, RenderOptions
+from deckbuilder.render.layout import PrintOptions
+from deckbuilder.render.printplan import layout_warnings, plan_deck, preplan
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltFile:
+    format: str
+    path: Path
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeckBuild:
+    """One deck's outputs and what changed since the last build."""
+
+    loaded: LoadedDeck
+    files: tuple[BuiltFile, ...]
+    warnings: tuple[Diagnostic, ...] = ()
+
+    def summary(self) -> str:
+        resolution = self.loaded.resolution
+        counts = ", ".join(
+            [
+                f"{resolution.count(Change.NEW)} new",
+                f"{resolution.count(Change.CHANGED)} changed",
+                f"{resolution.count(Change.UNCHANGED)} unchanged",
+                *([f"{len(resolution.removed)} removed"] if resolution.removed else []),
+            ]
+        )
+        outputs = ", ".join(f"{f.path} ({_size(f.size)})" for f in self.files)
+        cards = len(self.loaded.deck.cards)
+        return f"{self.loaded.deck.source}: {cards} cards ({counts}) -> {outputs}"
+
+    def card_lines(self) -> list[str]:
+        """One line per card that is new, changed or removed, for --verbose."""
+        lines = [
+            f"{match.change.value:<9} {match.card.source}  {match.card.question[:70]}"
+            for match in self.loaded.resolution.matches
+            if match.change is not Change.UNCHANGED
+        ]
+        lines.extend(
+            f"removed   {entry.guid}  {entry.question[:70]}" for entry in self.loaded.resolution.removed
+        )
+        return lines
+
+
+def build(
+    sources: Iterable[Path],
+    formats: Sequence[str],
+    output: Path,
+    *,
+    recursive: bool = False,
+    now: int | None = None,
+    csv: CsvOptions | None = None,
+    printing: PrintOptions | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> list[DeckBuild]:
+    """Build every source into every format; on any error nothing in ``output`` or the lock changes."""
+    paths = resolve_sources(sources, recursive)
+    renderers = {name: FORMATS[name].renderer() for name in formats}
+    with collector_paused(), build_lock([path.parent for path in paths], output):
+        loaded = load_decks(paths, now=now, caches="write")
+        ensure_folder(output)
+        decks = [item.deck for item in loaded]
+        save_fragments = prerender(decks, workers)
+        print_options = printing or PrintOptions()
+        printed = decks if _lays_out_cards(renderers, print_options) else []
+        save_plans = preplan(printed, print_options, "write")
+
+        def save_caches() -> None:
+            save_fragments()
+            save_plans()
+            remember_cards(loaded)
+            for item in loaded:
+                if item.parse_cache is not None:
+                    item.parse_cache.save()
+
+        with in_background(save_caches):
+            builds = _render_outputs(loaded, renderers, output, csv, print_options, progress)
+    return builds
+
+
+def _lays_out_cards(renderers: dict[str, Renderer], printing: PrintOptions) -> bool:
+    """Whether a printed format lays out cards: they then get print plans and layout warnings."""
+    return bool({"html", "pdf"} & set(renderers)) and printing.layout == "cards"
+
+
+def _render_outputs(
+    loaded: Sequence[LoadedDeck],
+    renderers: dict[str, Renderer],
+    output: Path,
+    csv: CsvOptions | None,
+    printing: PrintOptions,
+    progress: Progress | None,
+) -> list[DeckBuild]:
+    """Render every deck in every format and write the files and lock files, all or nothing."""
+    files: dict[Path, bytes] = {}
+    builds = []
+    tracker = progress or NoProgress()
+    tracker.start(sum(len(item.deck.cards) for item in loaded) * len(renderers))
+    for item in loaded:
+        options = RenderOptions(
+            media=collect_media(item.deck),
+            csv=csv or CsvOptions(),
+            print=printing,
+            progress=tracker.advance,
+        )
+        built = []
+        for name, render in renderers.items():
+            path = output / f"{item.deck.source.stem}{FORMATS[name].suffix}"
+            if path in files:
+                raise OutputError(f"{path}: two sources would write this file; rename one of them")
+            files[path] = render(item.deck, options)
+            built.append(BuiltFile(name, path, len(files[path])))
+        printed = _lays_out_cards(renderers, printing)
+        warnings = layout_warnings(plan_deck(item.deck, printing), printing) if printed else []
+        builds.append(DeckBuild(item, tuple(built), tuple(warnings)))
+    tracker.finish()
+    files.update(lock_files(loaded))
+    write_atomically(files)
+    return builds
+
+
+@contextlib.contextmanager
+def build_lock(source_folders: Iterable[Path], output: Path | None = None) -> Iterator[None]:
+    """Hold the build lock of every source folder (their lock files) and of the output folder,
+    taken in one global order so that two builds never wait for each other in a circle."""
+    folders = {folder.resolve() for folder in source_folders}
+    if output is not None:
+        folders.add(output.resolve())
+    with contextlib.ExitStack() as stack:
+        for folder in sorted(folders):
+            stack.enter_context(folder_lock(_busy_file(folder)))
+        yield
+
+
+def remember_cards(loaded: Sequence[LoadedDeck]) -> None:
+    """Keep the built cards' text in the local cache, for the next diff."""
+    for item in loaded:
+        matches = item.resolution.matches
+        remember(
+            item.lock_file.parent,
+            (_text(m) for m in matches if m.change is not Change.UNCHANGED),
+            functools.partial(map, _text, matches),
+        )
+
+
+def _text(match: CardMatch) -> CardText:
+    return (match.content, match.card.question, match.card.answer, match.card.tags)
+
+
+class Progress(Protocol):
+    """Told how many cards there are to render, then of each one rendered."""
+
+    def start(self, total: int) -> None:
+        """Called once with the number of card renderings ahead."""
+
+    def advance(self, done: int) -> None:
+        """Called as cards are rendered."""
+
+    def finish(self) -> None:
+        """Called when rendering is over, before files are written."""
+
+
+class NoProgress:
+    def start(self, total: int) -> None:
+        pass
+
+    def advance(self, done: int) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+def lock_files(loaded: Sequence[LoadedDeck]) -> dict[Path, bytes]:
+    """The updated lock files of the loaded decks' folders."""
+    by_lock: dict[Path, list[LoadedDeck]] = {}
+    for item in loaded:
+        by_lock.setdefault(item.lock_file, []).append(item)
+    files = {}
+    for lock_file, items in by_lock.items():
+        updated = merged(items[0].lock, {item.lock_key: item.resolution.entries for item in items})
+        files[lock_file] = format_lock(updated).encode("utf-8")
+    return files
+
+
+def _busy_file(folder: Path) -> Path:
+    # Outside the source folder, so that no stray file appears beside the user's markdown.
+    digest = hashlib.sha256(str(folder).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"deckbuilder-{digest}.busy"
+
+
+def _size(size: int) -> str:
+    return (
+        f"{size} B"
+        if size < 1000
+        else f"{size / 1000:.1f} kB"
+        if size < 1_000_000
+        else f"{size / 1e6:.1f} MB"
+    )

@@ -1,0 +1,112 @@
+"""Loading decks as commands see them: sources, folder settings, parsing and the lock file."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from deckbuilder.app.settings import folder_settings
+from deckbuilder.errors import Diagnostic, ProblemsError, Severity
+from deckbuilder.identity.lockfile import Lock, LockEntry, lock_path, read_lock
+from deckbuilder.identity.resolve import Resolution, resolve
+from deckbuilder.incremental.cachefiles import CacheUse, cache_file
+from deckbuilder.incremental.collector import collector_paused
+from deckbuilder.incremental.parsecache import ParseCache
+from deckbuilder.incremental.workers import worker_count
+from deckbuilder.model import Deck
+from deckbuilder.read.parse import ParsedDeck, parse_file
+from deckbuilder.read.sources import resolve_sources
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedDeck:
+    """A parsed deck matched against its folder's lock file."""
+
+    parsed: ParsedDeck
+    resolution: Resolution
+    lock_file: Path
+    lock_key: str
+    """The deck's name inside the lock file: its file name relative to the lock's folder."""
+    lock: Lock = field(default_factory=dict)
+    """The whole lock file as read, every deck of the folder (written back with this deck's part new)."""
+    parse_cache: ParseCache | None = None
+    """The tokenized pieces and built cards of the source, which the build saves for the next one."""
+
+    @property
+    def deck(self) -> Deck:
+        return self.resolution.deck
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        return self.parsed.diagnostics
+
+
+def current_time() -> int:
+    """Now, or SOURCE_DATE_EPOCH when set, for reproducible builds of new cards."""
+    fixed = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return int(fixed) if fixed.isdigit() else int(time.time())
+
+
+def load_decks(
+    paths: Iterable[Path],
+    *,
+    recursive: bool = False,
+    now: int | None = None,
+    strict: bool = True,
+    caches: CacheUse = "none",
+) -> list[LoadedDeck]:
+    """Parse every source and match its cards to the lock file beside it.
+
+    With ``strict``, problems that are errors raise ProblemsError listing all of them. With
+    ``caches``, pieces tokenized and cards built by an earlier build are reused and the rest are
+    tokenized on all cores; with ``"write"`` the loaded decks carry the parse caches for the build to
+    save, with ``"read"`` nothing is ever written (the read-only commands leave no cache behind).
+    """
+    with collector_paused():
+        return _load_decks(paths, recursive=recursive, now=now, strict=strict, caches=caches)
+
+
+def _load_decks(
+    paths: Iterable[Path], *, recursive: bool, now: int | None, strict: bool, caches: CacheUse
+) -> list[LoadedDeck]:
+    moment = current_time() if now is None else now
+    settings_for = cache(folder_settings)
+    lock_for = cache(lambda folder: read_lock(lock_path(folder)))
+    loaded = []
+    for source in resolve_sources(paths, recursive):
+        folder = source.parent
+        parse_cache = _parse_cache(source, caches)
+        workers = worker_count() if caches != "none" else 1
+        parsed = parse_file(source, settings_for(folder), parse_cache, workers)
+        key = source.name
+        entries: Sequence[LockEntry] = lock_for(folder).get(key, ())
+        resolution = resolve(parsed.deck, entries, moment)
+        loaded.append(LoadedDeck(parsed, resolution, lock_path(folder), key, lock_for(folder), parse_cache))
+    if strict:
+        raise_errors(d for deck in loaded for d in deck.diagnostics)
+    return loaded
+
+
+def _parse_cache(source: Path, use: CacheUse) -> ParseCache | None:
+    path = cache_file(source, "parse", use)
+    if path is None:
+        return None
+    loaded = ParseCache.load(path)
+    if use == "read":
+        loaded.path = None  # never saved
+    return loaded
+
+
+def raise_errors(diagnostics: Iterable[Diagnostic]) -> None:
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+    if errors:
+        raise ProblemsError(errors)
+
+
+def load_deck(path: Path, now: int | None = None) -> Deck:
+    """One markdown file as a Deck, GUIDs and change times taken from the lock file beside it."""
+    return load_decks([path], now=now)[0].deck

@@ -1,0 +1,53 @@
+"""Local images referenced by cards: where they are and the collision-safe names they get in outputs."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from urllib.parse import unquote
+
+from deckbuilder.errors import Diagnostic, ProblemsError, Severity
+from deckbuilder.html.markup import image_references, is_local_reference
+from deckbuilder.model import Deck
+from deckbuilder.render import MediaFile
+
+
+def image_problem(reference: str, folder: Path) -> str | None:
+    """Why a local image reference cannot be used, or None when it is fine (or remote)."""
+    if not reference or not is_local_reference(reference):
+        return None
+    target = (folder / unquote(reference)).resolve()
+    if not target.is_relative_to(folder.resolve()):
+        return f"image '{reference}' is outside the source folder; move it into {folder}/"
+    if not target.is_file():
+        return f"image '{reference}' not found (looked for {target}); fix the path or add the file"
+    return None
+
+
+def image_diagnostics(deck: Deck) -> list[Diagnostic]:
+    folder = deck.source.parent
+    problems: list[Diagnostic] = []
+    for card in deck.cards:
+        for reference in image_references(f"{card.question}\n\n{card.answer}"):
+            problem = image_problem(reference, folder)
+            if problem:
+                problems.append(Diagnostic(card.source, Severity.ERROR, problem))
+    return problems
+
+
+def collect_media(deck: Deck) -> dict[str, MediaFile]:
+    """Every local image of the deck, named ``stem-<content hash><suffix>`` so that two files with
+    one name in different folders, or an edited image, never collide in Anki's media folder."""
+    problems = image_diagnostics(deck)
+    if problems:
+        raise ProblemsError(problems)
+    folder = deck.source.parent
+    media: dict[str, MediaFile] = {}
+    for card in deck.cards:
+        for reference in image_references(f"{card.question}\n\n{card.answer}"):
+            if reference in media or not is_local_reference(reference):
+                continue
+            path = (folder / unquote(reference)).resolve()
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+            media[reference] = MediaFile(path, f"{path.stem}-{digest}{path.suffix.lower()}")
+    return media

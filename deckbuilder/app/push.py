@@ -1,0 +1,261 @@
+"""``deckbuilder push``: import decks straight into a local Anki collection, and prune deleted cards.
+
+The import goes through Anki's own backend (the ``anki`` package), with the same options as
+File > Import, so notes are added, updated or left alone exactly as a manual import would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import sqlite3
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from deckbuilder.app.load import LoadedDeck
+from deckbuilder.errors import DeckbuilderError, OutputError
+
+BACKUP_FOLDER = "deckbuilder-backups"
+BACKUPS_KEPT = 5
+COLLECTION_FILE = "collection.anki2"
+
+
+class PushError(DeckbuilderError):
+    """The collection cannot be found, opened or updated."""
+
+
+@dataclass(slots=True)
+class PushReport:
+    """What an import and a prune did (or, in a dry run, would do) to the collection."""
+
+    new: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    conflicting: list[str] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+    backup: Path | None = None
+
+    def summary(self) -> str:
+        parts = [
+            f"{len(self.new)} new",
+            f"{len(self.updated)} updated",
+            f"{len(self.unchanged)} unchanged",
+            f"{len(self.conflicting)} conflicting",
+        ]
+        if self.pruned:
+            parts.append(f"{len(self.pruned)} deleted")
+        return ", ".join(parts)
+
+
+def require_anki() -> None:
+    try:
+        import anki.collection  # noqa: F401 - only checking that it is installed
+    except ImportError:
+        raise PushError('push needs the anki package: pip install "deckbuilder[anki]"') from None
+
+
+def anki_base_folder() -> Path:
+    """Where Anki keeps its profiles on this platform."""
+    system = platform.system()
+    if system == "Darwin":
+        return Path.home() / "Library" / "Application Support" / "Anki2"
+    if system == "Windows":
+        return Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming")) / "Anki2"
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "Anki2"
+
+
+def default_collection() -> Path:
+    """The default profile's collection: the only profile, or the one named "User 1"."""
+    base = anki_base_folder()
+    profiles = sorted(p for p in base.glob(f"*/{COLLECTION_FILE}")) if base.is_dir() else []
+    if len(profiles) == 1:
+        return profiles[0]
+    for candidate in profiles:
+        if candidate.parent.name == "User 1":
+            return candidate
+    if not profiles:
+        raise PushError(f"no Anki collection found in {base}; pass --collection PATH to collection.anki2")
+    names = ", ".join(p.parent.name for p in profiles)
+    raise PushError(
+        f"several Anki profiles ({names}); choose one with --collection {base}/NAME/{COLLECTION_FILE}"
+    )
+
+
+@contextlib.contextmanager
+def _opened(path: Path) -> Iterator[Any]:
+    from anki.collection import Collection
+    from anki.errors import DBError
+
+    try:
+        collection = Collection(str(path))
+    except DBError:
+        raise PushError(
+            f"{path}: the collection is open in Anki; close Anki first, then push again"
+        ) from None
+    except Exception as error:  # the backend raises several kinds for unreadable files
+        raise PushError(f"{path}: cannot open the collection ({error})") from None
+    try:
+        yield collection
+    finally:
+        collection.close()
+
+
+def _backup(path: Path) -> Path:
+    folder = path.parent / BACKUP_FOLDER
+    folder.mkdir(exist_ok=True)
+    # One clock reading for both parts, so that names sort in the order the backups were made.
+    seconds, nanoseconds = divmod(time.time_ns(), 1_000_000_000)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(seconds))
+    target = folder / f"{path.stem}-{stamp}-{nanoseconds:09d}{path.suffix}"
+    _copy_database(path, target)
+    for old in sorted(folder.glob(f"{path.stem}-*{path.suffix}"))[:-BACKUPS_KEPT]:
+        with contextlib.suppress(OSError):
+            old.unlink()
+    return target
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    # SQLite's own backup copies a consistent database, write-ahead log included.
+    with (
+        contextlib.closing(sqlite3.connect(source)) as origin,
+        contextlib.closing(sqlite3.connect(target)) as copy,
+    ):
+        origin.backup(copy)
+
+
+def push(
+    loaded: Sequence[LoadedDeck],
+    packages: Sequence[Path],
+    collection: Path,
+    *,
+    prune: bool = False,
+    dry_run: bool = False,
+) -> PushReport:
+    """Import the packages; with ``prune``, delete the notes of cards that left the markdown.
+
+    A dry run does all of it to a copy of the collection and reports; the collection is not touched.
+    On any error the collection is restored from the backup taken before the first write.
+    """
+    require_anki()
+    if not collection.is_file():
+        raise PushError(f"{collection}: no such collection file; pass --collection PATH to collection.anki2")
+    with _opened(collection):
+        pass  # fails now, before anything is copied or written, if Anki has the collection open
+    if dry_run:
+        with tempfile.TemporaryDirectory() as scratch:
+            copy = Path(scratch) / COLLECTION_FILE
+            _copy_database(collection, copy)
+            return _apply(loaded, packages, copy, prune)
+    backup = _backup(collection)
+    try:
+        report = _apply(loaded, packages, collection, prune)
+    except BaseException:
+        _copy_database(backup, collection)
+        raise
+    report.backup = backup
+    return report
+
+
+def _apply(loaded: Sequence[LoadedDeck], packages: Sequence[Path], path: Path, prune: bool) -> PushReport:
+    from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    report = PushReport()
+    with _opened(path) as col:
+        for package in packages:
+            request = ImportAnkiPackageRequest(package_path=str(package), options=ImportAnkiPackageOptions())
+            log = col.import_anki_package(request).log
+            report.new.extend(_questions(col, log.new))
+            report.updated.extend(_questions(col, log.updated))
+            report.unchanged.extend(_questions(col, log.duplicate))
+            report.conflicting.extend(_questions(col, log.conflicting))
+        if prune:
+            report.pruned = _prune(col, loaded)
+    return report
+
+
+def _questions(col: Any, entries: Any) -> list[str]:
+    from deckbuilder.html.plaintext import html_to_text
+
+    questions = []
+    for entry in entries:
+        fields = list(entry.fields)
+        questions.append(html_to_text(fields[0]) if fields else str(entry.id.nid))
+    return questions
+
+
+def _prune(col: Any, loaded: Sequence[LoadedDeck]) -> list[str]:
+    from deckbuilder.html.plaintext import html_to_text
+    from deckbuilder.render.notetypes import CLOZE_NOTE_TYPE_ID, NOTE_TYPE_ID
+
+    gone = {entry.guid for item in loaded for entry in item.resolution.entries if entry.removed is not None}
+    if not gone:
+        return []
+    marks = ",".join("?" * len(gone))
+    rows = col.db.all(
+        f"select id, flds from notes where mid in (?, ?) and guid in ({marks})",
+        NOTE_TYPE_ID,
+        CLOZE_NOTE_TYPE_ID,
+        *sorted(gone),
+    )
+    if rows:
+        col.remove_notes([note_id for note_id, _ in rows])
+    return [html_to_text(fields.split("\x1f", 1)[0]) for _, fields in rows]
+
+
+def stage_packages(files: dict[Path, bytes], folder: Path) -> list[Path]:
+    """Write in-memory packages to a scratch folder for Anki's importer."""
+    paths = []
+    for name, data in files.items():
+        path = folder / name.name
+        try:
+            path.write_bytes(data)
+        except OSError as error:
+            raise OutputError(f"{path}: cannot write a temporary package ({error.strerror})") from None
+        paths.append(path)
+    return paths
+
+
+def push_sources(
+    sources: Sequence[Path],
+    collection: Path,
+    *,
+    prune: bool = False,
+    dry_run: bool = False,
+    recursive: bool = False,
+    now: int | None = None,
+) -> tuple[list[LoadedDeck], PushReport]:
+    """Build the decks as packages, push them, and (unless a dry run) update the lock file."""
+    from deckbuilder.app.build import build_lock, lock_files, remember_cards
+    from deckbuilder.app.load import load_decks
+    from deckbuilder.app.media import collect_media
+    from deckbuilder.app.output import write_atomically
+    from deckbuilder.incremental.fragments import prerender
+    from deckbuilder.read.sources import resolve_sources
+    from deckbuilder.render import RenderOptions
+    from deckbuilder.render.apkg import render
+
+    require_anki()
+    paths = resolve_sources(sources, recursive)
+    with build_lock([path.parent for path in paths]):
+        loaded = load_decks(paths, now=now, caches="read")
+        prerender([item.deck for item in loaded], caches="read")
+        packages = {
+            Path(f"{item.deck.source.stem}.apkg"): render(
+                item.deck, RenderOptions(media=collect_media(item.deck))
+            )
+            for item in loaded
+        }
+        with tempfile.TemporaryDirectory() as scratch:
+            staged = stage_packages(packages, Path(scratch))
+            report = push(loaded, staged, collection, prune=prune, dry_run=dry_run)
+        if not dry_run:
+            write_atomically(lock_files(loaded))
+    if not dry_run:
+        remember_cards(loaded)
+    return loaded, report

@@ -1,0 +1,228 @@
+"""Settings files: deckbuilder.toml beside the sources, or [tool.deckbuilder] in pyproject.toml.
+
+They hold deck defaults and keyword tag rules for the decks of a folder, and defaults for every
+command-line option; an option given on the command line wins.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from deckbuilder.errors import ConfigError
+from deckbuilder.model import DeckSettings, SourceLocation
+from deckbuilder.read.frontmatter import expect_card_type, expect_flag, expect_level, expect_tags, expect_text
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+CONFIG_FILE_NAME = "deckbuilder.toml"
+PYPROJECT = "pyproject.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsFile:
+    """A settings table and where it came from."""
+
+    path: Path | None
+    data: dict[str, Any] = field(default_factory=dict)
+    text: str = ""
+
+    def where(self, key: str) -> SourceLocation:
+        """The line that sets ``key`` (its last part), for messages."""
+        name = key.rsplit(".", 1)[-1]
+        for number, line in enumerate(self.text.splitlines(), 1):
+            stripped = line.strip()
+            if stripped.startswith((f"{name} ", f"{name}=", f"[{key}]", f"[tool.deckbuilder.{key}]")):
+                return SourceLocation(str(self.path), number)
+        return SourceLocation(str(self.path), 1)
+
+
+def _choices(options: tuple[str, ...] | list[str]) -> Callable[[Any, str, SourceLocation], str]:
+    def check(value: Any, key: str, where: SourceLocation) -> str:
+        if value not in options:
+            raise ConfigError(f"'{key}' must be one of {', '.join(options)}, got {value!r}", where)
+        return str(value)
+
+    return check
+
+
+def _boolean(value: Any, key: str, where: SourceLocation) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"'{key}' must be true or false, got {value!r}", where)
+    return value
+
+
+def _formats(value: Any, key: str, where: SourceLocation) -> tuple[str, ...]:
+    from deckbuilder.render import FORMATS
+
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(v, str) and v in FORMATS for v in items):
+        raise ConfigError(
+            f"'{key}' must be a list of formats from {', '.join(sorted(FORMATS))}, got {value!r}", where
+        )
+    return tuple(items)
+
+
+def _fields(value: Any, key: str, where: SourceLocation) -> str:
+    if isinstance(value, dict):
+        value = [f"{name}={card_field}" for name, card_field in value.items()]
+    if isinstance(value, list) and all(isinstance(v, str) and "=" in v for v in value):
+        return ",".join(value)
+    raise ConfigError(
+        f'\'{key}\' must be a table like {{Front = "question", Back = "answer"}}, got {value!r}', where
+    )
+
+
+def _grid(value: Any, key: str, where: SourceLocation) -> str:
+    from deckbuilder.render.paper import GRIDS
+
+    if isinstance(value, bool) or value not in GRIDS:
+        raise ConfigError(f"'{key}' must be one of {', '.join(map(str, GRIDS))}, got {value!r}", where)
+    return str(value)
+
+
+def _path(value: Any, key: str, where: SourceLocation) -> str:
+    return expect_text(value, key, where)
+
+
+def _schema() -> dict[str, dict[str, Callable[[Any, str, SourceLocation], Any]]]:
+    from deckbuilder.render.paper import CARD_SIZES, DUPLEX_MODES, LAYOUTS, PAPERS
+
+    return {
+        "deck": {
+            "tags": expect_tags,
+            "card_level": expect_level,
+            "type": expect_card_type,
+            "reverse": expect_flag,
+        },
+        "tags": {"rules": lambda value, key, where: value},  # checked by _tag_rules
+        "build": {"formats": _formats, "output": _path, "recursive": _boolean},
+        "push": {"collection": _path},
+        "csv": {
+            "dialect": _choices(("anki", "plain")),
+            "note_type": expect_text,
+            "fields": _fields,
+            "bom": _boolean,
+        },
+        "print": {
+            "layout": _choices(LAYOUTS),
+            "paper": _choices(sorted(PAPERS)),
+            "cards_per_page": _grid,
+            "card_size": _choices(sorted(CARD_SIZES)),
+            "duplex": _choices(DUPLEX_MODES),
+        },
+    }
+
+
+OPTION_FOR_SETTING = {
+    "push.collection": "collection",
+    "build.formats": "formats",
+    "build.output": "output",
+    "build.recursive": "recursive",
+    "csv.dialect": "csv_dialect",
+    "csv.note_type": "csv_note_type",
+    "csv.fields": "csv_fields",
+    "csv.bom": "csv_bom",
+    "print.layout": "layout",
+    "print.paper": "paper",
+    "print.cards_per_page": "cards_per_page",
+    "print.card_size": "card_size",
+    "print.duplex": "duplex",
+}
+"""Which command-line option each setting gives the default of."""
+
+
+def _read(path: Path) -> tuple[dict[str, Any], str]:
+    shown = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        return tomllib.loads(text), text
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read the config file: {error}", SourceLocation(shown, 1)) from None
+    except tomllib.TOMLDecodeError as error:
+        line = getattr(error, "lineno", None) or 1
+        raise ConfigError(f"invalid TOML ({error}); fix the syntax", SourceLocation(shown, line)) from None
+
+
+def settings_file(folder: Path) -> SettingsFile:
+    """deckbuilder.toml in the folder, else [tool.deckbuilder] of pyproject.toml here, else nothing."""
+    own = folder / CONFIG_FILE_NAME
+    if own.is_file():
+        data, text = _read(own)
+        found = SettingsFile(own, data, text)
+    else:
+        pyproject = Path(PYPROJECT)
+        if not pyproject.is_file():
+            return SettingsFile(None)
+        data, text = _read(pyproject)
+        table = data.get("tool", {}).get("deckbuilder")
+        if not isinstance(table, dict):
+            return SettingsFile(None)
+        found = SettingsFile(pyproject, table, text)
+    return _validated(found)
+
+
+def _validated(found: SettingsFile) -> SettingsFile:
+    schema = _schema()
+    values: dict[str, Any] = {}
+    for table_name, table in found.data.items():
+        if table_name not in schema:
+            raise ConfigError(
+                f"unknown setting '{table_name}'; known tables: {', '.join(f'[{t}]' for t in schema)}",
+                found.where(table_name),
+            )
+        if not isinstance(table, dict):
+            raise ConfigError(f"'{table_name}' must be a table: [{table_name}]", found.where(table_name))
+        for key, value in table.items():
+            full = f"{table_name}.{key}"
+            if key not in schema[table_name]:
+                known = ", ".join(f"{table_name}.{k}" for k in schema[table_name])
+                raise ConfigError(f"unknown setting '{full}'; known settings: {known}", found.where(full))
+            values[full] = schema[table_name][key](value, full, found.where(full))
+    return SettingsFile(found.path, values, found.text)
+
+
+def folder_settings(folder: Path) -> DeckSettings:
+    """The deck defaults and tag rules for the decks in a folder."""
+    found = settings_file(folder)
+    rules = _tag_rules(found.data.get("tags.rules", {}), found)
+    return DeckSettings(
+        tags=found.data.get("deck.tags", ()),
+        card_level=found.data.get("deck.card_level"),
+        card_type=found.data.get("deck.type"),
+        reverse=found.data.get("deck.reverse", False),
+        tag_rules=rules,
+    )
+
+
+def _tag_rules(rules: Any, found: SettingsFile) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(rules, dict):
+        raise ConfigError("[tags.rules] must be a table of tag = [words]", found.where("tags.rules"))
+    parsed: list[tuple[str, tuple[str, ...]]] = []
+    for tag, words in rules.items():
+        listed = [words] if isinstance(words, str) else words
+        if not isinstance(listed, list) or not all(isinstance(w, str) and w.strip() for w in listed):
+            raise ConfigError(
+                f"tags.rules.{tag} must be a list of words or phrases, got {words!r}", found.where(tag)
+            )
+        parsed.append((tag, tuple(w.strip() for w in listed)))
+    return tuple(parsed)
+
+
+def option_defaults(folder: Path) -> dict[str, Any]:
+    """Command-line option defaults from the settings file that governs ``folder``."""
+    found = settings_file(folder)
+    defaults = {
+        OPTION_FOR_SETTING[key]: value for key, value in found.data.items() if key in OPTION_FOR_SETTING
+    }
+    for name in ("output", "collection"):
+        if name in defaults and found.path is not None:
+            # Relative to the settings file, wherever the command runs; ~ is the home folder.
+            defaults[name] = found.path.parent / Path(defaults[name]).expanduser()
+    return defaults

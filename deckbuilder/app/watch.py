@@ -1,0 +1,79 @@
+"""``deckbuilder watch``: rebuild when sources, their images or settings change."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import click
+
+from deckbuilder.identity.lockfile import LOCK_FILE_NAME
+from deckbuilder.incremental.cachefiles import CACHE_DIR_NAME
+from deckbuilder.incremental.collector import collect_everything
+from deckbuilder.read.sources import DEFAULT_SOURCE
+
+IGNORED_NAMES = frozenset({LOCK_FILE_NAME})
+IGNORED_DIRECTORIES = frozenset({CACHE_DIR_NAME, ".git", "__pycache__"})
+
+
+def watched_paths(sources: Sequence[Path]) -> list[Path]:
+    """The folders to watch: each source folder (images and settings live there too)."""
+    given = list(sources) or [DEFAULT_SOURCE]
+    folders = {(path if path.is_dir() else path.parent).resolve() for path in given}
+    return sorted(folders)
+
+
+def relevant(path: Path, output: Path) -> bool:
+    """A change that can alter a build: not our own lock, cache, temporary files or outputs."""
+    if path.name in IGNORED_NAMES or path.name.startswith(".") or path.name.endswith(".tmp"):
+        return False
+    if IGNORED_DIRECTORIES & set(path.parts):
+        return False
+    return not path.resolve().is_relative_to(output.resolve())
+
+
+def watch_sources(
+    sources: Sequence[Path],
+    output: Path,
+    rebuild: Callable[[], None],
+    *,
+    debounce_ms: int = 300,
+    announce: bool = True,
+    verbose: bool = False,
+    stop: threading.Event | None = None,
+) -> None:
+    """Build once, then again after every relevant change, until Ctrl-C (or ``stop`` is set)."""
+    import watchfiles
+
+    folders = watched_paths(sources)
+    rebuild()
+    if _idle_collection_done():
+        if announce:
+            click.echo(f"watching {', '.join(str(f) for f in folders)} (Ctrl-C to stop)", err=True)
+        changes = watchfiles.watch(
+            *folders,
+            watch_filter=lambda _change, name: relevant(Path(name), output),
+            debounce=debounce_ms,
+            raise_interrupt=False,
+            stop_event=stop,
+        )
+        for batch in changes:
+            if verbose:
+                for _change, name in sorted(batch, key=lambda item: item[1]):
+                    click.echo(f"changed: {name}", err=True)
+            rebuild()
+            if not _idle_collection_done():
+                break
+    if announce:
+        click.echo("stopped watching", err=True)
+
+
+def _idle_collection_done() -> bool:
+    """Collect between builds; False when Ctrl-C came meanwhile, which ends the watch as it would
+    have while waiting for a change."""
+    try:
+        collect_everything()
+    except KeyboardInterrupt:
+        return False
+    return True

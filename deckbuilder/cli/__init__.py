@@ -1,0 +1,5 @@
+"""The command line: the only package that imports click."""
+
+from deckbuilder.cli.commands import main, run
+
+__all__ = ["main", "run"]

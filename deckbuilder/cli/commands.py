@@ -1,0 +1,396 @@
+"""The command line: thin Click commands that wire sources, decks and renderers together."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from deckbuilder._version import __version__
+from deckbuilder.cli.options import (
+    ProgressBar,
+    output_options,
+    print_options,
+    print_settings,
+    recursive_option,
+    sources_argument,
+    split_settings,
+    verbosity_options,
+    with_settings,
+)
+
+if TYPE_CHECKING:
+    from deckbuilder.errors import DeckbuilderError, Diagnostic
+
+DIFF_ERROR_EXIT = 2
+"""diff exits 0 for no changes and 1 for changes, like ``git diff --exit-code``; errors get 2."""
+
+
+class DeckbuilderGroup(click.Group):
+    """Prints user mistakes as ``path:line: error: message`` with exit code 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as error:
+            # Imported here, not at the top: ``--help`` should load as little as it can.
+            from deckbuilder.errors import DeckbuilderError
+
+            if not isinstance(error, DeckbuilderError):
+                raise
+            report_errors(error)
+            ctx.exit(DIFF_ERROR_EXIT if ctx.invoked_subcommand == "diff" else 1)
+        except KeyboardInterrupt:
+            click.echo("interrupted; nothing was changed", err=True)
+            ctx.exit(130)
+
+
+def report_errors(error: DeckbuilderError) -> None:
+    for diagnostic in error.diagnostics:
+        click.echo(str(diagnostic), err=True)
+
+
+@click.group(cls=DeckbuilderGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="deckbuilder")
+def main() -> None:
+    """Turn question-and-answer markdown into Anki decks, CSV and printable cards.
+
+    SOURCES are markdown files or folders of them; the default is source/.
+    Settings: deckbuilder.toml beside the sources, or [tool.deckbuilder] in
+    pyproject.toml, gives defaults for every option.
+    """
+
+
+@main.command()
+@sources_argument
+@recursive_option
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+@print_options
+@verbosity_options
+@with_settings
+def check(
+    sources: Sequence[Path], recursive: bool, as_json: bool, quiet: bool, verbose: bool, **printing: Any
+) -> None:
+    """Report problems in the markdown without writing anything.
+
+    Prints one 'path:line: error|warning: message' line per problem and exits
+    with status 1 if any is an error.
+    """
+    from deckbuilder.app.check import check_deck
+    from deckbuilder.app.load import load_decks
+    from deckbuilder.errors import Severity
+
+    layout = print_settings(**printing)
+    loaded = load_decks(sources, recursive=recursive, strict=False, caches="read")
+    if layout.layout == "cards":  # the print check renders and plans every card
+        from deckbuilder.incremental.fragments import prerender
+        from deckbuilder.render.printplan import preplan
+
+        prerender([item.deck for item in loaded], caches="read")
+        preplan([item.deck for item in loaded], layout, caches="read")
+    problems: list[Diagnostic] = []
+    for item in loaded:
+        problems.extend(item.diagnostics)
+        problems.extend(check_deck(item.deck, layout))
+    problems.sort(key=lambda p: (p.location.path, p.location.line) if p.location else ("", 0))
+    errors = sum(1 for p in problems if p.severity is Severity.ERROR)
+    cards = sum(len(item.deck.cards) for item in loaded)
+    if as_json:
+        click.echo(_json_dumps({"problems": [_problem_json(p) for p in problems], "cards": cards}, indent=2))
+    else:
+        for problem in problems:
+            click.echo(str(problem))
+        if verbose:
+            for item in loaded:
+                click.echo(f"{item.deck.source}: {len(item.deck.cards)} cards", err=True)
+        if not quiet:
+            click.echo(
+                f"{_count(cards, 'card')} in {_count(len(loaded), 'deck')}: "
+                f"{_count(errors, 'error')}, {_count(len(problems) - errors, 'warning')}",
+                err=True,
+            )
+    if errors:
+        sys.exit(1)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _problem_json(problem: Diagnostic) -> dict[str, Any]:
+    location = problem.location
+    return {
+        "path": location.path if location else None,
+        "line": location.line if location else None,
+        "severity": problem.severity.value,
+        "message": problem.message,
+    }
+
+
+@main.command(name="list")
+@sources_argument
+@recursive_option
+@click.option("--json", "as_json", is_flag=True, help="Print every deck and card as JSON (for scripts).")
+@verbosity_options
+@with_settings
+def list_cards(sources: Sequence[Path], recursive: bool, as_json: bool, quiet: bool, verbose: bool) -> None:
+    """List the cards with their numbers, GUIDs and tags.
+
+    With --json, prints {"decks": [{"title", "anki_deck", "source", "footer",
+    "cards": [{"guid", "number", "question", "answer", "question_html",
+    "answer_html", "tags", "source"}]}]}, where source is "path:line".
+    """
+    from deckbuilder.app.load import load_decks
+    from deckbuilder.cli.listing import card_table, decks_json
+
+    decks = [item.deck for item in load_decks(sources, recursive=recursive, caches="read")]
+    if as_json:
+        from deckbuilder.incremental.fragments import prerender
+
+        prerender(decks, caches="read")  # the JSON has every card's HTML
+        click.echo(_json_dumps(decks_json(decks), indent=2, ensure_ascii=False))
+        return
+    width = shutil.get_terminal_size((100, 24)).columns
+    for deck in decks:
+        if not quiet:
+            click.echo(
+                f"{deck.title} ({deck.source}, deck '{deck.anki_deck}', {_count(len(deck.cards), 'card')})"
+            )
+        for line in card_table(deck, width, with_source=verbose):
+            click.echo(line)
+
+
+@main.command()
+@sources_argument
+@output_options
+@recursive_option
+@verbosity_options
+@with_settings
+def build(
+    sources: Sequence[Path],
+    formats: Sequence[str],
+    output: Path,
+    recursive: bool,
+    quiet: bool,
+    verbose: bool,
+    **settings: Any,
+) -> None:
+    """Build each markdown file into the output folder and update the lock file.
+
+    One file per source and format, named after the source
+    (source/biology.md -> output/biology.apkg). Nothing is written unless
+    every deck builds; the lock file keeps each card's Anki identity, so
+    re-importing updates cards in place and keeps their review history.
+    """
+    from deckbuilder.app.build import build as build_decks
+    from deckbuilder.render import default_formats
+
+    csv, printing = split_settings(settings)
+    chosen = list(dict.fromkeys(formats)) or default_formats()
+    builds = build_decks(
+        sources, chosen, output, recursive=recursive, csv=csv, printing=printing, progress=ProgressBar()
+    )
+    report_builds(builds, quiet, verbose)
+    if _ENDING_AT_ONCE:
+        _KEPT_TO_THE_END.append(builds)  # freeing 100,000 cards' objects takes most of a second
+
+
+def report_builds(builds: Sequence[Any], quiet: bool, verbose: bool) -> None:
+    """Warnings on stderr, then a summary per deck and, with --verbose, each card that changed."""
+    for deck_build in builds:
+        for warning in deck_build.warnings:
+            click.echo(str(warning), err=True)
+        if not quiet:
+            click.echo(deck_build.summary())
+        if verbose:
+            for line in deck_build.card_lines():
+                click.echo(f"  {line}")
+
+
+@main.command()
+@sources_argument
+@recursive_option
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+@verbosity_options
+@with_settings
+def diff(sources: Sequence[Path], recursive: bool, as_json: bool, quiet: bool, verbose: bool) -> None:
+    """Show what the next build would change, and write nothing.
+
+    Lists cards added, changed (with the changed words), matched after a
+    reworded question, and removed from the markdown. Exit status: 0 when the
+    next build would change nothing, 1 when it would (like git diff
+    --exit-code), 2 on an error.
+    """
+    from deckbuilder.app.changes import deck_changes
+    from deckbuilder.app.load import load_decks
+    from deckbuilder.cli.difftext import describe
+
+    reports = [deck_changes(item) for item in load_decks(sources, recursive=recursive, caches="read")]
+    changed = any(report.changes for report in reports)
+    if as_json:
+        click.echo(
+            _json_dumps(
+                {"changed": changed, "decks": [r.as_json() for r in reports]}, indent=2, ensure_ascii=False
+            )
+        )
+    elif not quiet:
+        for report in reports:
+            for line in describe(report, verbose):
+                click.echo(line)
+    sys.exit(1 if changed else 0)
+
+
+@main.command()
+@sources_argument
+@output_options
+@recursive_option
+@verbosity_options
+@click.option(
+    "--debounce",
+    type=click.IntRange(50, 10_000),
+    default=300,
+    show_default=True,
+    help="Milliseconds to wait for more changes before rebuilding.",
+)
+@with_settings
+def watch(
+    sources: Sequence[Path],
+    formats: Sequence[str],
+    output: Path,
+    recursive: bool,
+    quiet: bool,
+    verbose: bool,
+    debounce: int,
+    **settings: Any,
+) -> None:
+    """Rebuild whenever a source, one of its images or deckbuilder.toml changes.
+
+    Takes the same options as build. An error is printed with its path:line
+    and watching goes on; Ctrl-C stops.
+    """
+    from deckbuilder.app.build import build as build_decks
+    from deckbuilder.app.watch import watch_sources
+    from deckbuilder.render import default_formats
+
+    csv, printing = split_settings(settings)
+    chosen = list(dict.fromkeys(formats)) or default_formats()
+
+    from deckbuilder.errors import DeckbuilderError
+
+    def rebuild() -> None:
+        try:
+            builds = build_decks(sources, chosen, output, recursive=recursive, csv=csv, printing=printing)
+            report_builds(builds, quiet, verbose)
+        except DeckbuilderError as error:
+            report_errors(error)
+            click.echo("waiting for the next change…", err=True)
+
+    watch_sources(sources, output, rebuild, debounce_ms=debounce, announce=not quiet, verbose=verbose)
+
+
+@main.command()
+@sources_argument
+@click.option(
+    "-c",
+    "--collection",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The Anki collection file (collection.anki2). Default: the default profile's.",
+)
+@click.option("--prune", is_flag=True, help="Also delete the notes of cards removed from the markdown.")
+@click.option("-y", "--yes", is_flag=True, help="Prune without asking.")
+@click.option("-n", "--dry-run", is_flag=True, help="Show what push would do, and change nothing.")
+@recursive_option
+@verbosity_options
+@with_settings
+def push(
+    sources: Sequence[Path],
+    collection: Path | None,
+    prune: bool,
+    yes: bool,
+    dry_run: bool,
+    recursive: bool,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Import the decks straight into a local Anki collection (close Anki first).
+
+    The same as File > Import of the built .apkg: new notes are added,
+    edited notes updated, the rest and your own edits left alone, review
+    history kept. A backup of the collection is made before it is changed.
+    With --prune, notes of cards deleted from the markdown (and only those
+    deckbuilder made) are deleted too, after you confirm.
+    """
+    from deckbuilder.app.push import default_collection, push_sources
+
+    target = collection or default_collection()
+    if collection is None and not quiet:
+        click.echo(f"using the collection {target}", err=True)
+    if prune and not yes and not dry_run:
+        _, preview = push_sources(sources, target, prune=True, dry_run=True, recursive=recursive)
+        if preview.pruned:
+            click.echo(f"push --prune would delete {_count(len(preview.pruned), 'note')}:")
+            for question in preview.pruned:
+                click.echo(f"  - {question}")
+            if not click.confirm("Delete them?", default=False):
+                click.echo("nothing was changed", err=True)
+                sys.exit(1)
+    _, report = push_sources(sources, target, prune=prune, dry_run=dry_run, recursive=recursive)
+    prefix = "dry run, nothing changed: would be " if dry_run else ""
+    if not quiet:
+        click.echo(f"{target}: {prefix}{report.summary()}")
+        if report.backup is not None:
+            click.echo(f"backup of the collection before this push: {report.backup}", err=True)
+    if verbose or dry_run:
+        for label, questions in (
+            ("new", report.new),
+            ("updated", report.updated),
+            ("conflicting", report.conflicting),
+            ("deleted", report.pruned),
+        ):
+            for question in questions:
+                click.echo(f"  {label:<11} {question}")
+
+
+_ENDING_AT_ONCE = False
+_KEPT_TO_THE_END: list[object] = []
+"""What the build command made, kept for the system to free at exit when run() ends the process."""
+
+
+def run() -> None:
+    """The ``deckbuilder`` command: ``main``, then an exit that leaves freeing memory to the system.
+
+    A 100,000-card build makes tens of millions of objects, which Python would free one by one
+    (0.8 s); by the time ``main`` returns every file is written and closed, so nothing is lost by
+    ending the process at once. Tests call ``main``, which frees and exits as usual."""
+    global _ENDING_AT_ONCE
+    _ENDING_AT_ONCE = True
+    from deckbuilder.cli.interrupts import keep_interrupts
+
+    keep_interrupts()
+    try:
+        main(prog_name="deckbuilder")
+        code: object = 0
+    except SystemExit as done:
+        code = done.code
+    except KeyboardInterrupt:  # one that landed outside the command, after main's own handling
+        code = 130
+    if not isinstance(code, int):  # None, or a message that sys.exit would have printed
+        if code is not None:
+            print(code, file=sys.stderr)
+        code = 0 if code is None else 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (deckbuilder list | head)
+            stream.flush()
+    os._exit(code)
+
+
+def _json_dumps(value: Any, **options: Any) -> str:
+    import json  # here, not at the top: --help should not load it
+
+    return json.dumps(value, **options)

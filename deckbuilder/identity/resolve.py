@@ -1,0 +1,240 @@
+"""Matching cards to the lock file so that GUIDs survive renumbering, reordering and rewording."""
+
+from __future__ import annotations
+
+import difflib
+import heapq
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import TypeGuard
+
+from deckbuilder.fingerprint import content_hash, derive_guid, normalise_question
+from deckbuilder.identity.lockfile import LockEntry
+from deckbuilder.model import Card, Deck
+
+SIMILARITY_THRESHOLD = 0.8
+"""The least similarity (difflib ratio of normalised questions) that counts as a reworded question.
+tests/test_identity.py shows typo fixes and one-word changes score above it and the seed deck's
+distinct questions all score below it."""
+CANDIDATES_PER_CARD = 8
+"""How many leftover lock entries, ranked by shared words, one card is compared with at most."""
+COMMON_WORD_POSTINGS = 256
+"""A word in more leftover entries than this is too common to find candidates by."""
+
+
+class Change(str, Enum):
+    NEW = "new"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True, slots=True)
+class CardMatch:
+    """How one card was matched to the lock, for summaries and ``diff``."""
+
+    card: Card
+    change: Change
+    content: str
+    """The card's content hash."""
+    previous: LockEntry | None = None
+    similarity: float | None = None
+    """Set when the card was matched by a reworded question."""
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """The deck with GUIDs and change times from the lock, and the lock entries to write back."""
+
+    deck: Deck
+    matches: tuple[CardMatch, ...]
+    entries: tuple[LockEntry, ...]
+    removed: tuple[LockEntry, ...]
+    """Entries whose card left the markdown in this build."""
+    comparisons: int = 0
+    """How many fuzzy similarity computations matching took (bounded; tested)."""
+
+    def count(self, change: Change) -> int:
+        return sum(1 for match in self.matches if match.change is change)
+
+
+@dataclass(slots=True)
+class _Matcher:
+    entries: Sequence[LockEntry]
+    used: set[int] = field(default_factory=set)
+    comparisons: int = 0
+
+    def by_id(self, cards: Sequence[Card], found: dict[int, tuple[int, float | None]]) -> None:
+        index = {e.explicit_id: i for i, e in enumerate(self.entries) if e.explicit_id}
+        for position, card in enumerate(cards):
+            entry_index = index.get(card.explicit_id) if card.explicit_id else None
+            if entry_index is not None and entry_index not in self.used:
+                self._take(found, position, entry_index, None)
+
+    def by_question(self, questions: Sequence[str], found: dict[int, tuple[int, float | None]]) -> None:
+        # Each question's first unused entry, and the others in a queue: nearly every question has one.
+        first: dict[str, int] = {}
+        others: dict[str, list[int]] = defaultdict(list)
+        entries = self.entries
+        # Live entries first, so a card re-added after removal does not steal a live card's GUID.
+        live = [i for i in range(len(entries)) if entries[i].removed is None]
+        removed = [i for i in range(len(entries)) if entries[i].removed is not None]
+        for i in live + removed:
+            if i not in self.used:
+                question = entries[i].question
+                if question in first:
+                    others[question].append(i)
+                else:
+                    first[question] = i
+        for position, question in enumerate(questions):
+            if position in found or question not in first:
+                continue
+            entry_index = first[question]
+            waiting = others.get(question)
+            if waiting:
+                first[question] = waiting.pop(0)
+            else:
+                del first[question]
+            self._take(found, position, entry_index, None)
+
+    def by_similarity(self, questions: Sequence[str], found: dict[int, tuple[int, float | None]]) -> None:
+        leftovers = [i for i in range(len(self.entries)) if i not in self.used]
+        if not leftovers or len(found) == len(questions):
+            return  # nothing left to match on one side: a first build, or no card is new
+        postings: dict[str, list[int]] = defaultdict(list)
+        for i in leftovers:
+            for word in set(self.entries[i].question.split()):
+                postings[word].append(i)
+        pairs: list[tuple[float, int, int]] = []
+        for position, question in enumerate(questions):
+            if position in found:
+                continue
+            for entry_index in self._candidates(question, postings):
+                self.comparisons += 1
+                other = self.entries[entry_index].question
+                matcher = difflib.SequenceMatcher(None, question, other, autojunk=False)
+                # The quick ratios are upper bounds of ratio() and far cheaper to compute.
+                if matcher.real_quick_ratio() < SIMILARITY_THRESHOLD:
+                    continue
+                if matcher.quick_ratio() < SIMILARITY_THRESHOLD:
+                    continue
+                score = matcher.ratio()
+                if score >= SIMILARITY_THRESHOLD:
+                    pairs.append((-score, position, entry_index))
+        for negative_score, position, entry_index in sorted(pairs):
+            if position not in found and entry_index not in self.used:
+                self._take(found, position, entry_index, -negative_score)
+
+    @staticmethod
+    def _candidates(question: str, postings: dict[str, list[int]]) -> list[int]:
+        shared: Counter[int] = Counter()
+        for word in set(question.split()):
+            posting = postings.get(word, [])
+            if len(posting) <= COMMON_WORD_POSTINGS:
+                shared.update(posting)
+        best = heapq.nlargest(CANDIDATES_PER_CARD, shared.items(), key=lambda item: (item[1], -item[0]))
+        if not best:
+            return []
+        # A candidate sharing under half the words the best one shares cannot beat it for similarity
+        # often enough to be worth a comparison.
+        floor = best[0][1] / 2
+        return [entry_index for entry_index, count in best if count >= floor]
+
+    def _take(
+        self,
+        found: dict[int, tuple[int, float | None]],
+        position: int,
+        entry_index: int,
+        score: float | None,
+    ) -> None:
+        found[position] = (entry_index, score)
+        self.used.add(entry_index)
+
+
+def resolve(deck: Deck, entries: Sequence[LockEntry], now: int) -> Resolution:
+    """Give each card its GUID and last-changed time from the lock, and the lock's new entries.
+
+    Matching order: an explicit id, the exact normalised question, a similar question (each entry used
+    once, best similarity first), and only then a new GUID derived from the deck and the question.
+    """
+    cards = deck.cards
+    matcher = _Matcher(entries)
+    found: dict[int, tuple[int, float | None]] = {}
+    questions = [card.fingerprint or normalise_question(card.question) for card in cards]
+    matcher.by_id(cards, found)
+    matcher.by_question(questions, found)
+    matcher.by_similarity(questions, found)
+    taken = {entry.guid for entry in entries}
+    matches: list[CardMatch] = []
+    new_entries: list[LockEntry] = []
+    for position, card in enumerate(cards):
+        question = questions[position]
+        content = card.content or _content_hash(card)
+        if position in found:
+            entry_index, score = found[position]
+            match = _matched(card, entries[entry_index], content, score, now)
+        else:
+            guid = _fresh_guid(deck.deck_id, card, question, taken)
+            taken.add(guid)
+            match = CardMatch(card.identified(guid, now), Change.NEW, content)
+        matches.append(match)
+        previous = match.previous
+        if match.change is Change.UNCHANGED and _same_entry(previous, match.card, question):
+            new_entries.append(previous)  # the same entry as before; building a new one costs more
+        else:
+            new_entries.append(_entry_for(match.card, question, content))
+    leftovers = [entry for i, entry in enumerate(entries) if i not in matcher.used]
+    kept = tuple(entry if entry.removed is not None else replace(entry, removed=now) for entry in leftovers)
+    return Resolution(
+        deck=replace(deck, cards=tuple(match.card for match in matches)),
+        matches=tuple(matches),
+        entries=(*new_entries, *kept),
+        removed=tuple(entry for entry in leftovers if entry.removed is None),
+        comparisons=matcher.comparisons,
+    )
+
+
+def _content_hash(card: Card) -> str:
+    """For a hand-made card; parsed cards carry their hash."""
+    return content_hash(card.question, card.answer, card.tags, card.classes, card.note_kind)
+
+
+def _matched(card: Card, entry: LockEntry, content: str, score: float | None, now: int) -> CardMatch:
+    if entry.content == content:
+        return CardMatch(card.identified(entry.guid, entry.changed), Change.UNCHANGED, content, entry, score)
+    # Anki updates a note on re-import only when its mod time is strictly newer than the one it has.
+    changed_at = max(now, entry.changed + 1)
+    return CardMatch(card.identified(entry.guid, changed_at), Change.CHANGED, content, entry, score)
+
+
+def _fresh_guid(deck_id: int, card: Card, question: str, taken: set[str]) -> str:
+    key = f"id:{card.explicit_id}" if card.explicit_id else f"q:{question}"
+    # The parser derived the card's GUID from this same key; deriving is dear at 100,000 cards.
+    guid = card.guid or derive_guid(deck_id, key)
+    salt = 1
+    while guid in taken:
+        salt += 1
+        guid = derive_guid(deck_id, f"{key}#{salt}")
+    return guid
+
+
+def _same_entry(entry: LockEntry | None, card: Card, question: str) -> TypeGuard[LockEntry]:
+    return (
+        entry is not None
+        and entry.removed is None
+        and entry.question == question
+        and entry.explicit_id == card.explicit_id
+        and entry.note_kind == card.note_kind
+    )
+
+
+def _entry_for(card: Card, question: str, content: str) -> LockEntry:
+    return LockEntry(
+        guid=card.guid,
+        question=question,
+        content=content,
+        changed=card.changed_at,
+        explicit_id=card.explicit_id,
+        note_kind=card.note_kind,
+    )

@@ -1,0 +1,1 @@
+"""The layer around the pure core: disk caches, forked workers, background saves and the collector."""

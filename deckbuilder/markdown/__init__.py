@@ -1,0 +1,1 @@
+"""The markdown dialect that reading and rendering share: mistune parsers, the math and cloze plugins."""

@@ -1,0 +1,106 @@
+"""Cloze deletions, Anki's ``{{c1::text}}`` and ``{{c1::text::hint}}``: parsing and checks.
+
+The deletions are a mistune inline rule, so code spans and code blocks keep their braces and the
+text inside a deletion may hold any inline markdown.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import mistune
+    from mistune.core import InlineState
+    from mistune.inline_parser import InlineParser
+
+ClozeStyle = Literal["anki", "front", "back", "text"]
+"""``anki`` keeps Anki's syntax for Anki to render; ``front`` hides one deletion number (all when no
+number is given) for print; ``back`` shows and highlights it; ``text`` shows every deletion as text."""
+
+CLOZE_PATTERN = r"\{\{c(?P<cloze_number>\d{1,3})::(?P<cloze_body>(?:(?!\}\})[\s\S])+?)\}\}"
+HINT_SEPARATOR = "::"
+MAYBE_CLOZE = "{{c"
+"""Text without this holds no deletion; a cheap test before parsing."""
+
+
+def _parse_cloze(inline: InlineParser, m: re.Match[str], state: InlineState) -> int | None:
+    if state.depth >= inline.max_nested_level:
+        return None
+    body = m.group("cloze_body")
+    text, _, hint = body.partition(HINT_SEPARATOR)
+    inner = state.copy()
+    inner.src = text
+    children = inline.render(inner)
+    state.append_token(
+        {
+            "type": "cloze",
+            "children": children,
+            "attrs": {"number": int(m.group("cloze_number")), "hint": hint},
+        }
+    )
+    return m.end()
+
+
+def cloze_plugin(md: mistune.Markdown) -> None:
+    md.inline.register("cloze", CLOZE_PATTERN, _parse_cloze, before="codespan")
+
+
+def render_cloze(style: ClozeStyle, shown_number: int | None, text: str, number: int, hint: str) -> str:
+    """One deletion as HTML in the chosen style; ``text`` is the deletion's content as HTML."""
+    if style == "anki":
+        suffix = f"{HINT_SEPARATOR}{html.escape(hint, quote=False)}" if hint else ""
+        return f"{{{{c{number}::{text}{suffix}}}}}"
+    if style == "text" or (shown_number is not None and number != shown_number):
+        return text
+    if style == "front":
+        return f'<span class="cloze">[{html.escape(hint, quote=False) if hint else "…"}]</span>'
+    return f'<span class="cloze cloze-answer">{text}</span>'
+
+
+EMPTY = re.compile(r"\{\{c\d+::(?:::[^}]*)?\}\}")
+OPENING = re.compile(r"\{\{c\d+::")
+
+
+def _walk(tokens: list[dict[str, Any]], numbers: list[int], texts: list[str], empty: list[int]) -> None:
+    """Collect deletion numbers, empty deletions and the plain text outside deletions and code."""
+    for token in tokens:
+        kind = token.get("type")
+        if kind == "cloze":
+            numbers.append(token["attrs"]["number"])
+            if not plain(token.get("children", [])).strip():
+                empty.append(token["attrs"]["number"])
+        elif kind == "text":
+            texts.append(str(token.get("raw", "")))
+        elif "children" in token:
+            _walk(token["children"], numbers, texts, empty)
+
+
+def plain(tokens: list[dict[str, Any]]) -> str:
+    return "".join(plain(t["children"]) if "children" in t else str(t.get("raw", "")) for t in tokens)
+
+
+def scan(markdown: str) -> tuple[list[int], list[str]]:
+    """The deletion numbers in the markdown, in order, and the problems with its cloze syntax."""
+    if MAYBE_CLOZE not in markdown:
+        return [], []
+    from deckbuilder.html.markup import ast
+
+    numbers: list[int] = []
+    texts: list[str] = []
+    empty: list[int] = []
+    _walk(ast(markdown), numbers, texts, empty)
+    text = " ".join(texts)
+    problems = []
+    if empty or EMPTY.search(text):
+        problems.append("a cloze deletion is empty: put the hidden text between {{c1:: and }}")
+    if OPENING.search(EMPTY.sub("", text)):
+        problems.append("a cloze deletion is not closed: write it as {{c1::text}}")
+    return numbers, problems
+
+
+def number_gaps(numbers: list[int]) -> list[int]:
+    """Deletion numbers missing between 1 and the highest one used."""
+    used = set(numbers)
+    return [n for n in range(1, max(used, default=0)) if n not in used]

@@ -1,0 +1,125 @@
+"""Deck settings from a file's YAML front matter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from deckbuilder.errors import ConfigError
+from deckbuilder.model import DeckSettings, SourceLocation
+from deckbuilder.read.tags import safe_tag, split_tag_list
+
+FRONT_MATTER_FENCE = "---"
+FRONT_MATTER_ENDS = ("---", "...")
+
+
+@dataclass(frozen=True, slots=True)
+class FrontMatter:
+    """The settings block at the top of a file and where the markdown after it starts."""
+
+    values: dict[str, tuple[Any, int]]
+    """Each key's value and the line it is on."""
+    body_line: int
+    """0-based line index where the markdown body starts."""
+
+
+def split_front_matter(text: str, path: str) -> tuple[FrontMatter, str]:
+    """Separate a leading ``---`` YAML block from the markdown that follows it."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != FRONT_MATTER_FENCE:
+        return FrontMatter({}, 0), text
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in FRONT_MATTER_ENDS:
+            yaml_text = "\n".join(lines[1:index])
+            body = "\n".join(lines[index + 1 :])
+            return FrontMatter(_load_yaml(yaml_text, path), index + 1), body
+    raise ConfigError(
+        "front matter starts with '---' but never ends; close it with a line '---'",
+        SourceLocation(path, 1),
+    )
+
+
+def _load_yaml(yaml_text: str, path: str) -> dict[str, tuple[Any, int]]:
+    import yaml  # only files with front matter pay for importing PyYAML
+
+    try:
+        node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(yaml_text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 2 if mark else 1
+        raise ConfigError(
+            f"front matter is not valid YAML ({error.problem}); fix the YAML between the '---' lines",
+            SourceLocation(path, line),
+        ) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
+        raise ConfigError(
+            "front matter must be 'key: value' lines, e.g. 'title: My deck'",
+            SourceLocation(path, 2),
+        )
+    key_lines = {str(key.value): key.start_mark.line + 2 for key, _ in node.value}
+    return {str(key): (value, key_lines.get(str(key), 2)) for key, value in data.items()}
+
+
+def expect_text(value: Any, key: str, where: SourceLocation) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"'{key}' must be a non-empty text, got {value!r}", where)
+    return value.strip()
+
+
+def expect_tags(value: Any, key: str, where: SourceLocation) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(split_tag_list(value))
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(tag for item in value if (tag := safe_tag(item)))
+    raise ConfigError(f"'{key}' must be a list of tags, e.g. [biology, cells], got {value!r}", where)
+
+
+def expect_level(value: Any, key: str, where: SourceLocation) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 6:
+        raise ConfigError(f"'{key}' must be a heading level from 1 to 6, got {value!r}", where)
+    return value
+
+
+def expect_id(value: Any, key: str, where: SourceLocation) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value < 2**63:
+        raise ConfigError(f"'{key}' must be a positive whole number, got {value!r}", where)
+    return value
+
+
+def expect_card_type(value: Any, key: str, where: SourceLocation) -> str:
+    if value not in ("basic", "cloze"):
+        raise ConfigError(f"'{key}' must be basic or cloze, got {value!r}", where)
+    return str(value)
+
+
+def expect_flag(value: Any, key: str, where: SourceLocation) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"'{key}' must be true or false, got {value!r}", where)
+    return value
+
+
+FRONT_MATTER_KEYS = {
+    "title": ("title", expect_text),
+    "deck": ("anki_deck", expect_text),
+    "tags": ("tags", expect_tags),
+    "card_level": ("card_level", expect_level),
+    "deck_id": ("deck_id", expect_id),
+    "type": ("card_type", expect_card_type),
+    "reverse": ("reverse", expect_flag),
+}
+
+
+def apply_front_matter(settings: DeckSettings, front: FrontMatter, path: str) -> DeckSettings:
+    """Overlay front matter keys on settings, rejecting unknown keys by name and line."""
+    changes: dict[str, Any] = {}
+    for key, (value, line) in front.values.items():
+        where = SourceLocation(path, line)
+        if key not in FRONT_MATTER_KEYS:
+            known = ", ".join(sorted(FRONT_MATTER_KEYS))
+            raise ConfigError(f"unknown front matter key '{key}'; known keys: {known}", where)
+        field_name, convert = FRONT_MATTER_KEYS[key]
+        changes[field_name] = convert(value, key, where)
+    return replace(settings, **changes)

@@ -1,0 +1,254 @@
+"""Markdown (mistune's block tokens) to a Deck: title, card headings, sections, answers and tags."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from deckbuilder.errors import Diagnostic, ParseError, Severity
+from deckbuilder.fingerprint import deck_id_for
+from deckbuilder.incremental.parsecache import ParseCache
+from deckbuilder.incremental.relayout import LayoutRecord, record_layout, renewed, reuse_layout
+from deckbuilder.model import Deck, DeckSettings, SourceLocation
+from deckbuilder.read.blocks import Block, inline_tokens, normalise_newlines, plain_text
+from deckbuilder.read.cards import CardBuilder, card_namespace, identity_clashes
+from deckbuilder.read.frontmatter import apply_front_matter, split_front_matter
+from deckbuilder.read.pieces import Pieces, document_pieces
+from deckbuilder.read.questions import split_question
+from deckbuilder.read.shapes import Draft, scan_shapes
+from deckbuilder.read.sources import read_source
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDeck:
+    """A deck and the problems found while reading it."""
+
+    deck: Deck
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity is Severity.ERROR)
+
+
+def parse_file(
+    path: Path, base: DeckSettings | None = None, cache: ParseCache | None = None, workers: int = 1
+) -> ParsedDeck:
+    """Read and parse one markdown file (with a cache of its tokenized pieces, and on all cores)."""
+    return parse_text(read_source(path), path, base, cache, workers)
+
+
+def parse_text(
+    text: str, path: Path, base: DeckSettings | None = None, cache: ParseCache | None = None, workers: int = 1
+) -> ParsedDeck:
+    """Parse markdown text as the deck of ``path``."""
+    shown = str(path)
+    front, body = split_front_matter(normalise_newlines(text), shown)
+    settings = apply_front_matter(base or DeckSettings(), front, shown)
+    pieces = document_pieces(normalise_newlines(body), front.body_line + 1, cache, workers)
+    layout = _reused_layout(pieces, settings, path, cache) if cache is not None else None
+    if layout is None:
+        layout = _lay_out(pieces.all_blocks(), settings)
+    title = settings.title or layout.title or _title_from_file(path)
+    builder = CardBuilder(shown, _deck_id(settings, title), settings)
+    keys = builder.keys_for(layout.drafts, layout.keys) if cache is not None else None
+    cards = builder.build_all(layout.drafts, cache, workers, keys)
+    if cache is not None and keys is not None:
+        texts = (layout.title, layout.description, layout.footer)
+        cache.next_layout = (
+            renewed(layout.record, pieces.keys, keys)
+            if layout.record is not None
+            else record_layout(
+                builder.namespace(), pieces, layout.spans, layout.shaped, layout.drafts, keys, texts
+            )
+        )
+    if not layout.drafts:
+        raise ParseError(
+            "no cards found; write each question as a heading ('## What is X?') with its answer "
+            "below it, or as 'Q:'/'A:' lines (see the README)",
+            SourceLocation(shown, 1),
+        )
+    diagnostics = [*builder.diagnostics, *identity_clashes(cards)]
+    deck = Deck(
+        title=title,
+        anki_deck=settings.anki_deck or title,
+        deck_id=builder.deck_id,
+        description=layout.description,
+        footer=layout.footer,
+        cards=tuple(cards),
+        source=path,
+        settings=settings,
+    )
+    return ParsedDeck(deck, tuple(diagnostics))
+
+
+def _deck_id(settings: DeckSettings, title: str) -> int:
+    return settings.deck_id or deck_id_for(settings.anki_deck or title)
+
+
+@dataclass(slots=True)
+class _Layout:
+    title: str | None = None
+    drafts: list[Draft] = field(default_factory=list)
+    description: str = ""
+    footer: str = ""
+    spans: list[tuple[int, int] | None] = field(default_factory=list)
+    """Each draft's (heading, end) indices in the block list; None for drafts found by shape."""
+    shaped: list[int] = field(default_factory=list)
+    """Headings whose text below holds a question by shape (seen while detecting the card level)."""
+    keys: list[str | None] | None = None
+    """For a reused layout, the card cache keys of the drafts taken as they were."""
+    record: LayoutRecord | None = None
+    """For a reused layout, the record it was taken from (still true of this document)."""
+
+
+def _reused_layout(pieces: Pieces, settings: DeckSettings, path: Path, cache: ParseCache) -> _Layout | None:
+    record = cache.layout
+    if record is None:
+        return None
+    deck_id = _deck_id(settings, settings.title or record.title or _title_from_file(path))
+    if record.namespace != card_namespace(deck_id, settings):
+        return None
+    reused = reuse_layout(record, pieces, cache.pieces, cache.cards)
+    if reused is None:
+        return None
+    layout = _Layout(record.title, reused.drafts, record.description, record.footer, keys=reused.keys)
+    layout.record = record
+    return layout
+
+
+def _lay_out(blocks: Sequence[Block], settings: DeckSettings) -> _Layout:
+    """Decide which headings are the title, sections and cards, and collect the drafts in order."""
+    headings = [i for i, block in enumerate(blocks) if block.kind == "heading"]
+    next_heading = {
+        h: (headings[k + 1] if k + 1 < len(headings) else len(blocks)) for k, h in enumerate(headings)
+    }
+    title_index = _title_index(blocks, headings, settings)
+    layout = _Layout(title=_heading_plain(blocks[title_index]) if title_index is not None else None)
+    card_level = settings.card_level or _detect_card_level(
+        blocks, headings, next_heading, title_index, layout.shaped
+    )
+    first = headings[0] if headings else len(blocks)
+    preamble = scan_shapes(blocks[:first])
+    _add_shaped(layout, preamble.drafts)
+    description = list(preamble.before_first)
+    sections: list[tuple[int, str]] = []
+    position = first
+    while position < len(blocks):
+        heading = blocks[position]
+        body_end = next_heading[position]
+        if position == title_index:
+            scan = scan_shapes(blocks[position + 1 : body_end])
+            _add_shaped(layout, scan.drafts)
+            description.extend(scan.before_first)
+            position = body_end
+            continue
+        path = tuple(name for _, name in sections if heading.level > 0)
+        if heading.level == card_level and not _is_container(blocks, position, body_end):
+            end = _card_end(blocks, position, card_level)
+            path = tuple(name for level, name in sections if level < card_level)
+            layout.drafts.append(Draft(heading.heading, heading.line, list(blocks[position + 1 : end]), path))
+            layout.spans.append((position, end))
+            position = end
+            continue
+        while sections and sections[-1][0] >= heading.level:
+            sections.pop()
+        sections.append((heading.level, _section_name(heading)))
+        path = tuple(name for _, name in sections)
+        _add_shaped(layout, scan_shapes(blocks[position + 1 : body_end], path).drafts)
+        position = body_end
+    layout.description = _joined(description)
+    layout.footer = _joined(_split_footer(layout.drafts))
+    return layout
+
+
+def _add_shaped(layout: _Layout, drafts: list[Draft]) -> None:
+    layout.drafts.extend(drafts)
+    layout.spans.extend(None for _ in drafts)
+
+
+def _title_index(blocks: Sequence[Block], headings: list[int], settings: DeckSettings) -> int | None:
+    if not headings or settings.card_level == 1:
+        return None
+    top_level = [h for h in headings if blocks[h].level == 1]
+    if len(top_level) == 1 and top_level[0] == headings[0]:
+        return headings[0]
+    return None
+
+
+def _has_content(blocks: Sequence[Block]) -> bool:
+    return any(block.kind != "thematic_break" for block in blocks)
+
+
+def _detect_card_level(
+    blocks: Sequence[Block],
+    headings: list[int],
+    next_heading: dict[int, int],
+    title_index: int | None,
+    shaped: list[int],
+) -> int | None:
+    """The heading level that holds the most answers directly (ties go to the deeper level); the
+    headings whose text below holds a question by shape are added to ``shaped``."""
+    counts: dict[int, int] = {}
+    for h in headings:
+        body = blocks[h + 1 : next_heading[h]]
+        if h == title_index or not _has_content(body):
+            continue
+        if scan_shapes(body).drafts:
+            shaped.append(h)
+        else:
+            counts[blocks[h].level] = counts.get(blocks[h].level, 0) + 1
+    if not counts:
+        # No heading holds an answer: still treat the deepest headings as cards, so that each is
+        # reported as a question without an answer rather than the file as having no cards.
+        levels = [blocks[h].level for h in headings if h != title_index]
+        return max(levels) if levels else None
+    return max(counts, key=lambda level: (counts[level], level))
+
+
+def _is_container(blocks: Sequence[Block], position: int, body_end: int) -> bool:
+    """A card-level heading with nothing under it but deeper headings is a section, not a card."""
+    return (
+        not _has_content(blocks[position + 1 : body_end])
+        and body_end < len(blocks)
+        and blocks[body_end].level > blocks[position].level
+    )
+
+
+def _card_end(blocks: Sequence[Block], position: int, card_level: int) -> int:
+    for index in range(position + 1, len(blocks)):
+        if blocks[index].kind == "heading" and blocks[index].level <= card_level:
+            return index
+    return len(blocks)
+
+
+def _split_footer(drafts: list[Draft]) -> list[Block]:
+    """A thematic break in the last card's answer ends the card; what follows is the deck's footer."""
+    if not drafts:
+        return []
+    last = drafts[-1]
+    for index, block in enumerate(last.pieces):
+        if block.kind == "thematic_break":
+            footer = last.pieces[index + 1 :]
+            last.pieces = last.pieces[:index]
+            return footer
+    return []
+
+
+def _heading_plain(block: Block) -> str:
+    return plain_text(inline_tokens(block.heading)).strip()
+
+
+def _section_name(block: Block) -> str:
+    parts = split_question(block.heading)
+    return plain_text(inline_tokens(parts.text)).strip()
+
+
+def _title_from_file(path: Path) -> str:
+    return " ".join(word.capitalize() for word in re.split(r"[-_\s]+", path.stem) if word)
+
+
+def _joined(blocks: Sequence[Block]) -> str:
+    return "".join(block.text for block in blocks).strip()

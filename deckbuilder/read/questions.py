@@ -1,0 +1,65 @@
+"""A question heading taken apart: its number, text, ``#tags``, ``{#id}`` and ``{.class}`` markers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from deckbuilder.read.tags import split_tag_list
+
+NUMBER_PREFIX = re.compile(r"(?:q(?:uestion)?\s*)?(\d{1,6})\s*[.):]\s+(?=\S)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionParts:
+    """A question heading taken apart."""
+
+    text: str
+    number: int | None
+    tags: tuple[str, ...]
+    explicit_id: str | None
+    classes: tuple[str, ...]
+
+
+def split_question(raw: str) -> QuestionParts:
+    """Take a leading number and trailing ``#tags``, ``{#id}`` and ``{.class}`` off a question."""
+    text = " ".join(raw.split())
+    tags: list[str] = []
+    classes: list[str] = []
+    explicit_id: str | None = None
+    while True:
+        attributes = _trailing_attributes(text)
+        if attributes is not None:
+            text, words = attributes
+            for word in words:
+                if word.startswith("#"):
+                    explicit_id = word[1:]
+                else:
+                    classes.append(word[1:])
+            continue
+        head, _, last = text.rpartition(" ")
+        if head and last.startswith("#") and len(last.strip("#")) > 0:
+            tags.insert(0, last)
+            text = head.rstrip()
+            continue
+        break
+    number = None
+    match = NUMBER_PREFIX.match(text)
+    if match:
+        number = int(match.group(1))
+        text = text[match.end() :]
+    return QuestionParts(
+        text.strip(), number, tuple(split_tag_list(" ".join(tags))), explicit_id, tuple(classes)
+    )
+
+
+def _trailing_attributes(text: str) -> tuple[str, list[str]] | None:
+    if not text.endswith("}"):
+        return None
+    opening = text.rfind("{")
+    if opening < 0 or (opening > 0 and not text[opening - 1].isspace()):
+        return None
+    words = text[opening + 1 : -1].split()
+    if not words or not all(len(w) > 1 and w[0] in "#." for w in words):
+        return None
+    return text[:opening].rstrip(), words
