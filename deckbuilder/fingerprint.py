@@ -7,7 +7,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from deckbuilder.html.markup import MARKUP_VERSION
+from deckbuilder._version import MARKUP_VERSION
 
 NON_WORD = re.compile(r"[\W_]+")
 GUID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

@@ -13,7 +13,8 @@ from mistune.block_parser import BlockParser
 from mistune.core import BlockState
 from mistune.plugins import import_plugin
 
-from deckbuilder.html.markup import MARKDOWN_PLUGINS, math_plugin
+from deckbuilder.markdown.dialect import MARKDOWN_PLUGINS
+from deckbuilder.markdown.math import math_plugin
 from deckbuilder.read.blocks import _block_markdown, _PositionedState, normalise_newlines
 
 from .conftest import FIXTURES_DIR, SEED
@@ -68,7 +69,8 @@ def test_the_same_tokens_as_mistune_on_any_text(text: str) -> None:
 
 
 def _stock_html(text: str) -> str:
-    from deckbuilder.html.markup import SYNTAX_PLUGINS, CardRenderer
+    from deckbuilder.html.markup import CardRenderer
+    from deckbuilder.markdown.dialect import SYNTAX_PLUGINS
 
     plugins = [import_plugin(plugin) for plugin in SYNTAX_PLUGINS.values()]
     markdown = mistune.Markdown(renderer=CardRenderer("tex", None, "anki", None), plugins=plugins)
@@ -76,9 +78,10 @@ def _stock_html(text: str) -> str:
 
 
 def _our_html(text: str) -> str:
-    from deckbuilder.html.markup import SYNTAX_PLUGINS, CardRenderer, _with_plugins
+    from deckbuilder.html.markup import CardRenderer
+    from deckbuilder.markdown.dialect import SYNTAX_PLUGINS, parser
 
-    return str(_with_plugins(CardRenderer("tex", None, "anki", None), list(SYNTAX_PLUGINS.values()))(text))
+    return str(parser(CardRenderer("tex", None, "anki", None), list(SYNTAX_PLUGINS.values()))(text))
 
 
 @settings(max_examples=300, deadline=None)

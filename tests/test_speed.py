@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+import deckbuilder._version
 import deckbuilder.app.load
 import deckbuilder.html.markup
 import deckbuilder.incremental.fragments
@@ -166,7 +167,7 @@ def test_a_changed_renderer_version_misses_the_disk_cache(
     [cache_file] = deckbuilder.incremental.fragments.fragment_files([source])
     assert len(deckbuilder.incremental.fragments._read(cache_file)) == 60
     deckbuilder.incremental.fragments.versions.cache_clear()
-    monkeypatch.setattr(deckbuilder.html.markup, "MARKUP_VERSION", deckbuilder.html.markup.MARKUP_VERSION + 1)
+    monkeypatch.setattr(deckbuilder._version, "MARKUP_VERSION", deckbuilder._version.MARKUP_VERSION + 1)
     try:
         assert deckbuilder.incremental.fragments._read(cache_file) == {}
         renders = calls_through(monkeypatch, deckbuilder.incremental.fragments, "_render")

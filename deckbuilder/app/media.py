@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity
-from deckbuilder.html.markup import image_references, is_local_reference
+from deckbuilder.html.references import image_references, is_local_reference
 from deckbuilder.model import Deck
 from deckbuilder.render import MediaFile
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -11,170 +10,17 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import mistune
 
-from deckbuilder.markdown.cloze import MAYBE_CLOZE, ClozeStyle, cloze_plugin, render_cloze
+from deckbuilder.html.allowlists import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
+from deckbuilder.html.references import is_local_reference
+from deckbuilder.markdown.cloze import MAYBE_CLOZE, ClozeStyle, render_cloze
+from deckbuilder.markdown.dialect import SYNTAX_PLUGINS, parser, syntax_in
 
 if TYPE_CHECKING:
-    from mistune.block_parser import BlockParser
-    from mistune.core import BlockState, InlineState
-    from mistune.inline_parser import InlineParser
+    pass
 
 MathStyle = Literal["tex", "mathjax", "mathml"]
 """How math comes out: ``tex`` keeps ``$…$``/``$$…$$``; ``mathjax`` uses Anki's ``\\(…\\)``/``\\[…\\]``;
 ``mathml`` converts to MathML, which browsers render with no script or network (for print)."""
-
-MARKUP_VERSION = 1
-"""Bump when the HTML produced for the same markdown changes, so that edited notes update in Anki."""
-
-MARKDOWN_PLUGINS = ("table", "strikethrough")
-
-# Pandoc's rule for inline math: the opening $ is followed by a non-space, the closing $ follows a
-# non-space and is not followed by a digit, so "$3 and $4" stays text.
-INLINE_MATH = (
-    r"\$\$(?P<display_math_body>(?:[^$\\]|\\.)+?)\$\$"
-    r"|\$(?=[^\s$])(?P<inline_math_body>(?:[^$\\\n]|\\.)*?[^\s\\$])\$(?!\d)"
-    r"|\$(?P<single_math_body>[^\s$\\\d])\$(?!\d)"
-)
-BLOCK_MATH = r"^ {0,3}\$\$[ \t]*\n(?P<block_math_body>[\s\S]*?)\n {0,3}\$\$[ \t]*$"
-
-HTML_TAGS = frozenset(
-    [
-        "a",
-        "abbr",
-        "b",
-        "blockquote",
-        "br",
-        "caption",
-        "cite",
-        "code",
-        "col",
-        "colgroup",
-        "dd",
-        "del",
-        "details",
-        "dfn",
-        "div",
-        "dl",
-        "dt",
-        "em",
-        "figcaption",
-        "figure",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "hr",
-        "i",
-        "img",
-        "ins",
-        "kbd",
-        "li",
-        "mark",
-        "ol",
-        "p",
-        "pre",
-        "q",
-        "rp",
-        "rt",
-        "ruby",
-        "s",
-        "samp",
-        "small",
-        "span",
-        "strong",
-        "sub",
-        "summary",
-        "sup",
-        "table",
-        "tbody",
-        "td",
-        "tfoot",
-        "th",
-        "thead",
-        "tr",
-        "u",
-        "ul",
-        "var",
-        "wbr",
-    ]
-)
-MATHML_TAGS = frozenset(
-    [
-        "math",
-        "mi",
-        "mn",
-        "mo",
-        "ms",
-        "mtext",
-        "mspace",
-        "mrow",
-        "mfrac",
-        "msqrt",
-        "mroot",
-        "mstyle",
-        "merror",
-        "mpadded",
-        "mphantom",
-        "msub",
-        "msup",
-        "msubsup",
-        "munder",
-        "mover",
-        "munderover",
-        "mmultiscripts",
-        "mprescripts",
-        "none",
-        "mtable",
-        "mtr",
-        "mtd",
-        "semantics",
-        "annotation",
-        "menclose",
-    ]
-)
-"""MathML Core, for math converted for print; it carries no links or scripts."""
-MATHML_ATTRIBUTES = frozenset(
-    [
-        "display",
-        "mathvariant",
-        "stretchy",
-        "fence",
-        "separator",
-        "accent",
-        "accentunder",
-        "lspace",
-        "rspace",
-        "minsize",
-        "maxsize",
-        "largeop",
-        "movablelimits",
-        "symmetric",
-        "linethickness",
-        "columnalign",
-        "rowalign",
-        "columnspan",
-        "rowspan",
-        "width",
-        "height",
-        "depth",
-        "scriptlevel",
-        "displaystyle",
-        "notation",
-        "encoding",
-    ]
-)
-ALLOWED_TAGS = set(HTML_TAGS | MATHML_TAGS)
-ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
-    "*": {"class", "title", "lang", "dir"},
-    "a": {"href", "hreflang"},
-    "img": {"src", "alt", "width", "height"},
-    "ol": {"start"},
-    "td": {"style", "colspan", "rowspan"},
-    "th": {"style", "colspan", "rowspan"},
-    **{tag: set(MATHML_ATTRIBUTES) for tag in MATHML_TAGS},
-}
-URL_SCHEMES = {"http", "https", "mailto", "data"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,31 +124,7 @@ def _markdown(
     syntax: frozenset[str],
 ) -> mistune.Markdown:
     renderer = CardRenderer(math, image_src, cloze, cloze_number)
-    return _with_plugins(renderer, [SYNTAX_PLUGINS[name] for name in sorted(syntax)])
-
-
-def _with_plugins(renderer: mistune.HTMLRenderer | None, plugins: list[Any]) -> mistune.Markdown:
-    """mistune.create_markdown, with the block parser that searches line starts only."""
-    from mistune.plugins import import_plugin
-
-    from deckbuilder.markdown.scanning import LineStartBlockParser
-
-    return mistune.Markdown(
-        renderer=renderer,
-        block=LineStartBlockParser(),
-        inline=mistune.InlineParser(),
-        plugins=[import_plugin(plugin) for plugin in plugins],
-    )
-
-
-def syntax_in(markdown: str) -> frozenset[str]:
-    """The optional syntaxes the text may use. Each one costs every inline scan some time (math
-    and cloze doubled the rendering time of plain cards), so a card gets only those it could use."""
-    return frozenset(name for name, mark in SYNTAX_MARKS.items() if mark in markdown)
-
-
-SYNTAX_MARKS = {"table": "|", "strikethrough": "~~", "math": "$", "cloze": MAYBE_CLOZE}
-"""Each optional syntax and a substring that any use of it contains."""
+    return parser(renderer, [SYNTAX_PLUGINS[name] for name in sorted(syntax)])
 
 
 class CardRenderer(mistune.HTMLRenderer):
@@ -395,72 +217,8 @@ def highlight_css(selector: str = ".highlight", style: str = "default") -> str:
     return str(formatter.get_style_defs(selector))
 
 
-def is_local_reference(url: str) -> bool:
-    """True for a relative or absolute file path, false for a URL with a scheme or a data URI."""
-    return not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", url) and not url.startswith("//")
-
-
-def _parse_inline_math(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
-    display = m.group("display_math_body")
-    if display is not None:
-        state.append_token({"type": "block_math", "raw": display})
-    else:
-        text = m.group("inline_math_body") or m.group("single_math_body")
-        state.append_token({"type": "inline_math", "raw": text})
-    return m.end()
-
-
-def _parse_block_math(block: BlockParser, m: re.Match[str], state: BlockState) -> int:
-    state.append_token({"type": "block_math", "raw": m.group("block_math_body")})
-    return m.end() + 1
-
-
-def math_plugin(md: mistune.Markdown) -> None:
-    """``$…$`` and ``$$…$$`` as math tokens, so markdown never touches what is inside them."""
-    md.block.register("block_math", BLOCK_MATH, _parse_block_math, before="list")
-    md.inline.register("inline_math", INLINE_MATH, _parse_inline_math, before="codespan")
-
-
-def image_references(markdown: str) -> list[str]:
-    """The image sources a piece of card markdown refers to, in order."""
-    if "![" not in markdown:
-        return []  # no image syntax at all: skip the parse
-    tokens = ast(markdown)
-    found: list[str] = []
-    _collect_images(tokens, found)
-    return found
-
-
-@lru_cache(maxsize=1)
-def _ast_markdown() -> mistune.Markdown:
-    return _with_plugins(None, list(SYNTAX_PLUGINS.values()))
-
-
-def ast(markdown: str) -> list[dict[str, Any]]:
-    """mistune's tokens for card markdown, with math and cloze tokens."""
-    tokens = _ast_markdown()(markdown)
-    assert isinstance(tokens, list)
-    return tokens
-
-
-def _collect_images(tokens: Any, found: list[str]) -> None:
-    for token in tokens:
-        if token.get("type") == "image":
-            found.append(str(token.get("attrs", {}).get("url", "")))
-        if "children" in token:
-            _collect_images(token["children"], found)
-
-
 def to_text(markdown: str, options: MarkupOptions = DEFAULT_OPTIONS) -> str:
     """Card markdown as plain readable text, for spreadsheets and apps that show no HTML."""
     from deckbuilder.html.plaintext import html_to_text
 
     return html_to_text(to_html(markdown, options))
-
-
-SYNTAX_PLUGINS: dict[str, Any] = {
-    "table": "table",
-    "strikethrough": "strikethrough",
-    "math": math_plugin,
-    "cloze": cloze_plugin,
-}

@@ -34,8 +34,7 @@ def versions() -> str:
     """What the HTML of a fragment depends on besides its key."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from deckbuilder._version import __version__
-    from deckbuilder.html.markup import MARKUP_VERSION
+    from deckbuilder._version import MARKUP_VERSION, __version__
 
     parts = [f"deckbuilder={__version__}", f"markup={MARKUP_VERSION}"]
     for name in ("mistune", "pygments", "nh3", "latex2mathml"):

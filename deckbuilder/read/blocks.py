@@ -10,7 +10,8 @@ from typing import Any, NamedTuple
 import mistune
 from mistune.core import BlockState
 
-from deckbuilder.html.markup import MARKDOWN_PLUGINS, math_plugin
+from deckbuilder.markdown.dialect import MARKDOWN_PLUGINS, inline_tokens, plain_text
+from deckbuilder.markdown.math import math_plugin
 from deckbuilder.markdown.scanning import LineStartBlockParser
 
 
@@ -122,31 +123,6 @@ def block_spans(body: str) -> list[BlockSpan]:
         heading = " ".join(token.get("text", "").split()) if kind == "heading" else ""
         spans.append((kind, start, end, line, level, heading))
     return spans
-
-
-@lru_cache(maxsize=1)
-def _inline_markdown() -> mistune.Markdown:
-    return mistune.create_markdown(renderer=None, plugins=[*MARKDOWN_PLUGINS, math_plugin])
-
-
-def inline_tokens(text: str) -> list[dict[str, Any]]:
-    """mistune's inline tokens for one line of markdown."""
-    md = _inline_markdown()
-    tokens: list[dict[str, Any]] = md.inline(text, {"ref_links": {}})
-    return tokens
-
-
-def plain_text(tokens: list[dict[str, Any]]) -> str:
-    """The visible text of inline tokens, markup removed."""
-    parts: list[str] = []
-    for token in tokens:
-        if "children" in token:
-            parts.append(plain_text(token["children"]))
-        elif token["type"] in ("softbreak", "linebreak"):
-            parts.append(" ")
-        else:
-            parts.append(str(token.get("raw", "")))
-    return "".join(parts)
 
 
 @dataclass(frozen=True, slots=True)

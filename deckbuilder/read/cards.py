@@ -11,7 +11,7 @@ from deckbuilder.errors import Diagnostic, Severity
 from deckbuilder.fingerprint import content_hash, derive_guid, guid_key, normalise_question
 from deckbuilder.incremental.parsecache import CardRow, ParseCache
 from deckbuilder.incremental.workers import map_on_cores
-from deckbuilder.markdown.cloze import number_gaps, scan
+from deckbuilder.markdown.deletions import number_gaps, scan
 from deckbuilder.model import Card, DeckSettings, Section, SourceLocation
 from deckbuilder.read.answers import assemble_answer
 from deckbuilder.read.questions import QuestionParts, split_question

@@ -11,8 +11,9 @@ from deckbuilder.errors import Diagnostic, ParseError, Severity
 from deckbuilder.fingerprint import deck_id_for
 from deckbuilder.incremental.parsecache import ParseCache
 from deckbuilder.incremental.relayout import LayoutRecord, record_layout, renewed, reuse_layout
+from deckbuilder.markdown.dialect import inline_tokens, plain_text
 from deckbuilder.model import Deck, DeckSettings, SourceLocation
-from deckbuilder.read.blocks import Block, inline_tokens, normalise_newlines, plain_text
+from deckbuilder.read.blocks import Block, normalise_newlines
 from deckbuilder.read.cards import CardBuilder, card_namespace, identity_clashes
 from deckbuilder.read.frontmatter import apply_front_matter, split_front_matter
 from deckbuilder.read.pieces import Pieces, document_pieces

@@ -15,7 +15,7 @@ from deckbuilder.incremental.cachefiles import CacheUse, cache_file, each_of
 from deckbuilder.incremental.fragments import versions
 from deckbuilder.incremental.store import MarshalStore
 from deckbuilder.incremental.workers import map_on_cores, worker_count
-from deckbuilder.markdown.cloze import scan
+from deckbuilder.markdown.deletions import scan
 from deckbuilder.model import Card, Deck
 from deckbuilder.render.fit import FONT_STEPS_PT, MINIMUM_PT, QUESTION_STEPS_PT, fitting_size
 from deckbuilder.render.layout import Box, PrintOptions, grid_for
