@@ -299,6 +299,7 @@ def test_bulk_rows_are_the_rows_genanki_notes_write(source: str, seed_folder: Pa
     import genanki
 
     from deckbuilder.app.load import load_deck
+    from deckbuilder.html.fragments import Fragments
     from deckbuilder.html.markup import MarkupOptions
     from deckbuilder.render import MediaNames
 
@@ -308,11 +309,11 @@ def test_bulk_rows_are_the_rows_genanki_notes_write(source: str, seed_folder: Pa
     deck = load_deck(path, now=T0)
     markup = MarkupOptions(math="mathjax", image_src=MediaNames({}))
     models = {"basic": apkg.note_type(), "cloze": apkg.cloze_note_type()}
-    ours = apkg._Deck(deck.deck_id, deck.anki_deck, "")
+    ours = apkg.BulkDeck(deck.deck_id, deck.anki_deck, "")
     reference = genanki.Deck(deck.deck_id, deck.anki_deck, description="")
     for card in deck.cards:
         model = models["cloze" if card.kind == "cloze" else "basic"]
-        fields = apkg.card_fields(card, markup)
+        fields = apkg.card_fields(card, Fragments(), markup)
         ours.add_row(model, card.guid, fields, card.tags, card.changed_at)
         reference.add_note(
             _GenankiNote(card.changed_at, model=model, fields=fields, tags=list(card.tags), guid=card.guid)

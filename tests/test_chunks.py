@@ -8,6 +8,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from deckbuilder import read
+from deckbuilder.incremental import parse as incremental
+from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.parsecache import ParseCache
 from deckbuilder.read.blocks import Block, normalise_newlines, tokenize
 from deckbuilder.read.pieces import document_pieces, split_points
@@ -15,8 +18,12 @@ from deckbuilder.read.pieces import document_pieces, split_points
 from .conftest import FIXTURES_DIR, SEED
 
 
-def tokenized_in_pieces(body: str, first_line: int, cache: ParseCache) -> list[Block]:
-    return document_pieces(body, first_line, cache).all_blocks()
+def tokenized_in_pieces(
+    body: str, first_line: int, cache: ParseCache, caching: Caching | None = None
+) -> list[Block]:
+    pieces, _ = incremental.cached_pieces(body, first_line, cache, caching or Caching())
+    assert pieces == document_pieces(body, first_line)  # the pure reader's pieces
+    return pieces.all_blocks()
 
 
 PIECES = st.sampled_from(
@@ -56,9 +63,10 @@ def test_the_cache_is_reused_and_only_changed_pieces_are_tokenized(tmp_path: Pat
     reloaded = ParseCache.load(tmp_path / "parse.bin")
     assert len(reloaded.pieces) == 3
     edited = body.replace("Two.", "Two, edited.")
-    again = tokenized_in_pieces(edited, 1, reloaded)
+    caching = Caching()
+    again = tokenized_in_pieces(edited, 1, reloaded, caching)
     assert again == tokenize(edited, 1) and again[:4] == first[:4]
-    assert len(set(reloaded.used_pieces) - set(reloaded.pieces)) == 1  # only the edited piece was new
+    assert caching.computed["pieces"] == 1  # only the edited piece was new
 
 
 def test_a_cached_piece_without_blocks_is_found_again(tmp_path: Path) -> None:
@@ -71,23 +79,24 @@ def test_a_cached_piece_without_blocks_is_found_again(tmp_path: Path) -> None:
 
 def test_cached_cards_equal_fresh_ones_and_only_edited_drafts_are_built(tmp_path: Path) -> None:
     from deckbuilder.model import DeckSettings
-    from deckbuilder.read.parse import parse_text
 
     text = "# T\n\n## A?\n\nOne.\n\n## Gap {.cloze}\n\n{{c1::x}} and {{c3::y}}\n\n## B?\n\nTwo.\n"
     path = tmp_path / "deck.md"
-    cache = ParseCache(tmp_path / "parse.bin")
-    fresh = parse_text(text, path, None, cache)
+    cache, caching = ParseCache(tmp_path / "parse.bin"), Caching()
+    fresh = incremental.parse(text, path, None, cache, caching)
     cache.save()
-    assert len(cache.used_cards) == 3
+    assert caching.computed["cards"] == 3
     moved = "\n\n" + text.replace("One.", "One, edited.")
-    reloaded = ParseCache.load(tmp_path / "parse.bin")
-    cached = parse_text(moved, path, None, reloaded)
-    assert cached == parse_text(moved, path)  # lines moved by two: locations and warnings follow
+    reloaded, caching = ParseCache.load(tmp_path / "parse.bin"), Caching()
+    cached = incremental.parse(moved, path, None, reloaded, caching)
+    assert cached == read.parse(moved, path)  # lines moved by two: locations and warnings follow
     assert [str(d.location) for d in cached.diagnostics] == [f"{path}:9"]
     assert [c.source.line for c in cached.deck.cards] != [c.source.line for c in fresh.deck.cards]
-    assert len(set(reloaded.used_cards) - set(reloaded.cards)) == 1  # only the edited card was built
-    other = parse_text(moved, path, DeckSettings(tags=("extra",)), ParseCache.load(tmp_path / "parse.bin"))
+    assert caching.computed["cards"] == 1  # only the edited card was built
+    settings, caching = DeckSettings(tags=("extra",)), Caching()
+    other = incremental.parse(moved, path, settings, ParseCache.load(tmp_path / "parse.bin"), caching)
     assert all("extra" in card.tags for card in other.deck.cards)  # settings are part of the key
+    assert caching.computed["cards"] == 3
 
 
 LINES = st.sampled_from(

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from deckbuilder import read
 from deckbuilder.cli import main
 from deckbuilder.html.markup import MarkupOptions, to_html
 from deckbuilder.model import DeckSettings
-from deckbuilder.read.parse import parse_text
 
 from .conftest import FIXTURES_DIR, write
 
@@ -21,7 +21,7 @@ T0 = int(time.time()) - 86_400
 
 
 def cards(text: str, settings: DeckSettings | None = None):  # type: ignore[no-untyped-def]
-    return parse_text(text, Path("d.md"), settings)
+    return read.parse(text, Path("d.md"), settings)
 
 
 KINDS = {

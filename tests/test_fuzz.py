@@ -7,8 +7,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from deckbuilder import read
 from deckbuilder.errors import DeckbuilderError
-from deckbuilder.read.parse import parse_text
 
 MARKDOWN_PIECES = st.sampled_from(
     [
@@ -24,7 +24,7 @@ MARKDOWN_PIECES = st.sampled_from(
 @given(st.lists(st.one_of(MARKDOWN_PIECES, st.text(max_size=8)), max_size=40).map("".join))
 def test_any_markdown_gives_a_deck_or_a_clear_error(text: str) -> None:
     try:
-        parsed = parse_text(text, Path("fuzz.md"))
+        parsed = read.parse(text, Path("fuzz.md"))
     except DeckbuilderError as error:
         assert str(error).startswith("fuzz.md:")
         return
@@ -37,7 +37,7 @@ def test_any_markdown_gives_a_deck_or_a_clear_error(text: str) -> None:
 @given(st.text(max_size=200))
 def test_any_text_gives_a_deck_or_a_clear_error(text: str) -> None:
     try:
-        parsed = parse_text(text, Path("fuzz.md"))
+        parsed = read.parse(text, Path("fuzz.md"))
     except DeckbuilderError as error:
         assert error.location is not None and error.location.path == "fuzz.md"
     else:

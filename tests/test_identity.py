@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from deckbuilder import read
 from deckbuilder.fingerprint import content_hash, normalise_question
 from deckbuilder.identity.lockfile import LockEntry, format_lock, read_lock
 from deckbuilder.identity.resolve import SIMILARITY_THRESHOLD, Change, Resolution, resolve
 from deckbuilder.model import Card, Deck, SourceLocation
-from deckbuilder.read.parse import parse_text
 
 from .conftest import FIXTURES_DIR, SEED
 
@@ -26,7 +26,7 @@ def deck_text(cards: list[tuple[str, str]]) -> str:
 
 
 def build(text: str, entries=(), now: int = T0) -> Resolution:  # type: ignore[no-untyped-def]
-    return resolve(parse_text(text, Path("deck.md")).deck, entries, now)
+    return resolve(read.parse(text, Path("deck.md")).deck, entries, now)
 
 
 BASE = [
@@ -150,7 +150,7 @@ def test_small_rewordings_pass_the_threshold(old: str, new: str) -> None:
 
 
 def test_distinct_seed_questions_stay_below_the_threshold() -> None:
-    questions = [normalise_question(c.question) for c in parse_text(SEED.read_text(), SEED).deck.cards]
+    questions = [normalise_question(c.question) for c in read.parse(SEED.read_text(), SEED).deck.cards]
     worst = max(difflib.SequenceMatcher(None, a, b).ratio() for a, b in itertools.combinations(questions, 2))
     assert worst < SIMILARITY_THRESHOLD
 
@@ -235,7 +235,7 @@ def test_lock_lines_are_json_dumps(entry: LockEntry) -> None:
     "source", [SEED, FIXTURES_DIR / "cloze.md", FIXTURES_DIR / "tricky.md"], ids=lambda p: p.stem
 )
 def test_parsed_cards_carry_the_fingerprint_and_hash_identity_would_compute(source: Path) -> None:
-    cards = parse_text(source.read_text(), source).deck.cards
+    cards = read.parse(source.read_text(), source).deck.cards
     assert cards
     for card in cards:
         assert card.fingerprint == normalise_question(card.question)

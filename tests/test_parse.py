@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from deckbuilder import read
 from deckbuilder.errors import ParseError
 from deckbuilder.model import DeckSettings
-from deckbuilder.read.parse import parse_text, split_question
+from deckbuilder.read.questions import split_question
 
 
 def parse(text: str, settings: DeckSettings | None = None):  # type: ignore[no-untyped-def]
-    return parse_text(text, Path("deck.md"), settings)
+    return read.parse(text, Path("deck.md"), settings)
 
 
 def cards_of(text: str) -> list[tuple[int | None, str, str]]:

@@ -1,4 +1,4 @@
-"""Reusing the previous build's layout gives exactly what a parse without any cache gives."""
+"""The incremental parse (caches, re-layout, cores) gives exactly what the pure read.parse gives."""
 
 from __future__ import annotations
 
@@ -9,49 +9,39 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from deckbuilder import read
+from deckbuilder.incremental import parse as incremental
+from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.parsecache import ParseCache
-from deckbuilder.read import parse as parse_module
-from deckbuilder.read.parse import ParsedDeck, parse_text
+from deckbuilder.read import ParsedDeck
 
 from .conftest import FIXTURES_DIR, SEED
 
 
-def cached_parse(text: str, cache_file: Path) -> ParsedDeck:
+def cached_parse(text: str, cache_file: Path, caching: Caching | None = None) -> ParsedDeck:
     """Parse as a build does: with the cache left by the previous build, then saved for the next."""
     cache = ParseCache.load(cache_file)
-    parsed = parse_text(text, Path("deck.md"), cache=cache)
+    parsed = incremental.parse(text, Path("deck.md"), None, cache, caching or Caching())
     cache.save()
     return parsed
 
 
-class LayoutCounter:
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.calls = 0
-        original = parse_module._lay_out
-
-        def counted(*arguments, **keywords):  # type: ignore[no-untyped-def]
-            self.calls += 1
-            return original(*arguments, **keywords)
-
-        monkeypatch.setattr(parse_module, "_lay_out", counted)
-
-
-def test_an_edited_answer_reuses_the_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_edited_answer_reuses_the_layout(tmp_path: Path) -> None:
     text = SEED.read_text(encoding="utf-8")
     cards = text.split("\n## ")
     for index in (5, 10):  # two answers change, no heading does
         question, _, answer = cards[index].partition("\n")
         cards[index] = f"{question}\n{answer.replace('.', '. Edited.', 1)}"
     edited = "\n## ".join(cards)
-    fresh, fresh_edited = parse_text(text, Path("deck.md")), parse_text(edited, Path("deck.md"))
+    fresh, fresh_edited = read.parse(text, Path("deck.md")), read.parse(edited, Path("deck.md"))
     changed = [a for a, b in zip(fresh.deck.cards, fresh_edited.deck.cards, strict=True) if a != b]
     assert len(changed) == 2
     cached_parse(text, tmp_path / "parse.bin")
-    counter = LayoutCounter(monkeypatch)
-    assert cached_parse(edited, tmp_path / "parse.bin") == fresh_edited
+    caching = Caching()
+    assert cached_parse(edited, tmp_path / "parse.bin", caching) == fresh_edited
     # and the record saved by the reusing build serves the build after it
-    assert cached_parse(text, tmp_path / "parse.bin") == fresh
-    assert counter.calls == 0
+    assert cached_parse(text, tmp_path / "parse.bin", caching) == fresh
+    assert caching.computed["layouts"] == 0
 
 
 @pytest.mark.parametrize(
@@ -63,18 +53,16 @@ def test_an_edited_answer_reuses_the_layout(tmp_path: Path, monkeypatch: pytest.
     ],
     ids=["heading-level", "shaped-question", "new-card"],
 )
-def test_structural_edits_lay_out_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: tuple[str, str, int]
-) -> None:
+def test_structural_edits_lay_out_again(tmp_path: Path, change: tuple[str, str, int]) -> None:
     text = SEED.read_text(encoding="utf-8")
     old, new, nth = change
     at = [i for i in range(len(text)) if text.startswith(old, i)][10 + nth]  # a card in the middle
     edited = text[:at] + text[at:].replace(old, new, 1)
-    expected = parse_text(edited, Path("deck.md"))
+    expected = read.parse(edited, Path("deck.md"))
     cached_parse(text, tmp_path / "parse.bin")
-    counter = LayoutCounter(monkeypatch)
-    assert cached_parse(edited, tmp_path / "parse.bin") == expected
-    assert counter.calls == 1
+    caching = Caching()
+    assert cached_parse(edited, tmp_path / "parse.bin", caching) == expected
+    assert caching.computed["layouts"] == 1
 
 
 HEADINGS = st.sampled_from(["# ", "## ", "## ", "## ", "### "])
@@ -122,7 +110,7 @@ def test_any_edit_parses_as_without_a_cache(
         cache_file = Path(folder) / "parse.bin"
         before, after = document(sections, opening), document(edited, new_opening)
         for text in (before, after, document(sections, new_opening), before):
-            assert _outcome(cached_parse, text, cache_file) == _outcome(parse_text, text, Path("deck.md"))
+            assert _outcome(cached_parse, text, cache_file) == _outcome(read.parse, text, Path("deck.md"))
 
 
 def _outcome(parse, *arguments):  # type: ignore[no-untyped-def]
@@ -137,4 +125,4 @@ def test_fixtures_parse_alike_from_their_own_record(tmp_path: Path) -> None:
         text = path.read_text(encoding="utf-8")
         cache_file = tmp_path / f"{path.stem}.bin"
         cached_parse(text, cache_file)
-        assert cached_parse(text, cache_file) == parse_text(text, Path("deck.md"))
+        assert cached_parse(text, cache_file) == read.parse(text, Path("deck.md"))

@@ -13,14 +13,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import deckbuilder._version
-import deckbuilder.app.load
-import deckbuilder.html.markup
-import deckbuilder.incremental.fragments
-import deckbuilder.read.cards
-import deckbuilder.read.pieces
-import deckbuilder.render.printplan
+from deckbuilder.app.build import build as build_decks
+from deckbuilder.app.check import check_decks
+from deckbuilder.app.load import load_decks
 from deckbuilder.cli import main
+from deckbuilder.incremental.caching import Caching
+from deckbuilder.incremental.fragments import fragment_files, read_fragment_file
+from deckbuilder.render.layout import PrintOptions
 
 from .conftest import REPO
 
@@ -49,43 +48,27 @@ def build(runner: CliRunner, source: Path, out: Path, env: dict[str, str]) -> di
     return {path.name: path.read_bytes() for path in sorted(out.iterdir())}
 
 
-def test_parallel_and_cached_builds_equal_a_serial_cold_build(
-    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    serial = build(runner, synthetic(tmp_path / "a", 300), tmp_path / "a-out", {"DECKBUILDER_WORKERS": "1"})
-    deckbuilder.html.markup._FRAGMENTS.clear()
-    monkeypatch.setattr(deckbuilder.incremental.fragments, "PARALLEL_MINIMUM", 1)
-    monkeypatch.setattr(deckbuilder.read.cards, "PARALLEL_MINIMUM_DRAFTS", 1)
-    monkeypatch.setattr(deckbuilder.read.cards, "DRAFTS_PER_TASK", 7)
-    monkeypatch.setattr(deckbuilder.read.pieces, "PARALLEL_MINIMUM_CHUNKS", 1)
-    monkeypatch.setattr(deckbuilder.render.printplan, "PARALLEL_MINIMUM_FACES", 1)
-    monkeypatch.setattr(deckbuilder.render.printplan, "FACES_PER_TASK", 7)
+def build_with(source: Path, out: Path, caching: Caching) -> dict[str, bytes]:
+    """A build of apkg, csv and html at a fixed time, as the command runs it, with these caches."""
+    build_decks([source], ["apkg", "csv", "html"], out, now=1_700_000_000, caching=caching)
+    return {path.name: path.read_bytes() for path in sorted(out.iterdir())}
+
+
+PARALLEL = {"workers": 2, "fork_minimum": 1, "per_task": 7}
+"""Every kind of work on two forked workers, seven items at a time, however little there is."""
+
+
+def test_parallel_and_cached_builds_equal_a_serial_cold_build(tmp_path: Path) -> None:
+    serial = build_with(synthetic(tmp_path / "a", 300), tmp_path / "a-out", Caching("none", workers=1))
     source = synthetic(tmp_path / "b", 300)
-    parallel = build(runner, source, tmp_path / "b-out", {"DECKBUILDER_WORKERS": "2"})
-    assert parallel == serial
-    assert deckbuilder.incremental.fragments.fragment_files([source]) == [
-        source / ".deckbuilder-cache" / "fragments-deck.md.bin"
-    ]
-    deckbuilder.html.markup._FRAGMENTS.clear()  # as a new process would start: only the disk cache is warm
+    caching = Caching("write", **PARALLEL)  # type: ignore[arg-type]
+    assert build_with(source, tmp_path / "b-out", caching) == serial
+    assert all(caching.computed[work] > 0 for work in ("pieces", "cards", "fragments", "plans"))
+    assert fragment_files([source]) == [source / ".deckbuilder-cache" / "fragments-deck.md.bin"]
     (source / "deckbuilder.lock").unlink()
-    cached = build(runner, source, tmp_path / "c-out", {"DECKBUILDER_WORKERS": "2"})
-    assert cached == serial
-
-
-def calls_through(
-    monkeypatch: pytest.MonkeyPatch, owner: object, name: str
-) -> list[tuple[tuple[Any, ...], Any]]:
-    """The calls of ``owner.name`` from now on, each as (arguments, result); the function still runs."""
-    calls: list[tuple[tuple[Any, ...], Any]] = []
-    function = getattr(owner, name)
-
-    def recorded(*arguments: Any) -> Any:
-        result = function(*arguments)
-        calls.append((arguments, result))
-        return result
-
-    monkeypatch.setattr(owner, name, recorded)
-    return calls
+    caching = Caching("write", **PARALLEL)  # type: ignore[arg-type]
+    assert build_with(source, tmp_path / "c-out", caching) == serial
+    assert sum(caching.computed[work] for work in ("pieces", "cards", "fragments", "plans")) == 0
 
 
 def read_only_outputs(runner: CliRunner, source: Path) -> list[str]:
@@ -98,7 +81,7 @@ def read_only_outputs(runner: CliRunner, source: Path) -> list[str]:
 
 
 def test_read_only_commands_read_the_caches_on_all_cores_and_write_nothing(
-    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    runner: CliRunner, tmp_path: Path
 ) -> None:
     source = synthetic(tmp_path / "deck", 300)
     (source / "deck.md").write_text(
@@ -111,71 +94,77 @@ def test_read_only_commands_read_the_caches_on_all_cores_and_write_nothing(
     build(runner, source, tmp_path / "out", {})
     cache_dir = source / ".deckbuilder-cache"
     before = {path.name: path.read_bytes() for path in cache_dir.iterdir()}
-    deckbuilder.html.markup._FRAGMENTS.clear()  # as a new process would start: only the disk cache is warm
-    for name, minimum in (("PARALLEL_MINIMUM_FACES", 1), ("FACES_PER_TASK", 11)):
-        monkeypatch.setattr(deckbuilder.render.printplan, name, minimum)
-    monkeypatch.setattr(deckbuilder.read.pieces, "PARALLEL_MINIMUM_CHUNKS", 1)
-    monkeypatch.setenv("DECKBUILDER_WORKERS", "2")
-    renders = calls_through(monkeypatch, deckbuilder.incremental.fragments, "_render")
-    parse_caches = calls_through(monkeypatch, deckbuilder.app.load, "_parse_cache")
-    plans = calls_through(monkeypatch, deckbuilder.render.printplan, "_sizes_on_cores")
     cached = read_only_outputs(runner, source)
-    assert [len(faces) for (faces, _), _ in plans] == [0]  # check found every print plan in the cache
-    assert [len(keys) for (keys, _), _ in renders] == [0, 0]  # check and list found every fragment
-    assert [len(found.cards) for _, found in parse_caches] == [301, 301, 301]  # and every card
+    # What check does, with counters: every card, fragment and print plan found in the caches.
+    caching = Caching("read", **PARALLEL)  # type: ignore[arg-type]
+    check_decks(load_decks([source], strict=False, caching=caching), PrintOptions(), caching)
+    assert sum(caching.computed.values()) == 0
     assert {path.name: path.read_bytes() for path in cache_dir.iterdir()} == before
     # The same answers, but for diff, which now compares with the lock the build wrote.
     assert cached[:2] == uncached[:2]
     assert cached[2] != uncached[2] and '"changed": false' in cached[2]
 
 
-def test_print_plans_come_from_the_cache_but_for_edited_cards_and_never_stale(
-    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_print_plans_come_from_the_cache_but_for_edited_cards_and_never_stale(tmp_path: Path) -> None:
     source = synthetic(tmp_path / "deck", 60)
-    plans = calls_through(monkeypatch, deckbuilder.render.printplan, "_sizes_on_cores")
 
-    def faces_planned() -> list[int]:
-        """How many faces each planning since the last look was given."""
-        counts = [len(faces) for (faces, _), _ in plans]
-        plans.clear()
-        return counts
+    def faces_planned(out: str, **settings: Any) -> int:
+        caching = Caching("write", **settings)
+        build_with(source, tmp_path / out, caching)
+        return caching.computed["plans"]
 
-    build(runner, source, tmp_path / "first", {})
-    assert faces_planned() == [60]  # each of these cards prints as one face
+    assert faces_planned("first") == 60  # each of these cards prints as one face
     deck = source / "deck.md"
     text = deck.read_text(encoding="utf-8")
     assert "**Answer:**\n" in text
     deck.write_text(text.replace("**Answer:**\n", "**Answer:**\nEdited, ", 1), encoding="utf-8")
-    edited = build(runner, source, tmp_path / "second", {})
-    assert faces_planned() == [1]  # the edited card alone
+    assert faces_planned("second") == 1  # the edited card alone
+    edited = (tmp_path / "second" / "deck.html").read_bytes()
     shutil.rmtree(source / ".deckbuilder-cache")
-    assert build(runner, source, tmp_path / "third", {})["deck.html"] == edited["deck.html"]
-    assert faces_planned() == [60]
-    monkeypatch.setattr(deckbuilder.render.printplan, "plan_versions", lambda: "another planning code")
-    build(runner, source, tmp_path / "fourth", {})
-    assert faces_planned() == [60]  # plans made by other planning code are not used
-    runner.invoke(main, ["check", "--card-size", "a7", str(source)])
-    assert faces_planned() == [60]  # nor plans for other print options
+    assert faces_planned("third") == 60
+    assert (tmp_path / "third" / "deck.html").read_bytes() == edited
+    assert faces_planned("fourth", libraries={"nh3": "0.0-other"}) == 60  # other HTML, other plans
+    caching = Caching("read")
+    check_decks(load_decks([source], caching=caching), PrintOptions(card_size="a7"), caching)
+    assert caching.computed["plans"] == 60  # nor plans for other print options
 
 
-def test_a_changed_renderer_version_misses_the_disk_cache(
-    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_changed_library_version_leaves_no_cache_entry_reusable(tmp_path: Path) -> None:
     source = synthetic(tmp_path / "deck", 30)
-    build(runner, source, tmp_path / "out", {})
-    [cache_file] = deckbuilder.incremental.fragments.fragment_files([source])
-    assert len(deckbuilder.incremental.fragments._read(cache_file)) == 60
-    deckbuilder.incremental.fragments.versions.cache_clear()
-    monkeypatch.setattr(deckbuilder._version, "MARKUP_VERSION", deckbuilder._version.MARKUP_VERSION + 1)
-    try:
-        assert deckbuilder.incremental.fragments._read(cache_file) == {}
-        renders = calls_through(monkeypatch, deckbuilder.incremental.fragments, "_render")
-        deckbuilder.html.markup._FRAGMENTS.clear()
-        build(runner, source, tmp_path / "out", {})
-        assert sum(len(keys) for (keys, _), _ in renders) == 60  # all rendered again under the new version
-    finally:
-        deckbuilder.incremental.fragments.versions.cache_clear()
+    build_with(source, tmp_path / "out", Caching("write"))
+    again = Caching("write")
+    build_with(source, tmp_path / "out", again)
+    assert sum(again.computed[work] for work in ("pieces", "cards", "fragments", "plans")) == 0
+    [cache_file] = fragment_files([source])
+    kept = len(read_fragment_file(cache_file))
+    assert kept > 60  # each card's question and answer, and print's MathML
+    upgraded = Caching("write", libraries={"mistune": "99.0"})  # as after `pip install -U mistune`
+    assert read_fragment_file(cache_file, upgraded) == {}
+    build_with(source, tmp_path / "out", upgraded)
+    counted = {work: upgraded.computed[work] for work in ("pieces", "cards", "fragments", "plans")}
+    assert counted == {"pieces": 31, "cards": 30, "fragments": kept, "plans": 30}
+    assert upgraded.computed["layouts"] == 1  # the previous layout record is not reused either
+
+
+def test_each_fragment_is_rendered_at_most_once_in_a_build_and_never_again(tmp_path: Path) -> None:
+    # Every fragment the outputs use is kept, however many: print's MathML and cloze faces too.
+    folder = tmp_path / "deck"
+    folder.mkdir()
+    cards = "".join(
+        f"## Sum {n}?\n\n$x_{n} + {n}$ and **bold {n}**.\n\n## Cloze {n} {{.cloze}}\n\n"
+        f"{{{{c1::first {n}}}}} then {{{{c2::second {n}}}}}.\n\n"
+        for n in range(150)
+    )
+    (folder / "deck.md").write_text("# Deck\n\n" + cards, encoding="utf-8")
+    first = Caching("write")
+    build_with(folder, tmp_path / "first", first)
+    [cache_file] = fragment_files([folder])
+    assert first.computed["fragments"] == len(read_fragment_file(cache_file)) > 4 * 150
+    second = Caching("write")
+    assert build_with(folder, tmp_path / "second", second) == build_with(
+        folder, tmp_path / "first", Caching()
+    )
+    assert second.computed["fragments"] == 0
 
 
 @pytest.mark.parametrize("command", [["--help"], ["check", "source"], ["list", "source"]])
@@ -191,22 +180,20 @@ def test_commands_without_renderers_import_no_heavy_library(command: list[str]) 
     assert output.stdout.strip().splitlines()[-1] == "[]"
 
 
-def test_cards_built_on_several_cores_equal_one_core_with_every_problem_in_order(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from deckbuilder.read.parse import parse_text
+def test_cards_built_on_several_cores_equal_one_core_with_every_problem_in_order(tmp_path: Path) -> None:
+    from deckbuilder import read
+    from deckbuilder.incremental import parse as incremental
 
-    monkeypatch.setattr(deckbuilder.read.cards, "PARALLEL_MINIMUM_DRAFTS", 1)
-    monkeypatch.setattr(deckbuilder.read.cards, "DRAFTS_PER_TASK", 3)
     text = "# T\n\n" + "".join(
         f"## Q{n}?\n\nA{n}.\n\n"
         if n % 5
         else f"## Gap {n} {{.cloze}}\n\n{{{{c1::x}}}} {{{{c3::y}}}}\n\n## Empty {n}?\n\n"
         for n in range(40)
     )
-    serial = parse_text(text, tmp_path / "deck.md")
-    parallel = parse_text(text, tmp_path / "deck.md", workers=2)
-    assert parallel == serial
+    serial = read.parse(text, tmp_path / "deck.md")
+    caching = Caching(workers=2, fork_minimum=1, per_task=3)
+    parallel = incremental.parse(text, tmp_path / "deck.md", None, None, caching)
+    assert parallel == serial and caching.computed["cards"] == 48
     assert len(serial.diagnostics) == 16 and serial.errors  # 8 gaps warned, 8 empty cards refused
 
 

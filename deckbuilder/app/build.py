@@ -15,16 +15,19 @@ from deckbuilder.app.load import LoadedDeck, load_decks
 from deckbuilder.app.media import collect_media
 from deckbuilder.app.output import ensure_folder, folder_lock, write_atomically
 from deckbuilder.errors import Diagnostic, OutputError
+from deckbuilder.html.fragments import Fragments
 from deckbuilder.identity.lockfile import format_lock, merged
 from deckbuilder.identity.resolve import CardMatch, Change
 from deckbuilder.incremental.background import in_background
 from deckbuilder.incremental.cachefiles import CardText, remember
+from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.collector import collector_paused
 from deckbuilder.incremental.fragments import prerender
+from deckbuilder.incremental.plans import preplan
 from deckbuilder.read.sources import resolve_sources
 from deckbuilder.render import FORMATS, CsvOptions, Renderer, RenderOptions
 from deckbuilder.render.layout import PrintOptions
-from deckbuilder.render.printplan import layout_warnings, plan_deck, preplan
+from deckbuilder.render.printplan import CardPlan, layout_warnings
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,30 +82,41 @@ def build(
     csv: CsvOptions | None = None,
     printing: PrintOptions | None = None,
     progress: Progress | None = None,
-    workers: int | None = None,
+    caching: Caching | None = None,
 ) -> list[DeckBuild]:
-    """Build every source into every format; on any error nothing in ``output`` or the lock changes."""
+    """Build every source into every format; on any error nothing in ``output`` or the lock changes.
+    ``caching`` (default: read and write the caches, on every core) says how caches and cores are
+    used, and counts what was computed."""
     paths = resolve_sources(sources, recursive)
     renderers = {name: FORMATS[name].renderer() for name in formats}
+    caching = caching or Caching(use="write")
+    print_options = printing or PrintOptions()
     with collector_paused(), build_lock([path.parent for path in paths], output):
-        loaded = load_decks(paths, now=now, caches="write")
+        loaded = load_decks(paths, now=now, caching=caching)
         ensure_folder(output)
         decks = [item.deck for item in loaded]
-        save_fragments = prerender(decks, workers)
-        print_options = printing or PrintOptions()
-        printed = decks if _lays_out_cards(renderers, print_options) else []
-        save_plans = preplan(printed, print_options, "write")
+        fragments = prerender(decks, caching)
+        tables = [deck_fragments.fragments for deck_fragments in fragments]
+        printed = _lays_out_cards(renderers, print_options)
+        plans = preplan(decks, print_options, tables, caching) if printed else []
+        plans_of = [deck_plans.plans for deck_plans in plans] if printed else [None] * len(decks)
 
         def save_caches() -> None:
-            save_fragments()
-            save_plans()
+            for deck_plans in plans:
+                deck_plans.save()
             remember_cards(loaded)
             for item in loaded:
                 if item.parse_cache is not None:
                     item.parse_cache.save()
 
         with in_background(save_caches):
-            builds = _render_outputs(loaded, renderers, output, csv, print_options, progress)
+            jobs = list(map(_Job, loaded, tables, plans_of))
+            builds = _render_outputs(jobs, renderers, output, csv, print_options, progress)
+        # After rendering: the fragments the outputs rendered themselves (print's MathML and cloze
+        # faces) are kept with those rendered ahead.
+        caching.computed["fragments"] += sum(table.rendered for table in tables)
+        for deck_fragments in fragments:
+            deck_fragments.save()
     return builds
 
 
@@ -111,8 +125,17 @@ def _lays_out_cards(renderers: dict[str, Renderer], printing: PrintOptions) -> b
     return bool({"html", "pdf"} & set(renderers)) and printing.layout == "cards"
 
 
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """A loaded deck with what was made ahead for its renderers."""
+
+    loaded: LoadedDeck
+    fragments: Fragments
+    plans: list[CardPlan] | None
+
+
 def _render_outputs(
-    loaded: Sequence[LoadedDeck],
+    jobs: Sequence[_Job],
     renderers: dict[str, Renderer],
     output: Path,
     csv: CsvOptions | None,
@@ -123,26 +146,28 @@ def _render_outputs(
     files: dict[Path, bytes] = {}
     builds = []
     tracker = progress or NoProgress()
-    tracker.start(sum(len(item.deck.cards) for item in loaded) * len(renderers))
-    for item in loaded:
+    tracker.start(sum(len(job.loaded.deck.cards) for job in jobs) * len(renderers))
+    for job in jobs:
+        deck = job.loaded.deck
         options = RenderOptions(
-            media=collect_media(item.deck),
+            media=collect_media(deck),
             csv=csv or CsvOptions(),
             print=printing,
             progress=tracker.advance,
+            fragments=job.fragments,
+            plans=job.plans,
         )
         built = []
         for name, render in renderers.items():
-            path = output / f"{item.deck.source.stem}{FORMATS[name].suffix}"
+            path = output / f"{deck.source.stem}{FORMATS[name].suffix}"
             if path in files:
                 raise OutputError(f"{path}: two sources would write this file; rename one of them")
-            files[path] = render(item.deck, options)
+            files[path] = render(deck, options)
             built.append(BuiltFile(name, path, len(files[path])))
-        printed = _lays_out_cards(renderers, printing)
-        warnings = layout_warnings(plan_deck(item.deck, printing), printing) if printed else []
-        builds.append(DeckBuild(item, tuple(built), tuple(warnings)))
+        warnings = layout_warnings(job.plans, printing) if job.plans is not None else []
+        builds.append(DeckBuild(job.loaded, tuple(built), tuple(warnings)))
     tracker.finish()
-    files.update(lock_files(loaded))
+    files.update(lock_files([job.loaded for job in jobs]))
     write_atomically(files)
     return builds
 

@@ -3,20 +3,51 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from deckbuilder.app.load import LoadedDeck
 from deckbuilder.app.media import image_diagnostics
 from deckbuilder.errors import Diagnostic, Severity
+from deckbuilder.incremental.caching import Caching
 from deckbuilder.model import Card, Deck
 from deckbuilder.render.layout import PrintOptions
 
+if TYPE_CHECKING:
+    from deckbuilder.render.printplan import CardPlan
 
-def check_deck(deck: Deck, printing: PrintOptions | None = None) -> list[Diagnostic]:
+
+def check_decks(
+    loaded: Sequence[LoadedDeck], printing: PrintOptions, caching: Caching | None = None
+) -> list[Diagnostic]:
+    """Every problem of the loaded decks: those parsing found and those check_deck finds, with the
+    print plans made ahead (from the caches ``caching`` reads, on all cores)."""
+    decks = [item.deck for item in loaded]
+    plans: list[Sequence[CardPlan] | None] = [None] * len(decks)
+    if printing.layout == "cards":  # the print check renders and plans every card
+        from deckbuilder.incremental.fragments import prerender
+        from deckbuilder.incremental.plans import preplan
+
+        caching = caching or Caching()
+        tables = [deck_fragments.fragments for deck_fragments in prerender(decks, caching)]
+        plans = [deck_plans.plans for deck_plans in preplan(decks, printing, tables, caching)]
+    problems: list[Diagnostic] = []
+    for item, deck_plans in zip(loaded, plans, strict=True):
+        problems.extend(item.diagnostics)
+        problems.extend(check_deck(item.deck, printing, deck_plans))
+    return problems
+
+
+def check_deck(
+    deck: Deck, printing: PrintOptions | None = None, plans: Sequence[CardPlan] | None = None
+) -> list[Diagnostic]:
     """Numbering gaps and repeats (warnings), images that cannot be found (errors) and cards too long
-    to print on a card (warnings)."""
+    to print on a card (warnings; from ``plans`` when they were made ahead)."""
     from deckbuilder.render.printplan import layout_warnings, plan_deck
 
     options = printing or PrintOptions()
-    printed = layout_warnings(plan_deck(deck, options), options) if options.layout == "cards" else []
+    printed = []
+    if options.layout == "cards":
+        printed = layout_warnings(list(plans) if plans is not None else plan_deck(deck, options), options)
     return [*_numbering(deck.cards), *image_diagnostics(deck), *printed]
 
 

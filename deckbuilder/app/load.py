@@ -13,12 +13,12 @@ from deckbuilder.app.settings import folder_settings
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity
 from deckbuilder.identity.lockfile import Lock, LockEntry, lock_path, read_lock
 from deckbuilder.identity.resolve import Resolution, resolve
-from deckbuilder.incremental.cachefiles import CacheUse, cache_file
+from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.collector import collector_paused
+from deckbuilder.incremental.parse import parse_file
 from deckbuilder.incremental.parsecache import ParseCache
-from deckbuilder.incremental.workers import worker_count
 from deckbuilder.model import Deck
-from deckbuilder.read.parse import ParsedDeck, parse_file
+from deckbuilder.read.reader import ParsedDeck
 from deckbuilder.read.sources import resolve_sources
 
 
@@ -57,21 +57,21 @@ def load_decks(
     recursive: bool = False,
     now: int | None = None,
     strict: bool = True,
-    caches: CacheUse = "none",
+    caching: Caching | None = None,
 ) -> list[LoadedDeck]:
     """Parse every source and match its cards to the lock file beside it.
 
     With ``strict``, problems that are errors raise ProblemsError listing all of them. With
-    ``caches``, pieces tokenized and cards built by an earlier build are reused and the rest are
-    tokenized on all cores; with ``"write"`` the loaded decks carry the parse caches for the build to
-    save, with ``"read"`` nothing is ever written (the read-only commands leave no cache behind).
+    ``caching`` that uses caches, pieces tokenized and cards built by an earlier build are reused and
+    the rest are made on all cores; with ``"write"`` the loaded decks carry the parse caches for the
+    build to save, with ``"read"`` nothing is ever written (the read-only commands leave no cache).
     """
     with collector_paused():
-        return _load_decks(paths, recursive=recursive, now=now, strict=strict, caches=caches)
+        return _load_decks(paths, recursive=recursive, now=now, strict=strict, caching=caching or Caching())
 
 
 def _load_decks(
-    paths: Iterable[Path], *, recursive: bool, now: int | None, strict: bool, caches: CacheUse
+    paths: Iterable[Path], *, recursive: bool, now: int | None, strict: bool, caching: Caching
 ) -> list[LoadedDeck]:
     moment = current_time() if now is None else now
     settings_for = cache(folder_settings)
@@ -79,25 +79,13 @@ def _load_decks(
     loaded = []
     for source in resolve_sources(paths, recursive):
         folder = source.parent
-        parse_cache = _parse_cache(source, caches)
-        workers = worker_count() if caches != "none" else 1
-        parsed = parse_file(source, settings_for(folder), parse_cache, workers)
+        parsed, parse_cache = parse_file(source, settings_for(folder), caching)
         key = source.name
         entries: Sequence[LockEntry] = lock_for(folder).get(key, ())
         resolution = resolve(parsed.deck, entries, moment)
         loaded.append(LoadedDeck(parsed, resolution, lock_path(folder), key, lock_for(folder), parse_cache))
     if strict:
         raise_errors(d for deck in loaded for d in deck.diagnostics)
-    return loaded
-
-
-def _parse_cache(source: Path, use: CacheUse) -> ParseCache | None:
-    path = cache_file(source, "parse", use)
-    if path is None:
-        return None
-    loaded = ParseCache.load(path)
-    if use == "read":
-        loaded.path = None  # never saved
     return loaded
 
 

@@ -235,6 +235,7 @@ def push_sources(
     from deckbuilder.app.load import load_decks
     from deckbuilder.app.media import collect_media
     from deckbuilder.app.output import write_atomically
+    from deckbuilder.incremental.caching import Caching
     from deckbuilder.incremental.fragments import prerender
     from deckbuilder.read.sources import resolve_sources
     from deckbuilder.render import RenderOptions
@@ -243,13 +244,14 @@ def push_sources(
     require_anki()
     paths = resolve_sources(sources, recursive)
     with build_lock([path.parent for path in paths]):
-        loaded = load_decks(paths, now=now, caches="read")
-        prerender([item.deck for item in loaded], caches="read")
+        caching = Caching(use="read")
+        loaded = load_decks(paths, now=now, caching=caching)
+        tables = prerender([item.deck for item in loaded], caching)
         packages = {
             Path(f"{item.deck.source.stem}.apkg"): render(
-                item.deck, RenderOptions(media=collect_media(item.deck))
+                item.deck, RenderOptions(media=collect_media(item.deck), fragments=table.fragments)
             )
-            for item in loaded
+            for item, table in zip(loaded, tables, strict=True)
         }
         with tempfile.TemporaryDirectory() as scratch:
             staged = stage_packages(packages, Path(scratch))

@@ -82,22 +82,15 @@ def check(
     Prints one 'path:line: error|warning: message' line per problem and exits
     with status 1 if any is an error.
     """
-    from deckbuilder.app.check import check_deck
+    from deckbuilder.app.check import check_decks
     from deckbuilder.app.load import load_decks
     from deckbuilder.errors import Severity
+    from deckbuilder.incremental.caching import Caching
 
     layout = print_settings(**printing)
-    loaded = load_decks(sources, recursive=recursive, strict=False, caches="read")
-    if layout.layout == "cards":  # the print check renders and plans every card
-        from deckbuilder.incremental.fragments import prerender
-        from deckbuilder.render.printplan import preplan
-
-        prerender([item.deck for item in loaded], caches="read")
-        preplan([item.deck for item in loaded], layout, caches="read")
-    problems: list[Diagnostic] = []
-    for item in loaded:
-        problems.extend(item.diagnostics)
-        problems.extend(check_deck(item.deck, layout))
+    caching = Caching(use="read")
+    loaded = load_decks(sources, recursive=recursive, strict=False, caching=caching)
+    problems = check_decks(loaded, layout, caching)
     problems.sort(key=lambda p: (p.location.path, p.location.line) if p.location else ("", 0))
     errors = sum(1 for p in problems if p.severity is Severity.ERROR)
     cards = sum(len(item.deck.cards) for item in loaded)
@@ -148,13 +141,15 @@ def list_cards(sources: Sequence[Path], recursive: bool, as_json: bool, quiet: b
     """
     from deckbuilder.app.load import load_decks
     from deckbuilder.cli.listing import card_table, decks_json
+    from deckbuilder.incremental.caching import Caching
 
-    decks = [item.deck for item in load_decks(sources, recursive=recursive, caches="read")]
+    caching = Caching(use="read")
+    decks = [item.deck for item in load_decks(sources, recursive=recursive, caching=caching)]
     if as_json:
         from deckbuilder.incremental.fragments import prerender
 
-        prerender(decks, caches="read")  # the JSON has every card's HTML
-        click.echo(_json_dumps(decks_json(decks), indent=2, ensure_ascii=False))
+        tables = [deck_fragments.fragments for deck_fragments in prerender(decks, caching)]
+        click.echo(_json_dumps(decks_json(decks, tables), indent=2, ensure_ascii=False))
         return
     width = shutil.get_terminal_size((100, 24)).columns
     for deck in decks:
@@ -230,8 +225,10 @@ def diff(sources: Sequence[Path], recursive: bool, as_json: bool, quiet: bool, v
     from deckbuilder.app.changes import deck_changes
     from deckbuilder.app.load import load_decks
     from deckbuilder.cli.difftext import describe
+    from deckbuilder.incremental.caching import Caching
 
-    reports = [deck_changes(item) for item in load_decks(sources, recursive=recursive, caches="read")]
+    loaded = load_decks(sources, recursive=recursive, caching=Caching(use="read"))
+    reports = [deck_changes(item) for item in loaded]
     changed = any(report.changes for report in reports)
     if as_json:
         click.echo(

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from deckbuilder.html.markup import to_html, to_inline_html
+from deckbuilder.html.fragments import Fragments
 from deckbuilder.model import Card, Deck
 
 SHORT_GUID = 8
 
 
-def decks_json(decks: Sequence[Deck]) -> dict[str, Any]:
-    """The documented ``list --json`` shape, which other tools rely on."""
+def decks_json(decks: Sequence[Deck], fragments: Sequence[Fragments] | None = None) -> dict[str, Any]:
+    """The documented ``list --json`` shape, which other tools rely on (each deck's HTML through
+    its fragments table, when one was filled ahead)."""
+    tables = fragments if fragments is not None else [Fragments() for _ in decks]
     return {
         "decks": [
             {
@@ -20,21 +22,21 @@ def decks_json(decks: Sequence[Deck]) -> dict[str, Any]:
                 "anki_deck": deck.anki_deck,
                 "source": str(deck.source),
                 "footer": deck.footer,
-                "cards": [_card_json(card) for card in deck.cards],
+                "cards": [_card_json(card, table) for card in deck.cards],
             }
-            for deck in decks
+            for deck, table in zip(decks, tables, strict=True)
         ]
     }
 
 
-def _card_json(card: Card) -> dict[str, Any]:
+def _card_json(card: Card, fragments: Fragments) -> dict[str, Any]:
     return {
         "guid": card.guid,
         "number": card.number,
         "question": card.question,
         "answer": card.answer,
-        "question_html": to_inline_html(card.question),
-        "answer_html": to_html(card.answer),
+        "question_html": fragments.inline_html(card.question),
+        "answer_html": fragments.html(card.answer),
         "tags": list(card.tags),
         "source": str(card.source),
     }

@@ -44,23 +44,14 @@ def to_html(markdown: str, options: MarkupOptions = DEFAULT_OPTIONS) -> str:
     Inline code, emphasis, lists, tables, images and links come out as usual; fenced code with a
     language is highlighted with Pygments (class names from its default HTML formatter); math is
     kept as TeX inside ``<span class="math">`` or ``<div class="math">``. Raw HTML is allowed but
-    sanitized: no scripts, event handlers or ``javascript:`` links survive.
+    sanitized: no scripts, event handlers or ``javascript:`` links survive. Renderers that ask for
+    the same fragment more than once go through a ``Fragments`` table instead.
     """
-    key = fragment_key(markdown, options)
-    cached = _FRAGMENTS.get(key)
-    if cached is None:
-        cached = render_fragment(key)
-        if len(_FRAGMENTS) >= FRAGMENT_CACHE_SIZE:
-            _FRAGMENTS.clear()
-        _FRAGMENTS[key] = cached
-    return cached
+    return render_key(fragment_key(markdown, options))
 
 
 FragmentKey = tuple[str, MathStyle, "Callable[[str], str] | None", ClozeStyle, "int | None"]
 """What a rendered fragment depends on: the markdown and the options that can affect it."""
-FRAGMENT_CACHE_SIZE = 1 << 18
-_FRAGMENTS: dict[FragmentKey, str] = {}
-"""Rendered fragments of this process: several outputs render the same cards."""
 
 
 def fragment_key(markdown: str, options: MarkupOptions = DEFAULT_OPTIONS) -> FragmentKey:
@@ -72,24 +63,21 @@ def fragment_key(markdown: str, options: MarkupOptions = DEFAULT_OPTIONS) -> Fra
     return (markdown, math, image_src, "anki", None)
 
 
-def render_fragment(key: FragmentKey) -> str:
-    """Render a fragment from its key (no caching; see to_html)."""
+def render_key(key: FragmentKey) -> str:
+    """Render a fragment from its key."""
     markdown, math, image_src, cloze, cloze_number = key
     rendered = _markdown(math, image_src, cloze, cloze_number, syntax_in(markdown))(markdown)
     assert isinstance(rendered, str)
     return sanitize(rendered.strip())
 
 
-def prime(rendered: dict[FragmentKey, str]) -> None:
-    """Put fragments rendered elsewhere (another process, a disk cache) into this process's cache."""
-    if len(_FRAGMENTS) + len(rendered) >= FRAGMENT_CACHE_SIZE:
-        _FRAGMENTS.clear()
-    _FRAGMENTS.update(rendered)
-
-
 def to_inline_html(markdown: str, options: MarkupOptions = DEFAULT_OPTIONS) -> str:
     """Like to_html, without the paragraph around a one-paragraph text (for questions and titles)."""
-    fragment = to_html(markdown, options)
+    return inline(to_html(markdown, options))
+
+
+def inline(fragment: str) -> str:
+    """A fragment without the paragraph around it when it is one paragraph."""
     inner = fragment[3:-4]
     if fragment.startswith("<p>") and fragment.endswith("</p>") and "<p>" not in inner:
         return inner

@@ -11,16 +11,16 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
+
+from deckbuilder.incremental.caching import CacheUse, Caching
+from deckbuilder.incremental.keys import cache_header
+from deckbuilder.incremental.store import MarshalStore
 
 CACHE_DIR_NAME = ".deckbuilder-cache"
 CARDS_FILE = "cards.sqlite3"
 SQL_BATCH = 500
 SCHEMA = "create table if not exists cards (content text primary key, question text, answer text, tags text)"
-
-CacheUse = Literal["none", "read", "write"]
-"""What a command does with the caches: ignores them, reads what is there (check, list, diff, push:
-the read-only commands leave nothing behind), or reads and writes them (build)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +57,13 @@ def cache_file(source: Path, kind: str, use: CacheUse) -> Path | None:
     not used, or only read and there is no cache folder."""
     directory = cache_dir(source.parent, create=use == "write") if use != "none" else None
     return directory / f"{kind}-{source.name}.bin" if directory is not None else None
+
+
+def open_store(source: Path, kind: str, caching: Caching) -> MarshalStore | None:
+    """The ``kind`` cache of a source (see keys.CODE) as this code and these library versions would
+    use it; None when caches are not used, or only read and there is none."""
+    path = cache_file(source, kind, caching.use)
+    return MarshalStore.load(path, cache_header(kind, caching.libraries)) if path is not None else None
 
 
 def each_of(saves: Sequence[Callable[[], None]]) -> Callable[[], None]:

@@ -3,28 +3,27 @@
 Kept in ``.deckbuilder-cache/parse-<file>.bin`` beside the sources (safe to delete) by builds, and
 read back by the next build so that only edited pieces are tokenized and only edited cards built.
 Stored with ``marshal`` through MarshalStore (several times faster than JSON for a 100,000-card
-deck, and a save after an edit appends only what is new).
+deck, and a save after an edit appends only what is new), under the header of keys.cache_header.
 """
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from deckbuilder.incremental.relayout import RECORD_FORMAT, LayoutRecord
+from deckbuilder.incremental.keys import cache_header
+from deckbuilder.incremental.memo import Memo
+from deckbuilder.incremental.relayout import LayoutRecord
 from deckbuilder.incremental.store import MarshalStore, read_marshal, write_marshal
+from deckbuilder.read.blocks import BlockSpan
 
-if TYPE_CHECKING:
-    from deckbuilder.read.blocks import BlockSpan
-
-FORMAT = f"deckbuilder-parse-cache-6;python-{sys.version_info[0]}.{sys.version_info[1]}"
 PIECE, CARD = "p", "c"
 """Key prefixes of the two kinds of entry in the one store."""
 
 CardRow = tuple[Any, ...]
-"""A built card as plain values (see cards.card_row), with the problems found building it."""
+"""A built card as plain values (see parse.card_row), with the problems found building it."""
 
 
 @dataclass
@@ -32,20 +31,27 @@ class ParseCache:
     """Tokenized pieces by the hash of their text; built cards by the hash of their draft."""
 
     path: Path | None = None
+    header: str = ""
     pieces: dict[str, list[BlockSpan]] = field(default_factory=dict)
     cards: dict[str, CardRow] = field(default_factory=dict)
-    used_pieces: dict[str, list[BlockSpan]] = field(default_factory=dict)
-    used_cards: dict[str, CardRow] = field(default_factory=dict)
     store: MarshalStore | None = None
     layout: LayoutRecord | None = None
     """The previous build's layout of the file (see relayout.py)."""
     next_layout: LayoutRecord | None = None
     """This build's layout, to save."""
+    piece_memo: Memo[str, list[BlockSpan]] = field(init=False)
+    card_memo: Memo[str, CardRow] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.header = self.header or cache_header("parse")
+        self.piece_memo = Memo(self.pieces.get)
+        self.card_memo = Memo(self.cards.get)
 
     @classmethod
-    def load(cls, path: Path) -> ParseCache:
-        store = MarshalStore.load(path, FORMAT)
-        stored = read_marshal(_layout_path(path), RECORD_FORMAT)
+    def load(cls, path: Path, libraries: Mapping[str, str] | None = None) -> ParseCache:
+        header = cache_header("parse", libraries)
+        store = MarshalStore.load(path, header)
+        stored = read_marshal(_layout_path(path), header)
         layout = (
             LayoutRecord(*stored)
             if isinstance(stored, tuple) and len(stored) == len(LayoutRecord._fields)
@@ -56,18 +62,20 @@ class ParseCache:
         for entries in (store.main, store.added):
             for (kind, key), value in entries.items():
                 (pieces if kind == PIECE else cards)[key] = value
-        return cls(path, pieces, cards, store=store, layout=layout)
+        return cls(path, header, pieces, cards, store=store, layout=layout)
 
     def save(self) -> None:
         """Keep what this parse used (dropping, now and then, what no longer exists)."""
         if self.path is None:
             return
-        store = self.store or MarshalStore(self.path, FORMAT, {}, {})
-        used: dict[tuple[str, str], Any] = {(PIECE, key): value for key, value in self.used_pieces.items()}
-        used.update(((CARD, key), value) for key, value in self.used_cards.items())
+        store = self.store or MarshalStore(self.path, self.header, {}, {})
+        used: dict[tuple[str, str], Any] = {
+            (PIECE, key): value for key, value in self.piece_memo.used.items()
+        }
+        used.update(((CARD, key), value) for key, value in self.card_memo.used.items())
         store.save(used)
         if self.next_layout is not None:
-            write_marshal(_layout_path(self.path), RECORD_FORMAT, tuple(self.next_layout))
+            write_marshal(_layout_path(self.path), self.header, tuple(self.next_layout))
         else:
             _layout_path(self.path).unlink(missing_ok=True)
 

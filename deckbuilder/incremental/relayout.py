@@ -22,7 +22,6 @@ from deckbuilder.read.shapes import Draft, scan_shapes
 if TYPE_CHECKING:
     from deckbuilder.read.pieces import Pieces
 
-RECORD_FORMAT = "deckbuilder-layout-1"
 
 DraftPlace = tuple[int, int, int, int, tuple[str, ...], str]
 """Where a card's blocks are: (piece of its heading, the heading's block in that piece, piece of its
@@ -52,6 +51,7 @@ class ReusedLayout(NamedTuple):
 def record_layout(
     namespace: str,
     pieces: Pieces,
+    piece_keys: Sequence[str],
     spans: Sequence[tuple[int, int] | None],
     shaped_headings: Sequence[int],
     drafts: Sequence[Draft],
@@ -78,20 +78,21 @@ def record_layout(
         places.append((first, heading, last, final + 1, draft.section, key))
     shaped = sorted({place(index)[0] for index in shaped_headings})
     title, description, footer = texts
-    return LayoutRecord(namespace, list(pieces.keys), shaped, title, description, footer, places)
+    return LayoutRecord(namespace, list(piece_keys), shaped, title, description, footer, places)
 
 
 def reuse_layout(
     record: LayoutRecord,
     pieces: Pieces,
+    piece_keys: Sequence[str],
     old_spans: Mapping[str, list[BlockSpan]],
     known_cards: Container[str],
 ) -> ReusedLayout | None:
     """The drafts of ``pieces`` by the recorded layout, or None when it may not apply."""
-    if len(record.piece_keys) != len(pieces.keys) or not record.places:
+    if len(record.piece_keys) != len(piece_keys) or not record.places:
         return None
     changed = [
-        i for i, (old, new) in enumerate(zip(record.piece_keys, pieces.keys, strict=True)) if old != new
+        i for i, (old, new) in enumerate(zip(record.piece_keys, piece_keys, strict=True)) if old != new
     ]
     first_card, last_card = record.places[0][0], record.places[-1][0]
     if any(not first_card < index < last_card for index in changed) or set(changed) & set(record.shaped):

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import itertools
 from collections.abc import Sequence
-from typing import Any
 
 from deckbuilder.errors import Diagnostic, Severity
 from deckbuilder.fingerprint import content_hash, derive_guid, guid_key, normalise_question
-from deckbuilder.incremental.parsecache import CardRow, ParseCache
-from deckbuilder.incremental.workers import map_on_cores
 from deckbuilder.markdown.deletions import number_gaps, scan
-from deckbuilder.model import Card, DeckSettings, Section, SourceLocation
+from deckbuilder.model import Card, DeckSettings, SourceLocation
 from deckbuilder.read.answers import assemble_answer
 from deckbuilder.read.questions import QuestionParts, split_question
 from deckbuilder.read.shapes import Draft
@@ -32,63 +27,23 @@ class CardBuilder:
     def error(self, line: int, message: str) -> None:
         self.diagnostics.append(Diagnostic(SourceLocation(self.shown, line), Severity.ERROR, message))
 
-    def namespace(self) -> str:
-        return card_namespace(self.deck_id, self.settings)
+    def build_all(self, drafts: Sequence[Draft]) -> list[Card]:
+        """Every draft's card, in order; the problems found are collected in ``diagnostics``."""
+        return [card for draft in drafts if (card := self.build(draft)) is not None]
 
-    def keys_for(self, drafts: Sequence[Draft], known: Sequence[str | None] | None = None) -> list[str]:
-        """Each draft's key in the card cache (``known`` gives some already, None where not)."""
-        namespace = self.namespace()
-        if known is None:
-            return [_draft_key(namespace, draft) for draft in drafts]
-        return [key or _draft_key(namespace, draft) for draft, key in zip(drafts, known, strict=True)]
-
-    def build_all(
-        self,
-        drafts: Sequence[Draft],
-        cache: ParseCache | None = None,
-        workers: int = 1,
-        keys: Sequence[str] | None = None,
-    ) -> list[Card]:
-        """Every draft's card: from ``cache`` when an identical draft was built before, and the rest
-        on ``workers`` processes when there are many. ``keys`` are the drafts' keys when known."""
-        if cache is None and workers <= 1:
-            return [card for draft in drafts if (card := self.build(draft)) is not None]
-        if keys is None:
-            keys = self.keys_for(drafts)
-        known = cache.cards if cache is not None else {}
-        rows: list[CardRow | None] = [known.get(key) for key in keys]
-        missing = [index for index, row in enumerate(rows) if row is None]
-        for index, fresh in zip(missing, self._fresh_rows(drafts, missing, workers), strict=True):
-            rows[index] = fresh
-        if cache is not None:
-            cache.used_cards.update(zip(keys, rows, strict=True))  # type: ignore[arg-type]
-        cards = []
-        for draft, built in zip(drafts, rows, strict=True):
-            assert built is not None
-            row, problems = built
-            location = SourceLocation(self.shown, draft.line)
-            if problems:
-                self.diagnostics.extend(Diagnostic(location, Severity(kind), text) for kind, text in problems)
-            if row is not None:
-                cards.append(_card_from_row(row, location))
-        return cards
-
-    def _fresh_rows(self, drafts: Sequence[Draft], indices: list[int], workers: int) -> list[CardRow]:
-        global _FORKED
-        # Forked workers inherit the builder and the drafts: only indices and rows cross processes.
-        _FORKED = (self, drafts)
-        try:
-            return map_on_cores(_build_row, indices, workers, PARALLEL_MINIMUM_DRAFTS, DRAFTS_PER_TASK)
-        finally:
-            _FORKED = None
-
-    def _row(self, draft: Draft) -> CardRow:
-        """The card of a draft as plain values, with the problems found building it."""
+    def build_with_problems(self, draft: Draft) -> tuple[Card | None, tuple[tuple[str, str], ...]]:
+        """A draft's card and the (severity, message) problems found building it, which are not
+        kept in ``diagnostics``: as values, for whoever builds drafts elsewhere or keeps them."""
         before = len(self.diagnostics)
         card = self.build(draft)
         problems = tuple((d.severity.value, d.message) for d in self.diagnostics[before:])
         del self.diagnostics[before:]
-        return (_card_row(card) if card is not None else None, problems)
+        return card, problems
+
+    def add_problems(self, line: int, problems: Sequence[tuple[str, str]]) -> None:
+        """Problems that ``build_with_problems`` returned for the draft at ``line``."""
+        location = SourceLocation(self.shown, line)
+        self.diagnostics.extend(Diagnostic(location, Severity(kind), text) for kind, text in problems)
 
     def build(self, draft: Draft) -> Card | None:
         parts = split_question(draft.question)
@@ -204,52 +159,3 @@ def identity_clashes(cards: Sequence[Card]) -> list[Diagnostic]:
 
 def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-PARALLEL_MINIMUM_DRAFTS = 2000
-"""Fewer new drafts than this build faster in one process than a pool costs to start."""
-DRAFTS_PER_TASK = 500
-_FORKED: tuple[CardBuilder, Sequence[Draft]] | None = None
-
-
-def _build_row(index: int) -> CardRow:
-    assert _FORKED is not None
-    builder, drafts = _FORKED
-    return builder._row(drafts[index])
-
-
-CARD_FIELDS = tuple(name for name in Card.__dataclass_fields__ if name != "source")
-
-
-def card_namespace(deck_id: int, settings: DeckSettings) -> str:
-    """Everything besides the draft that a built card depends on (its line aside)."""
-    from deckbuilder._version import __version__
-
-    return "\x1f".join([__version__, str(deck_id), repr(settings), " ".join(CARD_FIELDS)])
-
-
-def _draft_key(namespace: str, draft: Draft) -> str:
-    # repr, not a join: () and ("",) must differ
-    parts = [namespace, draft.question, repr(draft.section), str(draft.missing_answer),
-             str(draft.open_details)]  # fmt: skip
-    for block in draft.pieces:
-        parts.extend((block.kind, str(block.level), block.text))
-    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
-
-
-def _card_row(card: Card) -> tuple[Any, ...]:
-    """A card's fields but its source location, as plain values."""
-    values = {name: getattr(card, name) for name in CARD_FIELDS}
-    values["sections"] = tuple((section.label, section.text) for section in card.sections)
-    return tuple(values[name] for name in CARD_FIELDS)
-
-
-_SECTIONS_AT = CARD_FIELDS.index("sections")
-_SOURCE_AT = tuple(Card.__dataclass_fields__).index("source")
-
-
-def _card_from_row(row: tuple[Any, ...], source: SourceLocation) -> Card:
-    values = list(row)
-    values[_SECTIONS_AT] = tuple(itertools.starmap(Section, values[_SECTIONS_AT]))
-    values.insert(_SOURCE_AT, source)
-    return Card(*values)

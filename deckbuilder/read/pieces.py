@@ -1,4 +1,4 @@
-"""Tokenizing a long document in pieces: split before each heading, on all cores, with a cache.
+"""Cutting a long document into pieces before headings, each tokenized alone with the same blocks.
 
 A heading at the start of a line after a blank line always starts a new top-level block (the blank
 line has ended any paragraph, quote or HTML block, and an unindented heading ends a list), so the
@@ -6,22 +6,18 @@ document can be cut there and each piece tokenized alone, with the same blocks a
 provided the cut is not inside a fenced code block or one of the HTML blocks that run to an end
 marker (comments, <pre>, <script>, <style>, <textarea>, <?…?>, <!…>). Documents with such HTML
 blocks, or with display math, are not cut at all. tests/test_chunks.py checks the equivalence,
-with hypothesis among others.
+with hypothesis among others. Pieces are what the incremental layer caches and tokenizes on all
+cores; read.parse tokenizes them one after another.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from deckbuilder.incremental.parsecache import ParseCache
-from deckbuilder.incremental.workers import map_on_cores
 from deckbuilder.read.blocks import Block, BlockSpan, block_spans
 
-PARALLEL_MINIMUM_CHUNKS = 2000
-"""Fewer pieces than this tokenize faster in one process than a pool costs to start."""
-TOKENIZE_PER_TASK = 256
 # Each pattern starts with the newline before its line: re scans for a literal first character
 # quickly, while a pattern starting with ^ is tried at every character (three times slower here).
 UNCUTTABLE = re.compile(
@@ -61,11 +57,9 @@ def split_points(body: str) -> list[int]:
 
 @dataclass(slots=True)
 class Pieces:
-    """A document cut into pieces, each tokenized (or taken from the cache); blocks made on demand."""
+    """A document cut into pieces, each tokenized; blocks made on demand."""
 
     texts: list[str]
-    keys: list[str]
-    """The hash of each piece's text: its key in the parse cache."""
     spans: list[list[BlockSpan]]
     first_lines: list[int]
     """The file line each piece starts on."""
@@ -84,28 +78,23 @@ class Pieces:
         return blocks
 
 
-def document_pieces(
-    body: str, first_line: int = 1, cache: ParseCache | None = None, workers: int = 1
-) -> Pieces:
-    """The document's pieces, the new ones tokenized on ``workers`` processes."""
+def piece_texts(body: str) -> list[str]:
+    """The document cut at its split points."""
     points = split_points(body)
-    texts = [body[start:end] for start, end in zip(points, [*points[1:], len(body)], strict=True)]
-    keys = [hashlib.sha1(piece.encode("utf-8")).hexdigest() for piece in texts]
-    known = cache.pieces if cache is not None else {}
-    missing = sorted({key: index for index, key in enumerate(keys) if key not in known}.values())
-    fresh = dict(
-        zip((keys[i] for i in missing), _tokenize_all([texts[i] for i in missing], workers), strict=True)
-    )
-    spans = [fresh[key] if key in fresh else known[key] for key in keys]  # a piece may have no blocks
-    if cache is not None:
-        cache.used_pieces.update(zip(keys, spans, strict=True))
-    first_lines = []
+    return [body[start:end] for start, end in zip(points, [*points[1:], len(body)], strict=True)]
+
+
+def first_lines(texts: Sequence[str], first_line: int) -> list[int]:
+    """The file line each piece starts on, the first on ``first_line``."""
+    lines = []
     line = first_line
     for piece in texts:
-        first_lines.append(line)
+        lines.append(line)
         line += piece.count("\n")
-    return Pieces(texts, keys, spans, first_lines)
+    return lines
 
 
-def _tokenize_all(pieces: list[str], workers: int) -> list[list[BlockSpan]]:
-    return map_on_cores(block_spans, pieces, workers, PARALLEL_MINIMUM_CHUNKS, TOKENIZE_PER_TASK)
+def document_pieces(body: str, first_line: int = 1) -> Pieces:
+    """The document's pieces, tokenized one after another."""
+    texts = piece_texts(body)
+    return Pieces(texts, [block_spans(piece) for piece in texts], first_lines(texts, first_line))

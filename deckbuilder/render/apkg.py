@@ -16,9 +16,11 @@ from typing import Any
 
 import genanki
 
-from deckbuilder.html.markup import MarkupOptions, highlight_css, to_html, to_inline_html
+from deckbuilder.html.fragments import Fragments
+from deckbuilder.html.markup import MarkupOptions, highlight_css
 from deckbuilder.model import Card, Deck
 from deckbuilder.render import MediaNames, RenderOptions
+from deckbuilder.render.fields import answer_html, cloze_extra_html, cloze_html, question_html
 from deckbuilder.render.notetypes import (
     CLOZE_FIELDS,
     CLOZE_NOTE_TYPE_ID,
@@ -76,7 +78,7 @@ class _NoteType(genanki.Model):  # type: ignore[misc]
         return data
 
 
-class _Deck(genanki.Deck):  # type: ignore[misc]
+class BulkDeck(genanki.Deck):  # type: ignore[misc]
     """genanki's deck, with its notes inserted in bulk.
 
     genanki writes the collection, the deck and the note types; the notes and cards go in with one
@@ -151,26 +153,26 @@ def cloze_note_type() -> genanki.Model:
     )
 
 
-def card_fields(card: Card, markup: MarkupOptions) -> list[str]:
+def card_fields(card: Card, fragments: Fragments, markup: MarkupOptions) -> list[str]:
     """The note's fields, in the order of its note type's fields."""
     context = html.escape(CONTEXT_SEPARATOR.join(card.section), quote=False)
     if card.kind == "cloze":
-        text = to_html(card.answer, markup) if card.answer else to_inline_html(card.question, markup)
-        extra = to_inline_html(card.cloze_extra, markup) if card.cloze_extra else ""
-        return [text, extra, context]
+        return [cloze_html(card, fragments, markup), cloze_extra_html(card, fragments, markup), context]
     reverse = "y" if card.reverse else ""
-    return [to_inline_html(card.question, markup), to_html(card.answer, markup), context, reverse]
+    return [question_html(card, fragments, markup), answer_html(card, fragments, markup), context, reverse]
 
 
 def render(deck: Deck, options: RenderOptions) -> bytes:
     """The deck as an .apkg: the same deck and lock always give the same bytes."""
     markup = MarkupOptions(math="mathjax", image_src=MediaNames(options.media))
     models = {"basic": note_type(), "cloze": cloze_note_type()}
-    anki_deck = _Deck(deck.deck_id, deck.anki_deck, to_html(deck.description))
+    anki_deck = BulkDeck(deck.deck_id, deck.anki_deck, options.fragments.html(deck.description))
     for card in deck.cards:
         options.progress(1)
         model = models["cloze" if card.kind == "cloze" else "basic"]
-        anki_deck.add_row(model, card.guid, card_fields(card, markup), card.tags, card.changed_at)
+        anki_deck.add_row(
+            model, card.guid, card_fields(card, options.fragments, markup), card.tags, card.changed_at
+        )
     stamp = max((card.changed_at for card in deck.cards), default=STYLE_CHANGED_AT)
     return _package_bytes(genanki.Package(anki_deck), stamp, options)
 

@@ -6,9 +6,11 @@ import csv
 import html
 import io
 
-from deckbuilder.html.markup import MarkupOptions, to_html, to_inline_html, to_text
+from deckbuilder.html.fragments import Fragments
+from deckbuilder.html.markup import MarkupOptions
 from deckbuilder.model import Card, Deck
 from deckbuilder.render import MediaNames, RenderOptions
+from deckbuilder.render.fields import answer_html, cloze_extra_html, cloze_html, question_html
 
 CONTEXT_SEPARATOR = " \u203a "  # the same single right-pointing angle quotation mark as the apkg
 BOM = "\ufeff"
@@ -61,17 +63,19 @@ def _anki(deck: Deck, options: RenderOptions) -> str:
 
 def _fields(card: Card, options: RenderOptions, markup: MarkupOptions) -> list[str]:
     if card.kind != "cloze":
-        return [_field(card, name, markup) for _, name in options.csv.fields]
-    text = to_html(card.answer, markup) if card.answer else to_inline_html(card.question, markup)
-    extra = to_inline_html(card.cloze_extra, markup) if card.cloze_extra else ""
+        return [_field(card, name, options.fragments, markup) for _, name in options.csv.fields]
+    text, extra = (
+        cloze_html(card, options.fragments, markup),
+        cloze_extra_html(card, options.fragments, markup),
+    )
     return [text, extra, *([""] * (len(options.csv.fields) - 2))]
 
 
-def _field(card: Card, name: str, markup: MarkupOptions) -> str:
+def _field(card: Card, name: str, fragments: Fragments, markup: MarkupOptions) -> str:
     if name == "question":
-        return to_inline_html(card.question, markup)
+        return question_html(card, fragments, markup)
     if name == "answer":
-        return to_html(card.answer, markup)
+        return answer_html(card, fragments, markup)
     if name == "context":
         return html.escape(CONTEXT_SEPARATOR.join(card.section), quote=False)
     if name == "number":
@@ -79,13 +83,13 @@ def _field(card: Card, name: str, markup: MarkupOptions) -> str:
     return " ".join(card.tags)
 
 
-def _plain_texts(card: Card) -> tuple[str, str]:
+def _plain_texts(card: Card, fragments: Fragments) -> tuple[str, str]:
     """Question and answer as plain text; a cloze card asks with its deletions blanked."""
     if card.kind != "cloze":
-        return to_text(card.question), to_text(card.answer)
-    asked = to_text(card.cloze_text, MarkupOptions(cloze="front"))
-    shown = to_text(card.cloze_text, MarkupOptions(cloze="text"))
-    extra = to_text(card.cloze_extra) if card.cloze_extra else ""
+        return fragments.text(card.question), fragments.text(card.answer)
+    asked = fragments.text(card.cloze_text, MarkupOptions(cloze="front"))
+    shown = fragments.text(card.cloze_text, MarkupOptions(cloze="text"))
+    extra = fragments.text(card.cloze_extra) if card.cloze_extra else ""
     return asked, f"{shown}\n\n{extra}".strip()
 
 
@@ -102,5 +106,5 @@ def _plain(deck: Deck, options: RenderOptions) -> str:
     writer.writerow(["question", "answer", "tags"])
     for card in deck.cards:
         options.progress(1)
-        writer.writerow([*_plain_texts(card), " ".join(card.tags)])
+        writer.writerow([*_plain_texts(card, options.fragments), " ".join(card.tags)])
     return buffer.getvalue()

@@ -6,14 +6,16 @@ import base64
 import mimetypes
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
 from deckbuilder._version import __version__
-from deckbuilder.html.markup import MarkupOptions, highlight_css, to_html, to_inline_html
+from deckbuilder.html.fragments import Fragments
+from deckbuilder.html.markup import MarkupOptions, highlight_css
 from deckbuilder.model import Card, Deck
 from deckbuilder.render import MediaFile, RenderOptions
+from deckbuilder.render.fields import answer_html, question_html
 from deckbuilder.render.layout import Box, Grid, PrintOptions, grid_for
 from deckbuilder.render.printplan import CardPlan, Face, plan_deck
 
@@ -50,9 +52,21 @@ def _data_uri(item: MediaFile) -> str:
     return f"data:{kind};base64,{base64.b64encode(item.path.read_bytes()).decode('ascii')}"
 
 
+class _Markup(NamedTuple):
+    """The HTML options of the printed cards, and the fragments table they are rendered through."""
+
+    options: MarkupOptions
+    fragments: Fragments
+
+    def html(self, markdown: str) -> Markup:
+        return Markup(self.fragments.html(markdown, self.options))
+
+
 def render(deck: Deck, options: RenderOptions) -> bytes:
     """The deck as one self-contained HTML file in the layout the print options choose."""
-    markup = MarkupOptions(math="mathml", image_src=_DataUris(dict(options.media)))
+    markup = _Markup(
+        MarkupOptions(math="mathml", image_src=_DataUris(dict(options.media))), options.fragments
+    )
     if options.print.layout == "sheet":
         return _sheet(deck, options, markup).encode("utf-8")
     return _cards(deck, options, markup).encode("utf-8")
@@ -85,10 +99,12 @@ def _document(template: str, deck: Deck, **context: Any) -> str:
     return str(page.render(title=deck.title, version=__version__, css=Markup(stylesheet()), **context))
 
 
-def _cards(deck: Deck, render_options: RenderOptions, markup: MarkupOptions) -> str:
+def _cards(deck: Deck, render_options: RenderOptions, markup: _Markup) -> str:
     options = render_options.print
     grid = grid_for(options)
-    plans = plan_deck(deck, options)
+    plans = render_options.plans
+    if plans is None:
+        plans = plan_deck(deck, options, render_options.fragments)
     pages = _grid_pages([p for p in plans if not p.full_page], grid, options, markup)
     for plan in (p for p in plans if p.full_page):
         pages.extend(_own_pages(plan, grid, options, markup))
@@ -98,23 +114,21 @@ def _cards(deck: Deck, render_options: RenderOptions, markup: MarkupOptions) -> 
     )
 
 
-def _sides(plan: CardPlan, front_box: Box, back_box: Box, markup: MarkupOptions) -> tuple[_Side, _Side]:
+def _sides(plan: CardPlan, front_box: Box, back_box: Box, markup: _Markup) -> tuple[_Side, _Side]:
     face = plan.face
     card = face.card
     number = f"#{card.number}" if card.number is not None else ""
     if face.label != "card":
         number = f"{number} {face.label}".strip()
-    front = Markup(face.front_html(markup))
-    back = Markup(face.back_html(markup))
+    front = Markup(face.front_html(markup.fragments, markup.options))
+    back = Markup(face.back_html(markup.fragments, markup.options))
     return (
         _Side("front", card.guid, face.label, front_box, plan.front.font_pt, front, number),
         _Side("back", card.guid, face.label, back_box, plan.back.font_pt, back, number),
     )
 
 
-def _grid_pages(
-    plans: list[CardPlan], grid: Grid, options: PrintOptions, markup: MarkupOptions
-) -> list[_Page]:
+def _grid_pages(plans: list[CardPlan], grid: Grid, options: PrintOptions, markup: _Markup) -> list[_Page]:
     pages: list[_Page] = []
     per_page = len(grid.slots)
     for start in range(0, len(plans), per_page):
@@ -136,7 +150,7 @@ def _grid_pages(
     return pages
 
 
-def _own_pages(plan: CardPlan, grid: Grid, options: PrintOptions, markup: MarkupOptions) -> list[_Page]:
+def _own_pages(plan: CardPlan, grid: Grid, options: PrintOptions, markup: _Markup) -> list[_Page]:
     page = grid.full_page
     if options.duplex == "fold":
         half = Box(page.x, page.y, page.width, page.height / 2)
@@ -146,7 +160,7 @@ def _own_pages(plan: CardPlan, grid: Grid, options: PrintOptions, markup: Markup
     return [_Page("fronts", (front,)), _Page("backs", (back,))]
 
 
-def _sheet(deck: Deck, render_options: RenderOptions, markup: MarkupOptions) -> str:
+def _sheet(deck: Deck, render_options: RenderOptions, markup: _Markup) -> str:
     options = render_options.print
     entries = [_entry(card, markup) for card in deck.cards]
     render_options.progress(len(entries))
@@ -154,17 +168,21 @@ def _sheet(deck: Deck, render_options: RenderOptions, markup: MarkupOptions) -> 
         "sheet.html.j2",
         deck,
         paper=options.paper.upper() if options.paper == "a4" else options.paper,
-        description=Markup(to_html(deck.description, markup)) if deck.description else None,
-        footer=Markup(to_html(deck.footer, markup)) if deck.footer else None,
+        description=Markup(markup.fragments.html(deck.description, markup.options))
+        if deck.description
+        else None,
+        footer=Markup(markup.fragments.html(deck.footer, markup.options)) if deck.footer else None,
         entries=entries,
     )
 
 
-def _entry(card: Card, markup: MarkupOptions) -> dict[str, Any]:
+def _entry(card: Card, markup: _Markup) -> dict[str, Any]:
     if card.kind == "cloze":
         face = Face(card, "cloze")  # no deletion number: hide, then show, every deletion
-        question, answer = face.front_html(markup), face.back_html(markup)
+        question = face.front_html(markup.fragments, markup.options)
+        answer = face.back_html(markup.fragments, markup.options)
     else:
-        question, answer = to_inline_html(card.question, markup), to_html(card.answer, markup)
+        question = question_html(card, markup.fragments, markup.options)
+        answer = answer_html(card, markup.fragments, markup.options)
     return {"guid": card.guid, "number": card.number, "question": Markup(question), "answer": Markup(answer),
             "tags": card.tags}  # fmt: skip

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from deckbuilder.html.fragments import Fragments
 from deckbuilder.model import Deck
 from deckbuilder.render.layout import PrintOptions
+
+if TYPE_CHECKING:
+    from deckbuilder.render.printplan import CardPlan
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +51,10 @@ class RenderOptions:
     print: PrintOptions = field(default_factory=PrintOptions)
     progress: Callable[[int], None] = field(default=lambda done: None, compare=False)
     """Called with the number of cards just rendered, for a progress bar on long builds."""
+    fragments: Fragments = field(default_factory=Fragments, compare=False)
+    """The rendered fragments the outputs of one deck share (filled ahead by whoever can)."""
+    plans: Sequence[CardPlan] | None = field(default=None, compare=False)
+    """The deck's print plans under these print options, when made ahead; else planned here."""
 
 
 Renderer = Callable[[Deck, RenderOptions], bytes]

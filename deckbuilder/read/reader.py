@@ -1,4 +1,8 @@
-"""Markdown (mistune's block tokens) to a Deck: title, card headings, sections, answers and tags."""
+"""Markdown (mistune's block tokens) to a Deck: title, card headings, sections, answers and tags.
+
+Pure and single-process: ``parse`` is the reference the incremental layer's cached, parallel parse
+must equal; its steps (split_source, lay_out, card_builder, assemble) are the seams it wraps.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,12 @@ from pathlib import Path
 
 from deckbuilder.errors import Diagnostic, ParseError, Severity
 from deckbuilder.fingerprint import deck_id_for
-from deckbuilder.incremental.parsecache import ParseCache
-from deckbuilder.incremental.relayout import LayoutRecord, record_layout, renewed, reuse_layout
 from deckbuilder.markdown.dialect import inline_tokens, plain_text
-from deckbuilder.model import Deck, DeckSettings, SourceLocation
+from deckbuilder.model import Card, Deck, DeckSettings, SourceLocation
 from deckbuilder.read.blocks import Block, normalise_newlines
-from deckbuilder.read.cards import CardBuilder, card_namespace, identity_clashes
+from deckbuilder.read.cards import CardBuilder, identity_clashes
 from deckbuilder.read.frontmatter import apply_front_matter, split_front_matter
-from deckbuilder.read.pieces import Pieces, document_pieces
+from deckbuilder.read.pieces import document_pieces
 from deckbuilder.read.questions import split_question
 from deckbuilder.read.shapes import Draft, scan_shapes
 from deckbuilder.read.sources import read_source
@@ -34,63 +36,83 @@ class ParsedDeck:
         return tuple(d for d in self.diagnostics if d.severity is Severity.ERROR)
 
 
-def parse_file(
-    path: Path, base: DeckSettings | None = None, cache: ParseCache | None = None, workers: int = 1
-) -> ParsedDeck:
-    """Read and parse one markdown file (with a cache of its tokenized pieces, and on all cores)."""
-    return parse_text(read_source(path), path, base, cache, workers)
+@dataclass(frozen=True, slots=True)
+class SourceText:
+    """A file's text taken apart: its settings (front matter over the folder's) and the body."""
+
+    path: Path
+    settings: DeckSettings
+    body: str
+    """The markdown after the front matter, newlines normalised."""
+    first_line: int
+    """The file line the body starts on."""
+
+    @property
+    def shown(self) -> str:
+        return str(self.path)
 
 
-def parse_text(
-    text: str, path: Path, base: DeckSettings | None = None, cache: ParseCache | None = None, workers: int = 1
-) -> ParsedDeck:
-    """Parse markdown text as the deck of ``path``."""
+def parse(text: str, path: Path, settings: DeckSettings | None = None) -> ParsedDeck:
+    """Parse markdown text as the deck of ``path``, with ``settings`` from its folder."""
+    source = split_source(text, path, settings)
+    layout = lay_out(document_pieces(source.body, source.first_line).all_blocks(), source.settings)
+    builder = card_builder(source, layout.title)
+    return assemble(source, layout, builder, builder.build_all(layout.drafts))
+
+
+def parse_file(path: Path, settings: DeckSettings | None = None) -> ParsedDeck:
+    """Read and parse one markdown file."""
+    return parse(read_source(path), path, settings)
+
+
+def split_source(text: str, path: Path, base: DeckSettings | None = None) -> SourceText:
+    """The front matter applied to ``base`` settings, and the body below it."""
     shown = str(path)
     front, body = split_front_matter(normalise_newlines(text), shown)
     settings = apply_front_matter(base or DeckSettings(), front, shown)
-    pieces = document_pieces(normalise_newlines(body), front.body_line + 1, cache, workers)
-    layout = _reused_layout(pieces, settings, path, cache) if cache is not None else None
-    if layout is None:
-        layout = _lay_out(pieces.all_blocks(), settings)
-    title = settings.title or layout.title or _title_from_file(path)
-    builder = CardBuilder(shown, _deck_id(settings, title), settings)
-    keys = builder.keys_for(layout.drafts, layout.keys) if cache is not None else None
-    cards = builder.build_all(layout.drafts, cache, workers, keys)
-    if cache is not None and keys is not None:
-        texts = (layout.title, layout.description, layout.footer)
-        cache.next_layout = (
-            renewed(layout.record, pieces.keys, keys)
-            if layout.record is not None
-            else record_layout(
-                builder.namespace(), pieces, layout.spans, layout.shaped, layout.drafts, keys, texts
-            )
-        )
+    return SourceText(path, settings, normalise_newlines(body), front.body_line + 1)
+
+
+def card_builder(source: SourceText, layout_title: str | None) -> CardBuilder:
+    """The builder of the deck's cards (its deck id follows the title)."""
+    title = deck_title(source, layout_title)
+    return CardBuilder(source.shown, deck_id(source.settings, title), source.settings)
+
+
+def deck_title(source: SourceText, layout_title: str | None) -> str:
+    return source.settings.title or layout_title or _title_from_file(source.path)
+
+
+def deck_id(settings: DeckSettings, title: str) -> int:
+    return settings.deck_id or deck_id_for(settings.anki_deck or title)
+
+
+def assemble(source: SourceText, layout: Layout, builder: CardBuilder, cards: Sequence[Card]) -> ParsedDeck:
+    """The deck of the laid-out drafts and their cards, with every problem found."""
     if not layout.drafts:
         raise ParseError(
             "no cards found; write each question as a heading ('## What is X?') with its answer "
             "below it, or as 'Q:'/'A:' lines (see the README)",
-            SourceLocation(shown, 1),
+            SourceLocation(source.shown, 1),
         )
-    diagnostics = [*builder.diagnostics, *identity_clashes(cards)]
+    title = deck_title(source, layout.title)
     deck = Deck(
         title=title,
-        anki_deck=settings.anki_deck or title,
+        anki_deck=source.settings.anki_deck or title,
         deck_id=builder.deck_id,
         description=layout.description,
         footer=layout.footer,
         cards=tuple(cards),
-        source=path,
-        settings=settings,
+        source=source.path,
+        settings=source.settings,
     )
-    return ParsedDeck(deck, tuple(diagnostics))
-
-
-def _deck_id(settings: DeckSettings, title: str) -> int:
-    return settings.deck_id or deck_id_for(settings.anki_deck or title)
+    return ParsedDeck(deck, (*builder.diagnostics, *identity_clashes(cards)))
 
 
 @dataclass(slots=True)
-class _Layout:
+class Layout:
+    """Which blocks are the title, the description, the footer and each card's draft."""
+
     title: str | None = None
     drafts: list[Draft] = field(default_factory=list)
     description: str = ""
@@ -99,35 +121,16 @@ class _Layout:
     """Each draft's (heading, end) indices in the block list; None for drafts found by shape."""
     shaped: list[int] = field(default_factory=list)
     """Headings whose text below holds a question by shape (seen while detecting the card level)."""
-    keys: list[str | None] | None = None
-    """For a reused layout, the card cache keys of the drafts taken as they were."""
-    record: LayoutRecord | None = None
-    """For a reused layout, the record it was taken from (still true of this document)."""
 
 
-def _reused_layout(pieces: Pieces, settings: DeckSettings, path: Path, cache: ParseCache) -> _Layout | None:
-    record = cache.layout
-    if record is None:
-        return None
-    deck_id = _deck_id(settings, settings.title or record.title or _title_from_file(path))
-    if record.namespace != card_namespace(deck_id, settings):
-        return None
-    reused = reuse_layout(record, pieces, cache.pieces, cache.cards)
-    if reused is None:
-        return None
-    layout = _Layout(record.title, reused.drafts, record.description, record.footer, keys=reused.keys)
-    layout.record = record
-    return layout
-
-
-def _lay_out(blocks: Sequence[Block], settings: DeckSettings) -> _Layout:
+def lay_out(blocks: Sequence[Block], settings: DeckSettings) -> Layout:
     """Decide which headings are the title, sections and cards, and collect the drafts in order."""
     headings = [i for i, block in enumerate(blocks) if block.kind == "heading"]
     next_heading = {
         h: (headings[k + 1] if k + 1 < len(headings) else len(blocks)) for k, h in enumerate(headings)
     }
     title_index = _title_index(blocks, headings, settings)
-    layout = _Layout(title=_heading_plain(blocks[title_index]) if title_index is not None else None)
+    layout = Layout(title=_heading_plain(blocks[title_index]) if title_index is not None else None)
     card_level = settings.card_level or _detect_card_level(
         blocks, headings, next_heading, title_index, layout.shaped
     )
@@ -165,7 +168,7 @@ def _lay_out(blocks: Sequence[Block], settings: DeckSettings) -> _Layout:
     return layout
 
 
-def _add_shaped(layout: _Layout, drafts: list[Draft]) -> None:
+def _add_shaped(layout: Layout, drafts: list[Draft]) -> None:
     layout.drafts.extend(drafts)
     layout.spans.extend(None for _ in drafts)
 

@@ -1,0 +1,197 @@
+"""read.parse with the parse cache and all cores: the same ParsedDeck, sooner.
+
+Pieces are tokenized only when their text is new, cards built only when their draft is new (both
+on all cores when there are many), and the previous layout is reused when an edit stayed inside
+cards (relayout.py). tests/test_relayout.py checks, with hypothesis, that the result equals
+read.parse's on generated decks and edits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from deckbuilder.incremental.cachefiles import cache_file
+from deckbuilder.incremental.caching import Caching
+from deckbuilder.incremental.parsecache import CardRow, ParseCache
+from deckbuilder.incremental.relayout import LayoutRecord, record_layout, renewed, reuse_layout
+from deckbuilder.model import Card, DeckSettings, Section, SourceLocation
+from deckbuilder.read.blocks import block_spans
+from deckbuilder.read.cards import CardBuilder
+from deckbuilder.read.pieces import Pieces, first_lines, piece_texts
+from deckbuilder.read.reader import (
+    Layout,
+    ParsedDeck,
+    SourceText,
+    assemble,
+    card_builder,
+    deck_id,
+    deck_title,
+    lay_out,
+    split_source,
+)
+from deckbuilder.read.shapes import Draft
+from deckbuilder.read.sources import read_source
+
+
+def parse(
+    text: str, path: Path, settings: DeckSettings | None, cache: ParseCache | None, caching: Caching
+) -> ParsedDeck:
+    """What read.parse(text, path, settings) gives, with what ``cache`` holds reused and the rest
+    computed on ``caching``'s cores; what was used is recorded in ``cache`` for its save."""
+    source = split_source(text, path, settings)
+    pieces, piece_keys = cached_pieces(source.body, source.first_line, cache, caching)
+    reused = _reused_layout(source, pieces, piece_keys, cache) if cache is not None else None
+    if reused is not None:
+        layout = reused.layout
+    else:
+        caching.computed["layouts"] += 1
+        layout = lay_out(pieces.all_blocks(), source.settings)
+    builder = card_builder(source, layout.title)
+    if cache is None:
+        return assemble(source, layout, builder, _cards(builder, layout.drafts, None, caching))
+    namespace = card_namespace(builder.deck_id, source.settings)
+    known = reused.keys if reused is not None else [None] * len(layout.drafts)
+    keys = [key or draft_key(namespace, draft) for draft, key in zip(layout.drafts, known, strict=True)]
+    cards = _cards(builder, layout.drafts, (cache, keys), caching)
+    cache.next_layout = (
+        renewed(reused.record, piece_keys, keys)
+        if reused is not None
+        else _record(namespace, pieces, piece_keys, layout, keys)
+    )
+    return assemble(source, layout, builder, cards)
+
+
+def parse_file(
+    path: Path, settings: DeckSettings | None, caching: Caching
+) -> tuple[ParsedDeck, ParseCache | None]:
+    """read.parse_file, with the file's parse cache when ``caching`` uses caches; the cache comes
+    back too, for the build to save (with ``"read"`` it is never saved)."""
+    cache = parse_cache_for(path, caching)
+    return parse(read_source(path), path, settings, cache, caching), cache
+
+
+def parse_cache_for(source: Path, caching: Caching) -> ParseCache | None:
+    path = cache_file(source, "parse", caching.use)
+    if path is None:
+        return None
+    loaded = ParseCache.load(path, caching.libraries)
+    if not caching.writes:
+        loaded.path = None  # never saved
+    return loaded
+
+
+class _Reused(NamedTuple):
+    layout: Layout
+    keys: list[str | None]
+    """Each draft's key in the card cache, or None for the drafts made again."""
+    record: LayoutRecord
+
+
+def cached_pieces(
+    body: str, first_line: int, cache: ParseCache | None, caching: Caching
+) -> tuple[Pieces, list[str]]:
+    """read.pieces.document_pieces(body, first_line), the pieces found in ``cache`` reused and the
+    rest tokenized on all cores; with each piece's key (the hash of its text)."""
+    texts = piece_texts(body)
+    keys = [hashlib.sha1(piece.encode("utf-8")).hexdigest() for piece in texts]
+
+    def tokenize(missing: list[int]) -> list[Any]:
+        return caching.map("pieces", block_spans, [texts[index] for index in missing])
+
+    spans = tokenize(list(range(len(texts)))) if cache is None else cache.piece_memo.values(keys, tokenize)
+    return Pieces(texts, spans, first_lines(texts, first_line)), keys
+
+
+def _reused_layout(
+    source: SourceText, pieces: Pieces, piece_keys: list[str], cache: ParseCache
+) -> _Reused | None:
+    record = cache.layout
+    if record is None:
+        return None
+    settings = source.settings
+    if record.namespace != card_namespace(deck_id(settings, deck_title(source, record.title)), settings):
+        return None
+    reused = reuse_layout(record, pieces, piece_keys, cache.pieces, cache.cards)
+    if reused is None:
+        return None
+    layout = Layout(record.title, reused.drafts, record.description, record.footer)
+    return _Reused(layout, reused.keys, record)
+
+
+def _record(
+    namespace: str, pieces: Pieces, piece_keys: list[str], layout: Layout, keys: list[str]
+) -> LayoutRecord | None:
+    texts = (layout.title, layout.description, layout.footer)
+    drafts, spans = layout.drafts, layout.spans
+    return record_layout(namespace, pieces, piece_keys, spans, layout.shaped, drafts, keys, texts)
+
+
+def _cards(
+    builder: CardBuilder,
+    drafts: Sequence[Draft],
+    cached: tuple[ParseCache, list[str]] | None,
+    caching: Caching,
+) -> list[Card]:
+    """The drafts' cards: from the cache (with the drafts' keys) where built before, the rest built
+    on all cores when there are many."""
+    if cached is None and caching.worker_count() <= 1:
+        return builder.build_all(drafts)
+
+    def build(missing: list[int]) -> list[CardRow]:
+        # Forked workers inherit the builder and the drafts: only indices and rows cross processes.
+        return caching.map("cards", lambda index: card_row(builder, drafts[index]), missing)
+
+    if cached is None:
+        rows = build(list(range(len(drafts))))
+    else:
+        cache, keys = cached
+        rows = cache.card_memo.values(keys, build)
+    cards = []
+    for draft, (row, problems) in zip(drafts, rows, strict=True):
+        if problems:
+            builder.add_problems(draft.line, problems)
+        if row is not None:
+            cards.append(_card_from_row(row, SourceLocation(builder.shown, draft.line)))
+    return cards
+
+
+CARD_FIELDS = tuple(name for name in Card.__dataclass_fields__ if name != "source")
+_SECTIONS_AT = CARD_FIELDS.index("sections")
+_SOURCE_AT = tuple(Card.__dataclass_fields__).index("source")
+
+
+def card_namespace(deck_id: int, settings: DeckSettings) -> str:
+    """Everything besides the draft that a built card depends on (its line aside), but the code and
+    library versions, which the cache's header holds."""
+    return "\x1f".join([str(deck_id), repr(settings), " ".join(CARD_FIELDS)])
+
+
+def draft_key(namespace: str, draft: Draft) -> str:
+    """A draft's key in the card cache."""
+    # repr, not a join: () and ("",) must differ
+    parts = [namespace, draft.question, repr(draft.section), str(draft.missing_answer),
+             str(draft.open_details)]  # fmt: skip
+    for block in draft.pieces:
+        parts.extend((block.kind, str(block.level), block.text))
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def card_row(builder: CardBuilder, draft: Draft) -> CardRow:
+    """A draft's card as plain values (its fields but its source location), with its problems."""
+    card, problems = builder.build_with_problems(draft)
+    if card is None:
+        return (None, problems)
+    values = {name: getattr(card, name) for name in CARD_FIELDS}
+    values["sections"] = tuple((section.label, section.text) for section in card.sections)
+    return (tuple(values[name] for name in CARD_FIELDS), problems)
+
+
+def _card_from_row(row: tuple[Any, ...], source: SourceLocation) -> Card:
+    values = list(row)
+    values[_SECTIONS_AT] = tuple(itertools.starmap(Section, values[_SECTIONS_AT]))
+    values.insert(_SOURCE_AT, source)
+    return Card(*values)
