@@ -76,3 +76,9 @@ class ProblemsError(DeckbuilderError):
     @property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
         return self.problems
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, an ellipsis marking the cut: messages and tables
+    quote a prefix of long values, never the whole."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

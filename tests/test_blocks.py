@@ -15,7 +15,7 @@ from mistune.plugins import import_plugin
 
 from deckbuilder.markdown.dialect import MARKDOWN_PLUGINS
 from deckbuilder.markdown.math import math_plugin
-from deckbuilder.read.blocks import _block_markdown, _PositionedState, normalise_newlines
+from deckbuilder.read.blocks import block_tokens, normalise_newlines
 
 from .conftest import FIXTURES_DIR, SEED
 
@@ -33,10 +33,7 @@ def _without_positions(tokens: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def ours(text: str) -> list[dict[str, Any]]:
-    state = _PositionedState()
-    state.process(text)
-    _block_markdown().block.parse(state)
-    return _without_positions(state.tokens)
+    return _without_positions(block_tokens(text))
 
 
 def mistunes(text: str) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from deckbuilder.cli import main
 from deckbuilder.html.markup import to_text
-from deckbuilder.render.csv import _quoted
+from deckbuilder.render.csv import quoted
 
 from .anki_helpers import import_csv, new_collection, notes_by_guid
 from .conftest import FIXTURES_DIR
@@ -169,7 +169,7 @@ def test_plain_csv_round_trips_tricky_text(runner: CliRunner, tmp_path: Path) ->
     [("#x", '"#x"'), ("a\tb", '"a\tb"'), ('say "hi"', '"say ""hi"""'), ("plain", "plain")],
 )
 def test_anki_quoting(value: str, written: str) -> None:
-    assert _quoted(value) == written
+    assert quoted(value) == written
 
 
 def test_bad_field_mapping_is_a_usage_error(runner: CliRunner, seed_folder: Path, tmp_path: Path) -> None:

@@ -218,7 +218,7 @@ def test_identified_is_dataclasses_replace() -> None:
 def test_lock_lines_are_json_dumps(entry: LockEntry) -> None:
     import json
 
-    from deckbuilder.identity.lockfile import _entry_json
+    from deckbuilder.identity.lockfile import entry_json
 
     item: dict[str, object] = {"guid": entry.guid, "question": entry.question, "content": entry.content,
                                "changed": entry.changed}  # fmt: skip
@@ -228,7 +228,7 @@ def test_lock_lines_are_json_dumps(entry: LockEntry) -> None:
         item["removed"] = entry.removed
     if entry.note_kind != "basic":
         item["kind"] = entry.note_kind
-    assert _entry_json(entry) == json.dumps(item, ensure_ascii=False)
+    assert entry_json(entry) == json.dumps(item, ensure_ascii=False)
 
 
 @pytest.mark.parametrize(

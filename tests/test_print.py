@@ -258,7 +258,7 @@ class HtmlParserBlocks(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.builder = fit._Blocks()
+        self.builder = fit.BlockBuilder()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.builder.handle_starttag(tag, attrs)
@@ -288,6 +288,6 @@ def test_the_fit_estimate_reads_rendered_cards_as_html_parser_does(
     reference = HtmlParserBlocks()
     reference.feed(fragment)
     reference.close()
-    ours = fit._Blocks()
-    fit._feed(ours, fragment)
+    ours = fit.BlockBuilder()
+    fit.feed(ours, fragment)
     assert ours.blocks == reference.builder.blocks, fragment

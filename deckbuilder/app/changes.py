@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from deckbuilder.app.load import LoadedDeck
+from deckbuilder.errors import shorten
 from deckbuilder.identity.lockfile import LockEntry
 from deckbuilder.identity.resolve import Change
 from deckbuilder.incremental.cachefiles import RememberedCard, recall
@@ -196,4 +197,4 @@ def word_diff(old: str, new: str) -> str:
         if j2 > j1:
             pieces.append("{+" + " ".join(after[j1:j2]) + "+}")
     text = " ".join(piece for piece in pieces if piece)
-    return text if len(text) <= DIFF_LIMIT else text[: DIFF_LIMIT - 1] + "…"
+    return shorten(text, DIFF_LIMIT)

@@ -224,7 +224,7 @@ def diff(sources: Sequence[Path], recursive: bool, as_json: bool, quiet: bool, v
     """
     from deckbuilder.app.changes import deck_changes
     from deckbuilder.app.load import load_decks
-    from deckbuilder.cli.difftext import describe
+    from deckbuilder.cli.difftext import report_lines
     from deckbuilder.incremental.caching import Caching
 
     loaded = load_decks(sources, recursive=recursive, caching=Caching(use="read"))
@@ -238,7 +238,7 @@ def diff(sources: Sequence[Path], recursive: bool, as_json: bool, quiet: bool, v
         )
     elif not quiet:
         for report in reports:
-            for line in describe(report, verbose):
+            for line in report_lines(report, verbose):
                 click.echo(line)
     sys.exit(1 if changed else 0)
 

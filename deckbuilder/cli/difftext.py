@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from deckbuilder.app.changes import CardChange, DeckChanges
+from deckbuilder.errors import shorten
 
 MARKS = {"added": "+", "changed": "~", "reworded": "~", "removed": "-"}
 QUESTION_WIDTH = 70
 
 
-def describe(report: DeckChanges, verbose: bool = False) -> list[str]:
+def report_lines(report: DeckChanges, verbose: bool = False) -> list[str]:
     """A summary line for the deck, a line or two per changed card, and how to find removed ones."""
     counts = {kind: len(report.of_kind(kind)) for kind in MARKS}
     if not report.changes:
@@ -51,4 +52,4 @@ def _card_lines(change: CardChange, verbose: bool) -> list[str]:
 def _short(text: str, verbose: bool) -> str:
     if verbose or len(text) <= QUESTION_WIDTH:
         return text
-    return text[: QUESTION_WIDTH - 1] + "…"
+    return shorten(text, QUESTION_WIDTH)

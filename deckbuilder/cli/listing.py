@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from deckbuilder.errors import shorten
 from deckbuilder.html.fragments import Fragments
 from deckbuilder.model import Card, Deck
 
@@ -60,11 +61,7 @@ def card_table(deck: Deck, width: int, with_source: bool = False) -> list[str]:
     lines = [header]
     room = max(20, width - number_width - SHORT_GUID - tag_width - 6)
     for number, guid, tags, question in rows:
-        shown_tags = _fit(tags, tag_width)
+        shown_tags = shorten(tags, tag_width)
         cells = (f"{number:>{number_width}}", f"{guid:<{SHORT_GUID}}", f"{shown_tags:<{tag_width}}")
-        lines.append("  ".join([*cells, _fit(question, room)]))
+        lines.append("  ".join([*cells, shorten(question, room)]))
     return lines
-
-
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"

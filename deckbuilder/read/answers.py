@@ -47,7 +47,7 @@ def _ensure_break(text: str) -> str:
 def _take_tags_line(blocks: list[Block]) -> tuple[list[Block], list[str]]:
     if not blocks or blocks[-1].kind != "paragraph":
         return blocks, []
-    lines = blocks[-1].content.split("\n")
+    lines = blocks[-1].stripped_text.split("\n")
     marker = lead_in(lines[-1])
     if marker is None or marker.key != TAGS_MARKER:
         return blocks, []

@@ -33,7 +33,7 @@ class Block(NamedTuple):
     """The heading's text without the '#' markers, for headings."""
 
     @property
-    def content(self) -> str:
+    def stripped_text(self) -> str:
         return self.text.strip()
 
 
@@ -79,6 +79,14 @@ def _block_markdown() -> mistune.Markdown:
     return mistune.Markdown(renderer=None, block=_PositionedParser(), plugins=[*plugins, math_plugin])
 
 
+def block_tokens(body: str) -> list[dict[str, Any]]:
+    """mistune's top-level block tokens of ``body``, each with its start offset (``_start``)."""
+    state = _PositionedState()
+    state.process(body)
+    _block_markdown().block.parse(state)
+    return state.tokens
+
+
 def normalise_newlines(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text if text.endswith("\n") else text + "\n"
@@ -101,13 +109,9 @@ BlockSpan = tuple[str, int, int, int, int, str]
 
 def block_spans(body: str) -> list[BlockSpan]:
     """The top-level blocks of ``body`` as plain values: what caches keep and workers send back."""
-    md = _block_markdown()
-    state = _PositionedState()
-    state.process(body)
-    md.block.parse(state)
     # In source order: mistune may put a token before one that starts earlier ("> a\n- b" gives the
     # list first), and each block's text runs from its own start to the next block's.
-    tokens = sorted(state.tokens, key=lambda token: token["_start"])
+    tokens = sorted(block_tokens(body), key=lambda token: token["_start"])
     starts = [token["_start"] for token in tokens]
     spans: list[BlockSpan] = []
     line, counted_to = 1, 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from deckbuilder.errors import Diagnostic, Severity
+from deckbuilder.errors import Diagnostic, Severity, shorten
 from deckbuilder.fingerprint import content_hash, derive_guid, guid_key, normalise_question
 from deckbuilder.markdown.deletions import number_gaps, scan
 from deckbuilder.model import Card, DeckSettings, SourceLocation
@@ -12,6 +12,9 @@ from deckbuilder.read.answers import assemble_answer
 from deckbuilder.read.questions import QuestionParts, split_question
 from deckbuilder.read.shapes import Draft
 from deckbuilder.read.tags import TagRules, merge_tags, section_tag
+
+QUOTED = 60
+"""The longest question a message quotes whole."""
 
 
 class CardBuilder:
@@ -50,7 +53,7 @@ class CardBuilder:
         if draft.missing_answer:
             self.error(
                 draft.line,
-                f"question '{_short(parts.text)}' has no answer; write 'A: ...' right after it",
+                f"question '{shorten(parts.text, QUOTED)}' has no answer; write 'A: ...' right after it",
             )
             return None
         if not parts.text:
@@ -66,7 +69,8 @@ class CardBuilder:
         if not answer.markdown and kind != "cloze":
             self.error(
                 draft.line,
-                f"card '{_short(parts.text)}' has no answer; add text below it or delete the heading",
+                f"card '{shorten(parts.text, QUOTED)}' has no answer; "
+                "add text below it or delete the heading",
             )
             return None
         reverse = kind == "basic" and ("reverse" in parts.classes or self.settings.reverse)
@@ -155,7 +159,3 @@ def identity_clashes(cards: Sequence[Card]) -> list[Diagnostic]:
                 )
             )
     return problems
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -149,7 +149,6 @@ def lay_out(blocks: Sequence[Block], settings: DeckSettings) -> Layout:
             description.extend(scan.before_first)
             position = body_end
             continue
-        path = tuple(name for _, name in sections if heading.level > 0)
         if heading.level == card_level and not _is_container(blocks, position, body_end):
             end = _card_end(blocks, position, card_level)
             path = tuple(name for level, name in sections if level < card_level)

@@ -43,7 +43,7 @@ def scan_shapes(blocks: Sequence[Block], section: tuple[str, ...] = ()) -> Shape
         block = blocks[index]
         current = drafts[-1] if drafts else None
         if current is not None and current.open_details:
-            if block.kind == "block_html" and block.content.lower().startswith("</details"):
+            if block.kind == "block_html" and block.stripped_text.lower().startswith("</details"):
                 current.open_details = False
             else:
                 current.pieces.append(block)
@@ -68,7 +68,7 @@ def scan_shapes(blocks: Sequence[Block], section: tuple[str, ...] = ()) -> Shape
 def _question_start(block: Block, section: tuple[str, ...]) -> Draft | None:
     if block.kind == "paragraph":
         return _marked_question(block, section) or _bold_question(block, section)
-    if block.kind == "block_html" and block.content.lower().startswith("<details"):
+    if block.kind == "block_html" and block.stripped_text.lower().startswith("<details"):
         return _details_question(block, section)
     return None
 
@@ -99,7 +99,7 @@ def _answer_paragraph(block: Block) -> Block | None:
 
 
 def _bold_question(block: Block, section: tuple[str, ...]) -> Draft | None:
-    first, _, rest = block.content.partition("\n")
+    first, _, rest = block.stripped_text.partition("\n")
     if not first.rstrip("*_ ").endswith("?"):
         return None  # not a question: skip the inline parse
     text = whole_line_strong(first)

@@ -39,7 +39,6 @@ class Format(NamedTuple):
 
     name: str
     suffix: str
-    summary: str
     module: str
     requires: tuple[str, ...] = ()
     """Importable modules the format needs beyond the core dependencies."""
@@ -72,25 +71,16 @@ class Format(NamedTuple):
 
 
 FORMATS: dict[str, Format] = {
-    "apkg": Format("apkg", ".apkg", "Anki package (import with File > Import)", "deckbuilder.render.apkg"),
-    "html": Format(
-        "html",
-        ".html",
-        "printable cards or a study sheet, one self-contained file",
-        "deckbuilder.render.html",
-    ),
+    # An Anki package (import with File > Import).
+    "apkg": Format("apkg", ".apkg", "deckbuilder.render.apkg"),
+    # Printable cards or a study sheet, one self-contained file.
+    "html": Format("html", ".html", "deckbuilder.render.html"),
+    # The printable HTML as PDF, printed by Chromium.
     "pdf": Format(
-        "pdf",
-        ".pdf",
-        "the printable HTML as PDF, printed by Chromium",
-        "deckbuilder.render.pdf",
-        requires=("playwright",),
-        extra="pdf",
-        needs_browser=True,
+        "pdf", ".pdf", "deckbuilder.render.pdf", requires=("playwright",), extra="pdf", needs_browser=True
     ),
-    "csv": Format(
-        "csv", ".csv", "CSV for Anki's import (or plain, for other apps)", "deckbuilder.render.csv"
-    ),
+    # CSV for Anki's import (or plain, for other apps).
+    "csv": Format("csv", ".csv", "deckbuilder.render.csv"),
 }
 
 

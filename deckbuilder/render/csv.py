@@ -57,7 +57,7 @@ def _anki(deck: Deck, options: RenderOptions) -> str:
         options.progress(1)
         note_type = [note_type_for(card, options)] if mixed else []
         values = [card.guid, *note_type, *_fields(card, options, markup), " ".join(card.tags)]
-        lines.append("\t".join(_quoted(value) for value in values))
+        lines.append("\t".join(quoted(value) for value in values))
     return "\n".join(lines) + "\n"
 
 
@@ -93,7 +93,7 @@ def _plain_texts(card: Card, fragments: Fragments) -> tuple[str, str]:
     return asked, f"{shown}\n\n{extra}".strip()
 
 
-def _quoted(value: str) -> str:
+def quoted(value: str) -> str:
     # Quote what would end the field or the row, and a leading '#', which Anki reads as a comment.
     if any(ch in value for ch in '\t\n\r"') or value.startswith("#"):
         return '"' + value.replace('"', '""') + '"'

@@ -46,7 +46,7 @@ def word_em(word: str, monospace: bool) -> float:
 
 
 @dataclass(slots=True)
-class _Block:
+class TextBlock:
     """A run of text laid out as one block: a paragraph, list item, table row, code block, image."""
 
     text: list[tuple[str, bool]] = field(default_factory=list)
@@ -59,18 +59,18 @@ class _Block:
     """The words' widths in em, measured once for all the font sizes tried."""
 
 
-class _Blocks:
-    """Turns a fragment's tags and text into blocks (fed by ``_feed``, in document order)."""
+class BlockBuilder:
+    """Turns a fragment's tags and text into blocks (fed by ``feed``, in document order)."""
 
     def __init__(self) -> None:
-        self.blocks: list[_Block] = [_Block()]
+        self.blocks: list[TextBlock] = [TextBlock()]
         self.code = 0
         self.pre = 0
         self.lists = 0
         self.headings = 0
 
     def _new(self, **kwargs: object) -> None:
-        self.blocks.append(_Block(indent_em=1.5 * self.lists, **kwargs))  # type: ignore[arg-type]
+        self.blocks.append(TextBlock(indent_em=1.5 * self.lists, **kwargs))  # type: ignore[arg-type]
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("code", "pre", "kbd", "samp"):
@@ -110,7 +110,7 @@ class _Blocks:
         self.blocks[-1].text.append((data, self.code > 0))
 
 
-def _lines(block: _Block, width_em: float) -> int:
+def _lines(block: TextBlock, width_em: float) -> int:
     if block.preformatted:
         text = "".join(part for part, _ in block.text).strip("\n")
         return sum(max(1, ceil(len(line) * char_em("m", True) / width_em)) for line in text.split("\n"))
@@ -141,7 +141,7 @@ TAG_OR_COMMENT = re.compile(
 CLASS_ATTRIBUTE = re.compile(r"""\sclass\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
 
 
-def _feed(blocks: _Blocks, fragment: str) -> None:
+def feed(blocks: BlockBuilder, fragment: str) -> None:
     """Tags and text to the block builder, as html.parser would give them for sanitized HTML (in a
     twentieth of the time: tests/test_print.py compares the two on rendered cards)."""
     position = 0
@@ -165,15 +165,15 @@ def _feed(blocks: _Blocks, fragment: str) -> None:
         blocks.handle_data(html.unescape(fragment[position:]))
 
 
-def blocks_of(fragment: str) -> list[_Block]:
-    parser = _Blocks()
-    _feed(parser, fragment)
+def blocks_of(fragment: str) -> list[TextBlock]:
+    parser = BlockBuilder()
+    feed(parser, fragment)
     return [
         b for b in parser.blocks if (b.text and "".join(t for t, _ in b.text).strip()) or b.extra_height_mm
     ]
 
 
-def height_mm(blocks: list[_Block], font_pt: float, width_mm: float) -> float:
+def height_mm(blocks: list[TextBlock], font_pt: float, width_mm: float) -> float:
     """The estimated height of the blocks at a font size in a column of the given width."""
     font_mm = font_pt / PT_PER_MM
     total = 0.0

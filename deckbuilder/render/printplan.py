@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from deckbuilder.errors import Diagnostic, Severity
+from deckbuilder.errors import Diagnostic, Severity, shorten
 from deckbuilder.html.fragments import Fragments
 from deckbuilder.html.markup import DEFAULT_OPTIONS, MarkupOptions
 from deckbuilder.markdown.deletions import scan
@@ -122,7 +122,7 @@ def plans_of(every_face: Sequence[Face], every_sizes: Sequence[Sizes]) -> list[C
     return plans
 
 
-def describe(options: PrintOptions) -> str:
+def print_options_text(options: PrintOptions) -> str:
     size = options.card_size or f"{options.cards_per_page} per page"
     return f"{options.paper}, {size}, {options.duplex} duplex"
 
@@ -133,20 +133,16 @@ def layout_warnings(plans: list[CardPlan], options: PrintOptions) -> list[Diagno
     for plan in plans:
         if not plan.full_page:
             continue
-        where = describe(options)
+        where = print_options_text(options)
         if plan.front.fits and plan.back.fits:
             message = (
-                f"card '{_short(plan.face.card.question)}' is too long for a card ({where}) even at "
+                f"card '{shorten(plan.face.card.question, 50)}' is too long for a card ({where}) even at "
                 f"{MINIMUM_PT:g} pt; it is printed on a page of its own. Shorten it or choose larger cards"
             )
         else:
             message = (
-                f"card '{_short(plan.face.card.question)}' does not fit even a whole page ({where}) at "
+                f"card '{shorten(plan.face.card.question, 50)}' does not fit even a whole page ({where}) at "
                 f"{MINIMUM_PT:g} pt; split it into several cards"
             )
         warnings.append(Diagnostic(plan.face.card.source, Severity.WARNING, message))
     return warnings
-
-
-def _short(text: str, limit: int = 50) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
