@@ -14,7 +14,14 @@ from typing import Any
 
 from deckbuilder.errors import ConfigError
 from deckbuilder.model import DeckSettings, SourceLocation
-from deckbuilder.read.frontmatter import expect_card_type, expect_flag, expect_level, expect_tags, expect_text
+from deckbuilder.read.values import (
+    expect_card_type,
+    expect_flag,
+    expect_level,
+    expect_one_of,
+    expect_tags,
+    expect_text,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -41,21 +48,6 @@ class SettingsFile:
             if stripped.startswith((f"{name} ", f"{name}=", f"[{key}]", f"[tool.deckbuilder.{key}]")):
                 return SourceLocation(str(self.path), number)
         return SourceLocation(str(self.path), 1)
-
-
-def _choices(options: tuple[str, ...] | list[str]) -> Callable[[Any, str, SourceLocation], str]:
-    def check(value: Any, key: str, where: SourceLocation) -> str:
-        if value not in options:
-            raise ConfigError(f"'{key}' must be one of {', '.join(options)}, got {value!r}", where)
-        return str(value)
-
-    return check
-
-
-def _boolean(value: Any, key: str, where: SourceLocation) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigError(f"'{key}' must be true or false, got {value!r}", where)
-    return value
 
 
 def _formats(value: Any, key: str, where: SourceLocation) -> tuple[str, ...]:
@@ -87,10 +79,6 @@ def _grid(value: Any, key: str, where: SourceLocation) -> str:
     return str(value)
 
 
-def _path(value: Any, key: str, where: SourceLocation) -> str:
-    return expect_text(value, key, where)
-
-
 def _schema() -> dict[str, dict[str, Callable[[Any, str, SourceLocation], Any]]]:
     from deckbuilder.render.paper import CARD_SIZES, DUPLEX_MODES, LAYOUTS, PAPERS
 
@@ -102,20 +90,20 @@ def _schema() -> dict[str, dict[str, Callable[[Any, str, SourceLocation], Any]]]
             "reverse": expect_flag,
         },
         "tags": {"rules": lambda value, key, where: value},  # checked by _tag_rules
-        "build": {"formats": _formats, "output": _path, "recursive": _boolean},
-        "push": {"collection": _path},
+        "build": {"formats": _formats, "output": expect_text, "recursive": expect_flag},
+        "push": {"collection": expect_text},
         "csv": {
-            "dialect": _choices(("anki", "plain")),
+            "dialect": expect_one_of(("anki", "plain")),
             "note_type": expect_text,
             "fields": _fields,
-            "bom": _boolean,
+            "bom": expect_flag,
         },
         "print": {
-            "layout": _choices(LAYOUTS),
-            "paper": _choices(sorted(PAPERS)),
+            "layout": expect_one_of(LAYOUTS),
+            "paper": expect_one_of(sorted(PAPERS)),
             "cards_per_page": _grid,
-            "card_size": _choices(sorted(CARD_SIZES)),
-            "duplex": _choices(DUPLEX_MODES),
+            "card_size": expect_one_of(sorted(CARD_SIZES)),
+            "duplex": expect_one_of(DUPLEX_MODES),
         },
     }
 
