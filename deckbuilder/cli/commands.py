@@ -26,6 +26,7 @@ from deckbuilder.cli.options import (
 )
 
 if TYPE_CHECKING:
+    from deckbuilder.app.push import PushReport
     from deckbuilder.errors import DeckbuilderError, Diagnostic
 
 DIFF_ERROR_EXIT = 2
@@ -329,14 +330,7 @@ def push(
     if collection is None and not quiet:
         click.echo(f"using the collection {target}", err=True)
     if prune and not yes and not dry_run:
-        _, preview = push_sources(sources, target, prune=True, dry_run=True, recursive=recursive)
-        if preview.pruned:
-            click.echo(f"push --prune would delete {_count(len(preview.pruned), 'note')}:")
-            for question in preview.pruned:
-                click.echo(f"  - {question}")
-            if not click.confirm("Delete them?", default=False):
-                click.echo("nothing was changed", err=True)
-                sys.exit(1)
+        _confirm_pruning(sources, target, recursive)
     _, report = push_sources(sources, target, prune=prune, dry_run=dry_run, recursive=recursive)
     prefix = "dry run, nothing changed: would be " if dry_run else ""
     if not quiet:
@@ -344,14 +338,32 @@ def push(
         if report.backup is not None:
             click.echo(f"backup of the collection before this push: {report.backup}", err=True)
     if verbose or dry_run:
-        for label, questions in (
-            ("new", report.new),
-            ("updated", report.updated),
-            ("conflicting", report.conflicting),
-            ("deleted", report.pruned),
-        ):
-            for question in questions:
-                click.echo(f"  {label:<11} {question}")
+        _list_pushed(report)
+
+
+def _confirm_pruning(sources: Sequence[Path], target: Path, recursive: bool) -> None:
+    """Show the notes a push --prune would delete and ask; exit without a change on no."""
+    from deckbuilder.app.push import push_sources
+
+    _, preview = push_sources(sources, target, prune=True, dry_run=True, recursive=recursive)
+    if preview.pruned:
+        click.echo(f"push --prune would delete {_count(len(preview.pruned), 'note')}:")
+        for question in preview.pruned:
+            click.echo(f"  - {question}")
+        if not click.confirm("Delete them?", default=False):
+            click.echo("nothing was changed", err=True)
+            sys.exit(1)
+
+
+def _list_pushed(report: PushReport) -> None:
+    for label, questions in (
+        ("new", report.new),
+        ("updated", report.updated),
+        ("conflicting", report.conflicting),
+        ("deleted", report.pruned),
+    ):
+        for question in questions:
+            click.echo(f"  {label:<11} {question}")
 
 
 _ENDING_AT_ONCE = False

@@ -54,7 +54,6 @@ def map_on_cores(
         return [function(item) for item in items]
     per_task = max(per_task, -(-len(items) // MOST_TASKS))
     tasks = range(0, len(items), per_task)
-    slices: list[list[Result] | None] = [None] * len(tasks)
     task_reader, task_writer = os.pipe()
     # All tasks are in the pipe before a worker starts and its writing end is closed, so a worker
     # reads task after task (each read of four bytes takes exactly one) until the pipe is empty.
@@ -72,24 +71,35 @@ def map_on_cores(
             children[pid] = result_reader
         os.close(task_reader)
         task_reader = -1
-        for number, outcome in _messages(list(children.values())):
-            if isinstance(outcome, BaseException):
-                raise outcome
-            slices[number] = outcome
-        missing = sum(part is None for part in slices)
-        if missing:
-            raise WorkerError(f"{missing} of {len(tasks)} parts of the work were lost with a worker process")
-        return [result for part in slices if part is not None for result in part]
+        return _gathered(list(children.values()), len(tasks))
     finally:
         if task_reader != -1:
             os.close(task_reader)
-        for pid, reader in children.items():
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)  # those still working: the work is abandoned
-            os.close(reader)
-        for pid in children:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)
+        _end(children)
+
+
+def _gathered(readers: list[int], task_count: int) -> list[Any]:
+    """Every task's results in task order, as the workers send them through ``readers``."""
+    slices: list[list[Any] | None] = [None] * task_count
+    for number, outcome in _messages(readers):
+        if isinstance(outcome, BaseException):
+            raise outcome
+        slices[number] = outcome
+    missing = sum(part is None for part in slices)
+    if missing:
+        raise WorkerError(f"{missing} of {task_count} parts of the work were lost with a worker process")
+    return [result for part in slices if part is not None for result in part]
+
+
+def _end(children: dict[int, int]) -> None:
+    """Kill the workers still working (their work is abandoned), close their pipes and reap them."""
+    for pid, reader in children.items():
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        os.close(reader)
+    for pid in children:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
 
 
 def _work(

@@ -8,7 +8,7 @@ from deckbuilder.errors import Diagnostic, Severity, shorten
 from deckbuilder.fingerprint import content_hash, derive_guid, guid_key, normalise_question
 from deckbuilder.markdown.deletions import number_gaps, scan
 from deckbuilder.model import Card, DeckSettings, SourceLocation
-from deckbuilder.read.answers import assemble_answer
+from deckbuilder.read.answers import Answer, assemble_answer
 from deckbuilder.read.questions import QuestionParts, split_question
 from deckbuilder.read.shapes import Draft
 from deckbuilder.read.tags import TagRules, merge_tags, section_tag
@@ -49,18 +49,9 @@ class CardBuilder:
         self.diagnostics.extend(Diagnostic(location, Severity(kind), text) for kind, text in problems)
 
     def build(self, draft: Draft) -> Card | None:
+        """The draft's card, or None when it cannot be one (the reason is in ``diagnostics``)."""
         parts = split_question(draft.question)
-        if draft.missing_answer:
-            self.error(
-                draft.line,
-                f"question '{shorten(parts.text, QUOTED)}' has no answer; write 'A: ...' right after it",
-            )
-            return None
-        if not parts.text:
-            self.error(
-                draft.line,
-                "card heading has no question text; write the question after the '#' marks",
-            )
+        if not self._has_question(draft, parts):
             return None
         answer = assemble_answer(draft.pieces)
         kind = self._kind(draft.line, parts, answer.markdown)
@@ -73,15 +64,25 @@ class CardBuilder:
                 "add text below it or delete the heading",
             )
             return None
+        return self._card(draft, parts, answer, kind)
+
+    def _has_question(self, draft: Draft, parts: QuestionParts) -> bool:
+        if draft.missing_answer:
+            question = shorten(parts.text, QUOTED)
+            self.error(draft.line, f"question '{question}' has no answer; write 'A: ...' right after it")
+            return False
+        if not parts.text:
+            self.error(
+                draft.line, "card heading has no question text; write the question after the '#' marks"
+            )
+            return False
+        return True
+
+    def _card(self, draft: Draft, parts: QuestionParts, answer: Answer, kind: str) -> Card:
         reverse = kind == "basic" and ("reverse" in parts.classes or self.settings.reverse)
         rule_tags = self.rules.tags_for(f"{parts.text}\n{answer.markdown}")
-        tags = merge_tags(
-            self.settings.tags,
-            [tag for tag in [section_tag(draft.section)] if tag],
-            parts.tags,
-            answer.tags,
-            rule_tags,
-        )
+        section_tags = [tag for tag in [section_tag(draft.section)] if tag]
+        tags = merge_tags(self.settings.tags, section_tags, parts.tags, answer.tags, rule_tags)
         note_kind = "cloze" if kind == "cloze" else "reverse" if reverse else "basic"
         return Card(
             guid=derive_guid(self.deck_id, guid_key(parts.explicit_id, parts.text)),
