@@ -42,8 +42,8 @@ def _peak_mb() -> float:
 
 def measure(stage: str, source: Path) -> dict[str, float]:
     """Time one stage on the deck at ``source`` (a markdown file) in this process."""
-    from deckbuilder.identity.resolve import resolve
-    from deckbuilder.read.reader import parse_file
+    from deckbuilder.identity import resolve
+    from deckbuilder.read import parse_file
 
     if stage == "baseline-a":
         import mistune
@@ -75,7 +75,7 @@ def _baseline_b(source: Path) -> dict[str, float]:
     import genanki
     import mistune
 
-    from deckbuilder.read.reader import parse_file
+    from deckbuilder.read import parse_file
 
     cards = parse_file(source).deck.cards  # the cards' markdown, split by our parser, untimed
     started = time.perf_counter()
@@ -139,7 +139,7 @@ def ankdown_python() -> Path | None:
 
 def ankdown_input(markdown_deck: Path, folder: Path) -> None:
     """The same cards in ankdown's format: front, a '%' line, back, a '---' line."""
-    from deckbuilder.read.reader import parse_file
+    from deckbuilder.read import parse_file
 
     cards = parse_file(markdown_deck).deck.cards
     text = "".join(f"{card.question}\n\n%\n\n{card.answer}\n\n---\n\n" for card in cards)

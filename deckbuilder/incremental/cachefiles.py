@@ -1,7 +1,8 @@
-"""A local, disposable memory of cards' text by content hash, so ``diff`` can show what changed.
+"""The cache folder, ``.deckbuilder-cache/`` beside the sources (with a ``.gitignore`` of its own),
+its files, and the memory of cards' text by content hash that lets ``diff`` show what changed.
 
-It lives in ``.deckbuilder-cache/`` beside the sources with a ``.gitignore`` of its own; deleting it
-loses nothing but the word-level detail of the next diff.
+Everything in it is disposable: deleting it costs the next build its speed and the next diff its
+word-level detail, nothing else.
 """
 
 from __future__ import annotations

@@ -38,12 +38,17 @@ class DeckFragments:
     fragments: Fragments
     store: MarshalStore | None = None
     """Where the table is saved; None when it is not (no caches, or only read)."""
+    rendered_ahead: int = 0
+    """How many fragments were rendered ahead, not found in the store."""
 
     def save(self) -> None:
-        """Keep every fragment without images that the build used, for the next build."""
-        if self.store is not None:
-            table = self.fragments.table
-            self.store.save({_stored(key): html for key, html in table.items() if key[2] is None})
+        """Keep every fragment without images that the build used, for the next build. When every
+        fragment came from the store there is nothing new to keep (entries no longer used are
+        dropped by a later save), and a rebuild that changed nothing writes nothing."""
+        if self.store is None or self.rendered_ahead + self.fragments.rendered == 0:
+            return
+        table = self.fragments.table
+        self.store.save({_stored(key): html for key, html in table.items() if key[2] is None})
 
 
 def wanted_keys(deck: Deck) -> list[FragmentKey]:
@@ -67,9 +72,14 @@ def _prerendered(deck: Deck, caching: Caching) -> DeckFragments:
     stored = _lookup(store) if store is not None else None
     memo: Memo[FragmentKey, str] = Memo(stored)
     keys = wanted_keys(deck)
-    memo.values(keys, lambda missing: caching.map("fragments", render_key, [keys[i] for i in missing]))
-    fragments = Fragments(memo.used, stored)
-    return DeckFragments(fragments, store if caching.writes else None)
+    ahead: list[int] = []
+
+    def render(missing: list[int]) -> list[str]:
+        ahead.append(len(missing))
+        return caching.map("fragments", render_key, [keys[index] for index in missing])
+
+    memo.values(keys, render)
+    return DeckFragments(Fragments(memo.used, stored), store if caching.writes else None, sum(ahead))
 
 
 def _lookup(store: MarshalStore) -> Callable[[FragmentKey], str | None]:

@@ -22,19 +22,24 @@ class Memo(Generic[Key, Value]):
     def values(self, keys: Sequence[Key | None], compute: Callable[[list[int]], list[Value]]) -> list[Value]:
         """The value of every key; ``compute`` gets the indices of the keys found nowhere (each key
         once, and every None: a value that is never kept) and returns their values in that order."""
-        found: list[Value | None] = []
-        missing: dict[object, int] = {}
-        for index, key in enumerate(keys):
-            value = self.known(key) if key is not None else None
-            if value is None:
-                missing.setdefault(key if key is not None else (_NEVER_KEPT, index), index)
-            found.append(value)
-        fresh = dict(zip(missing, compute(list(missing.values())), strict=True))
-        values: list[Value] = []
-        for index, (key, value) in enumerate(zip(keys, found, strict=True)):
-            if value is None:
-                value = fresh[key if key is not None else (_NEVER_KEPT, index)]
-            if key is not None:
-                self.used[key] = value
-            values.append(value)
+        known = self.known
+        # Comprehensions, not one loop: a rebuild looks up hundreds of thousands of keys.
+        found = [known(key) if key is not None else None for key in keys]
+        missing = [index for index, value in enumerate(found) if value is None]
+        if missing:
+            first: dict[object, int] = {}
+            for index in missing:
+                first.setdefault(_memo_key(keys[index], index), index)
+            fresh = dict(zip(first, compute(list(first.values())), strict=True))
+            for index in missing:
+                found[index] = fresh[_memo_key(keys[index], index)]
+        values: list[Value] = found  # type: ignore[assignment]  # every None was filled in above
+        if None in keys:
+            self.used.update((key, value) for key, value in zip(keys, values, strict=True) if key is not None)
+        else:
+            self.used.update(zip(keys, values, strict=True))  # type: ignore[arg-type]
         return values
+
+
+def _memo_key(key: object, index: int) -> object:
+    return key if key is not None else (_NEVER_KEPT, index)
