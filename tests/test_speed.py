@@ -290,3 +290,16 @@ def test_background_work_runs_in_a_child_and_is_waited_for(tmp_path: Path) -> No
 
     with in_background(failing):
         pass  # a cache that cannot be written is no error of the build
+
+
+def test_every_cache_is_keyed_by_versions_libraries_and_its_own_code() -> None:
+    from deckbuilder._version import MARKUP_VERSION, __version__
+    from deckbuilder.incremental.keys import CODE, LIBRARIES, cache_header, code_hash
+
+    headers = {kind: cache_header(kind) for kind in CODE}
+    assert len(set(headers.values())) == len(CODE)
+    for kind, header in headers.items():
+        assert f"deckbuilder={__version__};markup={MARKUP_VERSION};" in header
+        assert all(f";{library}=" in header for library in LIBRARIES)
+        assert header.endswith(f";code={code_hash(CODE[kind])}")
+    assert cache_header("parse", {"pygments": "0"}) != headers["parse"]
