@@ -82,3 +82,13 @@ def shorten(text: str, limit: int) -> str:
     """``text`` cut to at most ``limit`` characters, an ellipsis marking the cut: messages and tables
     quote a prefix of long values, never the whole."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quoted(value: object, limit: int = 80) -> str:
+    """A value as a message shows it: its repr, cut short at every level (a huge or deeply nested
+    value costs no more to show than a small one)."""
+    import reprlib
+
+    shown = reprlib.Repr()
+    shown.maxlevel, shown.maxlist, shown.maxdict, shown.maxstring, shown.maxother = 3, 6, 6, limit, limit
+    return shorten(shown.repr(value), limit)

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from deckbuilder.cli import main
 
 from .anki_helpers import anki_collection, new_collection, notes_by_guid, review_all, review_state
+from .conftest import write
 from .test_apkg import delete_card_30, edit_seed, swap_cards_3_and_4
 
 pytestmark = pytest.mark.anki
@@ -196,3 +197,28 @@ def test_collection_from_the_settings_file(runner: CliRunner, seed_folder: Path,
     result = runner.invoke(main, ["push", str(seed_folder)])
     assert result.exit_code == 0, result.output
     assert f"{collection}: 32 new" in result.stdout
+
+
+def test_a_card_moved_to_another_file_of_its_deck_keeps_its_note_through_prunes(
+    runner: CliRunner, seed_folder: Path, collection: Path
+) -> None:
+    assert push(runner, seed_folder, collection).exit_code == 0
+    col = opened(collection)
+    review_all(col)
+    before, guids = review_state(col), set(notes_by_guid(col))
+    col.close()
+    # Split the deck file in two, the second half in a file of its own in the same Anki deck.
+    source = seed_folder / "transformer-questions.md"
+    text = source.read_text(encoding="utf-8")
+    title = text.splitlines()[0].removeprefix("# ")
+    cut = text.index("## 17. ")
+    source.write_text(text[:cut], encoding="utf-8")
+    write(seed_folder, "more-transformers.md", f"---\ndeck: {title}\n---\n{text[cut:]}")
+    for _ in range(2):  # the second run once re-added the deleted notes, and deleted them again
+        result = push(runner, seed_folder, collection, "--prune", "--yes")
+        assert result.exit_code == 0, result.output
+        assert "deleted" not in result.stdout
+    col = opened(collection)
+    assert set(notes_by_guid(col)) == guids
+    assert review_state(col) == before  # every card's interval, due date and review log
+    col.close()

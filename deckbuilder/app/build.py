@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from deckbuilder.app.load import LoadedDeck, load_decks
+from deckbuilder.app.load import LoadedDeck, load_decks, updated_locks
 from deckbuilder.app.media import collect_media
 from deckbuilder.app.output import ensure_folder, folder_lock, write_atomically
 from deckbuilder.errors import Diagnostic, OutputError
 from deckbuilder.html.fragments import Fragments
-from deckbuilder.identity.lockfile import format_lock, merged
+from deckbuilder.identity.lockfile import format_lock
 from deckbuilder.identity.resolve import CardMatch, Change
 from deckbuilder.incremental.background import in_background
 from deckbuilder.incremental.cachefiles import CardText, remember
@@ -181,7 +181,7 @@ def build_lock(source_folders: Iterable[Path], output: Path | None = None) -> It
         folders.add(output.resolve())
     with contextlib.ExitStack() as stack:
         for folder in sorted(folders):
-            stack.enter_context(folder_lock(_busy_file(folder)))
+            stack.enter_context(folder_lock(_busy_file(folder), folder))
         yield
 
 
@@ -226,14 +226,7 @@ class NoProgress:
 
 def lock_files(loaded: Sequence[LoadedDeck]) -> dict[Path, bytes]:
     """The updated lock files of the loaded decks' folders."""
-    by_lock: dict[Path, list[LoadedDeck]] = {}
-    for item in loaded:
-        by_lock.setdefault(item.lock_file, []).append(item)
-    files = {}
-    for lock_file, items in by_lock.items():
-        updated = merged(items[0].lock, {item.lock_key: item.resolution.entries for item in items})
-        files[lock_file] = format_lock(updated).encode("utf-8")
-    return files
+    return {lock_file: format_lock(lock).encode("utf-8") for lock_file, lock in updated_locks(loaded).items()}
 
 
 def _busy_file(folder: Path) -> Path:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
 from deckbuilder.app.settings import folder_settings
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity
-from deckbuilder.identity.lockfile import Lock, LockEntry, lock_path, read_lock
+from deckbuilder.identity.lockfile import Lock, LockEntry, lock_path, merged, read_lock, shared_guids
 from deckbuilder.identity.resolve import Resolution, resolve
 from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.collector import collector_paused
@@ -35,6 +35,8 @@ class LoadedDeck:
     """The whole lock file as read, every deck of the folder (written back with this deck's part new)."""
     parse_cache: ParseCache | None = None
     """The tokenized pieces and built cards of the source, which the build saves for the next one."""
+    clashes: tuple[Diagnostic, ...] = ()
+    """Cards of this deck that would share a GUID with a card of another file (one Anki deck)."""
 
     @property
     def deck(self) -> Deck:
@@ -42,7 +44,7 @@ class LoadedDeck:
 
     @property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
-        return self.parsed.diagnostics
+        return (*self.parsed.diagnostics, *self.clashes)
 
 
 def current_time() -> int:
@@ -84,9 +86,42 @@ def _load_decks(
         entries: Sequence[LockEntry] = lock_for(folder).get(key, ())
         resolution = resolve(parsed.deck, entries, moment)
         loaded.append(LoadedDeck(parsed, resolution, lock_path(folder), key, lock_for(folder), parse_cache))
+    loaded = _with_clashes(loaded)
     if strict:
         raise_errors(d for deck in loaded for d in deck.diagnostics)
     return loaded
+
+
+def _with_clashes(loaded: list[LoadedDeck]) -> list[LoadedDeck]:
+    """The decks, each with an error for every card that would share a GUID with a card of another
+    file in its folder (two files of one Anki deck asking the same question)."""
+    clashes: dict[int, list[Diagnostic]] = {}
+    for lock_file, lock in updated_locks(loaded).items():
+        cards = {(item.lock_key, match.card.guid): (index, match.card) for index, item in enumerate(loaded)
+                 if item.lock_file == lock_file for match in item.resolution.matches}  # fmt: skip
+        for (first_deck, first), (second_deck, second) in shared_guids(lock):
+            # Reported on a card of this build (the lock as read holds no such pair of its own).
+            found = cards.get((second_deck, second.guid))
+            index, card = found or cards[(first_deck, first.guid)]
+            other = first_deck if found else second_deck
+            message = (
+                f"this card and one in {other} would share the GUID {second.guid} (same Anki deck, "
+                "same question); reword one, or give one an id like '{#my-id}' after its question"
+            )
+            clashes.setdefault(index, []).append(Diagnostic(card.source, Severity.ERROR, message))
+    return [replace(item, clashes=tuple(clashes.get(index, ()))) for index, item in enumerate(loaded)]
+
+
+def updated_locks(loaded: Sequence[LoadedDeck]) -> dict[Path, dict[str, tuple[LockEntry, ...]]]:
+    """Each lock file of the decks' folders as the build writes it: its other decks as they were,
+    and the loaded decks' entries new."""
+    by_lock: dict[Path, list[LoadedDeck]] = {}
+    for item in loaded:
+        by_lock.setdefault(item.lock_file, []).append(item)
+    return {
+        lock_file: merged(items[0].lock, {item.lock_key: item.resolution.entries for item in items})
+        for lock_file, items in by_lock.items()
+    }
 
 
 def raise_errors(diagnostics: Iterable[Diagnostic]) -> None:

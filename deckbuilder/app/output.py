@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -82,8 +83,9 @@ def write_atomically(files: Mapping[Path, bytes]) -> None:
 
 
 @contextlib.contextmanager
-def folder_lock(busy_file: Path) -> Iterator[None]:
-    """Serialise builds that write the same lock file: a second build waits for the first."""
+def folder_lock(busy_file: Path, folder: Path | None = None) -> Iterator[None]:
+    """Serialise builds that write the same lock file: a second build waits for the first, and
+    says so on stderr (naming ``folder``) rather than waiting without a word."""
     import fcntl
 
     try:
@@ -91,7 +93,13 @@ def folder_lock(busy_file: Path) -> Iterator[None]:
     except OSError as error:
         raise OutputError(f"{busy_file}: cannot create the build lock ({error.strerror})") from None
     try:
-        fcntl.flock(stream.fileno(), fcntl.LOCK_EX)
+        try:
+            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            where = folder or busy_file
+            sys.stderr.write(f"waiting for another deckbuilder build of {where} to finish…\n")
+            sys.stderr.flush()
+            fcntl.flock(stream.fileno(), fcntl.LOCK_EX)
         yield
     finally:
         fcntl.flock(stream.fileno(), fcntl.LOCK_UN)

@@ -194,6 +194,7 @@ def _prune(col: Any, loaded: Sequence[LoadedDeck]) -> list[str]:
     from deckbuilder.render.notetypes import CLOZE_NOTE_TYPE_ID, NOTE_TYPE_ID
 
     gone = {entry.guid for item in loaded for entry in item.resolution.entries if entry.removed is not None}
+    gone -= _live_anywhere(loaded)
     if not gone:
         return []
     marks = ",".join("?" * len(gone))
@@ -206,6 +207,16 @@ def _prune(col: Any, loaded: Sequence[LoadedDeck]) -> list[str]:
     if rows:
         col.remove_notes([note_id for note_id, _ in rows])
     return [html_to_text(fields.split("\x1f", 1)[0]) for _, fields in rows]
+
+
+def _live_anywhere(loaded: Sequence[LoadedDeck]) -> set[str]:
+    """The GUIDs of cards some deck holds now: those of this push, and those of the other decks in
+    their lock files. A card moved to another file of the same Anki deck keeps its GUID, and its
+    note must stay."""
+    from deckbuilder.app.load import updated_locks
+    from deckbuilder.identity.lockfile import live_guids
+
+    return {guid for lock in updated_locks(loaded).values() for guid in live_guids(lock)}
 
 
 def stage_packages(files: dict[Path, bytes], folder: Path) -> list[Path]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deckbuilder.errors import ConfigError
+from deckbuilder.errors import ConfigError, quoted
 from deckbuilder.model import DeckSettings, SourceLocation
 from deckbuilder.read.values import (
     expect_card_type,
@@ -56,7 +56,7 @@ def _formats(value: Any, key: str, where: SourceLocation) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(v, str) and v in FORMATS for v in items):
         raise ConfigError(
-            f"'{key}' must be a list of formats from {', '.join(sorted(FORMATS))}, got {value!r}", where
+            f"'{key}' must be a list of formats from {', '.join(sorted(FORMATS))}, got {quoted(value)}", where
         )
     return tuple(items)
 
@@ -67,7 +67,7 @@ def _fields(value: Any, key: str, where: SourceLocation) -> str:
     if isinstance(value, list) and all(isinstance(v, str) and "=" in v for v in value):
         return ",".join(value)
     raise ConfigError(
-        f'\'{key}\' must be a table like {{Front = "question", Back = "answer"}}, got {value!r}', where
+        f'\'{key}\' must be a table like {{Front = "question", Back = "answer"}}, got {quoted(value)}', where
     )
 
 
@@ -75,7 +75,7 @@ def _grid(value: Any, key: str, where: SourceLocation) -> str:
     from deckbuilder.render.paper import GRIDS
 
     if isinstance(value, bool) or value not in GRIDS:
-        raise ConfigError(f"'{key}' must be one of {', '.join(map(str, GRIDS))}, got {value!r}", where)
+        raise ConfigError(f"'{key}' must be one of {', '.join(map(str, GRIDS))}, got {quoted(value)}", where)
     return str(value)
 
 
@@ -197,7 +197,7 @@ def _tag_rules(rules: Any, found: SettingsFile) -> tuple[tuple[str, tuple[str, .
         listed = [words] if isinstance(words, str) else words
         if not isinstance(listed, list) or not all(isinstance(w, str) and w.strip() for w in listed):
             raise ConfigError(
-                f"tags.rules.{tag} must be a list of words or phrases, got {words!r}", found.where(tag)
+                f"tags.rules.{tag} must be a list of words or phrases, got {quoted(words)}", found.where(tag)
             )
         parsed.append((tag, tuple(w.strip() for w in listed)))
     return tuple(parsed)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deckbuilder.errors import LockError
+from deckbuilder.errors import LockError, quoted, shorten
 from deckbuilder.model import SourceLocation
 
 LOCK_FILE_NAME = "deckbuilder.lock"
@@ -61,7 +61,26 @@ def read_lock(path: Path) -> dict[str, tuple[LockEntry, ...]]:
             "(unchanged questions keep their GUIDs; reworded ones get new ones)",
             SourceLocation(str(path), error.lineno),
         ) from None
-    return _entries_from(data, path)
+    entries = _entries_from(data, path)
+    for (first_deck, first), (second_deck, second) in shared_guids(entries)[:1]:
+        raise LockError(
+            f"GUID {second.guid} is held by two cards, '{shorten(first.question, 50)}' ({first_deck}) and "
+            f"'{shorten(second.question, 50)}' ({second_deck}); a hand edit or a merge went wrong. Delete "
+            "one of the two entries (its card then gets a GUID of its own) or restore the file from git",
+            SourceLocation(str(path), _line_of(text, second.guid, 2)),
+        )
+    return entries
+
+
+def _line_of(text: str, guid: str, occurrence: int) -> int:
+    """The line of the ``occurrence``-th entry with this GUID (the lock holds one entry a line)."""
+    marker = f'"guid": {json.dumps(guid)}'
+    position = -1
+    for _ in range(occurrence):
+        position = text.find(marker, position + 1)
+        if position < 0:
+            return 1
+    return text.count("\n", 0, position) + 1
 
 
 def _entries_from(data: Any, path: Path) -> dict[str, tuple[LockEntry, ...]]:
@@ -91,7 +110,7 @@ def _entries_from(data: Any, path: Path) -> dict[str, tuple[LockEntry, ...]]:
         }
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise LockError(
-            f"the lock file has a damaged entry ({error!r}); restore it from git", where
+            f"the lock file has a damaged entry ({quoted(error)}); restore it from git", where
         ) from None
 
 
@@ -135,7 +154,31 @@ _json_text = json.encoder.encode_basestring
 
 
 def merged(lock: Lock, updates: Mapping[str, Sequence[LockEntry]]) -> dict[str, tuple[LockEntry, ...]]:
-    """The lock with some decks' entries replaced."""
+    """The lock with some decks' entries replaced, and no removed entry whose GUID is live: a card
+    moved between two files of one Anki deck keeps its GUID, and the lock holds it once."""
     result = dict(lock)
     result.update({name: tuple(entries) for name, entries in updates.items()})
-    return result
+    live = live_guids(result)
+    return {
+        name: tuple(entry for entry in entries if entry.removed is None or entry.guid not in live)
+        for name, entries in result.items()
+    }
+
+
+def live_guids(lock: Lock) -> set[str]:
+    """The GUIDs of the cards the lock's decks hold now (not those removed)."""
+    return {entry.guid for entries in lock.values() for entry in entries if entry.removed is None}
+
+
+def shared_guids(lock: Lock) -> list[tuple[tuple[str, LockEntry], tuple[str, LockEntry]]]:
+    """Pairs of live entries, (deck, entry) each, that share a GUID: Anki would take them for one
+    note, and each import would give one card's content and history to the other."""
+    first: dict[str, tuple[str, LockEntry]] = {}
+    pairs = []
+    for name in sorted(lock):
+        for entry in lock[name]:
+            if entry.removed is None:
+                seen = first.setdefault(entry.guid, (name, entry))
+                if seen[1] is not entry:
+                    pairs.append((seen, (name, entry)))
+    return pairs

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from deckbuilder.errors import ConfigError
+from deckbuilder.errors import ConfigError, shorten
 from deckbuilder.model import DeckSettings, SourceLocation
 from deckbuilder.read.values import (
     expect_card_type,
@@ -46,10 +46,23 @@ def split_front_matter(text: str, path: str) -> tuple[FrontMatter, str]:
     )
 
 
+def _refuse_aliases(yaml: Any, yaml_text: str, path: str) -> None:
+    """Front matter may not repeat a value by alias (``*name``): a few lines of nested aliases
+    expand to billions of items, and no setting of ours needs one."""
+    for event in yaml.parse(yaml_text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise ConfigError(
+                f"front matter repeats a value by the YAML alias '*{shorten(str(event.anchor), 40)}'; "
+                "write the value out instead",
+                SourceLocation(path, event.start_mark.line + 2),
+            )
+
+
 def _load_yaml(yaml_text: str, path: str) -> dict[str, tuple[Any, int]]:
     import yaml  # only files with front matter pay for importing PyYAML
 
     try:
+        _refuse_aliases(yaml, yaml_text, path)
         node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(yaml_text)
     except yaml.MarkedYAMLError as error:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from deckbuilder.errors import ConfigError
+from deckbuilder.errors import ConfigError, quoted
 from deckbuilder.model import SourceLocation
 from deckbuilder.read.tags import safe_tag, split_tag_list
 
 
 def expect_text(value: Any, key: str, where: SourceLocation) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"'{key}' must be a non-empty text, got {value!r}", where)
+        raise ConfigError(f"'{key}' must be a non-empty text, got {quoted(value)}", where)
     return value.strip()
 
 
@@ -21,30 +21,30 @@ def expect_tags(value: Any, key: str, where: SourceLocation) -> tuple[str, ...]:
         return tuple(split_tag_list(value))
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return tuple(tag for item in value if (tag := safe_tag(item)))
-    raise ConfigError(f"'{key}' must be a list of tags, e.g. [biology, cells], got {value!r}", where)
+    raise ConfigError(f"'{key}' must be a list of tags, e.g. [biology, cells], got {quoted(value)}", where)
 
 
 def expect_level(value: Any, key: str, where: SourceLocation) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 6:
-        raise ConfigError(f"'{key}' must be a heading level from 1 to 6, got {value!r}", where)
+        raise ConfigError(f"'{key}' must be a heading level from 1 to 6, got {quoted(value)}", where)
     return value
 
 
 def expect_id(value: Any, key: str, where: SourceLocation) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value < 2**63:
-        raise ConfigError(f"'{key}' must be a positive whole number, got {value!r}", where)
+        raise ConfigError(f"'{key}' must be a positive whole number, got {quoted(value)}", where)
     return value
 
 
 def expect_card_type(value: Any, key: str, where: SourceLocation) -> str:
     if value not in ("basic", "cloze"):
-        raise ConfigError(f"'{key}' must be basic or cloze, got {value!r}", where)
+        raise ConfigError(f"'{key}' must be basic or cloze, got {quoted(value)}", where)
     return str(value)
 
 
 def expect_flag(value: Any, key: str, where: SourceLocation) -> bool:
     if not isinstance(value, bool):
-        raise ConfigError(f"'{key}' must be true or false, got {value!r}", where)
+        raise ConfigError(f"'{key}' must be true or false, got {quoted(value)}", where)
     return value
 
 
@@ -53,7 +53,7 @@ def expect_one_of(options: Sequence[str]) -> Callable[[Any, str, SourceLocation]
 
     def check(value: Any, key: str, where: SourceLocation) -> str:
         if value not in options:
-            raise ConfigError(f"'{key}' must be one of {', '.join(options)}, got {value!r}", where)
+            raise ConfigError(f"'{key}' must be one of {', '.join(options)}, got {quoted(value)}", where)
         return str(value)
 
     return check

@@ -110,11 +110,18 @@ class BlockBuilder:
         self.blocks[-1].text.append((data, self.code > 0))
 
 
+NARROWEST_EM = 1.0
+"""The narrowest column the estimate counts lines in: one character."""
+
+
 def _lines(block: TextBlock, width_em: float) -> int:
     if block.preformatted:
         text = "".join(part for part, _ in block.text).strip("\n")
         return sum(max(1, ceil(len(line) * char_em("m", True) / width_em)) for line in text.split("\n"))
     cell_width = (width_em - block.indent_em) / max(1, block.cells) - (0.8 if block.cells > 1 else 0)
+    # A list nested deeper than the card is wide leaves no room: browsers then set one character a
+    # line, and so does the estimate (an unclamped width of zero or less never ended the count).
+    cell_width = max(cell_width, NARROWEST_EM)
     widths = block.widths
     if widths is None:
         widths = block.widths = [word_em(word, mono) for text, mono in block.text for word in text.split()]

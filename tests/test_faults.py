@@ -1,0 +1,186 @@
+"""Nothing lost under faults and hostile input: what an adversarial run found (issue 18)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from deckbuilder.cli import main
+from deckbuilder.identity.lockfile import read_lock
+
+from .conftest import write
+
+
+@contextlib.contextmanager
+def hang_guard(seconds: int = 20) -> Iterator[None]:
+    """Fail instead of hanging: these inputs once made deckbuilder loop forever or for minutes."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def nested_list(levels: int) -> str:
+    return "".join(f"{'  ' * level}- level {level} of a deep list\n" for level in range(levels))
+
+
+@pytest.mark.parametrize("cards_per_page", ["8", "12"])
+def test_a_list_nested_deeper_than_the_card_is_reported_not_planned_forever(
+    runner: CliRunner, tmp_path: Path, cards_per_page: str
+) -> None:
+    deep = "<ul><li>" * 16 + "raw HTML, sixteen deep" + "</li></ul>" * 16
+    source = write(
+        tmp_path, "deck.md", f"## Deep?\n\n{nested_list(15)}\n## Raw?\n\n{deep}\n\n## Short?\n\nYes.\n"
+    )
+    with hang_guard():
+        checked = runner.invoke(main, ["check", str(source), "--cards-per-page", cards_per_page])
+        built = runner.invoke(
+            main,
+            [
+                "build",
+                str(source),
+                "-f",
+                "html",
+                "-o",
+                str(tmp_path / "out"),
+                "--cards-per-page",
+                cards_per_page,
+            ],
+        )
+    assert checked.exit_code == 0, checked.output
+    assert "deck.md:1: warning: card 'Deep?' is too long for a card" in checked.stdout
+    assert built.exit_code == 0, built.output
+    assert (tmp_path / "out" / "deck.html").read_text(encoding="utf-8").count("level 14 of a deep list") == 1
+
+
+def lock_with(tmp_path: Path, entries: dict[str, list[dict[str, object]]]) -> Path:
+    lock = tmp_path / "deckbuilder.lock"
+    lock.write_text(json.dumps({"version": 1, "decks": entries}, indent=2), encoding="utf-8")
+    return lock
+
+
+def entry(guid: str, question: str, **extra: object) -> dict[str, object]:
+    return {"guid": guid, "question": question, "content": "0" * 16, "changed": 1_700_000_000, **extra}
+
+
+def test_a_lock_holding_one_guid_twice_is_refused_naming_both(runner: CliRunner, tmp_path: Path) -> None:
+    write(tmp_path, "a.md", "## First?\n\nOne.\n")
+    lock = lock_with(tmp_path, {"a.md": [entry("AAAAAAAAAAAA", "first"), entry("AAAAAAAAAAAA", "second")]})
+    before = lock.read_bytes()
+    for command in (["check"], ["build", "-o", str(tmp_path / "out")]):
+        result = runner.invoke(main, [*command, str(tmp_path)])
+        assert result.exit_code == 1, result.output
+        assert "GUID AAAAAAAAAAAA is held by two cards, 'first' (a.md) and 'second' (a.md)" in result.stderr
+        assert f"{lock}:" in result.stderr and "Traceback" not in result.output
+    assert lock.read_bytes() == before and not (tmp_path / "out").exists()
+
+
+def test_a_removed_entry_and_a_live_one_with_one_guid_are_a_moved_card(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    write(tmp_path, "a.md", "## First?\n\nOne.\n")
+    lock_with(tmp_path, {"a.md": [entry("AAAAAAAAAAAA", "first"), entry("AAAAAAAAAAAA", "old", removed=1)]})
+    result = runner.invoke(main, ["build", str(tmp_path), "-o", str(tmp_path / "out"), "-f", "csv"])
+    assert result.exit_code == 0, result.output
+
+
+def test_two_files_of_one_deck_asking_one_question_are_refused(runner: CliRunner, tmp_path: Path) -> None:
+    write(tmp_path, "a.md", "---\ndeck: Shared\n---\n## Same question?\n\nOne.\n")
+    write(tmp_path, "b.md", "---\ndeck: Shared\n---\n## Other?\n\nTwo.\n\n## Same question?\n\nThree.\n")
+    result = runner.invoke(main, ["build", str(tmp_path), "-o", str(tmp_path / "out"), "-f", "csv"])
+    assert result.exit_code == 1
+    assert "b.md:8: error: this card and one in a.md would share the GUID" in result.stderr
+    assert not (tmp_path / "deckbuilder.lock").exists() and not (tmp_path / "out").exists()
+    checked = runner.invoke(main, ["check", str(tmp_path)])
+    assert checked.exit_code == 1 and "would share the GUID" in checked.stdout
+
+
+def test_a_card_moved_to_another_file_of_its_deck_keeps_its_guid_once_in_the_lock(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    write(tmp_path, "a.md", "---\ndeck: Shared\n---\n## Stays?\n\nOne.\n\n## Moves?\n\nTwo.\n")
+    out = ["-o", str(tmp_path / "out"), "-f", "csv"]
+    assert runner.invoke(main, ["build", str(tmp_path), *out]).exit_code == 0
+    [moving] = [e.guid for e in read_lock(tmp_path / "deckbuilder.lock")["a.md"] if e.question == "moves"]
+    write(tmp_path, "a.md", "---\ndeck: Shared\n---\n## Stays?\n\nOne.\n")
+    write(tmp_path, "b.md", "---\ndeck: Shared\n---\n## Moves?\n\nTwo.\n")
+    result = runner.invoke(main, ["build", str(tmp_path), *out])
+    assert result.exit_code == 0, result.output
+    lock = read_lock(tmp_path / "deckbuilder.lock")
+    assert [e.guid for e in lock["b.md"]] == [moving]
+    assert moving not in {e.guid for e in lock["a.md"]}  # not kept there as removed: the lock holds it once
+
+
+ALIAS_BOMB = """---
+a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+tags: [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+---
+## Q?
+
+A.
+"""
+
+
+def test_a_yaml_alias_bomb_is_refused_at_once(runner: CliRunner, tmp_path: Path) -> None:
+    source = write(tmp_path, "bomb.md", ALIAS_BOMB)
+    with hang_guard(10):
+        result = runner.invoke(main, ["check", str(source)])
+    assert result.exit_code == 1
+    assert f"{source}:3: error: front matter repeats a value by the YAML alias '*a'" in result.stderr
+
+
+def test_a_huge_nested_value_is_quoted_short(runner: CliRunner, tmp_path: Path) -> None:
+    nested = "[" * 40 + "1" + "]" * 40
+    source = write(
+        tmp_path,
+        "deck.md",
+        f"---\ntitle: {nested}\ntags: [{', '.join(['x' * 500] * 200)}]\n---\n## Q?\n\nA.\n",
+    )
+    result = runner.invoke(main, ["check", str(source)])
+    assert result.exit_code == 1 and "'title' must be a non-empty text" in result.stderr
+    assert max(len(line) for line in result.stderr.splitlines()) < 300
+
+
+def test_a_build_waiting_for_another_says_so_then_builds(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    write(tmp_path, "deck.md", "## Q?\n\nA.\n")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from pathlib import Path; from deckbuilder.app.build import build_lock\n"
+         f"with build_lock([Path({str(tmp_path)!r})]):\n    print('held', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        build = subprocess.Popen(
+            [sys.executable, "-m", "deckbuilder", "build", str(tmp_path), "-f", "csv", "-o", str(tmp_path / "out")],
+            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert build.stderr is not None
+        assert build.stderr.readline().startswith(f"waiting for another deckbuilder build of {tmp_path}")
+    finally:
+        holder.communicate("", timeout=30)
+    build.communicate(timeout=60)
+    assert build.returncode == 0
+    assert (tmp_path / "out" / "deck.csv").exists()
