@@ -222,3 +222,54 @@ def test_a_card_moved_to_another_file_of_its_deck_keeps_its_note_through_prunes(
     assert set(notes_by_guid(col)) == guids
     assert review_state(col) == before  # every card's interval, due date and review log
     col.close()
+
+
+def test_a_dry_run_leaves_an_older_collection_byte_for_byte(
+    runner: CliRunner, seed_folder: Path, tmp_path: Path
+) -> None:
+    col = new_collection(tmp_path)
+    col.close(downgrade=True)  # schema 11, as older Anki versions and AnkiDroid leave it
+    path = tmp_path / "collection.anki2"
+    before = path.read_bytes()
+    result = push(runner, seed_folder, path, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "would be 32 new" in result.stdout
+    assert path.read_bytes() == before  # opening it with Anki would have upgraded it to schema 18
+    assert not (tmp_path / "deckbuilder-backups").exists()
+    real = push(runner, seed_folder, path)
+    assert real.exit_code == 0, real.output
+    [backup] = (tmp_path / "deckbuilder-backups").iterdir()
+    assert backup.read_bytes() == before  # the exact bytes, from before Anki opened it
+
+
+def test_a_database_that_is_not_a_collection_is_refused_untouched(
+    runner: CliRunner, seed_folder: Path, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    other = tmp_path / "collection.anki2"
+    with sqlite3.connect(other) as database:
+        database.execute("create table invoices (number integer)")
+    database.close()
+    before = other.read_bytes()
+    result = push(runner, seed_folder, other)
+    assert result.exit_code == 1
+    assert "not an Anki collection (it has no cards, col, notes, revlog table)" in result.stderr
+    assert other.read_bytes() == before
+    (tmp_path / "notes.txt").write_text("just text", encoding="utf-8")
+    result = push(runner, seed_folder, tmp_path / "notes.txt")
+    assert result.exit_code == 1 and "not an Anki collection (not an SQLite database" in result.stderr
+
+
+def test_backups_of_one_collection_leave_another_collections_alone(
+    runner: CliRunner, seed_folder: Path, collection: Path
+) -> None:
+    folder = collection.parent / "deckbuilder-backups"
+    folder.mkdir()
+    others = [folder / f"collection-1-20260101-00000{n}-000000000.anki2" for n in range(6)]
+    for other in others:
+        other.write_bytes(b"another profile's backup")
+    for _ in range(6):
+        assert push(runner, seed_folder, collection, "-q").exit_code == 0
+    assert all(other.exists() for other in others)
+    assert len([path for path in folder.iterdir() if path.name.startswith("collection-2")]) == 5

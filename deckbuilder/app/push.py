@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import re
+import shutil
 import sqlite3
 import tempfile
 import time
@@ -106,6 +108,39 @@ def _opened(path: Path) -> Iterator[Any]:
         collection.close()
 
 
+ANKI_TABLES = {"col", "notes", "cards", "revlog"}
+"""Tables every Anki collection has; a file without them is some other database."""
+
+
+def check_collection(path: Path, writable: bool) -> None:
+    """Refuse a file that is not an Anki collection, one Anki has open, or (for a real push) one
+    that cannot be written. Looked at through SQLite, read-only: opening it with Anki would upgrade
+    an older collection's schema before anything was backed up."""
+    if not path.is_file():
+        raise PushError(f"{path}: no such collection file; pass --collection PATH to collection.anki2")
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.5)
+        ) as db:
+            tables = {name for (name,) in db.execute("select name from sqlite_master where type = 'table'")}
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error):
+            raise PushError(
+                f"{path}: the collection is open in Anki; close Anki first, then push again"
+            ) from None
+        raise PushError(f"{path}: cannot read the collection ({error})") from None
+    except sqlite3.DatabaseError:
+        raise PushError(
+            f"{path}: not an Anki collection (not an SQLite database, or a damaged one)"
+        ) from None
+    if not tables >= ANKI_TABLES:
+        raise PushError(
+            f"{path}: not an Anki collection (it has no {', '.join(sorted(ANKI_TABLES - tables))} table)"
+        )
+    if writable and not os.access(path, os.W_OK):
+        raise PushError(f"{path}: the collection is read-only; make it writable, or push with --dry-run")
+
+
 def _backup(path: Path) -> Path:
     folder = path.parent / BACKUP_FOLDER
     folder.mkdir(exist_ok=True)
@@ -113,20 +148,30 @@ def _backup(path: Path) -> Path:
     seconds, nanoseconds = divmod(time.time_ns(), 1_000_000_000)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(seconds))
     target = folder / f"{path.stem}-{stamp}-{nanoseconds:09d}{path.suffix}"
-    _copy_database(path, target)
-    for old in sorted(folder.glob(f"{path.stem}-*{path.suffix}"))[:-BACKUPS_KEPT]:
+    copy_exactly(path, target)
+    # Only this collection's backups: collection-1.anki2's are not collection.anki2's.
+    own = re.compile(rf"{re.escape(path.stem)}-\d{{8}}-\d{{6}}-\d{{9}}{re.escape(path.suffix)}")
+    backups = sorted(found for found in folder.iterdir() if own.fullmatch(found.name))
+    for old in backups[:-BACKUPS_KEPT]:
         with contextlib.suppress(OSError):
             old.unlink()
+            _write_ahead_log(old).unlink(missing_ok=True)
     return target
 
 
-def _copy_database(source: Path, target: Path) -> None:
-    # SQLite's own backup copies a consistent database, write-ahead log included.
-    with (
-        contextlib.closing(sqlite3.connect(source)) as origin,
-        contextlib.closing(sqlite3.connect(target)) as copy,
-    ):
-        origin.backup(copy)
+def copy_exactly(source: Path, target: Path) -> None:
+    """The database's bytes as they are, with its write-ahead log when it has one: no SQLite
+    connection, which could change the file (a checkpoint) before it is copied."""
+    shutil.copyfile(source, target)
+    log = _write_ahead_log(source)
+    if log.is_file() and log.stat().st_size:
+        shutil.copyfile(log, _write_ahead_log(target))
+    else:
+        _write_ahead_log(target).unlink(missing_ok=True)
+
+
+def _write_ahead_log(database: Path) -> Path:
+    return database.with_name(database.name + "-wal")
 
 
 def push(
@@ -139,24 +184,22 @@ def push(
 ) -> PushReport:
     """Import the packages; with ``prune``, delete the notes of cards that left the markdown.
 
-    A dry run does all of it to a copy of the collection and reports; the collection is not touched.
-    On any error the collection is restored from the backup taken before the first write.
+    A dry run does all of it to a copy of the collection and reports; the collection is not touched
+    (not even opened by Anki, which would upgrade an older schema). A real push first copies the
+    collection's exact bytes to a backup, and on any error puts them back.
     """
     require_anki()
-    if not collection.is_file():
-        raise PushError(f"{collection}: no such collection file; pass --collection PATH to collection.anki2")
-    with _opened(collection):
-        pass  # fails now, before anything is copied or written, if Anki has the collection open
+    check_collection(collection, writable=not dry_run)
     if dry_run:
         with tempfile.TemporaryDirectory() as scratch:
             copy = Path(scratch) / COLLECTION_FILE
-            _copy_database(collection, copy)
+            copy_exactly(collection, copy)
             return _apply(loaded, packages, copy, prune)
     backup = _backup(collection)
     try:
         report = _apply(loaded, packages, collection, prune)
     except BaseException:
-        _copy_database(backup, collection)
+        copy_exactly(backup, collection)
         raise
     report.backup = backup
     return report
