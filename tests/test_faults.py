@@ -184,3 +184,53 @@ def test_a_build_waiting_for_another_says_so_then_builds(tmp_path: Path) -> None
     build.communicate(timeout=60)
     assert build.returncode == 0
     assert (tmp_path / "out" / "deck.csv").exists()
+
+
+@pytest.mark.anki
+def test_a_control_character_pasted_into_a_card_is_removed_with_a_warning(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    from .anki_helpers import import_apkg, new_collection, notes_by_guid
+
+    source = write(
+        tmp_path,
+        "deck.md",
+        "## Pasted from a PDF?\n\nThe unit\x1fseparator and a bell\x07.\n\n## Other?\n\nFine.\n",
+    )
+    checked = runner.invoke(main, ["check", str(source)])
+    assert checked.exit_code == 0
+    assert f"{source}:3: warning: control character U+001F removed" in checked.stdout
+    built = runner.invoke(main, ["build", str(source), "-f", "apkg", "-o", str(tmp_path / "out")])
+    assert built.exit_code == 0, built.output
+    (tmp_path / "anki").mkdir()
+    col = new_collection(tmp_path / "anki")
+    import_apkg(col, tmp_path / "out" / "deck.apkg")
+    answers = sorted(note.fields[1] for note in notes_by_guid(col).values())
+    col.close()
+    assert answers == ["<p>Fine.</p>", "<p>The unitseparator and a bell.</p>"]
+
+
+def test_thousands_of_unclosed_deletions_are_an_error_at_once(runner: CliRunner, tmp_path: Path) -> None:
+    source = write(tmp_path, "deck.md", "## Facts {.cloze}\n\n" + "{{c1::open " * 20_000 + "\n")
+    with hang_guard(20):  # 34 s before
+        result = runner.invoke(main, ["check", str(source)])
+    assert result.exit_code == 1
+    assert "a cloze deletion is not closed: write it as {{c1::text}}" in result.stdout
+
+
+def test_a_huge_reworded_heading_keeps_its_guid_quickly(runner: CliRunner, tmp_path: Path) -> None:
+    words = " ".join(f"word{n}" for n in range(12_000))  # about 120 KB: 133 s before
+    write(tmp_path, "deck.md", f"## {words} first?\n\nA.\n\n## Short?\n\nB.\n")
+    out = ["-f", "csv", "-o", str(tmp_path / "out")]
+    assert runner.invoke(main, ["build", str(tmp_path), *out]).exit_code == 0
+    [before] = [
+        e.guid for e in read_lock(tmp_path / "deckbuilder.lock")["deck.md"] if e.question.startswith("word0")
+    ]
+    write(
+        tmp_path, "deck.md", f"## {words.replace('word6000 ', 'changed ')} first?\n\nA.\n\n## Short?\n\nB.\n"
+    )
+    with hang_guard(20):
+        result = runner.invoke(main, ["build", str(tmp_path), *out])
+    assert result.exit_code == 0, result.output
+    live = [e for e in read_lock(tmp_path / "deckbuilder.lock")["deck.md"] if e.removed is None]
+    assert before in {e.guid for e in live} and len(live) == 2

@@ -19,7 +19,9 @@ ClozeStyle = Literal["anki", "front", "back", "text"]
 """``anki`` keeps Anki's syntax for Anki to render; ``front`` hides one deletion number (all when no
 number is given) for print; ``back`` shows and highlights it; ``text`` shows every deletion as text."""
 
-CLOZE_PATTERN = r"\{\{c(?P<cloze_number>\d{1,3})::(?P<cloze_body>(?:(?!\}\})[\s\S])+?)\}\}"
+CLOZE_PATTERN = r"\{\{c(?P<cloze_number>\d{1,3})::(?P<cloze_body>(?:(?!\}\}|\{\{c\d)[\s\S])+?)\}\}"
+"""A deletion ends at the first ``}}``, and never runs into the next deletion's ``{{c``: an opening
+left unclosed is then text (and an error), and a thousand of them cost no more than one each."""
 HINT_SEPARATOR = "::"
 MAYBE_CLOZE = "{{c"
 """Text without this holds no deletion; a cheap test before parsing."""

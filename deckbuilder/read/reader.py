@@ -46,6 +46,8 @@ class SourceText:
     """The markdown after the front matter, newlines normalised."""
     first_line: int
     """The file line the body starts on."""
+    removed: tuple[Diagnostic, ...] = ()
+    """A warning for each line that held control characters, which were removed."""
 
     @property
     def shown(self) -> str:
@@ -66,11 +68,31 @@ def parse_file(path: Path, settings: DeckSettings | None = None) -> ParsedDeck:
 
 
 def split_source(text: str, path: Path, base: DeckSettings | None = None) -> SourceText:
-    """The front matter applied to ``base`` settings, and the body below it."""
+    """The front matter applied to ``base`` settings, and the body below it, without control
+    characters (each removal a warning)."""
     shown = str(path)
-    front, body = split_front_matter(normalise_newlines(text), shown)
+    text, removed = _without_control_characters(normalise_newlines(text), shown)
+    front, body = split_front_matter(text, shown)
     settings = apply_front_matter(base or DeckSettings(), front, shown)
-    return SourceText(path, settings, normalise_newlines(body), front.body_line + 1)
+    return SourceText(path, settings, normalise_newlines(body), front.body_line + 1, removed)
+
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Characters no card shows; U+001F (which copying from PDFs brings) is Anki's field separator and
+made a note with one field too many, so Anki refused the whole package."""
+
+
+def _without_control_characters(text: str, shown: str) -> tuple[str, tuple[Diagnostic, ...]]:
+    if not CONTROL_CHARACTERS.search(text):
+        return text, ()
+    warnings: dict[int, Diagnostic] = {}
+    for found in CONTROL_CHARACTERS.finditer(text):
+        line = text.count("\n", 0, found.start()) + 1
+        if line not in warnings:
+            name = f"U+{ord(found.group()):04X}"
+            message = f"control character {name} removed (no card can show it, and Anki would misread it)"
+            warnings[line] = Diagnostic(SourceLocation(shown, line), Severity.WARNING, message)
+    return CONTROL_CHARACTERS.sub("", text), tuple(warnings.values())
 
 
 def card_builder(source: SourceText, layout_title: str | None) -> CardBuilder:
@@ -106,7 +128,7 @@ def assemble(source: SourceText, layout: Layout, builder: CardBuilder, cards: Se
         source=source.path,
         settings=source.settings,
     )
-    return ParsedDeck(deck, (*builder.diagnostics, *identity_clashes(cards)))
+    return ParsedDeck(deck, (*source.removed, *builder.diagnostics, *identity_clashes(cards)))
 
 
 @dataclass(slots=True)
