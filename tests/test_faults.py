@@ -7,6 +7,7 @@ import json
 import signal
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -234,3 +235,75 @@ def test_a_huge_reworded_heading_keeps_its_guid_quickly(runner: CliRunner, tmp_p
     assert result.exit_code == 0, result.output
     live = [e for e in read_lock(tmp_path / "deckbuilder.lock")["deck.md"] if e.removed is None]
     assert before in {e.guid for e in live} and len(live) == 2
+
+
+def _build(folder: Path, out: Path, caching: Any) -> dict[str, bytes]:
+    from deckbuilder.app.build import build
+
+    build([folder], ["apkg", "csv", "html"], out, now=1_700_000_000, caching=caching)
+    return {path.name: path.read_bytes() for path in sorted(out.iterdir())}
+
+
+WORK = ("pieces", "cards", "fragments", "plans")
+
+
+def test_a_damaged_cache_file_is_a_miss_and_heals_on_the_next_build(
+    seed_folder: Path, tmp_path: Path
+) -> None:
+    from deckbuilder.incremental.caching import Caching
+
+    _build(seed_folder, tmp_path / "first", Caching("write"))
+    expected = _build(seed_folder, tmp_path / "cold", Caching("none"))
+    cache_files = sorted((seed_folder / ".deckbuilder-cache").glob("*.bin"))
+    assert len(cache_files) >= 4  # the parse cache and its layout record, fragments and plans
+    for number, cache_file in enumerate(cache_files):
+        damaged = bytearray(cache_file.read_bytes())
+        damaged[len(damaged) // 2] ^= 0x10  # one flipped bit in the middle of the file
+        cache_file.write_bytes(bytes(damaged))
+        caching = Caching("write")
+        assert _build(seed_folder, tmp_path / f"damaged-{number}", caching) == expected, cache_file.name
+        assert sum(caching.computed[work] for work in (*WORK, "layouts")) > 0  # made again
+        healed = Caching("write")
+        assert _build(seed_folder, tmp_path / f"healed-{number}", healed) == expected
+        assert sum(healed.computed[work] for work in (*WORK, "layouts")) == 0, cache_file.name
+
+
+def test_a_cache_file_from_elsewhere_is_not_trusted(seed_folder: Path, tmp_path: Path) -> None:
+    import hashlib
+    import marshal
+
+    from deckbuilder.incremental.caching import Caching
+
+    _build(seed_folder, tmp_path / "first", Caching("write"))
+    expected = _build(seed_folder, tmp_path / "cold", Caching("none"))
+    [fragments] = (seed_folder / ".deckbuilder-cache").glob("fragments-*.bin")
+    header, _, payload = marshal.loads(fragments.read_bytes())
+    planted = {key: '<img src=x onerror="alert(1)">' for key in marshal.loads(payload)}
+    forged_payload = marshal.dumps(planted)  # sealed with a key that is not this user's
+    seal = hashlib.blake2b(forged_payload, key=b"k" * 32, digest_size=16)
+    seal.update(header.encode("utf-8"))
+    fragments.write_bytes(marshal.dumps((header, seal.digest(), forged_payload)))
+    outputs = _build(seed_folder, tmp_path / "planted", Caching("write"))
+    assert outputs == expected
+    assert all(b"onerror" not in data for data in outputs.values())
+
+
+def test_sealed_entries_of_the_wrong_shape_are_made_again(seed_folder: Path, tmp_path: Path) -> None:
+    from deckbuilder.incremental.caching import Caching
+    from deckbuilder.incremental.keys import cache_header
+    from deckbuilder.incremental.store import MarshalStore
+
+    _build(seed_folder, tmp_path / "first", Caching("write"))
+    expected = _build(seed_folder, tmp_path / "cold", Caching("none"))
+    folder = seed_folder / ".deckbuilder-cache"
+    for kind, wrong in (("parse", 42), ("fragments", ["not", "html"]), ("plans", ("a", "b"))):
+        [path] = folder.glob(f"{kind}-*.md.bin")
+        store = MarshalStore.load(path, cache_header(kind))
+        entries = {**store.main, **store.added}
+        assert entries
+        # As an earlier, faulty version of the code might have written them: sealed, but wrong.
+        MarshalStore(path, store.header, {}, {}).save({key: wrong for key in entries})
+    assert _build(seed_folder, tmp_path / "wrong", Caching("write")) == expected
+    healed = Caching("write")
+    assert _build(seed_folder, tmp_path / "healed", healed) == expected
+    assert sum(healed.computed[work] for work in WORK) == 0

@@ -84,7 +84,8 @@ def _prerendered(deck: Deck, caching: Caching) -> DeckFragments:
 
 def _lookup(store: MarshalStore) -> Callable[[FragmentKey], str | None]:
     def stored(key: FragmentKey) -> str | None:
-        return store.get(_stored(key)) if key[2] is None else None
+        found = store.get(_stored(key)) if key[2] is None else None
+        return found if isinstance(found, str) else None
 
     return stored
 

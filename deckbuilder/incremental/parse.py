@@ -14,8 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from deckbuilder.errors import DeckbuilderError
 from deckbuilder.incremental.cachefiles import cache_file
 from deckbuilder.incremental.caching import Caching
+from deckbuilder.incremental.keys import cache_header
 from deckbuilder.incremental.parsecache import CardRow, ParseCache
 from deckbuilder.incremental.relayout import LayoutRecord, record_layout, renewed, reuse_layout
 from deckbuilder.model import Card, DeckSettings, Section, SourceLocation
@@ -70,15 +72,30 @@ def parse_file(
 ) -> tuple[ParsedDeck, ParseCache | None]:
     """read.parse_file, with the file's parse cache when ``caching`` uses caches; the cache comes
     back too, for the build to save (with ``"read"`` it is never saved)."""
+    text = read_source(path)
     cache = parse_cache_for(path, caching)
-    return parse(read_source(path), path, settings, cache, caching), cache
+    try:
+        return parse(text, path, settings, cache, caching), cache
+    except DeckbuilderError:
+        raise
+    except Exception:
+        if cache is None:
+            raise
+        # An entry that is not what this code writes (sealed, so no damage on disk: a cache of an
+        # earlier, faulty version): parsed again without it, and a new cache in its place.
+        fresh = parse_cache_for(path, caching, empty=True)
+        return parse(text, path, settings, fresh, caching), fresh
 
 
-def parse_cache_for(source: Path, caching: Caching) -> ParseCache | None:
+def parse_cache_for(source: Path, caching: Caching, empty: bool = False) -> ParseCache | None:
     path = cache_file(source, "parse", caching.use)
     if path is None:
         return None
-    loaded = ParseCache.load(path, caching.libraries)
+    loaded = (
+        ParseCache(path, cache_header("parse", caching.libraries))
+        if empty
+        else ParseCache.load(path, caching.libraries)
+    )
     if not caching.writes:
         loaded.path = None  # never saved
     return loaded

@@ -20,6 +20,8 @@ from deckbuilder.model import Deck
 from deckbuilder.render.layout import PrintOptions
 from deckbuilder.render.printplan import CardPlan, Face, Sizes, deck_faces, face_sizes, plans_of
 
+SIZES_LENGTH = 5
+"""The values of a Sizes tuple."""
 PlanKey = tuple[str, str, "int | None", str, int, "str | None", str]
 """A face's plan in the plan cache: the card's content hash, the face, and the print options."""
 
@@ -47,7 +49,7 @@ def preplan(
 def _planned(deck: Deck, options: PrintOptions, fragments: Fragments, caching: Caching) -> DeckPlans:
     every_face = deck_faces(deck)
     store = open_store(deck.source, "plans", caching)
-    memo: Memo[PlanKey, Sizes] = Memo(store.get if store is not None else None)
+    memo: Memo[PlanKey, Sizes] = Memo(_lookup(store) if store is not None else None)
     keys = [_key(face, options) for face in every_face]
 
     def plan(missing: list[int]) -> list[Sizes]:
@@ -58,12 +60,12 @@ def _planned(deck: Deck, options: PrintOptions, fragments: Fragments, caching: C
     return DeckPlans(plans_of(every_face, sizes), memo, store if caching.writes else None)
 
 
-def saving(plans: Sequence[DeckPlans]) -> Callable[[], None]:
-    def save_all() -> None:
-        for deck_plans in plans:
-            deck_plans.save()
+def _lookup(store: MarshalStore) -> Callable[[PlanKey], Sizes | None]:
+    def stored(key: PlanKey) -> Sizes | None:
+        found = store.get(key)
+        return found if isinstance(found, tuple) and len(found) == SIZES_LENGTH else None
 
-    return save_all
+    return stored
 
 
 def _key(face: Face, options: PrintOptions) -> PlanKey | None:

@@ -11,8 +11,12 @@ under another header (format or library versions), or damaged ones, read as empt
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
+import hmac
 import marshal
 import os
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -46,12 +50,16 @@ class MarshalStore:
     def save(self, used: Mapping[Any, Any]) -> None:
         """Keep ``used`` (a build's entries): append the new ones, or rewrite the main file without
         the unused ones when enough has changed."""
-        new = {key: value for key, value in used.items() if self.get(key) is None}
+        get = self.get
+        new = {key: value for key, value in used.items() if get(key) != value}
+        # An entry kept under the same key with another value is one its reader refused (one of
+        # another shape): the file is written again without it, since lookups find the old first.
+        replaced = any(get(key) is not None for key in new)
         unused = len(self) - (len(used) - len(new))
         limit = len(used) // COMPACT_FRACTION
         if not new and unused <= limit:
             return
-        if not self.main or len(self.added) + len(new) > limit or unused > limit:
+        if not self.main or replaced or len(self.added) + len(new) > limit or unused > limit:
             write_marshal(self.path, self.header, dict(used))
             with contextlib.suppress(OSError):
                 _additions(self.path).unlink(missing_ok=True)
@@ -71,20 +79,75 @@ def _read(path: Path, header: str) -> dict[Any, Any]:
 
 
 def read_marshal(path: Path, header: str) -> Any:
-    """The value written under ``header``; None when missing, damaged or written under another."""
+    """The value written under ``header``; None when missing, damaged, written under another header,
+    or not sealed with this user's key (a flipped bit, or a cache file made elsewhere)."""
     try:
         # One read, then loads: marshal.load on a file reads object by object, ten times slower.
-        written_header, value = marshal.loads(path.read_bytes())
+        written_header, seal, payload = marshal.loads(path.read_bytes())
+        if written_header != header or not hmac.compare_digest(seal, _seal(header, payload)):
+            return None
+        return marshal.loads(payload)
     except (OSError, EOFError, ValueError, TypeError):
         return None
-    return value if written_header == header else None
 
 
 def write_marshal(path: Path, header: str, value: Any) -> None:
-    """Write ``value`` under ``header`` (atomically; a cache that cannot be written is skipped)."""
+    """Write ``value`` under ``header``, sealed (atomically; a cache that cannot be written is skipped)."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        temporary.write_bytes(marshal.dumps((header, value)))
+        payload = marshal.dumps(value)
+        temporary.write_bytes(marshal.dumps((header, _seal(header, payload), payload)))
         os.replace(temporary, path)
-    except OSError:
+    except (OSError, ValueError):
         temporary.unlink(missing_ok=True)
+
+
+def _seal(header: str, payload: bytes) -> bytes:
+    """A keyed hash of a cache file's content. Cached HTML goes into outputs without being sanitized
+    again, so only what this user's deckbuilder wrote is read back: not a file damaged on disk, nor
+    one that came from elsewhere (a shared folder, an archive of someone's deck)."""
+    digest = hashlib.blake2b(payload, key=cache_key(), digest_size=16)
+    digest.update(header.encode("utf-8"))
+    return digest.digest()
+
+
+@functools.cache
+def cache_key() -> bytes:
+    """This user's key for sealing caches, kept in ``$XDG_CACHE_HOME/deckbuilder/cache-key`` (made
+    on first use); a key of this process alone when that cannot be read or written, so that caches
+    are then never trusted across runs rather than trusted unsealed."""
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "deckbuilder"
+    key_file = folder / "cache-key"
+    try:
+        return _stored_key(key_file) or _new_key(key_file)
+    except OSError:
+        return secrets.token_bytes(KEY_BYTES)
+
+
+def _stored_key(key_file: Path) -> bytes | None:
+    try:
+        key = key_file.read_bytes()
+    except FileNotFoundError:
+        return None
+    return key if len(key) == KEY_BYTES else None
+
+
+def _new_key(key_file: Path) -> bytes:
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    temporary = key_file.with_name(f".{key_file.name}.{os.getpid()}")
+    temporary.write_bytes(secrets.token_bytes(KEY_BYTES))
+    temporary.chmod(0o600)
+    try:
+        os.link(temporary, key_file)  # never replaces a key another process made meanwhile
+    except FileExistsError:
+        if _stored_key(key_file) is None:  # a damaged key: replaced, its caches are then misses
+            os.replace(temporary, key_file)
+    finally:
+        temporary.unlink(missing_ok=True)
+    key = _stored_key(key_file)
+    if key is None:
+        raise OSError(f"{key_file}: no key")
+    return key
+
+
+KEY_BYTES = 32
