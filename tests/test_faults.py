@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from deckbuilder.cli import main
 from deckbuilder.identity.lockfile import read_lock
@@ -277,12 +279,16 @@ def test_a_cache_file_from_elsewhere_is_not_trusted(seed_folder: Path, tmp_path:
     _build(seed_folder, tmp_path / "first", Caching("write"))
     expected = _build(seed_folder, tmp_path / "cold", Caching("none"))
     [fragments] = (seed_folder / ".deckbuilder-cache").glob("fragments-*.bin")
-    header, _, payload = marshal.loads(fragments.read_bytes())
+    data = fragments.read_bytes()
+    assert data.startswith(b"deckbuilder-cache\n")
+    start = len(b"deckbuilder-cache\n") + 4 + int.from_bytes(data[18:22], "little")
+    preamble, payload = data[:start], data[start + 16 :]
+    header = preamble[22:].decode("utf-8")
     planted = {key: '<img src=x onerror="alert(1)">' for key in marshal.loads(payload)}
     forged_payload = marshal.dumps(planted)  # sealed with a key that is not this user's
     seal = hashlib.blake2b(forged_payload, key=b"k" * 32, digest_size=16)
     seal.update(header.encode("utf-8"))
-    fragments.write_bytes(marshal.dumps((header, seal.digest(), forged_payload)))
+    fragments.write_bytes(preamble + seal.digest() + forged_payload)
     outputs = _build(seed_folder, tmp_path / "planted", Caching("write"))
     assert outputs == expected
     assert all(b"onerror" not in data for data in outputs.values())
@@ -307,3 +313,49 @@ def test_sealed_entries_of_the_wrong_shape_are_made_again(seed_folder: Path, tmp
     healed = Caching("write")
     assert _build(seed_folder, tmp_path / "healed", healed) == expected
     assert sum(healed.computed[work] for work in WORK) == 0
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8) | st.just(10**41),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+LOCK_KEYS = st.sampled_from(["guid", "question", "content", "changed", "id", "removed", "kind", "other"])
+ENTRIES = st.lists(
+    st.fixed_dictionaries(
+        {"guid": st.sampled_from(["AAAAAAAAAAAA", "BBBBBBBBBBBB", ""]) | JSON_VALUES,
+         "question": st.sampled_from(["q", "what is a"]) | JSON_VALUES,
+         "content": st.just("0" * 16) | JSON_VALUES,
+         "changed": st.integers(-5, 2**60) | JSON_VALUES},
+        optional={key: JSON_VALUES for key in ("id", "removed", "kind", "other")},
+    ),
+    max_size=4,
+)  # fmt: skip
+LOCKS = st.one_of(
+    JSON_VALUES,
+    st.fixed_dictionaries(
+        {
+            "version": st.just(1) | JSON_VALUES,
+            "decks": st.dictionaries(
+                st.just("deck.md") | st.text(max_size=6), ENTRIES | JSON_VALUES, max_size=2
+            ),
+        }
+    ),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lock=LOCKS)
+def test_any_lock_file_gives_a_build_or_a_clean_error(
+    runner: CliRunner, tmp_path_factory: Any, lock: Any
+) -> None:
+    folder = tmp_path_factory.mktemp("lock")
+    write(folder, "deck.md", "## What is A?\n\nA.\n\n## Q?\n\nB.\n")
+    (folder / "deckbuilder.lock").write_text(json.dumps(lock), encoding="utf-8")
+    result = runner.invoke(main, ["build", str(folder), "-f", "csv", "-o", str(folder / "out")])
+    assert result.exit_code in (0, 1), result.output
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), (
+        result.exception
+    )
+    if result.exit_code == 1:
+        assert "deckbuilder.lock:" in result.stderr and "Traceback" not in result.output

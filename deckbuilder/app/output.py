@@ -41,9 +41,11 @@ def staged(path: Path, data: bytes) -> Path:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(name)
+        if isinstance(error, OSError):  # a full disk or quota, most often
+            raise OutputError(f"{path}: cannot write ({error.strerror}); nothing was changed") from None
         raise
     return Path(name)
 

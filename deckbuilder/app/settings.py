@@ -136,6 +136,10 @@ def _read(path: Path) -> tuple[dict[str, Any], str]:
     except tomllib.TOMLDecodeError as error:
         line = getattr(error, "lineno", None) or 1
         raise ConfigError(f"invalid TOML ({error}); fix the syntax", SourceLocation(shown, line)) from None
+    except RecursionError:
+        raise ConfigError(
+            "values nested too deeply; no setting needs that", SourceLocation(shown, 1)
+        ) from None
 
 
 def settings_file(folder: Path) -> SettingsFile:

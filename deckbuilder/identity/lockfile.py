@@ -48,18 +48,25 @@ def lock_path(folder: Path) -> Path:
 def read_lock(path: Path) -> dict[str, tuple[LockEntry, ...]]:
     """The lock's entries, or nothing when there is no lock file yet."""
     try:
+        if path.exists() and not path.is_file():
+            raise LockError("the lock file is not a regular file; remove it", SourceLocation(str(path), 1))
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError) as error:
         raise LockError(f"cannot read the lock file: {error}", SourceLocation(str(path), 1)) from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as error:
         raise LockError(
             f"the lock file is not valid JSON ({error.msg}); restore it from git, or delete it "
             "(unchanged questions keep their GUIDs; reworded ones get new ones)",
             SourceLocation(str(path), error.lineno),
+        ) from None
+    except (RecursionError, ValueError) as error:
+        raise LockError(
+            f"the lock file is not one deckbuilder writes ({shorten(str(error), 80)}); restore it from git",
+            SourceLocation(str(path), 1),
         ) from None
     entries = _entries_from(data, path)
     for (first_deck, first), (second_deck, second) in shared_guids(entries)[:1]:
@@ -70,6 +77,10 @@ def read_lock(path: Path) -> dict[str, tuple[LockEntry, ...]]:
             SourceLocation(str(path), _line_of(text, second.guid, 2)),
         )
     return entries
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number a lock file holds")
 
 
 def _line_of(text: str, guid: str, occurrence: int) -> int:
@@ -92,26 +103,52 @@ def _entries_from(data: Any, path: Path) -> dict[str, tuple[LockEntry, ...]]:
             where,
         )
     decks = data.get("decks", {})
+    if not isinstance(decks, dict) or not all(isinstance(items, list) for items in decks.values()):
+        raise LockError("the lock file's decks are damaged; restore it from git", where)
     try:
-        return {
-            name: tuple(
-                LockEntry(
-                    guid=str(item["guid"]),
-                    question=str(item["question"]),
-                    content=str(item["content"]),
-                    changed=int(item["changed"]),
-                    explicit_id=item.get("id"),
-                    removed=item.get("removed"),
-                    note_kind=str(item.get("kind", "basic")),
-                )
-                for item in items
-            )
-            for name, items in decks.items()
-        }
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        return {str(name): tuple(_entry(item) for item in items) for name, items in decks.items()}
+    except (KeyError, TypeError, ValueError) as error:
         raise LockError(
-            f"the lock file has a damaged entry ({quoted(error)}); restore it from git", where
+            f"the lock file has a damaged entry ({shorten(str(error), 100)}); restore it from git", where
         ) from None
+
+
+TIMES = range(0, 1 << 53)
+"""Change and removal times a lock may hold (Unix seconds; Anki keeps them in 64-bit fields)."""
+NOTE_KINDS = ("basic", "reverse", "cloze")
+
+
+def _entry(item: Any) -> LockEntry:
+    if not isinstance(item, dict):
+        raise TypeError(f"an entry is {type(item).__name__}, not an object")
+    explicit_id, removed = item.get("id"), item.get("removed")
+    entry = LockEntry(
+        guid=_text(item, "guid"),
+        question=_text(item, "question"),
+        content=_text(item, "content"),
+        changed=_time(item["changed"], "changed"),
+        explicit_id=None if explicit_id is None else _text(item, "id"),
+        removed=None if removed is None else _time(removed, "removed"),
+        note_kind=item.get("kind", "basic"),
+    )
+    if not entry.guid or entry.note_kind not in NOTE_KINDS:
+        raise ValueError(
+            f"entry {quoted(entry.guid)} has no GUID or an unknown kind {quoted(entry.note_kind)}"
+        )
+    return entry
+
+
+def _text(item: dict[str, Any], key: str) -> str:
+    value = item[key]
+    if not isinstance(value, str):
+        raise TypeError(f"'{key}' is {quoted(value)}, not a text")
+    return value
+
+
+def _time(value: Any, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value not in TIMES:
+        raise ValueError(f"'{key}' is {quoted(value)}, not a time in seconds")
+    return value
 
 
 def format_lock(lock: Lock) -> str:

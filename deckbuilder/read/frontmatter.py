@@ -65,6 +65,10 @@ def _load_yaml(yaml_text: str, path: str) -> dict[str, tuple[Any, int]]:
         _refuse_aliases(yaml, yaml_text, path)
         node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(yaml_text)
+    except RecursionError:
+        raise ConfigError(
+            "front matter nests values too deeply; no setting needs that", SourceLocation(path, 2)
+        ) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 2 if mark else 1
