@@ -359,3 +359,46 @@ def test_any_lock_file_gives_a_build_or_a_clean_error(
     )
     if result.exit_code == 1:
         assert "deckbuilder.lock:" in result.stderr and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("deckbuilder.toml", "[print]\ncards_per_page = 8.0\n", "'print.cards_per_page' must be one of"),
+        ("deckbuilder.toml", "a = " + "[" * 3000 + "1" + "]" * 3000 + "\n", "values nested too deeply"),
+        (
+            "deck.md",
+            "---\na: " + "[" * 3000 + "]" * 3000 + "\n---\n## Q?\n\nA.\n",
+            "front matter nests values too deeply",
+        ),
+    ],
+    ids=["float-grid", "deep-toml", "deep-yaml"],
+)
+def test_odd_settings_are_one_line_errors(
+    runner: CliRunner, tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    write(tmp_path, "deck.md", "## Q?\n\nA.\n")
+    write(tmp_path, name, text)
+    result = runner.invoke(main, ["build", str(tmp_path), "-f", "csv", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert message in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_a_full_disk_while_writing_outputs_is_a_clean_error(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    import deckbuilder.app.output
+
+    write(tmp_path, "deck.md", "## Q?\n\nA.\n")
+
+    def full(descriptor: int) -> None:  # the disk fills up as the first output is flushed
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(deckbuilder.app.output.os, "fsync", full)
+    result = runner.invoke(main, ["build", str(tmp_path), "-f", "csv", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "cannot write (No space left on device); nothing was changed" in result.stderr
+    assert list((tmp_path / "out").iterdir()) == [] and not (tmp_path / "deckbuilder.lock").exists()

@@ -74,7 +74,7 @@ def _fields(value: Any, key: str, where: SourceLocation) -> str:
 def _grid(value: Any, key: str, where: SourceLocation) -> str:
     from deckbuilder.render.paper import GRIDS
 
-    if isinstance(value, bool) or value not in GRIDS:
+    if isinstance(value, bool) or not isinstance(value, int) or value not in GRIDS:
         raise ConfigError(f"'{key}' must be one of {', '.join(map(str, GRIDS))}, got {quoted(value)}", where)
     return str(value)
 
