@@ -402,3 +402,43 @@ def test_a_full_disk_while_writing_outputs_is_a_clean_error(
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert "cannot write (No space left on device); nothing was changed" in result.stderr
     assert list((tmp_path / "out").iterdir()) == [] and not (tmp_path / "deckbuilder.lock").exists()
+
+
+@pytest.mark.browser
+def test_printing_a_pdf_fetches_nothing_from_the_addresses_a_deck_names(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    pytest.importorskip("playwright.sync_api", reason="playwright is a test dependency")
+    requests: list[str] = []
+
+    class Recorder(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    address = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        write(
+            tmp_path,
+            "deck.md",
+            f"## Markdown image?\n\n![tracker]({address}/markdown.png)\n\n"
+            f'## Raw image?\n\n<img src="{address}/raw.png">\n\n## Link?\n\n[a link]({address}/link)\n',
+        )
+        result = runner.invoke(main, ["build", str(tmp_path), "-f", "pdf", "-o", str(tmp_path / "out")])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "deck.pdf").read_bytes().startswith(b"%PDF")
+    assert requests == []
+    assert result.stderr.count("is on the network and left out of the PDF") == 2

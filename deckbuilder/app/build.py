@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from deckbuilder.app.load import LoadedDeck, load_decks, updated_locks
-from deckbuilder.app.media import collect_media
+from deckbuilder.app.media import collect_media, remote_image_warnings
 from deckbuilder.app.output import ensure_folder, folder_lock, write_atomically
 from deckbuilder.errors import Diagnostic, OutputError
 from deckbuilder.html.fragments import Fragments
@@ -165,6 +165,8 @@ def _render_outputs(
             files[path] = render(deck, options)
             built.append(BuiltFile(name, path, len(files[path])))
         warnings = layout_warnings(job.plans, printing) if job.plans is not None else []
+        if "pdf" in renderers:
+            warnings.extend(remote_image_warnings(deck))
         builds.append(DeckBuild(job.loaded, tuple(built), tuple(warnings)))
     tracker.finish()
     files.update(lock_files([job.loaded for job in jobs]))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from urllib.parse import unquote
 
-from deckbuilder.errors import Diagnostic, ProblemsError, Severity
+from deckbuilder.errors import Diagnostic, ProblemsError, Severity, shorten
 from deckbuilder.html.references import image_references, is_local_reference
 from deckbuilder.model import Deck
 from deckbuilder.render import MediaFile
@@ -51,3 +52,23 @@ def collect_media(deck: Deck) -> dict[str, MediaFile]:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
             media[reference] = MediaFile(path, f"{path.stem}-{digest}{path.suffix.lower()}")
     return media
+
+
+RAW_IMAGE_SOURCE = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+
+
+def remote_image_warnings(deck: Deck) -> list[Diagnostic]:
+    """A warning for each card with an image from the network, which printing leaves out: it makes
+    no request to addresses a deck names."""
+    warnings = []
+    for card in deck.cards:
+        text = f"{card.question}\n\n{card.answer}"
+        sources = [*image_references(text), *RAW_IMAGE_SOURCE.findall(text)]
+        remote = [src for src in sources if not is_local_reference(src) and not src.startswith("data:")]
+        if remote:
+            message = (
+                f"image {shorten(remote[0], 60)} is on the network and left out of the PDF "
+                "(printing fetches nothing); save it beside the markdown and link the file"
+            )
+            warnings.append(Diagnostic(card.source, Severity.WARNING, message))
+    return warnings

@@ -22,6 +22,9 @@ def render(deck: Deck, options: RenderOptions) -> bytes:
 def _print(document: str) -> bytes:
     with chromium() as browser:
         page = browser.new_page()
+        # Printing someone's markdown makes no request to addresses it names: everything the page
+        # shows is inside it (images as data: URIs), and any other request is refused.
+        page.route("**/*", lambda route: route.abort())
         page.set_content(document, wait_until="load")
         pdf: bytes = page.pdf(prefer_css_page_size=True, print_background=True)
     return pdf
