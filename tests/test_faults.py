@@ -442,3 +442,29 @@ def test_printing_a_pdf_fetches_nothing_from_the_addresses_a_deck_names(
     assert (tmp_path / "out" / "deck.pdf").read_bytes().startswith(b"%PDF")
     assert requests == []
     assert result.stderr.count("is on the network and left out of the PDF") == 2
+
+
+def test_small_holes_found_by_the_adversarial_run(runner: CliRunner, tmp_path: Path) -> None:
+    from deckbuilder.html.markup import to_html
+
+    # A raw link to a data: page is no link; data: images stay (print embeds its images so).
+    assert 'href="#harmful-link"' in to_html('<a href=" DATA:text/html;base64,PHNjcmlwdD4=">y</a>')
+    assert 'src="data:image/png;base64,iVBOR"' in to_html('<img src="data:image/png;base64,iVBOR">')
+    # Tags are shown as they are: no angle brackets.
+    source = write(tmp_path, "deck.md", "## Q? #a<b>c\n\nA.\n")
+    listed = runner.invoke(main, ["list", "--json", str(source)])
+    assert json.loads(listed.stdout)["decks"][0]["cards"][0]["tags"] == ["abc"]
+    # A line break in a deck name would start a CSV header line of its own.
+    write(tmp_path, "deck.md", '---\ndeck: "Biology\\n#notetype:Cloze"\n---\n## Q?\n\nA.\n')
+    result = runner.invoke(main, ["build", str(tmp_path), "-f", "csv", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "'deck' must be one line of text" in result.stderr
+    # An output never replaces a source, even one whose name looks like an output.
+    page = (
+        write(tmp_path / "other", "cards.html", "## Q?\n\nA.\n")
+        if (tmp_path / "other").mkdir() is None
+        else None
+    )
+    assert page is not None
+    result = runner.invoke(main, ["build", str(page), "-f", "html", "-o", str(tmp_path / "other")])
+    assert result.exit_code == 1 and "the output would overwrite a source" in result.stderr
+    assert page.read_text(encoding="utf-8") == "## Q?\n\nA.\n"

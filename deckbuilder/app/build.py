@@ -145,6 +145,7 @@ def _render_outputs(
     """Render every deck in every format and write the files and lock files, all or nothing."""
     files: dict[Path, bytes] = {}
     builds = []
+    sources = {job.loaded.deck.source.resolve() for job in jobs}
     tracker = progress or NoProgress()
     tracker.start(sum(len(job.loaded.deck.cards) for job in jobs) * len(renderers))
     for job in jobs:
@@ -162,6 +163,8 @@ def _render_outputs(
             path = output / f"{deck.source.stem}{FORMATS[name].suffix}"
             if path in files:
                 raise OutputError(f"{path}: two sources would write this file; rename one of them")
+            if path.resolve() in sources:
+                raise OutputError(f"{path}: the output would overwrite a source; choose another -o folder")
             files[path] = render(deck, options)
             built.append(BuiltFile(name, path, len(files[path])))
         warnings = layout_warnings(job.plans, printing) if job.plans is not None else []

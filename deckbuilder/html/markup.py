@@ -100,7 +100,16 @@ def _cleaner() -> Any:
         url_schemes=URL_SCHEMES,
         filter_style_properties={"text-align"},
         link_rel=None,
+        attribute_filter=_no_data_links,
     )
+
+
+def _no_data_links(element: str, attribute: str, value: str) -> str | None:
+    """data: URIs are kept for images (print embeds its images so) but never as a link's target,
+    which would open a page of the deck's making."""
+    if attribute == "href" and value.lstrip()[:5].lower() == "data:":
+        return "#harmful-link"
+    return value
 
 
 @lru_cache(maxsize=256)

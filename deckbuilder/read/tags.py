@@ -9,9 +9,13 @@ from dataclasses import dataclass
 HIERARCHY = "::"
 
 
+UNSAFE_IN_TAGS = str.maketrans({'"': "", "<": "", ">": "", "\u3000": " "})
+
+
 def safe_tag(name: str) -> str:
-    """Make a tag Anki accepts: no spaces (Anki splits tags on them), no quotes, no leading '#'."""
-    words = name.replace('"', "").replace("\u3000", " ").split()
+    """Make a tag Anki accepts: no spaces (Anki splits tags on them), no quotes or angle brackets (a
+    tag is shown as it is, and must not read as markup), no leading '#'."""
+    words = name.translate(UNSAFE_IN_TAGS).split()
     tag = "_".join(words).lstrip("#")
     return tag.strip(":")
 

@@ -13,6 +13,10 @@ from deckbuilder.read.tags import safe_tag, split_tag_list
 def expect_text(value: Any, key: str, where: SourceLocation) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"'{key}' must be a non-empty text, got {quoted(value)}", where)
+    if any(character < " " for character in value.strip()):
+        # A deck or note type name goes into CSV headers and Anki's names: a line break there
+        # would start a header line of its own.
+        raise ConfigError(f"'{key}' must be one line of text, got {quoted(value)}", where)
     return value.strip()
 
 
