@@ -468,3 +468,27 @@ def test_small_holes_found_by_the_adversarial_run(runner: CliRunner, tmp_path: P
     result = runner.invoke(main, ["build", str(page), "-f", "html", "-o", str(tmp_path / "other")])
     assert result.exit_code == 1 and "the output would overwrite a source" in result.stderr
     assert page.read_text(encoding="utf-8") == "## Q?\n\nA.\n"
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".avif", ".bmp", ".png"])
+def test_every_kind_of_image_is_embedded_in_print(runner: CliRunner, tmp_path: Path, suffix: str) -> None:
+    picture = (
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>' if suffix == ".svg" else b"pixels"
+    )
+    (tmp_path / f"picture{suffix}").write_bytes(picture)
+    write(tmp_path, "deck.md", f"## Which picture?\n\n![a picture](picture{suffix})\n")
+    result = runner.invoke(main, ["build", str(tmp_path), "-f", "html", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "out" / "deck.html").read_text(encoding="utf-8")
+    assert "#harmful-link" not in page
+    assert f'src="data:image/{ {".svg": "svg+xml", ".png": "png"}.get(suffix, suffix[1:]) };base64,' in page
+
+
+def test_a_lock_file_that_is_a_pipe_is_an_error_not_a_wait(runner: CliRunner, tmp_path: Path) -> None:
+    import os
+
+    write(tmp_path, "deck.md", "## Q?\n\nA.\n")
+    os.mkfifo(tmp_path / "deckbuilder.lock")
+    with hang_guard(20):
+        result = runner.invoke(main, ["check", str(tmp_path)])
+    assert result.exit_code == 1 and "the lock file is not a regular file" in result.stderr

@@ -273,3 +273,37 @@ def test_backups_of_one_collection_leave_another_collections_alone(
         assert push(runner, seed_folder, collection, "-q").exit_code == 0
     assert all(other.exists() for other in others)
     assert len([path for path in folder.iterdir() if path.name.startswith("collection-2")]) == 5
+
+
+def test_a_backup_that_cannot_be_made_stops_the_push_before_any_change(
+    runner: CliRunner, seed_folder: Path, collection: Path
+) -> None:
+    (collection.parent / "deckbuilder-backups").write_text("a file where the backups would go")
+    before = collection.read_bytes()
+    result = push(runner, seed_folder, collection)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "cannot back up the collection" in result.stderr and "nothing was changed" in result.stderr
+    assert collection.read_bytes() == before and not (seed_folder / "deckbuilder.lock").exists()
+
+
+def test_a_package_anki_refuses_leaves_the_collection_as_it_was(
+    runner: CliRunner, seed_folder: Path, collection: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import deckbuilder.app.push
+
+    real_stage = deckbuilder.app.push.stage_packages
+
+    def damaged(files: dict[Path, bytes], folder: Path) -> list[Path]:
+        return real_stage({name: data[: len(data) // 2] for name, data in files.items()}, folder)
+
+    monkeypatch.setattr(deckbuilder.app.push, "stage_packages", damaged)  # as a disk error would cut it
+    col = opened(collection)
+    notes = col.note_count()
+    col.close()
+    result = push(runner, seed_folder, collection)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "Anki could not take the decks" in result.stderr and "restored from" in result.stderr
+    col = opened(collection)
+    assert col.note_count() == notes
+    col.close()
+    assert not (seed_folder / "deckbuilder.lock").exists()

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from deckbuilder.app.load import LoadedDeck
-from deckbuilder.errors import DeckbuilderError, OutputError
+from deckbuilder.errors import DeckbuilderError, OutputError, shorten
 
 BACKUP_FOLDER = "deckbuilder-backups"
 BACKUPS_KEPT = 5
@@ -195,12 +195,22 @@ def push(
             copy = Path(scratch) / COLLECTION_FILE
             copy_exactly(collection, copy)
             return _apply(loaded, packages, copy, prune)
-    backup = _backup(collection)
+    try:
+        backup = _backup(collection)
+    except OSError as error:
+        raise PushError(
+            f"{collection}: cannot back up the collection ({error.strerror}); nothing was changed"
+        ) from None
     try:
         report = _apply(loaded, packages, collection, prune)
-    except BaseException:
+    except BaseException as error:
         copy_exactly(backup, collection)
-        raise
+        if isinstance(error, DeckbuilderError) or not isinstance(error, Exception):
+            raise
+        raise PushError(
+            f"{collection}: Anki could not take the decks ({shorten(str(error), 200)}); "
+            f"the collection is as it was (restored from {backup})"
+        ) from None
     report.backup = backup
     return report
 

@@ -127,6 +127,15 @@ def _markdown(
 class CardRenderer(mistune.HTMLRenderer):
     """mistune's HTML renderer with highlighted code, math markers, clozes and mapped image sources."""
 
+    # Print embeds a deck's images as data: URIs; mistune allows only GIF, PNG, JPEG and WebP ones,
+    # and an SVG, AVIF or BMP picture printed as a broken "#harmful-link". Images run no script.
+    GOOD_DATA_PROTOCOLS = (
+        *mistune.HTMLRenderer.GOOD_DATA_PROTOCOLS,
+        "data:image/svg+xml;",
+        "data:image/avif;",
+        "data:image/bmp;",
+    )
+
     def __init__(
         self,
         math: MathStyle,
