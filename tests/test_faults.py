@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -388,7 +389,6 @@ def test_a_full_disk_while_writing_outputs_is_a_clean_error(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import errno
-    import os
 
     import deckbuilder.app.output
 
@@ -485,10 +485,75 @@ def test_every_kind_of_image_is_embedded_in_print(runner: CliRunner, tmp_path: P
 
 
 def test_a_lock_file_that_is_a_pipe_is_an_error_not_a_wait(runner: CliRunner, tmp_path: Path) -> None:
-    import os
-
     write(tmp_path, "deck.md", "## Q?\n\nA.\n")
     os.mkfifo(tmp_path / "deckbuilder.lock")
     with hang_guard(20):
         result = runner.invoke(main, ["check", str(tmp_path)])
     assert result.exit_code == 1 and "the lock file is not a regular file" in result.stderr
+
+
+KILLED_WHILE_REPLACING = """
+import os, signal, sys
+import deckbuilder.app.output
+real_replace = os.replace
+replaced = []
+
+def replace(source, target):
+    real_replace(source, target)
+    if not str(target).endswith(deckbuilder.app.output.JOURNAL_NAME):
+        replaced.append(target)
+        if len(replaced) == 1:  # as if the power went: after the first of the build's files
+            os.kill(os.getpid(), signal.SIGKILL)
+
+os.replace = replace
+from deckbuilder.cli import main
+main(sys.argv[1:])
+"""
+
+
+def test_a_build_killed_while_replacing_its_files_is_finished_by_the_next(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    formats = ["-f", "apkg", "-f", "csv", "-f", "html"]
+    env = {"SOURCE_DATE_EPOCH": "1700000000"}
+    first, second = "## Q?\n\nA.\n\n## R?\n\nB.\n", "## Q?\n\nA, edited.\n\n## R?\n\nB.\n"
+    # The reference: the same two builds, neither interrupted.
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    for text in (first, second):
+        write(reference, "deck.md", text)
+        assert (
+            runner.invoke(
+                main, ["build", str(reference), *formats, "-o", str(reference / "out")], env=env
+            ).exit_code
+            == 0
+        )
+    folder = tmp_path / "deck"
+    folder.mkdir()
+    write(folder, "deck.md", first)
+    assert (
+        runner.invoke(main, ["build", str(folder), *formats, "-o", str(folder / "out")], env=env).exit_code
+        == 0
+    )
+    write(folder, "deck.md", second)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_WHILE_REPLACING, "build", str(folder), *formats, "-o", str(folder / "out")],
+        env={**os.environ, **env}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL
+    outputs = ["out/deck.apkg", "out/deck.csv", "out/deck.html", "deckbuilder.lock"]
+    assert (
+        sum((folder / name).read_bytes() == (reference / name).read_bytes() for name in outputs) == 1
+    )  # a mix
+    # The next build fails (a broken edit), but first finishes what the killed one began.
+    write(folder, "deck.md", "## Q?\n\n## R?\n\nB.\n\n## R?\n\nC.\n")
+    failed = runner.invoke(main, ["build", str(folder), *formats, "-o", str(folder / "out")], env=env)
+    assert failed.exit_code == 1
+    for name in outputs:
+        assert (folder / name).read_bytes() == (reference / name).read_bytes(), name
+    assert not list(folder.rglob(".*.tmp")) and not list(folder.rglob(".deckbuilder-commit.json"))
+    shutil.rmtree(reference)

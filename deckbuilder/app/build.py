@@ -13,7 +13,7 @@ from typing import Protocol
 
 from deckbuilder.app.load import LoadedDeck, load_decks, updated_locks
 from deckbuilder.app.media import collect_media, remote_image_warnings
-from deckbuilder.app.output import ensure_folder, folder_lock, write_atomically
+from deckbuilder.app.output import ensure_folder, finish_interrupted, folder_lock, write_atomically
 from deckbuilder.errors import Diagnostic, OutputError
 from deckbuilder.html.fragments import Fragments
 from deckbuilder.identity.lockfile import format_lock
@@ -92,6 +92,7 @@ def build(
     caching = caching or Caching(use="write")
     print_options = printing or PrintOptions()
     with collector_paused(), build_lock([path.parent for path in paths], output):
+        finish_interrupted(sorted({*(path.parent for path in paths), output}))
         loaded = load_decks(paths, now=now, caching=caching)
         ensure_folder(output)
         decks = [item.deck for item in loaded]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from deckbuilder.errors import OutputError
@@ -65,23 +66,85 @@ def _umask() -> int:
 
 
 def write_atomically(files: Mapping[Path, bytes]) -> None:
-    """Stage every file first, then move them into place, so a failure changes none of them."""
+    """Stage every file, then move them all into place: a failure while staging changes none of
+    them, and a build killed while moving them (SIGKILL, power loss) leaves a journal from which
+    the next build moves the rest before anything else (``finish_interrupted``), so the outputs and
+    the lock never stay a mix of two builds."""
     temporaries: dict[Path, Path] = {}
+    moving = False
     try:
         for path, data in files.items():
             _remove_stale(path)
             temporaries[path] = staged(path, data)
+        journals = _write_journals(temporaries)
+        moving = True
         for path, temporary in temporaries.items():
             try:
                 os.replace(temporary, path)
             except OSError as error:
                 raise OutputError(
-                    f"{path}: cannot write ({error.strerror}); nothing else was changed"
+                    f"{path}: cannot write ({error.strerror}); the next build finishes writing the rest"
                 ) from None
+        moving = False
+        for journal in journals:
+            journal.unlink(missing_ok=True)
     finally:
-        for temporary in temporaries.values():
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
+        if not moving:  # once moving began, the journal's files are the next build's to move
+            for temporary in temporaries.values():
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temporary)
+
+
+JOURNAL_NAME = ".deckbuilder-commit.json"
+"""Written beside every file a build replaces while it replaces them; gone once all are in place."""
+
+
+def _write_journals(temporaries: Mapping[Path, Path]) -> list[Path]:
+    folders = sorted({path.parent for path in temporaries})
+    journals = [folder / JOURNAL_NAME for folder in folders]
+    moves = [[str(temporary), str(path)] for path, temporary in temporaries.items()]
+    text = json.dumps({"moves": moves, "journals": [str(journal) for journal in journals]})
+    try:
+        for journal in journals:
+            _replace_with(journal, text.encode("utf-8"))
+    except OSError as error:
+        for journal in journals:
+            journal.unlink(missing_ok=True)
+        raise OutputError(f"{journal}: cannot write ({error.strerror}); nothing was changed") from None
+    return journals
+
+
+def _replace_with(path: Path, data: bytes) -> None:
+    temporary = staged(path, data)
+    try:
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def finish_interrupted(folders: Iterable[Path]) -> None:
+    """Move into place what a build killed while replacing its files left staged, as its journal
+    in any of these folders lists (under the build lock, before this build writes anything)."""
+    for folder in folders:
+        journal = folder / JOURNAL_NAME
+        try:
+            text = journal.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # none here (or no folder at all yet)
+        try:
+            recorded = json.loads(text)
+            moves = [(Path(source), Path(target)) for source, target in recorded["moves"]]
+            journals = [Path(name) for name in recorded["journals"]]
+        except (ValueError, KeyError, TypeError):
+            with contextlib.suppress(OSError):
+                journal.unlink()  # a damaged journal: its build's files are left as they are
+            continue
+        for source, target in moves:
+            if source.exists():
+                os.replace(source, target)
+        for name in journals:
+            name.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager

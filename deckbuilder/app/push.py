@@ -298,7 +298,7 @@ def push_sources(
     from deckbuilder.app.build import build_lock, lock_files, remember_cards
     from deckbuilder.app.load import load_decks
     from deckbuilder.app.media import collect_media
-    from deckbuilder.app.output import write_atomically
+    from deckbuilder.app.output import finish_interrupted, write_atomically
     from deckbuilder.incremental.caching import Caching
     from deckbuilder.incremental.fragments import prerender
     from deckbuilder.read.sources import resolve_sources
@@ -308,6 +308,7 @@ def push_sources(
     require_anki()
     paths = resolve_sources(sources, recursive)
     with build_lock([path.parent for path in paths]):
+        finish_interrupted(sorted({path.parent for path in paths}))
         caching = Caching(use="read")
         loaded = load_decks(paths, now=now, caching=caching)
         tables = prerender([item.deck for item in loaded], caching)
