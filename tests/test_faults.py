@@ -557,3 +557,42 @@ def test_a_build_killed_while_replacing_its_files_is_finished_by_the_next(
         assert (folder / name).read_bytes() == (reference / name).read_bytes(), name
     assert not list(folder.rglob(".*.tmp")) and not list(folder.rglob(".deckbuilder-commit.json"))
     shutil.rmtree(reference)
+
+
+REFERENCES = """# Papers
+
+## Where is the paper?
+
+See [the paper][paper] and ![the figure][Fig].
+
+## Anything else?
+
+No. [A local][paper] use.
+
+[paper]: https://example.org/paper "The paper"
+[fig]: figure.png
+"""
+
+
+def test_reference_links_and_images_defined_anywhere_in_the_file_render_in_every_card(tmp_path: Path) -> None:
+    from deckbuilder import read
+    from deckbuilder.html.markup import to_html
+    from deckbuilder.incremental import parse as incremental
+    from deckbuilder.incremental.caching import Caching
+    from deckbuilder.incremental.parsecache import ParseCache
+
+    parsed = read.parse(REFERENCES, tmp_path / "deck.md")
+    first, second = parsed.deck.cards
+    html = to_html(first.answer)
+    assert '<a href="https://example.org/paper" title="The paper">the paper</a>' in html
+    assert '<img src="figure.png" alt="the figure"' in html
+    assert '<a href="https://example.org/paper" title="The paper">A local</a>' in to_html(second.answer)
+    cache = ParseCache(tmp_path / "parse.bin")
+    assert incremental.parse(REFERENCES, tmp_path / "deck.md", None, cache, Caching()) == parsed
+    cache.save()
+    moved = REFERENCES.replace("https://example.org/paper", "https://example.org/moved")
+    again = incremental.parse(
+        moved, tmp_path / "deck.md", None, ParseCache.load(tmp_path / "parse.bin"), Caching()
+    )
+    assert again == read.parse(moved, tmp_path / "deck.md")
+    assert "https://example.org/moved" in to_html(again.deck.cards[0].answer)

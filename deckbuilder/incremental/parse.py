@@ -23,6 +23,7 @@ from deckbuilder.incremental.relayout import LayoutRecord, record_layout, renewe
 from deckbuilder.model import Card, DeckSettings, Section, SourceLocation
 from deckbuilder.read.blocks import block_spans
 from deckbuilder.read.cards import CardBuilder
+from deckbuilder.read.links import LinkDefinitions, link_definitions
 from deckbuilder.read.pieces import Pieces, first_lines, piece_texts
 from deckbuilder.read.reader import (
     Layout,
@@ -46,16 +47,17 @@ def parse(
     computed on ``caching``'s cores; what was used is recorded in ``cache`` for its save."""
     source = split_source(text, path, settings)
     pieces, piece_keys = cached_pieces(source.body, source.first_line, cache, caching)
-    reused = _reused_layout(source, pieces, piece_keys, cache) if cache is not None else None
+    definitions = link_definitions(pieces.texts)
+    reused = _reused_layout(source, pieces, piece_keys, definitions, cache) if cache is not None else None
     if reused is not None:
         layout = reused.layout
     else:
         caching.computed["layouts"] += 1
         layout = lay_out(pieces.all_blocks(), source.settings)
-    builder = card_builder(source, layout.title)
+    builder = card_builder(source, layout.title, definitions)
     if cache is None:
         return assemble(source, layout, builder, _cards(builder, layout.drafts, None, caching))
-    namespace = card_namespace(builder.deck_id, source.settings)
+    namespace = card_namespace(builder.deck_id, source.settings, definitions)
     known = reused.keys if reused is not None else [None] * len(layout.drafts)
     keys = [key or draft_key(namespace, draft) for draft, key in zip(layout.drafts, known, strict=True)]
     cards = _cards(builder, layout.drafts, (cache, keys), caching)
@@ -124,13 +126,14 @@ def cached_pieces(
 
 
 def _reused_layout(
-    source: SourceText, pieces: Pieces, piece_keys: list[str], cache: ParseCache
+    source: SourceText, pieces: Pieces, piece_keys: list[str], definitions: LinkDefinitions, cache: ParseCache
 ) -> _Reused | None:
     record = cache.layout
     if record is None:
         return None
     settings = source.settings
-    if record.namespace != card_namespace(deck_id(settings, deck_title(source, record.title)), settings):
+    namespace = card_namespace(deck_id(settings, deck_title(source, record.title)), settings, definitions)
+    if record.namespace != namespace:
         return None
     reused = reuse_layout(record, pieces, piece_keys, cache.pieces, cache.cards)
     if reused is None:
@@ -181,10 +184,13 @@ _SECTIONS_AT = CARD_FIELDS.index("sections")
 _SOURCE_AT = tuple(Card.__dataclass_fields__).index("source")
 
 
-def card_namespace(deck_id: int, settings: DeckSettings) -> str:
+def card_namespace(deck_id: int, settings: DeckSettings, definitions: LinkDefinitions = ()) -> str:
     """Everything besides the draft that a built card depends on (its line aside), but the code and
     library versions, which the cache's header holds."""
-    return "\x1f".join([str(deck_id), repr(settings), " ".join(CARD_FIELDS)])
+    parts = [str(deck_id), repr(settings), " ".join(CARD_FIELDS)]
+    if definitions:  # so that files without any keep the keys they had
+        parts.append(repr(definitions))
+    return "\x1f".join(parts)
 
 
 def draft_key(namespace: str, draft: Draft) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from deckbuilder.errors import Diagnostic, Severity, shorten
 from deckbuilder.fingerprint import content_hash, derive_guid, guid_key, normalise_question
 from deckbuilder.markdown.deletions import number_gaps, scan
 from deckbuilder.model import Card, DeckSettings, SourceLocation
 from deckbuilder.read.answers import Answer, assemble_answer
+from deckbuilder.read.links import LinkDefinitions, with_definitions
 from deckbuilder.read.questions import QuestionParts, split_question
 from deckbuilder.read.shapes import Draft
 from deckbuilder.read.tags import TagRules, merge_tags, section_tag
@@ -20,10 +22,14 @@ QUOTED = 60
 class CardBuilder:
     """Turns drafts into Cards, collecting the problems it finds."""
 
-    def __init__(self, shown: str, deck_id: int, settings: DeckSettings) -> None:
+    def __init__(
+        self, shown: str, deck_id: int, settings: DeckSettings, definitions: LinkDefinitions = ()
+    ) -> None:
         self.shown = shown
         self.deck_id = deck_id
         self.settings = settings
+        self.definitions = definitions
+        """The file's link reference definitions, which cards that refer to them carry."""
         self.rules = TagRules.compile(settings.tag_rules)
         self.diagnostics: list[Diagnostic] = []
 
@@ -54,6 +60,8 @@ class CardBuilder:
         if not self._has_question(draft, parts):
             return None
         answer = assemble_answer(draft.pieces)
+        if self.definitions:
+            answer = replace(answer, markdown=with_definitions(answer.markdown, self.definitions))
         kind = self._kind(draft.line, parts, answer.markdown)
         if kind is None:
             return None

@@ -18,6 +18,7 @@ from deckbuilder.model import Card, Deck, DeckSettings, SourceLocation
 from deckbuilder.read.blocks import Block, normalise_newlines
 from deckbuilder.read.cards import CardBuilder, identity_clashes
 from deckbuilder.read.frontmatter import apply_front_matter, split_front_matter
+from deckbuilder.read.links import LinkDefinitions, link_definitions
 from deckbuilder.read.pieces import document_pieces
 from deckbuilder.read.questions import split_question
 from deckbuilder.read.shapes import Draft, scan_shapes
@@ -57,8 +58,9 @@ class SourceText:
 def parse(text: str, path: Path, settings: DeckSettings | None = None) -> ParsedDeck:
     """Parse markdown text as the deck of ``path``, with ``settings`` from its folder."""
     source = split_source(text, path, settings)
-    layout = lay_out(document_pieces(source.body, source.first_line).all_blocks(), source.settings)
-    builder = card_builder(source, layout.title)
+    pieces = document_pieces(source.body, source.first_line)
+    layout = lay_out(pieces.all_blocks(), source.settings)
+    builder = card_builder(source, layout.title, link_definitions(pieces.texts))
     return assemble(source, layout, builder, builder.build_all(layout.drafts))
 
 
@@ -95,10 +97,12 @@ def _without_control_characters(text: str, shown: str) -> tuple[str, tuple[Diagn
     return CONTROL_CHARACTERS.sub("", text), tuple(warnings.values())
 
 
-def card_builder(source: SourceText, layout_title: str | None) -> CardBuilder:
+def card_builder(
+    source: SourceText, layout_title: str | None, definitions: LinkDefinitions = ()
+) -> CardBuilder:
     """The builder of the deck's cards (its deck id follows the title)."""
     title = deck_title(source, layout_title)
-    return CardBuilder(source.shown, deck_id(source.settings, title), source.settings)
+    return CardBuilder(source.shown, deck_id(source.settings, title), source.settings, definitions)
 
 
 def deck_title(source: SourceText, layout_title: str | None) -> str:
