@@ -596,3 +596,45 @@ def test_reference_links_and_images_defined_anywhere_in_the_file_render_in_every
     )
     assert again == read.parse(moved, tmp_path / "deck.md")
     assert "https://example.org/moved" in to_html(again.deck.cards[0].answer)
+
+
+def _chromium_started_by(session: int) -> bool:
+    """Whether a Chromium runs whose parent is in this session (Playwright starts the browser in a
+    session of its own, from its driver, which is in the command's)."""
+    processes = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, rest = stat.read_text().split("(", 1)[1].rsplit(")", 1)
+            fields = rest.split()
+            processes[int(stat.parent.name)] = (name, int(fields[1]), int(fields[3]))
+        except (OSError, IndexError, ValueError):
+            continue
+    return any(
+        "chrom" in name and processes.get(parent, ("", 0, 0))[2] == session
+        for name, parent, _ in processes.values()
+    )
+
+
+@pytest.mark.browser
+def test_ctrl_c_while_the_pdf_prints_ends_cleanly(seed_folder: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    pytest.importorskip("playwright.sync_api", reason="playwright is a test dependency")
+    out = tmp_path / "out"
+    build = subprocess.Popen(
+        [sys.executable, "-m", "deckbuilder", "build", str(seed_folder), "-f", "pdf", "-o", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not _chromium_started_by(build.pid):
+        assert build.poll() is None and time.monotonic() < deadline, "Chromium never started"
+        time.sleep(0.05)
+    os.killpg(build.pid, signal.SIGINT)  # Ctrl-C reaches the whole terminal's process group
+    _, stderr = build.communicate(timeout=60)
+    assert build.returncode == 130, stderr
+    assert stderr.strip().endswith("interrupted; nothing was changed") and "Traceback" not in stderr
+    assert (
+        not (out / "transformer-questions.pdf").exists() and not (seed_folder / "deckbuilder.lock").exists()
+    )
