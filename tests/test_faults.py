@@ -445,7 +445,7 @@ def test_printing_a_pdf_fetches_nothing_from_the_addresses_a_deck_names(
 
 
 def test_small_holes_found_by_the_adversarial_run(runner: CliRunner, tmp_path: Path) -> None:
-    from deckbuilder.html.markup import to_html
+    from deckbuilder.html.markup import MarkupOptions, to_html
 
     # A raw link to a data: page is no link; data: images stay (print embeds its images so).
     assert 'href="#harmful-link"' in to_html('<a href=" DATA:text/html;base64,PHNjcmlwdD4=">y</a>')
@@ -458,6 +458,10 @@ def test_small_holes_found_by_the_adversarial_run(runner: CliRunner, tmp_path: P
     write(tmp_path, "deck.md", '---\ndeck: "Biology\\n#notetype:Cloze"\n---\n## Q?\n\nA.\n')
     result = runner.invoke(main, ["build", str(tmp_path), "-f", "csv", "-o", str(tmp_path / "out")])
     assert result.exit_code == 1 and "'deck' must be one line of text" in result.stderr
+    result = runner.invoke(main, ["build", str(source), "-f", "csv", "--csv-note-type", "Basic\n#deck:X"])
+    assert result.exit_code == 2 and "must be one line of text without tabs" in result.stderr
+    # \href in math keeps no link (latex2mathml leaves it out).
+    assert "javascript" not in to_html("$\\href{javascript:alert(1)}{x}$", MarkupOptions(math="mathml"))
     # An output never replaces a source, even one whose name looks like an output.
     page = (
         write(tmp_path / "other", "cards.html", "## Q?\n\nA.\n")

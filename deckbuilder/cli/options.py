@@ -163,6 +163,9 @@ def print_settings(layout: str, paper: str, cards_per_page: str, card_size: str 
 def csv_settings(csv_dialect: str, csv_note_type: str, csv_fields: str, csv_bom: bool) -> Any:
     from deckbuilder.render import CSV_CARD_FIELDS, CsvOptions
 
+    for hint, value in (("--csv-note-type", csv_note_type), ("--csv-fields", csv_fields)):
+        if any(character < " " for character in value):  # a tab or line break would add columns or headers
+            raise click.BadParameter("must be one line of text without tabs", param_hint=hint)
     pairs = []
     for item in csv_fields.split(","):
         name, equals, value = item.partition("=")
