@@ -102,3 +102,14 @@ def test_output_folder_is_created_and_unwritable_one_is_a_clear_error(
     assert result.exit_code == 1
     assert "cannot create the output folder" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_with_no_formats_chosen_a_build_writes_apkg_csv_and_html_but_no_pdf(
+    runner: CliRunner, seed_folder: Path, tmp_path: Path
+) -> None:
+    import importlib.util
+
+    assert importlib.util.find_spec("playwright") is not None  # the pdf format could be written
+    result = runner.invoke(main, ["build", str(seed_folder), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert sorted(path.suffix for path in (tmp_path / "out").iterdir()) == [".apkg", ".csv", ".html"]

@@ -210,3 +210,15 @@ def test_fatal_problems(text: str, message: str) -> None:
         parse(text)
     assert message in str(caught.value)
     assert str(caught.value).startswith("deck.md:")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_file_with_a_byte_order_mark_is_read(tmp_path: Path, encoding: str) -> None:
+    from deckbuilder.read import parse_file
+
+    path = tmp_path / "notepad.md"
+    text = "## よろしくお願いします?\n\nPleased to meet you.\n"
+    mark = {"utf-16-le": "\ufeff", "utf-16-be": "\ufeff"}.get(encoding, "")  # utf-16 writes its own
+    path.write_bytes((mark + text).encode(encoding))
+    [card] = parse_file(path).deck.cards
+    assert card.question == "よろしくお願いします?" and card.answer == "Pleased to meet you."

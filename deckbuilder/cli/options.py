@@ -88,7 +88,7 @@ def output_options(command: F) -> F:
             "formats",
             multiple=True,
             type=click.Choice(sorted(FORMATS)),
-            help="Output format; repeat for several. Default: every format whose dependencies are installed.",
+            help="Output format; repeat for several. Default: apkg, csv and html (pdf only when asked).",
         ),
         click.option(
             "-o",

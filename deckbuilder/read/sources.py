@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -50,6 +51,14 @@ def read_source(path: Path) -> str:
         raise ParseError(
             f"cannot read the file: {error.strerror or error}", SourceLocation(shown, 1)
         ) from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # What Windows Notepad saves as "Unicode": read it as it is (its BOM says which UTF-16).
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise ParseError(
+                "the file says it is UTF-16 but is damaged; save it as UTF-8", SourceLocation(shown, 1)
+            ) from None
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise ParseError(
