@@ -222,3 +222,20 @@ def test_a_utf16_file_with_a_byte_order_mark_is_read(tmp_path: Path, encoding: s
     path.write_bytes((mark + text).encode(encoding))
     [card] = parse_file(path).deck.cards
     assert card.question == "よろしくお願いします?" and card.answer == "Pleased to meet you."
+
+
+@pytest.mark.parametrize(
+    ("heading", "message"),
+    [
+        ("## Powerhouse of the cell? {.revers}", "unknown marker {.revers} is ignored; did you mean {.reverse}?"),
+        ("## Boiling water {.clozee}", "unknown marker {.clozee} is ignored; did you mean {.cloze}?"),
+        ("## Plain? {.basik}", "unknown marker {.basik} is ignored; did you mean {.basic}?"),
+        ("## Styled? {.fancy}", "unknown marker {.fancy} is ignored; the markers are {.cloze}, {.basic} and {.reverse}"),
+    ],
+    ids=["revers", "clozee", "basik", "unknown"],
+)
+def test_a_misspelt_marker_is_a_warning_naming_the_marker_it_resembles(heading: str, message: str) -> None:
+    parsed = parse(f"# Deck\n\nIntro.\n\n{heading}\n\nIt boils at {{{{c1::100}}}} °C.\n")
+    assert [(d.location.line, d.severity.value, d.message) for d in parsed.diagnostics if d.location] == [
+        (5, "warning", message)
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -15,6 +16,8 @@ from deckbuilder.read.questions import QuestionParts, split_question
 from deckbuilder.read.shapes import Draft
 from deckbuilder.read.tags import TagRules, merge_tags, section_tag
 
+MARKERS = ("cloze", "basic", "reverse")
+"""The ``{.name}`` markers a heading may carry."""
 QUOTED = 60
 """The longest question a message quotes whole."""
 
@@ -59,6 +62,7 @@ class CardBuilder:
         parts = split_question(draft.question)
         if not self._has_question(draft, parts):
             return None
+        self._check_markers(draft.line, parts.classes)
         answer = assemble_answer(draft.pieces)
         if self.definitions:
             answer = replace(answer, markdown=with_definitions(answer.markdown, self.definitions))
@@ -73,6 +77,20 @@ class CardBuilder:
             )
             return None
         return self._card(draft, parts, answer, kind)
+
+    def _check_markers(self, line: int, classes: Sequence[str]) -> None:
+        """A marker we do not know is most likely a misspelt one, and its card silently not what
+        it was meant to be (a reversed card missing): a warning naming the likely marker."""
+        for name in classes:
+            if name in MARKERS:
+                continue
+            close = difflib.get_close_matches(name, MARKERS, n=1, cutoff=0.6)
+            hint = (
+                f"did you mean {{.{close[0]}}}?"
+                if close
+                else "the markers are {.cloze}, {.basic} and {.reverse}"
+            )
+            self.warn(line, f"unknown marker {{.{name}}} is ignored; {hint}")
 
     def _has_question(self, draft: Draft, parts: QuestionParts) -> bool:
         if draft.missing_answer:
