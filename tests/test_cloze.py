@@ -87,7 +87,9 @@ def test_check_reports_cloze_mistakes(
 ) -> None:
     deck = write(tmp_path, "d.md", text)
     result = runner.invoke(main, ["check", str(deck)])
-    assert f"{deck}:1: {severity}: {message}" in result.stdout
+    # Syntax mistakes are reported at the deletion's line, the card's own problems at its heading.
+    line = 3 if message.startswith("a cloze deletion is") else 1
+    assert f"{deck}:{line}: {severity}: {message}" in result.stdout
     assert result.exit_code == (1 if severity == "error" else 0)
 
 
@@ -255,3 +257,33 @@ def test_printed_cloze_cards_hide_exactly_their_own_deletion(runner: CliRunner, 
         assert text
         screenshot_pages(page, "cloze", count=2)
         browser.close()
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "message"),
+    [
+        ("Rome was founded in {{c1::753} BC.\n\nIt fell in {{c2::476}}.", 7,
+         "a cloze deletion is not closed: write it as {{c1::text}}"),
+        ("First line.\nThe capital is {{c1:Paris}}.", 8,
+         "a cloze deletion needs two colons: write {{c1::text}}, not {{c1:text}}"),
+        ("Intro.\n\nNothing hidden: {{c1::}} here, and {{c2::this}}.", 9,
+         "a cloze deletion is empty: put the hidden text between {{c1:: and }}"),
+        ("Zero: {{c0::nothing}} and {{c1::one}}.", 7,
+         "cloze numbers start at 1: write {{c1::text}}, not {{c0::text}}"),
+        ("Text.\n\nThe ratio {{c1::$\\frac{a}{b}}$}} matters.", 9,
+         "'}}' inside math ends the cloze deletion (as in Anki); write '} }' inside the math"),
+    ],
+    ids=["unclosed", "one-colon", "empty", "zero", "braces-in-math"],
+)  # fmt: skip
+def test_broken_cloze_syntax_is_an_error_at_its_line(
+    runner: CliRunner, tmp_path: Path, body: str, line: int, message: str
+) -> None:
+    source = tmp_path / "deck.md"
+    source.write_text(
+        f"# Facts\n\nAbout them.\n\n## History {{.cloze}}\n\n{body}\n\n## Other?\n\nFine.\n", encoding="utf-8"
+    )
+    result = runner.invoke(main, ["check", str(source)])
+    assert result.exit_code == 1
+    assert f"{source}:{line}: error: {message}" in result.stdout
+    built = runner.invoke(main, ["build", str(source), "-f", "csv", "-o", str(tmp_path / "out")])
+    assert built.exit_code == 1 and not (tmp_path / "out" / "deck.csv").exists()

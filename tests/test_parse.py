@@ -227,10 +227,16 @@ def test_a_utf16_file_with_a_byte_order_mark_is_read(tmp_path: Path, encoding: s
 @pytest.mark.parametrize(
     ("heading", "message"),
     [
-        ("## Powerhouse of the cell? {.revers}", "unknown marker {.revers} is ignored; did you mean {.reverse}?"),
+        (
+            "## Powerhouse of the cell? {.revers}",
+            "unknown marker {.revers} is ignored; did you mean {.reverse}?",
+        ),
         ("## Boiling water {.clozee}", "unknown marker {.clozee} is ignored; did you mean {.cloze}?"),
         ("## Plain? {.basik}", "unknown marker {.basik} is ignored; did you mean {.basic}?"),
-        ("## Styled? {.fancy}", "unknown marker {.fancy} is ignored; the markers are {.cloze}, {.basic} and {.reverse}"),
+        (
+            "## Styled? {.fancy}",
+            "unknown marker {.fancy} is ignored; the markers are {.cloze}, {.basic} and {.reverse}",
+        ),
     ],
     ids=["revers", "clozee", "basik", "unknown"],
 )

@@ -40,6 +40,7 @@ def _parse_cloze(inline: InlineParser, m: re.Match[str], state: InlineState) -> 
             "type": "cloze",
             "children": children,
             "attrs": {"number": int(m.group("cloze_number")), "hint": hint},
+            "body": body,  # as written, for the checks in deletions.py (renderers read attrs only)
         }
     )
     return m.end()

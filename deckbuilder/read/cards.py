@@ -16,6 +16,8 @@ from deckbuilder.read.questions import QuestionParts, split_question
 from deckbuilder.read.shapes import Draft
 from deckbuilder.read.tags import TagRules, merge_tags, section_tag
 
+Problem = tuple[str, str, int]
+"""A problem as a value: severity, message, and its line below the draft's heading."""
 MARKERS = ("cloze", "basic", "reverse")
 """The ``{.name}`` markers a heading may carry."""
 QUOTED = 60
@@ -43,19 +45,24 @@ class CardBuilder:
         """Every draft's card, in order; the problems found are collected in ``diagnostics``."""
         return [card for draft in drafts if (card := self.build(draft)) is not None]
 
-    def build_with_problems(self, draft: Draft) -> tuple[Card | None, tuple[tuple[str, str], ...]]:
-        """A draft's card and the (severity, message) problems found building it, which are not
-        kept in ``diagnostics``: as values, for whoever builds drafts elsewhere or keeps them."""
+    def build_with_problems(self, draft: Draft) -> tuple[Card | None, tuple[Problem, ...]]:
+        """A draft's card and the problems found building it, which are not kept in
+        ``diagnostics``: as values, for whoever builds drafts elsewhere or keeps them."""
         before = len(self.diagnostics)
         card = self.build(draft)
-        problems = tuple((d.severity.value, d.message) for d in self.diagnostics[before:])
+        problems = tuple(
+            (d.severity.value, d.message, d.location.line - draft.line if d.location else 0)
+            for d in self.diagnostics[before:]
+        )
         del self.diagnostics[before:]
         return card, problems
 
-    def add_problems(self, line: int, problems: Sequence[tuple[str, str]]) -> None:
-        """Problems that ``build_with_problems`` returned for the draft at ``line``."""
-        location = SourceLocation(self.shown, line)
-        self.diagnostics.extend(Diagnostic(location, Severity(kind), text) for kind, text in problems)
+    def add_problems(self, line: int, problems: Sequence[Problem]) -> None:
+        """Problems that ``build_with_problems`` returned for the draft now at ``line``."""
+        self.diagnostics.extend(
+            Diagnostic(SourceLocation(self.shown, line + below), Severity(kind), text)
+            for kind, text, below in problems
+        )
 
     def build(self, draft: Draft) -> Card | None:
         """The draft's card, or None when it cannot be one (the reason is in ``diagnostics``)."""
@@ -66,7 +73,7 @@ class CardBuilder:
         answer = assemble_answer(draft.pieces)
         if self.definitions:
             answer = replace(answer, markdown=with_definitions(answer.markdown, self.definitions))
-        kind = self._kind(draft.line, parts, answer.markdown)
+        kind = self._kind(draft, parts, answer.markdown)
         if kind is None:
             return None
         if not answer.markdown and kind != "cloze":
@@ -127,14 +134,17 @@ class CardBuilder:
             content=content_hash(parts.text, answer.markdown, tags, parts.classes, note_kind),
         )
 
-    def _kind(self, line: int, parts: QuestionParts, answer: str) -> str | None:
+    def _kind(self, draft: Draft, parts: QuestionParts, answer: str) -> str | None:
         """``cloze`` or ``basic``, reporting cloze mistakes; None when the card cannot be built."""
+        line = draft.line
         chosen = "cloze" if "cloze" in parts.classes else "basic" if "basic" in parts.classes else None
         chosen = chosen or self.settings.card_type
         in_question, question_problems = scan(parts.text)
         in_answer, answer_problems = scan(answer)
-        for problem in (*question_problems, *answer_problems):
-            self.error(line, problem)
+        for problem in question_problems:
+            self.error(line, problem.message)
+        for problem in answer_problems:  # at the line of the mistake, not of the heading
+            self.error(_line_of(draft, problem.snippet), problem.message)
         automatic = bool(in_answer) or (bool(in_question) and not answer)
         kind = chosen or ("cloze" if automatic else "basic")
         if kind == "basic" and (in_question or in_answer):
@@ -154,6 +164,15 @@ class CardBuilder:
 
     def warn(self, line: int, message: str) -> None:
         self.diagnostics.append(Diagnostic(SourceLocation(self.shown, line), Severity.WARNING, message))
+
+
+def _line_of(draft: Draft, snippet: str) -> int:
+    """The line where ``snippet`` first appears under the draft's heading (else the heading's)."""
+    for block in draft.pieces:
+        found = block.text.find(snippet)
+        if found >= 0:
+            return block.line + block.text.count("\n", 0, found)
+    return draft.line
 
 
 def identity_clashes(cards: Sequence[Card]) -> list[Diagnostic]:
