@@ -291,3 +291,26 @@ def test_the_fit_estimate_reads_rendered_cards_as_html_parser_does(
     ours = fit.BlockBuilder()
     fit.feed(ours, fragment)
     assert ours.blocks == reference.builder.blocks, fragment
+
+
+def test_two_prints_of_the_same_deck_are_the_same_pdf(
+    runner: CliRunner, seed_folder: Path, tmp_path: Path
+) -> None:
+    import time
+
+    from pypdf import PdfReader
+
+    from deckbuilder.identity.lockfile import read_lock
+
+    build(runner, seed_folder, tmp_path / "first", formats=("pdf",))
+    time.sleep(1.1)  # Chromium dates a PDF to the second
+    build(runner, seed_folder, tmp_path / "second", formats=("pdf",))
+    first = (tmp_path / "first" / "transformer-questions.pdf").read_bytes()
+    assert first == (tmp_path / "second" / "transformer-questions.pdf").read_bytes()
+    newest = max(
+        entry.changed for entry in read_lock(seed_folder / "deckbuilder.lock")["transformer-questions.md"]
+    )
+    document = PdfReader(io.BytesIO(first))
+    assert document.metadata is not None and document.metadata.creation_date is not None
+    assert int(document.metadata.creation_date.timestamp()) == newest  # a valid PDF, dated by its cards
+    assert len(document.pages) == 8

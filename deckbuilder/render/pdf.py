@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from deckbuilder.model import Deck
@@ -11,12 +13,26 @@ from deckbuilder.render.html import render as render_html
 
 
 def render(deck: Deck, options: RenderOptions) -> bytes:
-    """The deck's printable HTML as PDF, page size from its CSS."""
+    """The deck's printable HTML as PDF, page size from its CSS; the same deck and lock always give
+    the same bytes (dated by the newest card change, not by the clock)."""
     document = render_html(deck, options).decode("utf-8")
     # Playwright's sync API refuses to run in a thread that has an event loop (a notebook, a test
     # driving a browser), so the printing gets a thread of its own.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(_print, document).result()
+        printed = pool.submit(_print, document).result()
+    stamp = max((card.changed_at for card in deck.cards), default=0)
+    return dated(printed, stamp)
+
+
+PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}[+-]\d\d'\d\d'\)")
+"""Chromium's dates: the time of printing, the only bytes that differ between two prints."""
+
+
+def dated(pdf: bytes, stamp: int) -> bytes:
+    """The PDF with its creation and modification dates set to ``stamp`` (Unix seconds, UTC). The
+    new dates have the length of Chromium's, so the file's cross-reference offsets still hold."""
+    when = time.strftime("%Y%m%d%H%M%S", time.gmtime(stamp)).encode("ascii")
+    return PDF_DATE.sub(lambda found: b"/" + found.group(1) + b" (D:" + when + b"+00'00')", pdf)
 
 
 def _print(document: str) -> bytes:
