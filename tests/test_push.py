@@ -144,14 +144,24 @@ def test_a_collection_open_in_anki_is_left_alone(
     assert not (seed_folder / "deckbuilder.lock").exists()
 
 
-def test_backups_are_made_and_only_the_last_few_kept(
+def test_backups_are_kept_for_changes_only_and_the_first_is_never_dropped(
     runner: CliRunner, seed_folder: Path, collection: Path
 ) -> None:
-    for _ in range(7):
-        assert push(runner, seed_folder, collection, "-q").exit_code == 0
-    backups = sorted((collection.parent / "deckbuilder-backups").iterdir())
-    assert len(backups) == 5
-    restored = anki_collection.Collection(str(backups[0]))
+    source = seed_folder / "transformer-questions.md"
+    folder = collection.parent / "deckbuilder-backups"
+    for number in range(6):
+        text = source.read_text(encoding="utf-8")
+        source.write_text(text.replace("**Answer:**\n", f"**Answer:**\nEdit {number}. ", 1), encoding="utf-8")
+        result = push(runner, seed_folder, collection, "--keep-backups", "3")
+        assert result.exit_code == 0 and "backup of the collection before this push" in result.stderr
+    unchanged = push(runner, seed_folder, collection)
+    assert "backup of the collection" not in unchanged.stderr  # nothing changed: no backup
+    backups = sorted(folder.iterdir())
+    assert len(backups) == 4  # the first, from before any push, and the newest three
+    first = anki_collection.Collection(str(backups[0]))
+    assert first.note_count() == 1  # only the user's own note: the collection as it was
+    first.close()
+    restored = anki_collection.Collection(str(backups[-1]))
     assert restored.note_count() == 33
     restored.close()
 
@@ -175,7 +185,8 @@ def test_missing_collection_file_is_a_clear_error(
     runner: CliRunner, seed_folder: Path, tmp_path: Path
 ) -> None:
     result = push(runner, seed_folder, tmp_path / "nope.anki2")
-    assert result.exit_code == 1 and "no such collection file" in result.stderr
+    assert result.exit_code == 1 and "no such collection file; check the path" in result.stderr
+    assert "pass --collection" not in result.stderr  # it was passed
 
 
 def test_without_the_anki_package_a_clear_message(seed_folder: Path, tmp_path: Path) -> None:
@@ -269,10 +280,13 @@ def test_backups_of_one_collection_leave_another_collections_alone(
     others = [folder / f"collection-1-20260101-00000{n}-000000000.anki2" for n in range(6)]
     for other in others:
         other.write_bytes(b"another profile's backup")
-    for _ in range(6):
+    source = seed_folder / "transformer-questions.md"
+    for number in range(12):
+        text = source.read_text(encoding="utf-8")
+        source.write_text(text.replace("**Answer:**\n", f"**Answer:**\nEdit {number}. ", 1), encoding="utf-8")
         assert push(runner, seed_folder, collection, "-q").exit_code == 0
     assert all(other.exists() for other in others)
-    assert len([path for path in folder.iterdir() if path.name.startswith("collection-2")]) == 5
+    assert len([path for path in folder.iterdir() if path.name.startswith("collection-2")]) == 11
 
 
 def test_a_backup_that_cannot_be_made_stops_the_push_before_any_change(

@@ -7,6 +7,7 @@ File > Import, so notes are added, updated or left alone exactly as a manual imp
 from __future__ import annotations
 
 import contextlib
+import filecmp
 import os
 import platform
 import re
@@ -23,7 +24,8 @@ from deckbuilder.app.load import LoadedDeck
 from deckbuilder.errors import DeckbuilderError, OutputError, shorten
 
 BACKUP_FOLDER = "deckbuilder-backups"
-BACKUPS_KEPT = 5
+BACKUPS_KEPT = 10
+"""Backups kept per collection by default (``[push] backups`` in the settings), besides the first."""
 COLLECTION_FILE = "collection.anki2"
 
 
@@ -112,12 +114,13 @@ ANKI_TABLES = {"col", "notes", "cards", "revlog"}
 """Tables every Anki collection has; a file without them is some other database."""
 
 
-def check_collection(path: Path, writable: bool) -> None:
+def check_collection(path: Path, writable: bool, chosen: bool = True) -> None:
     """Refuse a file that is not an Anki collection, one Anki has open, or (for a real push) one
     that cannot be written. Looked at through SQLite, read-only: opening it with Anki would upgrade
     an older collection's schema before anything was backed up."""
     if not path.is_file():
-        raise PushError(f"{path}: no such collection file; pass --collection PATH to collection.anki2")
+        hint = "check the path" if chosen else "pass --collection PATH to collection.anki2"
+        raise PushError(f"{path}: no such collection file; {hint}")
     try:
         with contextlib.closing(
             sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.5)
@@ -141,7 +144,7 @@ def check_collection(path: Path, writable: bool) -> None:
         raise PushError(f"{path}: the collection is read-only; make it writable, or push with --dry-run")
 
 
-def _backup(path: Path) -> Path:
+def _backup(path: Path, kept: int = BACKUPS_KEPT) -> Path:
     folder = path.parent / BACKUP_FOLDER
     folder.mkdir(exist_ok=True)
     # One clock reading for both parts, so that names sort in the order the backups were made.
@@ -152,7 +155,8 @@ def _backup(path: Path) -> Path:
     # Only this collection's backups: collection-1.anki2's are not collection.anki2's.
     own = re.compile(rf"{re.escape(path.stem)}-\d{{8}}-\d{{6}}-\d{{9}}{re.escape(path.suffix)}")
     backups = sorted(found for found in folder.iterdir() if own.fullmatch(found.name))
-    for old in backups[:-BACKUPS_KEPT]:
+    # The first backup is the collection as it was before deckbuilder ever touched it: never dropped.
+    for old in backups[1:-kept]:
         with contextlib.suppress(OSError):
             old.unlink()
             _write_ahead_log(old).unlink(missing_ok=True)
@@ -181,22 +185,25 @@ def push(
     *,
     prune: bool = False,
     dry_run: bool = False,
+    backups: int = BACKUPS_KEPT,
+    chosen: bool = True,
 ) -> PushReport:
     """Import the packages; with ``prune``, delete the notes of cards that left the markdown.
 
     A dry run does all of it to a copy of the collection and reports; the collection is not touched
     (not even opened by Anki, which would upgrade an older schema). A real push first copies the
-    collection's exact bytes to a backup, and on any error puts them back.
+    collection's exact bytes to a backup (kept only when the push changed the collection), and on
+    any error puts them back. ``chosen``: the collection was named, not found by default.
     """
     require_anki()
-    check_collection(collection, writable=not dry_run)
+    check_collection(collection, writable=not dry_run, chosen=chosen)
     if dry_run:
         with tempfile.TemporaryDirectory() as scratch:
             copy = Path(scratch) / COLLECTION_FILE
             copy_exactly(collection, copy)
             return _apply(loaded, packages, copy, prune)
     try:
-        backup = _backup(collection)
+        backup = _backup(collection, backups)
     except OSError as error:
         raise PushError(
             f"{collection}: cannot back up the collection ({error.strerror}); nothing was changed"
@@ -211,8 +218,16 @@ def push(
             f"{collection}: Anki could not take the decks ({shorten(str(error), 200)}); "
             f"the collection is as it was (restored from {backup})"
         ) from None
+    if _same_bytes(backup, collection):  # nothing changed: no backup of it either
+        backup.unlink()
+        _write_ahead_log(backup).unlink(missing_ok=True)
+        return report
     report.backup = backup
     return report
+
+
+def _same_bytes(first: Path, second: Path) -> bool:
+    return first.stat().st_size == second.stat().st_size and filecmp.cmp(first, second, shallow=False)
 
 
 def _apply(loaded: Sequence[LoadedDeck], packages: Sequence[Path], path: Path, prune: bool) -> PushReport:
@@ -293,6 +308,8 @@ def push_sources(
     dry_run: bool = False,
     recursive: bool = False,
     now: int | None = None,
+    backups: int = BACKUPS_KEPT,
+    chosen: bool = True,
 ) -> tuple[list[LoadedDeck], PushReport]:
     """Build the decks as packages, push them, and (unless a dry run) update the lock file."""
     from deckbuilder.app.build import build_lock, lock_files, remember_cards
@@ -320,7 +337,9 @@ def push_sources(
         }
         with tempfile.TemporaryDirectory() as scratch:
             staged = stage_packages(packages, Path(scratch))
-            report = push(loaded, staged, collection, prune=prune, dry_run=dry_run)
+            report = push(
+                loaded, staged, collection, prune=prune, dry_run=dry_run, backups=backups, chosen=chosen
+            )
         if not dry_run:
             write_atomically(lock_files(loaded))
     if not dry_run:

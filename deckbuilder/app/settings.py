@@ -16,6 +16,7 @@ from deckbuilder.errors import ConfigError, quoted
 from deckbuilder.model import DeckSettings, SourceLocation
 from deckbuilder.read.values import (
     expect_card_type,
+    expect_count,
     expect_flag,
     expect_level,
     expect_one_of,
@@ -91,7 +92,7 @@ def _schema() -> dict[str, dict[str, Callable[[Any, str, SourceLocation], Any]]]
         },
         "tags": {"rules": lambda value, key, where: value},  # checked by _tag_rules
         "build": {"formats": _formats, "output": expect_text, "recursive": expect_flag},
-        "push": {"collection": expect_text},
+        "push": {"collection": expect_text, "backups": expect_count},
         "csv": {
             "dialect": expect_one_of(("anki", "plain")),
             "note_type": expect_text,
@@ -110,6 +111,7 @@ def _schema() -> dict[str, dict[str, Callable[[Any, str, SourceLocation], Any]]]
 
 OPTION_FOR_SETTING = {
     "push.collection": "collection",
+    "push.backups": "backups",
     "build.formats": "formats",
     "build.output": "output",
     "build.recursive": "recursive",

@@ -303,6 +303,14 @@ def watch(
 @click.option("--prune", is_flag=True, help="Also delete the notes of cards removed from the markdown.")
 @click.option("-y", "--yes", is_flag=True, help="Prune without asking.")
 @click.option("-n", "--dry-run", is_flag=True, help="Show what push would do, and change nothing.")
+@click.option(
+    "--keep-backups",
+    "backups",
+    type=click.IntRange(1, 1000),
+    default=10,
+    show_default=True,
+    help="Backups of the collection to keep (the first one, from before any push, is kept as well).",
+)
 @recursive_option
 @verbosity_options
 @with_settings
@@ -312,6 +320,7 @@ def push(
     prune: bool,
     yes: bool,
     dry_run: bool,
+    backups: int,
     recursive: bool,
     quiet: bool,
     verbose: bool,
@@ -320,7 +329,7 @@ def push(
 
     The same as File > Import of the built .apkg: new notes are added,
     edited notes updated, the rest and your own edits left alone, review
-    history kept. A backup of the collection is made before it is changed.
+    history kept. A backup of the collection is kept when it was changed.
     With --prune, notes of cards deleted from the markdown (and only those
     deckbuilder made) are deleted too, after you confirm.
     """
@@ -331,7 +340,10 @@ def push(
         click.echo(f"using the collection {target}", err=True)
     if prune and not yes and not dry_run:
         _confirm_pruning(sources, target, recursive)
-    _, report = push_sources(sources, target, prune=prune, dry_run=dry_run, recursive=recursive)
+    chosen = collection is not None
+    _, report = push_sources(
+        sources, target, prune=prune, dry_run=dry_run, recursive=recursive, backups=backups, chosen=chosen
+    )
     prefix = "dry run, nothing changed: would be " if dry_run else ""
     if not quiet:
         click.echo(f"{target}: {prefix}{report.summary()}")

@@ -52,6 +52,12 @@ def expect_flag(value: Any, key: str, where: SourceLocation) -> bool:
     return value
 
 
+def expect_count(value: Any, key: str, where: SourceLocation) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+        raise ConfigError(f"'{key}' must be a whole number from 1 to 1000, got {quoted(value)}", where)
+    return value
+
+
 def expect_one_of(options: Sequence[str]) -> Callable[[Any, str, SourceLocation], str]:
     """A check that the value is one of ``options``."""
 
