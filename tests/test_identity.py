@@ -242,3 +242,28 @@ def test_parsed_cards_carry_the_fingerprint_and_hash_identity_would_compute(sour
         assert card.content == content_hash(
             card.question, card.answer, card.tags, card.classes, card.note_kind
         )
+
+
+REWORDINGS = {
+    "japanese-kana-to-kanji": ("よろしくおねがいします", "よろしくお願いします"),
+    "japanese-ending": ("日本の首都はどこですか", "日本の首都はどこでしょうか"),
+    "chinese-one-character": ("我们今天去公园散步", "我们明天去公园散步"),
+    "chinese-demonstrative": ("这是什么东西", "那是什么东西"),
+    "latin-typo": ("What is the powerhouse of the cell?", "What is the powerhose of the cell?"),
+}
+OTHERS = [("東京は何県にありますか", "東京都."), ("大阪の名物は何ですか", "たこ焼き."), ("What is DNA?", "A molecule.")]
+
+
+@pytest.mark.parametrize(("before", "after"), REWORDINGS.values(), ids=REWORDINGS.keys())
+def test_a_reworded_question_keeps_its_guid_in_scripts_with_and_without_spaces(before: str, after: str) -> None:
+    first = build(deck_text([(before, "The answer."), *OTHERS]))
+    second = build(deck_text([(after, "The answer."), *OTHERS]), first.entries, T1)
+    assert second.deck.cards[0].guid == first.deck.cards[0].guid
+    assert [match.change for match in second.matches][0] is Change.CHANGED
+    assert not second.removed
+
+
+def test_unrelated_questions_in_scripts_without_spaces_stay_apart() -> None:
+    first = build(deck_text([("日本の首都はどこですか", "東京."), *OTHERS]))
+    second = build(deck_text([("猫は何を食べますか", "魚."), *OTHERS]), first.entries, T1)
+    assert second.deck.cards[0].guid != first.deck.cards[0].guid and len(second.removed) == 1
