@@ -196,6 +196,37 @@ def test_local_image_becomes_media(runner: CliRunner, tmp_path: Path, col: Any) 
     assert 'src="https://example.org/x.png"' in note["Answer"]
 
 
+def test_a_replaced_image_reaches_anki(runner: CliRunner, tmp_path: Path, col: Any) -> None:
+    import base64
+
+    folder = tmp_path / "src"
+    (folder / "img").mkdir(parents=True)
+    red, blue = (
+        base64.b64decode(data)
+        for data in (
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==",
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+        )
+    )
+    (folder / "img" / "heart.png").write_bytes(red)
+    write(
+        folder,
+        "pics.md",
+        "## What does the heart look like?\n\n![the heart](img/heart.png)\n\n## Other?\n\nText.\n",
+    )
+    build(runner, folder, tmp_path / "v1", T0)
+    import_apkg(col, tmp_path / "v1" / "pics.apkg")
+    (folder / "img" / "heart.png").write_bytes(blue)  # a new picture under the same name
+    diff = runner.invoke(main, ["diff", str(folder)])
+    assert "an image changed" in diff.stdout, diff.output
+    build(runner, folder, tmp_path / "v2", T1)
+    log = import_apkg(col, tmp_path / "v2" / "pics.apkg")
+    assert len(log.updated) == 1 and len(log.duplicate) == 1  # exactly that note
+    note = next(n for n in notes_by_guid(col).values() if "heart" in n.fields[0])
+    [name] = [part.split('"')[0] for part in note["Answer"].split('src="')[1:]]
+    assert (Path(col.media.dir()) / name).read_bytes() == blue
+
+
 @pytest.mark.parametrize(
     ("markdown", "message"),
     [("![x](nope.png)", "image 'nope.png' not found"), ("![x](../outside.png)", "outside the source folder")],

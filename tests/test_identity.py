@@ -251,15 +251,21 @@ REWORDINGS = {
     "chinese-demonstrative": ("这是什么东西", "那是什么东西"),
     "latin-typo": ("What is the powerhouse of the cell?", "What is the powerhose of the cell?"),
 }
-OTHERS = [("東京は何県にありますか", "東京都."), ("大阪の名物は何ですか", "たこ焼き."), ("What is DNA?", "A molecule.")]
+OTHERS = [
+    ("東京は何県にありますか", "東京都."),
+    ("大阪の名物は何ですか", "たこ焼き."),
+    ("What is DNA?", "A molecule."),
+]
 
 
 @pytest.mark.parametrize(("before", "after"), REWORDINGS.values(), ids=REWORDINGS.keys())
-def test_a_reworded_question_keeps_its_guid_in_scripts_with_and_without_spaces(before: str, after: str) -> None:
+def test_a_reworded_question_keeps_its_guid_in_scripts_with_and_without_spaces(
+    before: str, after: str
+) -> None:
     first = build(deck_text([(before, "The answer."), *OTHERS]))
     second = build(deck_text([(after, "The answer."), *OTHERS]), first.entries, T1)
     assert second.deck.cards[0].guid == first.deck.cards[0].guid
-    assert [match.change for match in second.matches][0] is Change.CHANGED
+    assert second.matches[0].change is Change.CHANGED
     assert not second.removed
 
 

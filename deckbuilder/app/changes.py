@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from deckbuilder.app.load import LoadedDeck
+from deckbuilder.app.media import local_images
 from deckbuilder.errors import shorten
 from deckbuilder.identity.lockfile import LockEntry
 from deckbuilder.identity.resolve import Change
@@ -118,6 +119,8 @@ def deck_changes(loaded: LoadedDeck) -> DeckChanges:
         elif match.change is Change.CHANGED and match.previous is not None:
             old = remembered.get(match.previous.content)
             detail = _detail(old, card) if old else "(the previous text is not in the local cache)"
+            if detail is None and local_images(card):
+                detail = "an image changed"  # the same text: only a picture it shows can differ
             caution = kind_caution(match.previous.note_kind, card.note_kind)
             changes.append(
                 CardChange("changed", card.guid, card.question, card, detail=detail, caution=caution)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
+from deckbuilder.app.media import with_media_content
 from deckbuilder.app.settings import folder_settings
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity
 from deckbuilder.identity.lockfile import Lock, LockEntry, lock_path, merged, read_lock, shared_guids
@@ -84,7 +85,7 @@ def _load_decks(
         parsed, parse_cache = parse_file(source, settings_for(folder), caching)
         key = source.name
         entries: Sequence[LockEntry] = lock_for(folder).get(key, ())
-        resolution = resolve(parsed.deck, entries, moment)
+        resolution = resolve(with_media_content(parsed.deck), entries, moment)
         loaded.append(LoadedDeck(parsed, resolution, lock_path(folder), key, lock_for(folder), parse_cache))
     loaded = _with_clashes(loaded)
     if strict:

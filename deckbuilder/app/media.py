@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote
 
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity, shorten
 from deckbuilder.html.references import image_references, is_local_reference
-from deckbuilder.model import Deck
+from deckbuilder.model import Card, Deck
 from deckbuilder.render import MediaFile
 
 
@@ -72,3 +73,33 @@ def remote_image_warnings(deck: Deck) -> list[Diagnostic]:
             )
             warnings.append(Diagnostic(card.source, Severity.WARNING, message))
     return warnings
+
+
+def local_images(card: Card) -> list[str]:
+    """The local image files a card shows, as referenced."""
+    return [ref for ref in image_references(f"{card.question}\n\n{card.answer}") if is_local_reference(ref)]
+
+
+def with_media_content(deck: Deck) -> Deck:
+    """The deck with each card's content hash covering the images it shows: a picture replaced
+    under the same name changes the card, so Anki updates its note and stores the new file."""
+    folder = deck.source.parent
+    digests: dict[str, str] = {}
+
+    def digest(reference: str) -> str:
+        if reference not in digests:
+            try:
+                data = (folder / unquote(reference)).read_bytes()
+                digests[reference] = hashlib.sha256(data).hexdigest()
+            except OSError:
+                digests[reference] = "missing"  # reported by check; collect_media refuses to build
+        return digests[reference]
+
+    cards = []
+    for card in deck.cards:
+        images = local_images(card) if "![" in card.question or "![" in card.answer else []
+        if images:
+            parts = "\x1f".join([card.content, *(digest(image) for image in images)])
+            card = replace(card, content=hashlib.sha256(parts.encode("utf-8")).hexdigest()[:16])
+        cards.append(card)
+    return replace(deck, cards=tuple(cards))
