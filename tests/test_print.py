@@ -314,3 +314,28 @@ def test_two_prints_of_the_same_deck_are_the_same_pdf(
     assert document.metadata is not None and document.metadata.creation_date is not None
     assert int(document.metadata.creation_date.timestamp()) == newest  # a valid PDF, dated by its cards
     assert len(document.pages) == 8
+
+
+def test_progress_names_the_pdf_printing_stage(seed_folder: Path, tmp_path: Path) -> None:
+    from deckbuilder.app.build import build as build_decks
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.events: list[str] = []
+
+        def start(self, total: int) -> None:
+            self.events.append(f"start {total}")
+
+        def advance(self, done: int) -> None:
+            if not self.events[-1].startswith("advance"):
+                self.events.append("advance")
+
+        def stage(self, name: str) -> None:
+            self.events.append(name)
+
+        def finish(self) -> None:
+            self.events.append("finish")
+
+    recorder = Recorder()
+    build_decks([seed_folder], ["pdf"], tmp_path / "out", progress=recorder)
+    assert recorder.events == ["start 32", "advance", "printing transformer-questions.pdf", "finish"]

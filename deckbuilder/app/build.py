@@ -156,6 +156,7 @@ def _render_outputs(
             csv=csv or CsvOptions(),
             print=printing,
             progress=tracker.advance,
+            stage=tracker.stage,
             fragments=job.fragments,
             plans=job.plans,
         )
@@ -215,6 +216,9 @@ class Progress(Protocol):
     def advance(self, done: int) -> None:
         """Called as cards are rendered."""
 
+    def stage(self, name: str) -> None:
+        """Called when a long step that renders no card begins (printing a PDF)."""
+
     def finish(self) -> None:
         """Called when rendering is over, before files are written."""
 
@@ -224,6 +228,9 @@ class NoProgress:
         pass
 
     def advance(self, done: int) -> None:
+        pass
+
+    def stage(self, name: str) -> None:
         pass
 
     def finish(self) -> None:

@@ -203,6 +203,12 @@ class ProgressBar:
         if self.bar is not None:
             self.bar.update(done)
 
+    def stage(self, name: str) -> None:
+        """Name the step that runs now, on the bar (printing a PDF takes seconds and renders no card)."""
+        if self.bar is not None:
+            self.bar.label = name
+            self.bar.render_progress()
+
     def finish(self) -> None:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)

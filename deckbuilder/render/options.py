@@ -51,6 +51,8 @@ class RenderOptions:
     print: PrintOptions = field(default_factory=PrintOptions)
     progress: Callable[[int], None] = field(default=lambda done: None, compare=False)
     """Called with the number of cards just rendered, for a progress bar on long builds."""
+    stage: Callable[[str], None] = field(default=lambda name: None, compare=False)
+    """Called when a renderer starts a long step that renders no card (printing the PDF)."""
     fragments: Fragments = field(default_factory=Fragments, compare=False)
     """The rendered fragments the outputs of one deck share (filled ahead by whoever can)."""
     plans: Sequence[CardPlan] | None = field(default=None, compare=False)

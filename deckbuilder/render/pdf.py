@@ -16,6 +16,7 @@ def render(deck: Deck, options: RenderOptions) -> bytes:
     """The deck's printable HTML as PDF, page size from its CSS; the same deck and lock always give
     the same bytes (dated by the newest card change, not by the clock)."""
     document = render_html(deck, options).decode("utf-8")
+    options.stage(f"printing {deck.source.stem}.pdf")
     # Playwright's sync API refuses to run in a thread that has an event loop (a notebook, a test
     # driving a browser), so the printing gets a thread of its own.
     with ThreadPoolExecutor(max_workers=1) as pool:
