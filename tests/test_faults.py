@@ -642,3 +642,35 @@ def test_ctrl_c_while_the_pdf_prints_ends_cleanly(seed_folder: Path, tmp_path: P
     assert (
         not (out / "transformer-questions.pdf").exists() and not (seed_folder / "deckbuilder.lock").exists()
     )
+
+
+@pytest.mark.parametrize(
+    ("front", "line"),
+    [("title: x\ntags: [a, b\nreverse: true\n", 3), ('title: "x\nother: 1\n', 2), ("title: x\n- item\n", 3)],
+    ids=["unclosed-bracket", "unclosed-quote", "stray-item"],
+)
+def test_a_yaml_error_names_the_line_where_the_mistake_is(
+    runner: CliRunner, tmp_path: Path, front: str, line: int
+) -> None:
+    source = write(tmp_path, "deck.md", f"---\n{front}---\n## Q?\n\nA.\n")
+    result = runner.invoke(main, ["check", str(source)])
+    assert (
+        result.exit_code == 1 and f"{source}:{line}: error: front matter is not valid YAML" in result.stderr
+    )
+
+
+def test_print_warnings_come_once_per_card_and_remote_images_are_named(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    long = "Many words in this answer. " * 600
+    write(
+        tmp_path,
+        "deck.md",
+        f"## Long? {{.reverse}}\n\n{long}\n\n## Remote?\n\n![x](https://example.org/x.png)\n",
+    )
+    result = runner.invoke(main, ["build", str(tmp_path), "-f", "html", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("card 'Long?'") == 1  # not once for each printed side
+    assert (
+        "image https://example.org/x.png is on the network and shown in the HTML only online" in result.stderr
+    )

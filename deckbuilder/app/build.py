@@ -170,8 +170,8 @@ def _render_outputs(
             files[path] = render(deck, options)
             built.append(BuiltFile(name, path, len(files[path])))
         warnings = layout_warnings(job.plans, printing) if job.plans is not None else []
-        if "pdf" in renderers:
-            warnings.extend(remote_image_warnings(deck))
+        if "pdf" in renderers or "html" in renderers:
+            warnings.extend(remote_image_warnings(deck, "pdf" in renderers))
         builds.append(DeckBuild(job.loaded, tuple(built), tuple(warnings)))
     tracker.finish()
     files.update(lock_files([job.loaded for job in jobs]))

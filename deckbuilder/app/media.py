@@ -58,18 +58,23 @@ def collect_media(deck: Deck) -> dict[str, MediaFile]:
 RAW_IMAGE_SOURCE = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 
 
-def remote_image_warnings(deck: Deck) -> list[Diagnostic]:
-    """A warning for each card with an image from the network, which printing leaves out: it makes
-    no request to addresses a deck names."""
+def remote_image_warnings(deck: Deck, printed: bool = True) -> list[Diagnostic]:
+    """A warning for each card with an image from the network, which printing leaves out (it makes
+    no request to addresses a deck names) and the HTML shows only online."""
     warnings = []
     for card in deck.cards:
         text = f"{card.question}\n\n{card.answer}"
         sources = [*image_references(text), *RAW_IMAGE_SOURCE.findall(text)]
         remote = [src for src in sources if not is_local_reference(src) and not src.startswith("data:")]
         if remote:
+            where = (
+                "left out of the PDF (printing fetches nothing)"
+                if printed
+                else "shown in the HTML only online"
+            )
             message = (
-                f"image {shorten(remote[0], 60)} is on the network and left out of the PDF "
-                "(printing fetches nothing); save it beside the markdown and link the file"
+                f"image {shorten(remote[0], 60)} is on the network and {where}; "
+                "save it beside the markdown and link the file"
             )
             warnings.append(Diagnostic(card.source, Severity.WARNING, message))
     return warnings

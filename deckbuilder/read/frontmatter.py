@@ -70,7 +70,11 @@ def _load_yaml(yaml_text: str, path: str) -> dict[str, tuple[Any, int]]:
             "front matter nests values too deeply; no setting needs that", SourceLocation(path, 2)
         ) from None
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
+        # An unclosed bracket or quote is found only where the next thing starts: point at its start.
+        unclosed = error.context_mark is not None and any(
+            word in (error.context or "") for word in ("flow", "quoted")
+        )
+        mark = error.context_mark if unclosed else (error.problem_mark or error.context_mark)
         line = mark.line + 2 if mark else 1
         raise ConfigError(
             f"front matter is not valid YAML ({error.problem}); fix the YAML between the '---' lines",

@@ -144,5 +144,7 @@ def layout_warnings(plans: list[CardPlan], options: PrintOptions) -> list[Diagno
                 f"card '{shorten(plan.face.card.question, 50)}' does not fit even a whole page ({where}) at "
                 f"{MINIMUM_PT:g} pt; split it into several cards"
             )
-        warnings.append(Diagnostic(plan.face.card.source, Severity.WARNING, message))
+        warning = Diagnostic(plan.face.card.source, Severity.WARNING, message)
+        if warning not in warnings:  # once for a card, not once for each of its printed sides
+            warnings.append(warning)
     return warnings
