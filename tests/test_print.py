@@ -19,7 +19,7 @@ from deckbuilder.html.markup import MarkupOptions, to_html
 from deckbuilder.render import fit
 
 from .browser_helpers import PX_PER_MM, launch, measure, open_print, playwright_api, screenshot_pages
-from .conftest import FIXTURES_DIR, write
+from .conftest import ARTIFACTS, FIXTURES_DIR, WRITTEN, write
 
 pytestmark = pytest.mark.browser
 TOLERANCE_PX = 0.6
@@ -339,3 +339,44 @@ def test_progress_names_the_pdf_printing_stage(seed_folder: Path, tmp_path: Path
     recorder = Recorder()
     build_decks([seed_folder], ["pdf"], tmp_path / "out", progress=recorder)
     assert recorder.events == ["start 32", "advance", "printing transformer-questions.pdf", "finish"]
+
+
+MATH_CARD = r"""## How do these read?
+
+Search takes $\log n$ steps; the ratio $\left( \frac{a}{b} \right)$; the bound $\Theta$ and $\sin x$.
+
+$$
+\sum_{i=1}^n i
+$$
+
+Inline, the sum $\sum_{i=1}^n i$ is small.
+"""
+
+
+def test_printed_math_reads_like_math(runner: CliRunner, tmp_path: Path, browser: Any) -> None:
+    folder = tmp_path / "src"
+    folder.mkdir()
+    write(folder, "math.md", MATH_CARD)
+    build(runner, folder, tmp_path / "out", "--layout", "sheet")
+    page = open_print(browser, tmp_path / "out" / "math.html")
+    box = "e => { const r = e.getBoundingClientRect(); return [r.left, r.right, r.height]; }"
+    names = page.eval_on_selector_all("math mi", "all => all.map(e => e.textContent)")
+    log, after_log = names.index("log"), names.index("log") + 1
+    left_of_n = page.eval_on_selector_all("math mi", f"all => all.map({box})")
+    assert left_of_n[after_log][0] - left_of_n[log][1] >= 2  # a gap after log: not "logn"
+    fence = page.eval_on_selector("math mo[fence]", box)
+    fraction = page.eval_on_selector("math mfrac", box)
+    assert fence[2] >= fraction[2]  # the parenthesis stretches around the fraction
+    display_sum, inline_sum = page.eval_on_selector_all(
+        "math munderover > mo, math msubsup > mo", f"all => all.map({box})"
+    )
+    assert display_sum[2] > 1.3 * inline_sum[2]  # a display sum is large
+    theta = page.eval_on_selector(
+        "math mi[mathvariant]", "e => [e.textContent, getComputedStyle(e).textTransform]"
+    )
+    assert theta == ["Θ", "none"]  # upright, as TeX sets Greek capitals
+    shot = ARTIFACTS / "print" / "math.png"
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    page.locator("main, body").first.screenshot(path=str(shot))
+    WRITTEN.append(shot)
+    page.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -186,9 +187,28 @@ def _mathml(tex: str, display: bool) -> str:
     from latex2mathml.converter import convert
 
     try:
-        return str(convert(tex, display="block" if display else "inline"))
+        converted = str(convert(tex, display="block" if display else "inline"))
     except Exception:  # latex2mathml raises many kinds; unknown TeX prints as TeX instead
         return f'<code class="tex">{html.escape(tex, quote=False)}</code>'
+    return typeset(converted)
+
+
+FUNCTION_NAME = re.compile(
+    r"(?<!<msub>)(?<!<msup>)(?<!<msubsup>)(?<!<munder>)(?<!<munderover>)"
+    r"(<m[io]>(?:arccos|arcsin|arctan|arg|cosh?|coth?|csc|deg|det|dim|exp|gcd|hom|inf|ker|lg|lim|ln|log"
+    r"|max|min|Pr|sec|sinh?|sup|tanh?)</m[io]>)(?!<mo[^>]*>(?:\(|&#x00028;))"
+)
+"""A function name (\\log, \\sin, \\max…) followed by its argument rather than by parentheses."""
+GREEK_CAPITAL = re.compile(r"<mi>(&#x0039[1-9A-F];|&#x003A[013-9];)</mi>")
+THIN_SPACE = '<mspace width="0.1667em"></mspace>'
+
+
+def typeset(mathml: str) -> str:
+    """latex2mathml's MathML as TeX sets it: a thin space after a function name before its
+    argument (\\log n is not "logn"), upright Greek capitals (\\Theta is upright in TeX, italic in
+    MathML by default). Fences and large operators stretch by the print stylesheet's math font."""
+    mathml = FUNCTION_NAME.sub(lambda found: found.group(1) + THIN_SPACE, mathml)
+    return GREEK_CAPITAL.sub(r'<mi mathvariant="normal">\1</mi>', mathml)
 
 
 def highlight_code(code: str, language: str) -> str:
