@@ -201,3 +201,25 @@ def test_a_deleted_cache_is_filled_again_by_the_next_build(
     edit_everything(seed_folder)
     text = runner.invoke(main, ["diff", str(seed_folder)]).stdout
     assert "[-access-] {+see the+} entire sequence" in text
+
+
+def test_the_search_finds_a_removed_card_whose_question_lost_text_to_the_sanitizer(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    from .anki_helpers import import_apkg, new_collection
+
+    folder = tmp_path / "cards"
+    folder.mkdir()
+    deck = folder / "deck.md"
+    deck.write_text(
+        "## Is <script>alert(1)</script> this safe?\n\nYes.\n\n## Other?\n\nKept.\n", encoding="utf-8"
+    )
+    build(runner, folder, tmp_path / "out")
+    col = new_collection(tmp_path)
+    import_apkg(col, tmp_path / "out" / "deck.apkg")
+    deck.write_text("## Other?\n\nKept.\n", encoding="utf-8")
+    _, data = diff_json(runner, folder)
+    search = data["decks"][0]["anki_search_for_removed"]
+    [removed] = [c["guid"] for c in data["decks"][0]["changes"] if c["kind"] == "removed"]
+    assert {col.get_note(nid).guid for nid in col.find_notes(search)} == {removed}, search
+    col.close()

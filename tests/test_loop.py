@@ -112,6 +112,11 @@ def test_quiet_and_verbose(runner: CliRunner, seed_folder: Path, tmp_path: Path)
     assert f"changed   {deck}:3  Describe the concept of learning rate" in verbose.stdout
     check = runner.invoke(main, ["check", "-q", str(seed_folder)])
     assert check.exit_code == 0 and check.output == ""
+    text = deck.read_text(encoding="utf-8")
+    deck.write_text(text[: text.index("## 2. ")] + text[text.index("## 3. ") :], encoding="utf-8")
+    removed = runner.invoke(main, ["build", str(seed_folder), "-o", str(tmp_path), "-f", "csv", "-v"])
+    # As written, not as the lock keeps it (lower case, no punctuation).
+    assert "  Discuss the concept of transfer learning in the context of natural" in removed.stdout
 
 
 def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from deckbuilder.html.fragments import Fragments
 from deckbuilder.identity.lockfile import format_lock
 from deckbuilder.identity.resolve import CardMatch, Change
 from deckbuilder.incremental.background import in_background
-from deckbuilder.incremental.cachefiles import CardText, remember
+from deckbuilder.incremental.cachefiles import CardText, recall, remember
 from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.collector import collector_paused
 from deckbuilder.incremental.fragments import prerender
@@ -66,9 +66,13 @@ class DeckBuild:
             for match in self.loaded.resolution.matches
             if match.change is not Change.UNCHANGED
         ]
-        lines.extend(
-            f"removed   {entry.guid}  {entry.question[:70]}" for entry in self.loaded.resolution.removed
-        )
+        removed = self.loaded.resolution.removed
+        # The lock keeps a removed card's question normalised; its text as written, when the local
+        # cache remembers it, reads better.
+        texts = recall(self.loaded.lock_file.parent, [entry.content for entry in removed]) if removed else {}
+        for entry in removed:
+            remembered = texts.get(entry.content)
+            lines.append(f"removed   {entry.guid}  {(remembered or entry).question[:70]}")
         return lines
 
 

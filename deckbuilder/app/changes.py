@@ -9,6 +9,9 @@ from typing import Any
 from deckbuilder.app.load import LoadedDeck
 from deckbuilder.app.media import local_images
 from deckbuilder.errors import shorten
+from deckbuilder.fingerprint import normalise_question
+from deckbuilder.html.markup import to_inline_html
+from deckbuilder.html.plaintext import html_to_text
 from deckbuilder.identity.lockfile import LockEntry
 from deckbuilder.identity.resolve import Change
 from deckbuilder.incremental.cachefiles import RememberedCard, recall
@@ -164,7 +167,10 @@ def kind_caution(before: str, after: str) -> str | None:
 
 def _removed(entry: LockEntry, remembered: RememberedCard | None) -> CardChange:
     question = remembered.question if remembered else entry.question
-    return CardChange("removed", entry.guid, question, fingerprint=entry.question, note_kind=entry.note_kind)
+    # The search matches the note's field as Anki holds it: the question's HTML, sanitized (a
+    # script's text, say, is gone from it), not the markdown's words.
+    searched = normalise_question(html_to_text(to_inline_html(question))) if remembered else entry.question
+    return CardChange("removed", entry.guid, question, fingerprint=searched, note_kind=entry.note_kind)
 
 
 def _detail(old: RememberedCard, card: Card) -> str | None:
