@@ -75,6 +75,16 @@ def test_processes_collector_and_marshal_stay_in_the_incremental_layer() -> None
     assert offenders == []
 
 
+def test_only_the_command_line_imports_click() -> None:
+    offenders = [
+        str(path.relative_to(REPO))
+        for path in _python_files(PACKAGE)
+        if path.relative_to(PACKAGE).parts[0] != "cli"
+        and "click" in _imported_modules(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert offenders == []
+
+
 def _private_names_used(tree: ast.AST) -> list[str]:
     """deckbuilder names starting with an underscore that a test imports or reaches through a module."""
     modules: set[str] = set()

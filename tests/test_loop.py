@@ -315,3 +315,33 @@ def test_help_describes_every_command(runner: CliRunner) -> None:
 def test_json_of_check_is_machine_readable(runner: CliRunner, seed_folder: Path) -> None:
     data = json.loads(runner.invoke(main, ["check", "--json", str(seed_folder)]).stdout)
     assert data == {"problems": [], "cards": 32}
+
+
+def test_ctrl_c_ends_watch_with_our_own_words_only(seed_folder: Path, tmp_path: Path) -> None:
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [*PYTHON, "watch", str(seed_folder), "-o", str(tmp_path / "out"), "-f", "csv"],
+        stdin=follower, stdout=follower, stderr=follower, start_new_session=True,
+    )  # fmt: skip
+    os.close(follower)
+    seen = b""
+    deadline = time.monotonic() + 60
+    while b"Ctrl-C to stop" not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([leader], [], [], 1)
+        if ready:
+            seen += os.read(leader, 4096)
+    time.sleep(0.5)  # into the wait for changes
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the terminal's whole process group
+    assert process.wait(timeout=30) in (0, 130)
+    while select.select([leader], [], [], 0.5)[0]:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    text = seen.decode("utf-8", errors="replace")
+    assert "stopped watching" in text or "interrupted" in text
+    assert "KeyboardInterrupt" not in text and "Traceback" not in text  # no library's own log line

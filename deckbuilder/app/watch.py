@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-
-import click
 
 from deckbuilder.identity.lockfile import LOCK_FILE_NAME
 from deckbuilder.incremental.cachefiles import CACHE_DIR_NAME
@@ -42,15 +42,19 @@ def watch_sources(
     announce: bool = True,
     verbose: bool = False,
     stop: threading.Event | None = None,
+    say: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
 ) -> None:
-    """Build once, then again after every relevant change, until Ctrl-C (or ``stop`` is set)."""
+    """Build once, then again after every relevant change, until Ctrl-C (or ``stop`` is set);
+    what it does is told through ``say``."""
     import watchfiles
 
+    # watchfiles logs its own line when Ctrl-C ends the watch; the command says "stopped watching".
+    logging.getLogger("watchfiles").setLevel(logging.ERROR)
     folders = watched_paths(sources)
     rebuild()
     if _idle_collection_done():
         if announce:
-            click.echo(f"watching {', '.join(str(f) for f in folders)} (Ctrl-C to stop)", err=True)
+            say(f"watching {', '.join(str(f) for f in folders)} (Ctrl-C to stop)")
         changes = watchfiles.watch(
             *folders,
             watch_filter=lambda _change, name: relevant(Path(name), output),
@@ -61,12 +65,12 @@ def watch_sources(
         for batch in changes:
             if verbose:
                 for _change, name in sorted(batch, key=lambda item: item[1]):
-                    click.echo(f"changed: {name}", err=True)
+                    say(f"changed: {name}")
             rebuild()
             if not _idle_collection_done():
                 break
     if announce:
-        click.echo("stopped watching", err=True)
+        say("stopped watching")
 
 
 def _idle_collection_done() -> bool:

@@ -289,7 +289,10 @@ def watch(
             report_errors(error)
             click.echo("waiting for the next change…", err=True)
 
-    watch_sources(sources, output, rebuild, debounce_ms=debounce, announce=not quiet, verbose=verbose)
+    watch_sources(
+        sources, output, rebuild, debounce_ms=debounce, announce=not quiet, verbose=verbose,
+        say=lambda line: click.echo(line, err=True),
+    )  # fmt: skip
 
 
 @main.command()
