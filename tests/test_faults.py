@@ -674,3 +674,25 @@ def test_print_warnings_come_once_per_card_and_remote_images_are_named(
     assert (
         "image https://example.org/x.png is on the network and shown in the HTML only online" in result.stderr
     )
+
+
+def test_a_read_only_source_folder_is_refused_before_the_output_folder_is_made(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    import subprocess
+
+    source, mounted = tmp_path / "source", tmp_path / "read-only"
+    source.mkdir()
+    mounted.mkdir()
+    write(source, "deck.md", "## Q?\n\nA.\n")
+    # A read-only file system: permissions would not stop root, who runs CI.
+    subprocess.run(["mount", "--bind", str(source), str(mounted)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(mounted)], check=True)
+        result = runner.invoke(main, ["build", str(mounted), "-f", "csv", "-o", str(tmp_path / "out")])
+    finally:
+        subprocess.run(["umount", str(mounted)], check=True)
+    assert (
+        result.exit_code == 1 and "cannot write the lock file here (Read-only file system)" in result.stderr
+    )
+    assert not (tmp_path / "out").exists()

@@ -13,7 +13,13 @@ from typing import Protocol
 
 from deckbuilder.app.load import LoadedDeck, load_decks, updated_locks
 from deckbuilder.app.media import collect_media, remote_image_warnings
-from deckbuilder.app.output import ensure_folder, finish_interrupted, folder_lock, write_atomically
+from deckbuilder.app.output import (
+    ensure_folder,
+    ensure_writable,
+    finish_interrupted,
+    folder_lock,
+    write_atomically,
+)
 from deckbuilder.errors import Diagnostic, OutputError
 from deckbuilder.html.fragments import Fragments
 from deckbuilder.identity.lockfile import format_lock
@@ -98,6 +104,8 @@ def build(
     with collector_paused(), build_lock([path.parent for path in paths], output):
         finish_interrupted(sorted({*(path.parent for path in paths), output}))
         loaded = load_decks(paths, now=now, caching=caching)
+        for lock_folder in sorted({item.lock_file.parent for item in loaded}):
+            ensure_writable(lock_folder, "lock file")  # before the output folder is made
         ensure_folder(output)
         decks = [item.deck for item in loaded]
         fragments = prerender(decks, caching)

@@ -13,6 +13,18 @@ from pathlib import Path
 from deckbuilder.errors import OutputError
 
 
+def ensure_writable(folder: Path, what: str) -> None:
+    """Refuse, before anything is written, a folder where ``what`` cannot be written (a read-only
+    file system, or permissions): probed by writing, as permissions alone do not tell."""
+    try:
+        with tempfile.TemporaryFile(dir=folder, prefix=".deckbuilder-probe-"):
+            pass
+    except OSError as error:
+        raise OutputError(
+            f"{folder}: cannot write the {what} here ({error.strerror}); nothing was changed"
+        ) from None
+
+
 def ensure_folder(folder: Path) -> None:
     """Create the output folder if needed; say clearly when it cannot be written to."""
     try:
