@@ -28,8 +28,8 @@ from deckbuilder.incremental.background import in_background
 from deckbuilder.incremental.cachefiles import CardText, recall, remember
 from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.collector import collector_paused
-from deckbuilder.incremental.fragments import prerender
-from deckbuilder.incremental.plans import preplan
+from deckbuilder.incremental.fragments import DeckFragments, prerender
+from deckbuilder.incremental.plans import DeckPlans, preplan
 from deckbuilder.read.sources import resolve_sources
 from deckbuilder.render import FORMATS, CsvOptions, Renderer, RenderOptions
 from deckbuilder.render.layout import PrintOptions
@@ -107,30 +107,52 @@ def build(
         for lock_folder in sorted({item.lock_file.parent for item in loaded}):
             ensure_writable(lock_folder, "lock file")  # before the output folder is made
         ensure_folder(output)
-        decks = [item.deck for item in loaded]
-        fragments = prerender(decks, caching)
-        tables = [deck_fragments.fragments for deck_fragments in fragments]
-        printed = _lays_out_cards(renderers, print_options)
-        plans = preplan(decks, print_options, tables, caching) if printed else []
-        plans_of = [deck_plans.plans for deck_plans in plans] if printed else [None] * len(decks)
-
-        def save_caches() -> None:
-            for deck_plans in plans:
-                deck_plans.save()
-            remember_cards(loaded)
-            for item in loaded:
-                if item.parse_cache is not None:
-                    item.parse_cache.save()
-
-        with in_background(save_caches):
-            jobs = list(map(_Job, loaded, tables, plans_of))
+        ahead = _made_ahead(loaded, _lays_out_cards(renderers, print_options), print_options, caching)
+        with in_background(ahead.save_caches):
+            jobs = list(map(_Job, loaded, ahead.tables, ahead.plans_by_deck()))
             builds = _render_outputs(jobs, renderers, output, csv, print_options, progress)
         # After rendering: the fragments the outputs rendered themselves (print's MathML and cloze
         # faces) are kept with those rendered ahead.
-        caching.computed["fragments"] += sum(table.rendered for table in tables)
-        for deck_fragments in fragments:
+        caching.computed["fragments"] += sum(table.rendered for table in ahead.tables)
+        for deck_fragments in ahead.fragments:
             deck_fragments.save()
     return builds
+
+
+@dataclass(frozen=True, slots=True)
+class _Ahead:
+    """What the incremental layer made before rendering, and the caches to save meanwhile."""
+
+    loaded: Sequence[LoadedDeck]
+    fragments: Sequence[DeckFragments]
+    plans: Sequence[DeckPlans] | None
+    """Each deck's print plans, when a printed format lays out cards."""
+
+    @property
+    def tables(self) -> list[Fragments]:
+        return [deck_fragments.fragments for deck_fragments in self.fragments]
+
+    def plans_by_deck(self) -> list[list[CardPlan] | None]:
+        return [deck.plans for deck in self.plans] if self.plans is not None else [None] * len(self.loaded)
+
+    def save_caches(self) -> None:
+        """Run by the build's background child while the parent renders."""
+        for deck_plans in self.plans or ():
+            deck_plans.save()
+        remember_cards(self.loaded)
+        for item in self.loaded:
+            if item.parse_cache is not None:
+                item.parse_cache.save()
+
+
+def _made_ahead(
+    loaded: Sequence[LoadedDeck], printed: bool, print_options: PrintOptions, caching: Caching
+) -> _Ahead:
+    decks = [item.deck for item in loaded]
+    fragments = prerender(decks, caching)
+    tables = [deck_fragments.fragments for deck_fragments in fragments]
+    plans = preplan(decks, print_options, tables, caching) if printed else None
+    return _Ahead(loaded, fragments, plans)
 
 
 def _lays_out_cards(renderers: dict[str, Renderer], printing: PrintOptions) -> bool:

@@ -202,6 +202,14 @@ def push(
             copy = Path(scratch) / COLLECTION_FILE
             copy_exactly(collection, copy)
             return _apply(loaded, packages, copy, prune)
+    return _with_backup(loaded, packages, collection, prune, backups)
+
+
+def _with_backup(
+    loaded: Sequence[LoadedDeck], packages: Sequence[Path], collection: Path, prune: bool, backups: int
+) -> PushReport:
+    """The push into the collection itself, its exact bytes backed up first and put back on any
+    error; the backup is kept only when the collection changed."""
     try:
         backup = _backup(collection, backups)
     except OSError as error:
