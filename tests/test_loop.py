@@ -119,6 +119,20 @@ def test_quiet_and_verbose(runner: CliRunner, seed_folder: Path, tmp_path: Path)
     assert "  Discuss the concept of transfer learning in the context of natural" in removed.stdout
 
 
+def read_terminal(leader: int, wait: float) -> bytes:
+    """What a program wrote to its terminal until it closed it, or wrote nothing for ``wait`` s."""
+    seen = b""
+    while select.select([leader], [], [], wait)[0]:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the program ended and its side of the terminal closed
+            break
+        if not chunk:
+            break
+        seen += chunk
+    return seen
+
+
 def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
     big_deck(tmp_path, 2500)
     piped = subprocess.run([*PYTHON, "build", str(tmp_path), "-o", str(tmp_path / "a"), "-f", "csv"],
@@ -128,18 +142,7 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
     process = subprocess.Popen([*PYTHON, "build", str(tmp_path), "-o", str(tmp_path / "b"), "-f", "csv"],
                                stdout=subprocess.DEVNULL, stderr=follower)  # fmt: skip
     os.close(follower)
-    seen = b""
-    while True:
-        ready, _, _ = select.select([leader], [], [], 60)
-        if not ready:
-            break
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
+    seen = read_terminal(leader, 60)
     assert process.wait(timeout=60) == 0
     os.close(leader)
     assert b"rendering" in seen and b"100%" in seen
@@ -333,14 +336,7 @@ def test_ctrl_c_ends_watch_with_our_own_words_only(seed_folder: Path, tmp_path: 
     time.sleep(0.5)  # into the wait for changes
     os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the terminal's whole process group
     assert process.wait(timeout=30) in (0, 130)
-    while select.select([leader], [], [], 0.5)[0]:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
+    seen += read_terminal(leader, 0.5)
     os.close(leader)
     text = seen.decode("utf-8", errors="replace")
     assert "stopped watching" in text or "interrupted" in text
