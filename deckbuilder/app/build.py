@@ -127,7 +127,6 @@ class _Ahead:
     fragments: Sequence[DeckFragments]
     plans: Sequence[DeckPlans] | None
     """Each deck's print plans, when a printed format lays out cards."""
-
     @property
     def tables(self) -> list[Fragments]:
         return [deck_fragments.fragments for deck_fragments in self.fragments]
@@ -186,7 +185,7 @@ def _render_outputs(
     for job in jobs:
         deck = job.loaded.deck
         options = RenderOptions(
-            media=collect_media(deck),
+            media=collect_media(deck, job.loaded.media_digests),
             csv=csv or CsvOptions(),
             print=printing,
             progress=tracker.advance,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
-from deckbuilder.app.media import with_media_content
+from deckbuilder.app.media import media_digests, with_media_content
 from deckbuilder.app.settings import folder_settings
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity
 from deckbuilder.identity.lockfile import Lock, LockEntry, lock_path, merged, read_lock, shared_guids
@@ -36,6 +36,8 @@ class LoadedDeck:
     """The whole lock file as read, every deck of the folder (written back with this deck's part new)."""
     parse_cache: ParseCache | None = None
     """The tokenized pieces and built cards of the source, which the build saves for the next one."""
+    media_digests: Mapping[str, str] = field(default_factory=dict)
+    """The hash of each local image the cards show, read once: in the cards' content and media names."""
     clashes: tuple[Diagnostic, ...] = ()
     """Cards of this deck that would share a GUID with a card of another file (one Anki deck)."""
 
@@ -85,8 +87,11 @@ def _load_decks(
         parsed, parse_cache = parse_file(source, settings_for(folder), caching)
         key = source.name
         entries: Sequence[LockEntry] = lock_for(folder).get(key, ())
-        resolution = resolve(with_media_content(parsed.deck), entries, moment)
-        loaded.append(LoadedDeck(parsed, resolution, lock_path(folder), key, lock_for(folder), parse_cache))
+        digests = media_digests(parsed.deck)
+        resolution = resolve(with_media_content(parsed.deck, digests), entries, moment)
+        loaded.append(
+            LoadedDeck(parsed, resolution, lock_path(folder), key, lock_for(folder), parse_cache, digests)
+        )
     loaded = _with_clashes(loaded)
     if strict:
         raise_errors(d for deck in loaded for d in deck.diagnostics)

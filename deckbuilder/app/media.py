@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote
@@ -26,32 +27,37 @@ def image_problem(reference: str, folder: Path) -> str | None:
     return None
 
 
+def _card_text(card: Card) -> str:
+    return f"{card.question}\n\n{card.answer}"
+
+
 def image_diagnostics(deck: Deck) -> list[Diagnostic]:
     folder = deck.source.parent
     problems: list[Diagnostic] = []
     for card in deck.cards:
-        for reference in image_references(f"{card.question}\n\n{card.answer}"):
+        for reference in image_references(_card_text(card)):
             problem = image_problem(reference, folder)
             if problem:
                 problems.append(Diagnostic(card.source, Severity.ERROR, problem))
     return problems
 
 
-def collect_media(deck: Deck) -> dict[str, MediaFile]:
+def collect_media(deck: Deck, digests: Mapping[str, str] | None = None) -> dict[str, MediaFile]:
     """Every local image of the deck, named ``stem-<content hash><suffix>`` so that two files with
-    one name in different folders, or an edited image, never collide in Anki's media folder."""
+    one name in different folders, or an edited image, never collide in Anki's media folder.
+    ``digests`` are the files' hashes as loading read them (see media_digests), else read now."""
     problems = image_diagnostics(deck)
     if problems:
         raise ProblemsError(problems)
+    known = digests if digests is not None else media_digests(deck)
     folder = deck.source.parent
     media: dict[str, MediaFile] = {}
     for card in deck.cards:
-        for reference in image_references(f"{card.question}\n\n{card.answer}"):
-            if reference in media or not is_local_reference(reference):
-                continue
-            path = (folder / unquote(reference)).resolve()
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
-            media[reference] = MediaFile(path, f"{path.stem}-{digest}{path.suffix.lower()}")
+        for reference in local_images(card):
+            if reference not in media:
+                path = (folder / unquote(reference)).resolve()
+                name = f"{path.stem}-{known[reference][:10]}{path.suffix.lower()}"
+                media[reference] = MediaFile(path, name)
     return media
 
 
@@ -63,7 +69,7 @@ def remote_image_warnings(deck: Deck, printed: bool = True) -> list[Diagnostic]:
     no request to addresses a deck names) and the HTML shows only online."""
     warnings = []
     for card in deck.cards:
-        text = f"{card.question}\n\n{card.answer}"
+        text = _card_text(card)
         sources = [*image_references(text), *RAW_IMAGE_SOURCE.findall(text)]
         remote = [src for src in sources if not is_local_reference(src) and not src.startswith("data:")]
         if remote:
@@ -82,29 +88,37 @@ def remote_image_warnings(deck: Deck, printed: bool = True) -> list[Diagnostic]:
 
 def local_images(card: Card) -> list[str]:
     """The local image files a card shows, as referenced."""
-    return [ref for ref in image_references(f"{card.question}\n\n{card.answer}") if is_local_reference(ref)]
+    return [ref for ref in image_references(_card_text(card)) if is_local_reference(ref)]
 
 
-def with_media_content(deck: Deck) -> Deck:
-    """The deck with each card's content hash covering the images it shows: a picture replaced
-    under the same name changes the card, so Anki updates its note and stores the new file."""
+def media_digests(deck: Deck) -> dict[str, str]:
+    """The SHA-256 of each local image file the deck's cards show, by reference ("missing" for one
+    that cannot be read: check reports it, and collect_media refuses to build with it)."""
     folder = deck.source.parent
     digests: dict[str, str] = {}
+    for card in deck.cards:
+        for reference in local_images(card):
+            if reference not in digests:
+                try:
+                    digests[reference] = hashlib.sha256(
+                        (folder / unquote(reference)).read_bytes()
+                    ).hexdigest()
+                except OSError:
+                    digests[reference] = "missing"
+    return digests
 
-    def digest(reference: str) -> str:
-        if reference not in digests:
-            try:
-                data = (folder / unquote(reference)).read_bytes()
-                digests[reference] = hashlib.sha256(data).hexdigest()
-            except OSError:
-                digests[reference] = "missing"  # reported by check; collect_media refuses to build
-        return digests[reference]
 
+def with_media_content(deck: Deck, digests: Mapping[str, str]) -> Deck:
+    """The deck with each card's content hash covering the images it shows (``digests``, from
+    media_digests): a picture replaced under the same name changes the card, so Anki updates its
+    note and stores the new file."""
+    if not digests:
+        return deck
     cards = []
     for card in deck.cards:
-        images = local_images(card) if "![" in card.question or "![" in card.answer else []
+        images = local_images(card)
         if images:
-            parts = "\x1f".join([card.content, *(digest(image) for image in images)])
+            parts = "\x1f".join([card.content, *(digests[image] for image in images)])
             card = replace(card, content=hashlib.sha256(parts.encode("utf-8")).hexdigest()[:16])
         cards.append(card)
     return replace(deck, cards=tuple(cards))

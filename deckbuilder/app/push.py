@@ -339,7 +339,8 @@ def push_sources(
         tables = prerender([item.deck for item in loaded], caching)
         packages = {
             Path(f"{item.deck.source.stem}.apkg"): render(
-                item.deck, RenderOptions(media=collect_media(item.deck), fragments=table.fragments)
+                item.deck,
+                RenderOptions(media=collect_media(item.deck, item.media_digests), fragments=table.fragments),
             )
             for item, table in zip(loaded, tables, strict=True)
         }
