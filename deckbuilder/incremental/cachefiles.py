@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,16 +65,6 @@ def open_store(source: Path, kind: str, caching: Caching) -> MarshalStore | None
     use it; None when caches are not used, or only read and there is none."""
     path = cache_file(source, kind, caching.use)
     return MarshalStore.load(path, cache_header(kind, caching.libraries)) if path is not None else None
-
-
-def each_of(saves: Sequence[Callable[[], None]]) -> Callable[[], None]:
-    """One call that makes all of these (the cache saves a build hands to its background child)."""
-
-    def save_all() -> None:
-        for save in saves:
-            save()
-
-    return save_all
 
 
 def open_database(folder: Path, name: str, schema: str, create: bool) -> sqlite3.Connection | None:

@@ -67,6 +67,3 @@ class Caching:
         if self.per_task is not None:
             per_task = self.per_task
         return map_on_cores(function, items, self.worker_count(), minimum, per_task)
-
-
-NO_CACHES = Caching()
