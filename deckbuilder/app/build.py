@@ -127,6 +127,7 @@ class _Ahead:
     fragments: Sequence[DeckFragments]
     plans: Sequence[DeckPlans] | None
     """Each deck's print plans, when a printed format lays out cards."""
+
     @property
     def tables(self) -> list[Fragments]:
         return [deck_fragments.fragments for deck_fragments in self.fragments]

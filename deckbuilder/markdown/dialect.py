@@ -57,6 +57,16 @@ def syntax_tree(markdown: str) -> list[dict[str, Any]]:
     return tokens
 
 
+def link_references(markdown: str) -> list[dict[str, str]]:
+    """The link reference definitions (``[label]: url "title"``) in the markdown's blocks, as
+    mistune reads them: each with its label, url and, when given, title."""
+    md = _tree_parser()
+    state = md.block.state_cls()
+    state.process(markdown)
+    md.block.parse(state)
+    return list(state.env.get("ref_links", {}).values())
+
+
 @lru_cache(maxsize=1)
 def _inline_parser() -> mistune.Markdown:
     return mistune.create_markdown(renderer=None, plugins=[*MARKDOWN_PLUGINS, math_plugin])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import mistune
+from deckbuilder.markdown.dialect import link_references
 
 LinkDefinitions = tuple[tuple[str, str], ...]
 """(label in lower case, the definition line) for every definition in the file, by label."""
@@ -21,11 +21,7 @@ def link_definitions(texts: Sequence[str]) -> LinkDefinitions:
     for text in texts:
         if "]:" not in text:
             continue  # no definition can be in this piece: no parse
-        parser = mistune.create_markdown(renderer=None)
-        state = parser.block.state_cls()
-        state.process(text)
-        parser.block.parse(state)
-        for definition in state.env.get("ref_links", {}).values():
+        for definition in link_references(text):
             label = str(definition["label"])
             found.setdefault(label.lower(), _definition_line(label, definition))
     return tuple(sorted(found.items()))

@@ -168,10 +168,8 @@ def _sheet(deck: Deck, render_options: RenderOptions, markup: _Markup) -> str:
         "sheet.html.j2",
         deck,
         paper=options.paper.upper() if options.paper == "a4" else options.paper,
-        description=Markup(markup.fragments.html(deck.description, markup.options))
-        if deck.description
-        else None,
-        footer=Markup(markup.fragments.html(deck.footer, markup.options)) if deck.footer else None,
+        description=markup.html(deck.description) if deck.description else None,
+        footer=markup.html(deck.footer) if deck.footer else None,
         entries=entries,
     )
 
