@@ -99,9 +99,7 @@ def _opened(path: Path) -> Iterator[Any]:
     try:
         collection = Collection(str(path))
     except DBError:
-        raise PushError(
-            f"{path}: the collection is open in Anki; close Anki first, then push again"
-        ) from None
+        raise PushError(f"{path}: {OPEN_IN_ANKI}") from None
     except Exception as error:  # the backend raises several kinds for unreadable files
         raise PushError(f"{path}: cannot open the collection ({error})") from None
     try:
@@ -110,6 +108,7 @@ def _opened(path: Path) -> Iterator[Any]:
         collection.close()
 
 
+OPEN_IN_ANKI = "the collection is open in Anki; close Anki first, then push again"
 ANKI_TABLES = {"col", "notes", "cards", "revlog"}
 """Tables every Anki collection has; a file without them is some other database."""
 
@@ -127,10 +126,8 @@ def check_collection(path: Path, writable: bool, chosen: bool = True) -> None:
         ) as db:
             tables = {name for (name,) in db.execute("select name from sqlite_master where type = 'table'")}
     except sqlite3.OperationalError as error:
-        if "locked" in str(error):
-            raise PushError(
-                f"{path}: the collection is open in Anki; close Anki first, then push again"
-            ) from None
+        if "locked" in str(error):  # Anki holds its collection's lock while it has it open
+            raise PushError(f"{path}: {OPEN_IN_ANKI}") from None
         raise PushError(f"{path}: cannot read the collection ({error})") from None
     except sqlite3.DatabaseError:
         raise PushError(
