@@ -12,6 +12,8 @@ from deckbuilder.model import SourceLocation
 class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"
+    """What the reader decided and why (a key ignored, a heading not read as a card): shown with -v."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -111,6 +111,9 @@ class DeckSettings:
     """``cloze`` makes every card a cloze note, ``basic`` none; None decides card by card."""
     reverse: bool = False
     """Give every basic card a reverse card too."""
+    syntax: tuple[str, ...] = ()
+    """Flashcard syntaxes of other apps to read even where the file does not say it uses them
+    (``obsidian``, ``logseq``); see read.syntaxes."""
 
 
 @dataclass(frozen=True, slots=True)

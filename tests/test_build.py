@@ -39,10 +39,13 @@ def test_second_build_reports_no_changes_and_keeps_the_lock(
 def test_bad_input_changes_nothing(runner: CliRunner, seed_folder: Path, built: Path) -> None:
     before = snapshot(seed_folder, built)
     deck = seed_folder / "transformer-questions.md"
-    deck.write_text(deck.read_text(encoding="utf-8") + "\n## 99. Lonely?\n", encoding="utf-8")
+    deck.write_text(
+        deck.read_text(encoding="utf-8") + "\n## 99. Open?\n\n```\nnever closed\n\n## 100. Hidden?\n\nYes.\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(main, ["build", str(seed_folder), "-o", str(built)])
     assert result.exit_code == 1
-    assert "has no answer" in result.stderr
+    assert "code fence never closes" in result.stderr
     after = snapshot(seed_folder, built)
     del after[str(deck)], before[str(deck)]
     assert after == before

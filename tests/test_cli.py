@@ -25,14 +25,17 @@ def test_check_reports_every_problem_with_its_line(runner: CliRunner, tmp_path: 
     deck = write(
         tmp_path,
         "deck.md",
-        "# T\n\n## 1. A?\n\nOne.\n\n## 3. B?\n\n![x](missing.png)\n\n## 3. C?\n\n## 4. a\n\nFour.\n\n## 5. A?\n\nFive.\n",
+        "# T\n\n## 1. A?\n\nOne.\n\n## 3. B?\n\n![x](missing.png)\n\n## 3. C?\n\n## 4. a\n\nFour.\n\n## 5. A? {#a}\n\nFive.\n\n"
+        "## 6. Again? {#a}\n\nSix.\n",
     )
     result = runner.invoke(main, ["check", str(deck)])
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     shown = str(deck)
-    assert f"{shown}:11: error: card 'C?' has no answer; add text below it or delete the heading" in lines
-    assert any(line.startswith(f"{shown}:17: error: duplicate question, same as line 3") for line in lines)
+    assert any(line.startswith(f"{shown}:11: warning: question 'C?' has no answer") for line in lines)
+    assert any(
+        line.startswith(f"{shown}:21: error: duplicate id 'a', also used at line 17") for line in lines
+    )
     assert any(line.startswith(f"{shown}:7: warning: numbering jumps from 1 to 3") for line in lines)
     assert any(line.startswith(f"{shown}:7: error: image 'missing.png' not found") for line in lines)
     assert "error" in result.stderr
@@ -88,7 +91,8 @@ BAD_INPUTS = {
     "not-utf8": ("## Caf\u00e9?\n\nOui.\n".encode("latin-1"), "not UTF-8"),
     "empty": (b"  \n\n", "the file is empty"),
     "no-cards": (b"# Only a title\n\nprose\n", "no cards found"),
-    "heading-without-answer": (b"## Q?\n\nA.\n\n## Lonely?\n", "has no answer"),
+    "heading-without-answer": (b"## Lonely?\n", "1 question(s) without an answer"),
+    "unclosed-fence": (b"## Q?\n\n```\ncode\n\n## Hidden?\n\nA.\n", "code fence never closes"),
 }
 
 

@@ -177,9 +177,9 @@ def test_turning_reversal_on_keeps_the_note_and_its_history(runner: CliRunner, t
 def test_diff_warns_when_a_card_becomes_a_cloze(runner: CliRunner, tmp_path: Path) -> None:
     folder = tmp_path / "src"
     folder.mkdir()
-    deck = write(folder, "k.md", "## Capitals\n\nParis is the capital of France.\n")
+    deck = write(folder, "k.md", "## Capital of France?\n\nParis is the capital of France.\n")
     build(runner, folder, tmp_path / "out", "csv")
-    deck.write_text("## Capitals\n\nParis is the capital of {{c1::France}}.\n", encoding="utf-8")
+    deck.write_text("## Capital of France?\n\nParis is the capital of {{c1::France}}.\n", encoding="utf-8")
     result = runner.invoke(main, ["diff", str(folder)])
     assert (
         "this card changed from basic to cloze: Anki cannot change a note's type on import" in result.stdout

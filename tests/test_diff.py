@@ -172,7 +172,7 @@ def test_diff_error_exits_two(runner: CliRunner, tmp_path: Path) -> None:
     bad.write_text("## Q?\n", encoding="utf-8")
     result = runner.invoke(main, ["diff", str(bad)])
     assert result.exit_code == 2
-    assert f"{bad}:1: error: card 'Q?' has no answer" in result.stderr
+    assert f"{bad}:1: error: no cards found (1 question(s) without an answer" in result.stderr
 
 
 def test_changed_card_without_cache_says_so(runner: CliRunner, seed_folder: Path, tmp_path: Path) -> None:

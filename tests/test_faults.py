@@ -554,7 +554,7 @@ def test_a_build_killed_while_replacing_its_files_is_finished_by_the_next(
         sum((folder / name).read_bytes() == (reference / name).read_bytes() for name in outputs) == 1
     )  # a mix
     # The next build fails (a broken edit), but first finishes what the killed one began.
-    write(folder, "deck.md", "## Q?\n\n## R?\n\nB.\n\n## R?\n\nC.\n")
+    write(folder, "deck.md", "## Q? {#k}\n\nA.\n\n## R? {#k}\n\nB.\n")
     failed = runner.invoke(main, ["build", str(folder), *formats, "-o", str(folder / "out")], env=env)
     assert failed.exit_code == 1
     for name in outputs:

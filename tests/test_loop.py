@@ -279,8 +279,12 @@ def test_watch_rebuilds_reports_errors_and_keeps_watching(tmp_path: Path) -> Non
         write(source, "d.md", "## 1. First?\n\nOne.\n\n## 2. Second?\n\nTwo.\n")
         seen = lines.wait_for("2 cards (1 new, 0 changed, 1 unchanged)", seen)
         assert "Second?" in (out / "d.csv").read_text(encoding="utf-8")
-        write(source, "d.md", "## 1. First?\n\nOne.\n\n## 2. Second?\n")
-        seen = lines.wait_for(f"{deck}:5: error: card 'Second?' has no answer", seen)
+        write(
+            source,
+            "d.md",
+            "## 1. First?\n\nOne.\n\n## 2. Second? {#x}\n\nTwo.\n\n## 3. Third? {#x}\n\nThree.\n",
+        )
+        seen = lines.wait_for(f"{deck}:9: error: duplicate id 'x', also used at line 5", seen)
         seen = lines.wait_for("waiting for the next change", seen)
         assert "Second?" in (out / "d.csv").read_text(encoding="utf-8")  # the last good output stays
         write(source, "deckbuilder.toml", '[deck]\ntags = ["watched"]\n')

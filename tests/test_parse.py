@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from deckbuilder import read
-from deckbuilder.errors import ParseError
+from deckbuilder.errors import ParseError, Severity
 from deckbuilder.model import DeckSettings
 from deckbuilder.read.questions import split_question
 
@@ -180,11 +180,50 @@ def test_split_question(
 
 
 PROBLEMS = {
-    "heading-without-answer": ("## A?\n\nOne.\n\n## B?\n\n## C?\n\nThree.\n", 5, "has no answer"),
-    "q-without-a": ("Q: What?\n\nSomething else.\n\nQ: Other?\nA: Yes.\n", 1, "has no answer"),
-    "duplicate-question": ("## What is X?\n\nOne.\n\n## what is x\n\nTwo.\n", 5, "duplicate question"),
     "duplicate-id": ("## A? {#k}\n\nOne.\n\n## B? {#k}\n\nTwo.\n", 5, "duplicate id 'k'"),
+    "unclosed-fence": ("## A?\n\n```\ncode\n\n## B?\n\nTwo.\n", 3, "code fence never closes"),
+    "unclosed-details": (
+        "## A?\n\n<details><summary>Answer</summary>\n\nOne.\n\n## B?\n\nTwo.\n",
+        3,
+        "never closes",
+    ),
 }
+
+WARNINGS = {
+    "heading-without-answer": ("## A?\n\nOne.\n\n## B?\n\n## C?\n\nThree.\n", 5, "has no answer", 2),
+    "placeholder-answer": ("## A?\n\nOne.\n\n## B?\n\n.....\n", 5, "placeholder", 1),
+    "q-without-a": ("Q: What?\n\nSomething else.\n\nQ: Other?\nA: Yes.\n", 1, "has no answer", 1),
+    "same-question-and-answer": (
+        "## What is X?\n\nOne.\n\n## What is X?\n\nOne.\n",
+        5,
+        "same question and answer",
+        2,
+    ),
+    "misspelt-marker": ("## A? {.revers}\n\nOne.\n", 1, "did you mean {.reverse}", 1),
+}
+
+
+@pytest.mark.parametrize(("text", "line", "message", "cards"), WARNINGS.values(), ids=WARNINGS.keys())
+def test_warnings_name_the_line_and_the_rest_builds(text: str, line: int, message: str, cards: int) -> None:
+    parsed = parse(text)
+    assert not parsed.errors
+    [warning] = [d for d in parsed.diagnostics if d.severity is Severity.WARNING]
+    assert warning.location is not None and warning.location.line == line
+    assert message in warning.message
+    assert len(parsed.deck.cards) == cards
+
+
+def test_a_repeated_question_is_two_cards_with_distinct_stable_guids() -> None:
+    text = (
+        "## What is printed?\n\n```js\nf(1)\n```\n\n**Answer:** 1\n\n## What is printed?\n\n**Answer:** 2\n\n"
+    )
+    text += "## What is printed?\n\n**Answer:** 3\n"
+    first = parse(text).deck.cards
+    assert [card.answer for card in first] == ["1", "2", "3"]
+    assert len({card.guid for card in first}) == 3
+    assert first[0].question.startswith("What is printed?\n\n```js")  # its code tells it apart
+    assert [card.guid for card in parse(text).deck.cards] == [card.guid for card in first]
+    assert not parse(text).diagnostics
 
 
 @pytest.mark.parametrize(("text", "line", "message"), PROBLEMS.values(), ids=PROBLEMS.keys())
@@ -195,11 +234,20 @@ def test_problems_name_the_line(text: str, line: int, message: str) -> None:
     assert message in problems[0].message
 
 
+def test_a_file_without_cards_says_what_it_saw() -> None:
+    [error] = parse("# Just a title\n\nSome text.\n").errors
+    assert "no cards found" in error.message
+    [error] = parse("## Lonely?\n\n# Topic\n\nProse.\n").errors
+    assert "1 question(s) without an answer" in error.message and "check -v" in error.message
+
+
 FATAL = {
-    "no-cards": ("# Just a title\n\nSome text.\n", "no cards found"),
     "unclosed-front-matter": ("---\ntitle: x\n\n## Q?\n\nA.\n", "never ends"),
     "bad-yaml": ("---\ntitle: [x\n---\n## Q?\n\nA.\n", "not valid YAML"),
-    "unknown-front-matter-key": ("---\ntitel: x\n---\n## Q?\n\nA.\n", "unknown front matter key 'titel'"),
+    "unknown-front-matter-key": (
+        "---\ntitel: x\n---\n## Q?\n\nA.\n",
+        "'titel' looks like a misspelling of 'title'",
+    ),
     "bad-card-level": ("---\ncard_level: 9\n---\n## Q?\n\nA.\n", "heading level from 1 to 6"),
 }
 

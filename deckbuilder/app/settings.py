@@ -20,6 +20,7 @@ from deckbuilder.read.values import (
     expect_flag,
     expect_level,
     expect_one_of,
+    expect_syntaxes,
     expect_tags,
     expect_text,
 )
@@ -89,6 +90,7 @@ def _schema() -> dict[str, dict[str, Callable[[Any, str, SourceLocation], Any]]]
             "card_level": expect_level,
             "type": expect_card_type,
             "reverse": expect_flag,
+            "syntax": expect_syntaxes,
         },
         "tags": {"rules": lambda value, key, where: value},  # checked by _tag_rules
         "build": {"formats": _formats, "output": expect_text, "recursive": expect_flag},
@@ -191,6 +193,7 @@ def folder_settings(folder: Path) -> DeckSettings:
         card_level=found.data.get("deck.card_level"),
         card_type=found.data.get("deck.type"),
         reverse=found.data.get("deck.reverse", False),
+        syntax=found.data.get("deck.syntax", ()),
         tag_rules=rules,
     )
 

@@ -91,9 +91,10 @@ def check(
     layout = print_settings(**printing)
     caching = Caching(use="read")
     loaded = load_decks(sources, recursive=recursive, strict=False, caching=caching)
-    problems = check_decks(loaded, layout, caching)
+    problems = [p for p in check_decks(loaded, layout, caching) if verbose or p.severity is not Severity.NOTE]
     problems.sort(key=lambda p: (p.location.path, p.location.line) if p.location else ("", 0))
     errors = sum(1 for p in problems if p.severity is Severity.ERROR)
+    warnings = sum(1 for p in problems if p.severity is Severity.WARNING)
     cards = sum(len(item.deck.cards) for item in loaded)
     if as_json:
         click.echo(_json_dumps({"problems": [_problem_json(p) for p in problems], "cards": cards}, indent=2))
@@ -106,7 +107,7 @@ def check(
         if not quiet:
             click.echo(
                 f"{_count(cards, 'card')} in {_count(len(loaded), 'deck')}: "
-                f"{_count(errors, 'error')}, {_count(len(problems) - errors, 'warning')}",
+                f"{_count(errors, 'error')}, {_count(warnings, 'warning')}",
                 err=True,
             )
     if errors:
@@ -198,8 +199,15 @@ def build(
 
 
 def report_builds(builds: Sequence[Any], quiet: bool, verbose: bool) -> None:
-    """Warnings on stderr, then a summary per deck and, with --verbose, each card that changed."""
+    """Warnings on stderr (the reader's notes too with --verbose), then a summary per deck and,
+    with --verbose, each card that changed."""
+    from deckbuilder.errors import Severity
+
+    shown = {Severity.WARNING, Severity.NOTE} if verbose else {Severity.WARNING}
     for deck_build in builds:
+        for problem in deck_build.loaded.diagnostics:
+            if problem.severity in shown:
+                click.echo(str(problem), err=True)
         for warning in deck_build.warnings:
             click.echo(str(warning), err=True)
         if not quiet:

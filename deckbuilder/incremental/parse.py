@@ -23,17 +23,16 @@ from deckbuilder.incremental.relayout import LayoutRecord, record_layout, renewe
 from deckbuilder.model import Card, DeckSettings, Section, SourceLocation
 from deckbuilder.read.blocks import block_spans
 from deckbuilder.read.cards import CardBuilder
+from deckbuilder.read.layout import Layout, lay_out
 from deckbuilder.read.links import LinkDefinitions, link_definitions
 from deckbuilder.read.pieces import Pieces, first_lines, piece_texts
 from deckbuilder.read.reader import (
-    Layout,
     ParsedDeck,
     SourceText,
     assemble,
     card_builder,
     deck_id,
     deck_title,
-    lay_out,
     split_source,
 )
 from deckbuilder.read.shapes import Draft
@@ -145,6 +144,8 @@ def _reused_layout(
 def _record(
     namespace: str, pieces: Pieces, piece_keys: list[str], layout: Layout, keys: list[str]
 ) -> LayoutRecord | None:
+    if layout.problems:
+        return None  # problems are found by laying out afresh, so there is no record to reuse
     texts = (layout.title, layout.description, layout.footer)
     drafts, spans = layout.drafts, layout.spans
     return record_layout(namespace, pieces, piece_keys, spans, layout.shaped, drafts, keys, texts)
@@ -197,7 +198,7 @@ def draft_key(namespace: str, draft: Draft) -> str:
     """A draft's key in the card cache."""
     # repr, not a join: () and ("",) must differ
     parts = [namespace, draft.question, repr(draft.section), str(draft.missing_answer),
-             str(draft.open_details)]  # fmt: skip
+             str(draft.open_details), str(draft.topic), str(draft.front_back), draft.shape]  # fmt: skip
     for block in draft.pieces:
         parts.extend((block.kind, str(block.level), block.text))
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()

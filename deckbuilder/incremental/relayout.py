@@ -17,6 +17,8 @@ from collections.abc import Container, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from deckbuilder.read.blocks import Block, BlockSpan
+from deckbuilder.read.headings import heading_traits
+from deckbuilder.read.layout import unclosed_fence
 from deckbuilder.read.shapes import Draft, scan_shapes
 
 if TYPE_CHECKING:
@@ -60,7 +62,7 @@ def record_layout(
 ) -> LayoutRecord | None:
     """The record of a layout made from ``pieces.all_blocks()``, with each draft's blocks given as
     (heading, end) indices there; none when a draft was found by shape (those are not reused)."""
-    if not drafts or any(span is None for span in spans):
+    if not drafts or any(span is None for span in spans) or any(draft.topic for draft in drafts):
         return None
     starts = [0]
     for piece_spans in pieces.spans:
@@ -105,6 +107,8 @@ def reuse_layout(
         old = old_spans.get(record.piece_keys[index])
         if old is None or not _same_skeleton(old, pieces.spans[index], card_headings[index]):
             return None
+        if _may_change_roles(old) or _may_change_roles(pieces.spans[index], pieces.texts[index]):
+            return None
         if _holds_shaped_question(pieces.blocks(index)):
             return None
     edited = set(changed)
@@ -141,9 +145,24 @@ def _same_skeleton(old: list[BlockSpan], new: list[BlockSpan], card_headings: se
     for index, (before, after) in enumerate(zip(old, new, strict=True)):
         if before[0] != after[0] or before[4] != after[4]:
             return False
-        if before[5] != after[5] and index not in card_headings:
+        if before[5] != after[5] and (
+            index not in card_headings or heading_traits(before[5]) != heading_traits(after[5])
+        ):
             return False
     return True
+
+
+def _may_change_roles(spans: list[BlockSpan], text: str | None = None) -> bool:
+    """Whether a piece holds what the layout reads beyond kinds and headings' words: HTML blocks
+    (``<details>`` hides headings), underlined headings (an answer over a ``---``), unclosed fences."""
+    for kind, start, end, *_ in spans:
+        if kind == "block_html":
+            return True
+        if text is not None and kind == "heading" and not text[start:end].lstrip().startswith("#"):
+            return True
+        if text is not None and kind == "block_code" and unclosed_fence(text[start:end]):
+            return True
+    return False
 
 
 def _holds_shaped_question(blocks: list[Block]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -69,3 +70,126 @@ def _sections(blocks: Sequence[Block]) -> tuple[Section, ...]:
     return tuple(
         Section(label, "".join(_ensure_break(part) for part in parts).strip()) for label, parts in sections
     )
+
+
+SEPARATOR_LINES = frozenset({"%", "?", "??", ". . .", "..."})
+"""Lines that part a card's front from its back in other tools' decks (md2apkg's ``%``, Obsidian's
+``?``, pandoc's pause ``. . .``)."""
+SPLIT_COMMENT = re.compile(r"<!--\s*(?:[\w-]+\s+)?(?:split|answer|back)\s*-->", re.IGNORECASE)
+ANSWER_SUMMARY = re.compile(
+    r"(?:show |see |view |click (?:here )?(?:to|for) (?:see |show )?(?:the )?)?"
+    r"(?:answer|answers|solution|ответ|відповідь|回答|答案|解答)\b.*",
+    re.IGNORECASE | re.DOTALL,
+)
+"""A ``<summary>`` that labels the answer inside its ``<details>``."""
+CHECKED_OPTION = re.compile(r"^\s*[-*+]\s+\[[xX]\]\s+", re.MULTILINE)
+OPTION = re.compile(r"^\s*[-*+]\s+\[[ xX]\]\s+", re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class MarkedAnswer:
+    """The blocks under a question parted where the answer is marked."""
+
+    question: list[Block]
+    """Blocks that belong to the question (code, an image, the options of a multiple choice)."""
+    answer: list[Block]
+    marker: str
+    """What marked the answer: lead-in, details, separator, comment, choice."""
+
+
+def marked_answer(pieces: Sequence[Block]) -> MarkedAnswer | None:
+    """Where an answer marker (``**Answer:**``, ``A:``, a ``<details>`` answer, a front/back
+    separator line, the checked option of a task list) parts the blocks under a question; None
+    when nothing marks the answer."""
+    for index, block in enumerate(pieces):
+        found = _marker(block)
+        if found is None:
+            continue
+        kind, answer = found
+        before = list(pieces[:index])
+        if kind == "choice":
+            return MarkedAnswer([*before, block], [*answer, *pieces[index + 1 :]], kind)
+        return MarkedAnswer(before, [*answer, *_without_closing(pieces[index + 1 :], kind)], kind)
+    return None
+
+
+def _marker(block: Block) -> tuple[str, list[Block]] | None:
+    text = block.stripped_text
+    if block.kind == "paragraph":
+        if text in SEPARATOR_LINES:
+            return "separator", []
+        opening = lead_in(block.text)
+        if opening is not None and opening.key in ANSWER_MARKERS:
+            return "lead-in", [block._replace(text=opening.rest)] if opening.rest.strip() else []
+        return None
+    if block.kind == "block_html":
+        if SPLIT_COMMENT.fullmatch(text):
+            return "comment", []
+        details = open_details(block)
+        if details is not None and ANSWER_SUMMARY.fullmatch(details[0]):
+            inside = details[1]
+            return "details", [block._replace(text=inside)] if inside.strip() else []
+        return None
+    if block.kind == "list" and CHECKED_OPTION.search(block.text):
+        options = OPTION.findall(block.text)
+        if len(options) >= 2:
+            return "choice", [block._replace(kind="paragraph", text=_checked_options(block.text))]
+    return None
+
+
+def open_details(block: Block) -> tuple[str, str] | None:
+    """The summary's words and the text after ``</summary>`` of a block opening ``<details>``
+    (without a ``</details>`` closing it in the same block)."""
+    raw = block.text
+    lowered = raw.lower()
+    if not lowered.lstrip().startswith("<details"):
+        return None
+    opening = lowered.find("<summary")
+    opening_end = lowered.find(">", opening)
+    closing = lowered.find("</summary>", opening_end)
+    if opening < 0 or opening_end < 0 or closing < 0:
+        return None
+    summary = re.sub(r"<[^>]*>", "", raw[opening_end + 1 : closing])
+    after = raw[closing + len("</summary>") :]
+    end = after.lower().rfind("</details>")
+    return " ".join(summary.split()), (after if end < 0 else after[:end])
+
+
+def _without_closing(blocks: Sequence[Block], kind: str) -> list[Block]:
+    """The blocks after a ``<details>`` opening, without the ``</details>`` that closes it."""
+    if kind != "details":
+        return list(blocks)
+    kept = list(blocks)
+    depth = 1
+    for index, block in enumerate(kept):
+        if block.kind != "block_html":
+            continue
+        lowered = block.text.lower()
+        depth += lowered.count("<details") - lowered.count("</details")
+        if depth <= 0:
+            closing = lowered.rfind("</details>")
+            rest = block.text[closing + len("</details>") :]
+            kept[index] = block._replace(text=block.text[:closing] + rest)
+            return [b for b in kept if b.stripped_text]
+    return kept
+
+
+def _checked_options(text: str) -> str:
+    lines = []
+    for line in text.split("\n"):
+        found = CHECKED_OPTION.match(line)
+        if found:
+            lines.append(line[found.end() :].strip())
+    return "\n\n".join(lines) + "\n\n"
+
+
+PLACEHOLDERS = frozenset({"todo", "tbd", "tba", "wip", "coming soon", "to do", "n/a", "placeholder", "fixme"})
+HAS_WORD = re.compile(r"\w")
+
+
+def placeholder(text: str) -> bool:
+    """An answer that holds no answer yet: ``TODO``, ``.....``, ``???``, ``-``."""
+    words = " ".join(re.sub(r"[*_`~#>\[\]()!:|-]", " ", text).split()).casefold()
+    if not HAS_WORD.search(words):
+        return True
+    return words.rstrip(".!?") in PLACEHOLDERS or (words.startswith("todo") and len(words) < 80)

@@ -10,7 +10,8 @@ from deckbuilder.errors import Diagnostic, Severity, shorten
 from deckbuilder.fingerprint import content_hash, derive_guid, guid_key, normalise_question
 from deckbuilder.markdown.deletions import number_gaps, scan
 from deckbuilder.model import Card, DeckSettings, SourceLocation
-from deckbuilder.read.answers import Answer, assemble_answer
+from deckbuilder.read.answers import Answer, assemble_answer, marked_answer, placeholder
+from deckbuilder.read.blocks import Block
 from deckbuilder.read.links import LinkDefinitions, with_definitions
 from deckbuilder.read.questions import QuestionParts, split_question
 from deckbuilder.read.shapes import Draft
@@ -20,6 +21,7 @@ Problem = tuple[str, str, int]
 """A problem as a value: severity, message, and its line below the draft's heading."""
 MARKERS = ("cloze", "basic", "reverse")
 """The ``{.name}`` markers a heading may carry."""
+CLOZE_OPENING = "{{c"
 QUOTED = 60
 """The longest question a message quotes whole."""
 
@@ -66,24 +68,59 @@ class CardBuilder:
 
     def build(self, draft: Draft) -> Card | None:
         """The draft's card, or None when it cannot be one (the reason is in ``diagnostics``)."""
-        parts = split_question(draft.question)
+        parts = self._question_parts(draft)
         if not self._has_question(draft, parts):
             return None
         self._check_markers(draft.line, parts.classes)
-        answer = assemble_answer(draft.pieces)
+        parted = self._parted(draft, parts)
+        if parted is None:
+            return None
+        in_question, pieces = parted
+        if in_question:
+            parts = replace(parts, text=parts.text + "\n\n" + _joined(in_question))
+        answer = assemble_answer(pieces)
         if self.definitions:
             answer = replace(answer, markdown=with_definitions(answer.markdown, self.definitions))
         kind = self._kind(draft, parts, answer.markdown)
         if kind is None:
             return None
-        if not answer.markdown and kind != "cloze":
-            self.error(
+        if kind != "cloze" and (not answer.markdown or placeholder(answer.markdown)):
+            what = "has no answer" if not answer.markdown else "has only a placeholder for an answer"
+            self.warn(
                 draft.line,
-                f"card '{shorten(parts.text, QUOTED)}' has no answer; "
-                "add text below it or delete the heading",
+                f"question '{shorten(parts.text, QUOTED)}' {what}, so it is not a card yet; "
+                "write its answer below it, or delete it",
             )
             return None
         return self._card(draft, parts, answer, kind)
+
+    def _question_parts(self, draft: Draft) -> QuestionParts:
+        if draft.front_back:
+            return QuestionParts(draft.question, None, (), None, ())
+        return split_question(draft.question)
+
+    def _parted(self, draft: Draft, parts: QuestionParts) -> tuple[Sequence[Block], Sequence[Block]] | None:
+        """The blocks that belong to the question and those of the answer: when an answer marker
+        follows the heading, the blocks before it are the question's; None for a topic heading with
+        nothing marked as its answer, which is not a card."""
+        if draft.front_back or draft.shape:
+            return (), draft.pieces
+        marked = marked_answer(draft.pieces)
+        if marked is None:
+            if draft.topic and not self._marked_as_card(draft, parts):
+                self.note(draft.line, f"heading '{shorten(parts.text, QUOTED)}' names a topic and nothing "
+                          "under it is marked as an answer (**Answer:**, A:, <details>), so it is not a "
+                          "card; set card_level to read every heading of its level as a card")  # fmt: skip
+                return None
+            return (), draft.pieces
+        return marked.question, marked.answer
+
+    @staticmethod
+    def _marked_as_card(draft: Draft, parts: QuestionParts) -> bool:
+        """A topic heading is a card when it carries a marker or an id, or its text cloze deletions."""
+        if parts.classes or parts.explicit_id:
+            return True
+        return any(CLOZE_OPENING in block.text for block in draft.pieces)
 
     def _check_markers(self, line: int, classes: Sequence[str]) -> None:
         """A marker we do not know is most likely a misspelt one, and its card silently not what
@@ -102,7 +139,8 @@ class CardBuilder:
     def _has_question(self, draft: Draft, parts: QuestionParts) -> bool:
         if draft.missing_answer:
             question = shorten(parts.text, QUOTED)
-            self.error(draft.line, f"question '{question}' has no answer; write 'A: ...' right after it")
+            self.warn(draft.line, f"question '{question}' has no answer, so it is not a card yet; "
+                      "write 'A: ...' right after it")  # fmt: skip
             return False
         if not parts.text:
             self.error(
@@ -162,8 +200,16 @@ class CardBuilder:
                 self.warn(line, f"cloze numbers skip {missing}; number deletions c1, c2, … without gaps")
         return None if question_problems or answer_problems else kind
 
+    def note(self, line: int, message: str) -> None:
+        self.diagnostics.append(Diagnostic(SourceLocation(self.shown, line), Severity.NOTE, message))
+
     def warn(self, line: int, message: str) -> None:
         self.diagnostics.append(Diagnostic(SourceLocation(self.shown, line), Severity.WARNING, message))
+
+
+def _joined(blocks: Sequence[Block]) -> str:
+    return "".join(block.text if block.text.endswith("\n\n") else block.text.rstrip("\n") + "\n\n"
+                   for block in blocks).strip()  # fmt: skip
 
 
 def _line_of(draft: Draft, snippet: str) -> int:
@@ -176,10 +222,12 @@ def _line_of(draft: Draft, snippet: str) -> int:
 
 
 def identity_clashes(cards: Sequence[Card]) -> list[Diagnostic]:
-    """Two cards with one question or one id would share a GUID, so each clash is an error."""
+    """Two cards with one id would share a GUID: an error. Two cards asking the same question are
+    two cards (distinct_identities tells them apart); only one asked and answered alike twice is
+    worth a warning."""
     problems: list[Diagnostic] = []
     by_id: dict[str, Card] = {}
-    by_question: dict[str, Card] = {}
+    by_content: dict[tuple[str, str], Card] = {}
     for card in cards:
         if card.explicit_id is not None:
             first = by_id.setdefault(card.explicit_id, card)
@@ -193,15 +241,30 @@ def identity_clashes(cards: Sequence[Card]) -> list[Diagnostic]:
                     )
                 )
             continue
-        key = card.fingerprint or normalise_question(card.question)
-        first = by_question.setdefault(key, card)
+        key = (card.fingerprint or normalise_question(card.question), card.answer)
+        first = by_content.setdefault(key, card)
         if first is not card:
             problems.append(
                 Diagnostic(
                     card.source,
-                    Severity.ERROR,
-                    f"duplicate question, same as line {first.source.line}; merge the two cards, "
-                    "reword one, or give one an id like '{#my-id}' at the end of its heading",
+                    Severity.WARNING,
+                    f"the same question and answer as line {first.source.line}; delete one of them",
                 )
             )
     return problems
+
+
+def distinct_identities(cards: Sequence[Card], deck_id: int) -> list[Card]:
+    """Cards whose questions repeat (``What is printed?`` over different code) told apart by their
+    order: the second and later get GUIDs of their own, the same on every build while the order of
+    the repeats stays."""
+    seen: dict[str, int] = {}
+    distinct = []
+    for card in cards:
+        key = guid_key(card.explicit_id, card.question)
+        count = seen.get(key, 0)
+        seen[key] = count + 1
+        if count and card.explicit_id is None:
+            card = replace(card, guid=derive_guid(deck_id, f"{key}#{count + 1}"))
+        distinct.append(card)
+    return distinct

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, replace
 from typing import Any
 
-from deckbuilder.errors import ConfigError, shorten
+from deckbuilder.errors import ConfigError, Diagnostic, Severity, shorten
 from deckbuilder.model import DeckSettings, SourceLocation
 from deckbuilder.read.values import (
     expect_card_type,
     expect_flag,
     expect_id,
     expect_level,
+    expect_syntaxes,
     expect_tags,
     expect_text,
 )
@@ -99,17 +101,66 @@ FRONT_MATTER_KEYS = {
     "deck_id": ("deck_id", expect_id),
     "type": ("card_type", expect_card_type),
     "reverse": ("reverse", expect_flag),
+    "syntax": ("syntax", expect_syntaxes),
 }
+OWN_KEY = "deckbuilder"
+"""A key holding our settings in a file whose front matter other tools read too."""
+CLOSE_ENOUGH = 0.75
+"""How alike a foreign key must be to one of ours to be taken for a misspelling of it."""
+TOOL_KEYS = frozenset({"layout", "date", "aliases", "description", "permalink", "lang", "name"})
+"""Keys of other tools (Jekyll, Obsidian, Eleventy) that are never a misspelling of ours."""
 
 
-def apply_front_matter(settings: DeckSettings, front: FrontMatter, path: str) -> DeckSettings:
-    """Overlay front matter keys on settings, rejecting unknown keys by name and line."""
+def apply_front_matter(
+    settings: DeckSettings, front: FrontMatter, path: str
+) -> tuple[DeckSettings, tuple[Diagnostic, ...]]:
+    """Overlay our front matter keys on settings; keys of other tools are ignored (a note says so),
+    and a key that looks like a misspelling of one of ours is an error naming it."""
     changes: dict[str, Any] = {}
+    notes: list[Diagnostic] = []
     for key, (value, line) in front.values.items():
         where = SourceLocation(path, line)
-        if key not in FRONT_MATTER_KEYS:
+        if key == OWN_KEY:
+            changes.update(_own_settings(value, where))
+        elif key in FRONT_MATTER_KEYS:
+            field_name, convert = FRONT_MATTER_KEYS[key]
+            changes[field_name] = convert(value, key, where)
+        else:
+            _refuse_misspelling(key, where)
+            notes.append(Diagnostic(where, Severity.NOTE, f"front matter key '{shorten(key, 40)}' is not "
+                                    "deckbuilder's; ignored"))  # fmt: skip
+    return replace(settings, **changes), tuple(notes)
+
+
+def _own_settings(value: Any, where: SourceLocation) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"'{OWN_KEY}' must hold our settings as 'key: value' lines, e.g. '{OWN_KEY}: {{card_level: 2}}'",
+            where,
+        )
+    changes: dict[str, Any] = {}
+    for key, inner in value.items():
+        name = str(key)
+        if name not in FRONT_MATTER_KEYS:
             known = ", ".join(sorted(FRONT_MATTER_KEYS))
-            raise ConfigError(f"unknown front matter key '{key}'; known keys: {known}", where)
-        field_name, convert = FRONT_MATTER_KEYS[key]
-        changes[field_name] = convert(value, key, where)
-    return replace(settings, **changes)
+            raise ConfigError(
+                f"unknown key '{shorten(name, 40)}' under '{OWN_KEY}'; known keys: {known}", where
+            )
+        field_name, convert = FRONT_MATTER_KEYS[name]
+        changes[field_name] = convert(inner, name, where)
+    return changes
+
+
+def _refuse_misspelling(key: str, where: SourceLocation) -> None:
+    if key.casefold() in TOOL_KEYS:
+        return
+    folded = key.casefold().replace("-", "_").replace(" ", "_")
+    if folded in FRONT_MATTER_KEYS:
+        raise ConfigError(f"front matter key '{key}' should be written '{folded}'", where)
+    close = difflib.get_close_matches(folded, FRONT_MATTER_KEYS, n=1, cutoff=CLOSE_ENOUGH)
+    if close:
+        raise ConfigError(
+            f"front matter key '{shorten(key, 40)}' looks like a misspelling of '{close[0]}'; "
+            f"write '{close[0]}', or put other tools' keys elsewhere",
+            where,
+        )

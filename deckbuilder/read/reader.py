@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from deckbuilder.errors import Diagnostic, ParseError, Severity
+from deckbuilder.errors import Diagnostic, Severity
 from deckbuilder.fingerprint import deck_id_for
-from deckbuilder.markdown.dialect import inline_tokens, plain_text
 from deckbuilder.model import Card, Deck, DeckSettings, SourceLocation
-from deckbuilder.read.blocks import Block, normalise_newlines
-from deckbuilder.read.cards import CardBuilder, identity_clashes
+from deckbuilder.read.blocks import normalise_newlines
+from deckbuilder.read.cards import CardBuilder, distinct_identities, identity_clashes
 from deckbuilder.read.frontmatter import apply_front_matter, split_front_matter
+from deckbuilder.read.layout import Layout, lay_out
 from deckbuilder.read.links import LinkDefinitions, link_definitions
 from deckbuilder.read.pieces import document_pieces
-from deckbuilder.read.questions import split_question
-from deckbuilder.read.shapes import Draft, scan_shapes
 from deckbuilder.read.sources import read_source
 
 
@@ -48,7 +46,8 @@ class SourceText:
     first_line: int
     """The file line the body starts on."""
     removed: tuple[Diagnostic, ...] = ()
-    """A warning for each line that held control characters, which were removed."""
+    """A note for each front matter key ignored, and a warning for each line that held control
+    characters, which were removed."""
 
     @property
     def shown(self) -> str:
@@ -75,8 +74,8 @@ def split_source(text: str, path: Path, base: DeckSettings | None = None) -> Sou
     shown = str(path)
     text, removed = _without_control_characters(normalise_newlines(text), shown)
     front, body = split_front_matter(text, shown)
-    settings = apply_front_matter(base or DeckSettings(), front, shown)
-    return SourceText(path, settings, normalise_newlines(body), front.body_line + 1, removed)
+    settings, notes = apply_front_matter(base or DeckSettings(), front, shown)
+    return SourceText(path, settings, normalise_newlines(body), front.body_line + 1, (*notes, *removed))
 
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -115,13 +114,12 @@ def deck_id(settings: DeckSettings, title: str) -> int:
 
 def assemble(source: SourceText, layout: Layout, builder: CardBuilder, cards: Sequence[Card]) -> ParsedDeck:
     """The deck of the laid-out drafts and their cards, with every problem found."""
-    if not layout.drafts:
-        raise ParseError(
-            "no cards found; write each question as a heading ('## What is X?') with its answer "
-            "below it, or as 'Q:'/'A:' lines (see the README)",
-            SourceLocation(source.shown, 1),
-        )
+    empty: tuple[Diagnostic, ...] = ()
+    if not cards and not any(d.severity is Severity.ERROR for d in builder.diagnostics):
+        message = _no_cards(layout, builder.diagnostics)
+        empty = (Diagnostic(SourceLocation(source.shown, 1), Severity.ERROR, message),)
     title = deck_title(source, layout.title)
+    cards = distinct_identities(cards, builder.deck_id)
     deck = Deck(
         title=title,
         anki_deck=source.settings.anki_deck or title,
@@ -132,152 +130,35 @@ def assemble(source: SourceText, layout: Layout, builder: CardBuilder, cards: Se
         source=source.path,
         settings=source.settings,
     )
-    return ParsedDeck(deck, (*source.removed, *builder.diagnostics, *identity_clashes(cards)))
+    layout_problems = [
+        Diagnostic(SourceLocation(source.shown, line), Severity(severity), message)
+        for line, severity, message in layout.problems
+    ]
+    diagnostics = (*empty, *source.removed, *layout_problems, *builder.diagnostics, *identity_clashes(cards))
+    return ParsedDeck(deck, tuple(sorted(diagnostics, key=_line)))
 
 
-@dataclass(slots=True)
-class Layout:
-    """Which blocks are the title, the description, the footer and each card's draft."""
-
-    title: str | None = None
-    drafts: list[Draft] = field(default_factory=list)
-    description: str = ""
-    footer: str = ""
-    spans: list[tuple[int, int] | None] = field(default_factory=list)
-    """Each draft's (heading, end) indices in the block list; None for drafts found by shape."""
-    shaped: list[int] = field(default_factory=list)
-    """Headings whose text below holds a question by shape (seen while detecting the card level)."""
-
-
-def lay_out(blocks: Sequence[Block], settings: DeckSettings) -> Layout:
-    """Decide which headings are the title, sections and cards, and collect the drafts in order."""
-    headings = [i for i, block in enumerate(blocks) if block.kind == "heading"]
-    next_heading = {
-        h: (headings[k + 1] if k + 1 < len(headings) else len(blocks)) for k, h in enumerate(headings)
-    }
-    title_index = _title_index(blocks, headings, settings)
-    layout = Layout(title=_heading_plain(blocks[title_index]) if title_index is not None else None)
-    card_level = settings.card_level or _detect_card_level(
-        blocks, headings, next_heading, title_index, layout.shaped
-    )
-    first = headings[0] if headings else len(blocks)
-    preamble = scan_shapes(blocks[:first])
-    _add_shaped(layout, preamble.drafts)
-    description = list(preamble.before_first)
-    sections: list[tuple[int, str]] = []
-    position = first
-    while position < len(blocks):
-        heading = blocks[position]
-        body_end = next_heading[position]
-        if position == title_index:
-            scan = scan_shapes(blocks[position + 1 : body_end])
-            _add_shaped(layout, scan.drafts)
-            description.extend(scan.before_first)
-            position = body_end
-            continue
-        if heading.level == card_level and not _is_container(blocks, position, body_end):
-            end = _card_end(blocks, position, card_level)
-            path = tuple(name for level, name in sections if level < card_level)
-            layout.drafts.append(Draft(heading.heading, heading.line, list(blocks[position + 1 : end]), path))
-            layout.spans.append((position, end))
-            position = end
-            continue
-        while sections and sections[-1][0] >= heading.level:
-            sections.pop()
-        sections.append((heading.level, _section_name(heading)))
-        path = tuple(name for _, name in sections)
-        _add_shaped(layout, scan_shapes(blocks[position + 1 : body_end], path).drafts)
-        position = body_end
-    layout.description = _joined(description)
-    layout.footer = _joined(_split_footer(layout.drafts))
-    return layout
-
-
-def _add_shaped(layout: Layout, drafts: list[Draft]) -> None:
-    layout.drafts.extend(drafts)
-    layout.spans.extend(None for _ in drafts)
-
-
-def _title_index(blocks: Sequence[Block], headings: list[int], settings: DeckSettings) -> int | None:
-    if not headings or settings.card_level == 1:
-        return None
-    top_level = [h for h in headings if blocks[h].level == 1]
-    if len(top_level) == 1 and top_level[0] == headings[0]:
-        return headings[0]
-    return None
-
-
-def _has_content(blocks: Sequence[Block]) -> bool:
-    return any(block.kind != "thematic_break" for block in blocks)
-
-
-def _detect_card_level(
-    blocks: Sequence[Block],
-    headings: list[int],
-    next_heading: dict[int, int],
-    title_index: int | None,
-    shaped: list[int],
-) -> int | None:
-    """The heading level that holds the most answers directly (ties go to the deeper level); the
-    headings whose text below holds a question by shape are added to ``shaped``."""
-    counts: dict[int, int] = {}
-    for h in headings:
-        body = blocks[h + 1 : next_heading[h]]
-        if h == title_index or not _has_content(body):
-            continue
-        if scan_shapes(body).drafts:
-            shaped.append(h)
-        else:
-            counts[blocks[h].level] = counts.get(blocks[h].level, 0) + 1
-    if not counts:
-        # No heading holds an answer: still treat the deepest headings as cards, so that each is
-        # reported as a question without an answer rather than the file as having no cards.
-        levels = [blocks[h].level for h in headings if h != title_index]
-        return max(levels) if levels else None
-    return max(counts, key=lambda level: (counts[level], level))
-
-
-def _is_container(blocks: Sequence[Block], position: int, body_end: int) -> bool:
-    """A card-level heading with nothing under it but deeper headings is a section, not a card."""
+def _no_cards(layout: Layout, found: Sequence[Diagnostic]) -> str:
+    """Why a file gave no cards, from what the reader saw."""
+    unanswered = sum(1 for d in found if d.severity is Severity.WARNING and "answer" in d.message)
+    topics = sum(1 for d in found if d.severity is Severity.NOTE)
+    seen = []
+    if unanswered:
+        seen.append(f"{unanswered} question(s) without an answer")
+    if topics:
+        seen.append(f"{topics} heading(s) that name topics, with nothing marked as their answer")
+    if layout.problems:
+        seen.append(layout.problems[0][2])
+    why = f" ({'; '.join(seen)}; 'deckbuilder check -v' lists them)" if seen else ""
     return (
-        not _has_content(blocks[position + 1 : body_end])
-        and body_end < len(blocks)
-        and blocks[body_end].level > blocks[position].level
+        f"no cards found{why}; write each question as a heading ('## What is X?') with its answer "
+        "below it, or as 'Q:'/'A:' lines (see 'Shapes deckbuilder reads' in the README)"
     )
 
 
-def _card_end(blocks: Sequence[Block], position: int, card_level: int) -> int:
-    for index in range(position + 1, len(blocks)):
-        if blocks[index].kind == "heading" and blocks[index].level <= card_level:
-            return index
-    return len(blocks)
-
-
-def _split_footer(drafts: list[Draft]) -> list[Block]:
-    """A thematic break in the last card's answer ends the card; what follows is the deck's footer."""
-    if not drafts:
-        return []
-    last = drafts[-1]
-    for index, block in enumerate(last.pieces):
-        if block.kind == "thematic_break":
-            footer = last.pieces[index + 1 :]
-            last.pieces = last.pieces[:index]
-            return footer
-    return []
-
-
-def _heading_plain(block: Block) -> str:
-    return plain_text(inline_tokens(block.heading)).strip()
-
-
-def _section_name(block: Block) -> str:
-    parts = split_question(block.heading)
-    return plain_text(inline_tokens(parts.text)).strip()
+def _line(diagnostic: Diagnostic) -> int:
+    return diagnostic.location.line if diagnostic.location else 0
 
 
 def _title_from_file(path: Path) -> str:
     return " ".join(word.capitalize() for word in re.split(r"[-_\s]+", path.stem) if word)
-
-
-def _joined(blocks: Sequence[Block]) -> str:
-    return "".join(block.text for block in blocks).strip()

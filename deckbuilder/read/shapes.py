@@ -23,6 +23,12 @@ class Draft:
     missing_answer: bool = False
     """A ``Q:`` with no ``A:``: reported, never a card."""
     open_details: bool = False
+    topic: bool = False
+    """A heading that names a topic: a card only when the text under it marks an answer."""
+    front_back: bool = False
+    """A front/back card: ``question`` holds the front's markdown, not a heading's text."""
+    shape: str = ""
+    """How the question was found, for ``check -v``: heading, q-a, bold, details, ..."""
 
 
 @dataclass(slots=True)

@@ -67,3 +67,16 @@ def expect_one_of(options: Sequence[str]) -> Callable[[Any, str, SourceLocation]
         return str(value)
 
     return check
+
+
+SYNTAXES = ("obsidian", "logseq")
+"""Other apps' flashcard syntaxes that settings may turn on for files that do not say they use them."""
+
+
+def expect_syntaxes(value: Any, key: str, where: SourceLocation) -> tuple[str, ...]:
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not all(isinstance(name, str) and name in SYNTAXES for name in names):
+        raise ConfigError(
+            f"'{key}' must be a list of syntaxes from {', '.join(SYNTAXES)}, got {quoted(value)}", where
+        )
+    return tuple(names)

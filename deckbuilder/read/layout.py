@@ -1,0 +1,393 @@
+"""Which blocks are the title, the sections and each card: decided per file, from evidence.
+
+A file whose headings ask (``## What is X?``, ``### Q3.``, or numbered where most numbered
+headings ask) has its cards at those headings, at any level; the other headings are sections, or
+parts of the answer above them (deeper, titled like ``Example``, or continuing an answer that is
+all sub-sections). A file whose headings name topics has cards at the level holding the most text,
+but a topic becomes a card only when the text under it marks an answer (``**Answer:**``, a
+``<details>`` answer, a front/back separator), or when settings or ``---`` separators say the
+headings are cards. Headings named Front and Back make front/back cards. Questions written without
+card headings (``Q:``/``A:``, bold questions, app syntaxes) are found by shapes.py in the text
+under the headings that are not cards.
+
+Only block kinds, heading levels and the words of headings decide roles here: what lies inside a
+card's text is the card builder's to judge (incremental.relayout relies on that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from deckbuilder.markdown.dialect import inline_tokens, plain_text
+from deckbuilder.model import DeckSettings
+from deckbuilder.read.blocks import Block
+from deckbuilder.read.headings import heading_traits
+from deckbuilder.read.questions import split_question
+from deckbuilder.read.shapes import Draft, scan_shapes
+
+LayoutProblem = tuple[int, str, str]
+"""A problem the layout found: (line, severity, message)."""
+QUESTION_SHARE = 5
+"""Headings ask in a file when at least one in this many of its headings (the title aside) asks."""
+INNER_HEADING = "inner_heading"
+"""The kind given to a heading inside an open ``<details>``: part of the answer there."""
+
+
+@dataclass(slots=True)
+class Layout:
+    """Which blocks are the title, the description, the footer and each card's draft."""
+
+    title: str | None = None
+    drafts: list[Draft] = field(default_factory=list)
+    description: str = ""
+    footer: str = ""
+    spans: list[tuple[int, int] | None] = field(default_factory=list)
+    """Each draft's (heading, end) indices in the block list; None for drafts found by shape."""
+    shaped: list[int] = field(default_factory=list)
+    """Headings whose text below holds a question by shape (seen while detecting the card level)."""
+    problems: list[LayoutProblem] = field(default_factory=list)
+    mode: str = ""
+    """How the file's cards were found: questions, topics, level, front-back (for ``check -v``)."""
+
+
+def lay_out(raw_blocks: Sequence[Block], settings: DeckSettings) -> Layout:
+    """Decide which headings are the title, sections and cards, and collect the drafts in order."""
+    problems: list[LayoutProblem] = []
+    blocks, separated = prepare(raw_blocks, problems)
+    headings = [i for i, block in enumerate(blocks) if block.kind == "heading"]
+    title_index = _title_index(blocks, headings, settings)
+    layout = Layout(title=_heading_plain(blocks[title_index]) if title_index is not None else None)
+    layout.problems = problems
+    others = [h for h in headings if h != title_index]
+    roles = _Roles(blocks, others, title_index, separated, settings, layout)
+    roles.decide()
+    _collect(blocks, headings, title_index, roles, layout)
+    return layout
+
+
+def prepare(raw: Sequence[Block], problems: list[LayoutProblem]) -> tuple[list[Block], set[int]]:
+    """The blocks as the layout reads them: a heading inside an open ``<details>`` is part of the
+    answer there; a line underlined with ``---`` right under a heading is that card's answer and a
+    separator (CommonMark reads it as a heading). Also reports fences and ``<details>`` that never
+    close and hide headings (cards) below them. Returns the blocks, one for one, and the indices of
+    answers that were followed by such a separator."""
+    blocks = list(raw)
+    separated: set[int] = set()
+    depth = 0
+    opened_at = 0
+    hidden = 0
+    for index, block in enumerate(blocks):
+        if block.kind == "block_html":
+            lowered = block.text.lower()
+            opens, closes = lowered.count("<details"), lowered.count("</details")
+            if depth == 0 and opens > closes:
+                opened_at, hidden = block.line, 0
+            depth = max(0, depth + opens - closes)
+        elif block.kind == "heading":
+            if depth > 0:
+                blocks[index] = block._replace(kind=INNER_HEADING)
+                hidden += 1
+            elif _is_underlined_answer(blocks, index):
+                text, _, _ = block.text.rstrip("\n").rpartition("\n")
+                blocks[index] = block._replace(kind="paragraph", text=text + "\n\n", level=0, heading="")
+                separated.add(index)
+        elif block.kind == "block_code" and unclosed_fence(block.text):
+            swallowed = _heading_lines(block.text)
+            if swallowed:
+                problems.append((block.line, "error", (
+                    f"this code fence never closes, so the {swallowed} heading(s) below it are read as "
+                    "code, not cards; close it with a line of the same backticks")))  # fmt: skip
+    if depth > 0 and hidden:
+        problems.append((opened_at, "error", (
+            f"this <details> never closes, so the {hidden} heading(s) below it are read as part of one "
+            "answer, not as cards; close it with </details>")))  # fmt: skip
+    return blocks, separated
+
+
+def _is_underlined_answer(blocks: list[Block], index: int) -> bool:
+    block = blocks[index]
+    if block.stripped_text.startswith("#") or not block.stripped_text.endswith("-"):
+        return False
+    previous = blocks[index - 1] if index else None
+    return previous is not None and previous.kind == "heading" and previous.stripped_text.startswith("#")
+
+
+def unclosed_fence(text: str) -> bool:
+    lines = text.rstrip("\n").split("\n")
+    opening = lines[0].lstrip(" ")
+    marker = opening[:3]
+    if marker not in ("```", "~~~"):
+        return False
+    run = opening[: len(opening) - len(opening.lstrip(marker[0]))]
+    return not any(line.strip().startswith(run) and not line.strip().strip(marker[0]) for line in lines[1:])
+
+
+def _heading_lines(text: str) -> int:
+    return sum(
+        1 for line in text.split("\n")[1:] if line.startswith("#") and line.lstrip("#")[:1] in (" ", "")
+    )
+
+
+@dataclass(slots=True)
+class _Roles:
+    """The role of each heading: a card (question or topic), a part of an answer, or a section."""
+
+    blocks: list[Block]
+    headings: list[int]
+    title_index: int | None
+    separated: set[int]
+    settings: DeckSettings
+    layout: Layout
+    cards: dict[int, bool] = field(default_factory=dict)
+    """Card headings, each with whether it is a topic (a card only when its text marks an answer)."""
+    parts: set[int] = field(default_factory=set)
+    """Headings that stay in the answer of the card above them."""
+    fronts: dict[int, int] = field(default_factory=dict)
+    """Front headings and the back heading that goes with each."""
+
+    def decide(self) -> None:
+        if self.settings.card_level is not None:
+            self.layout.mode = "level"
+            self._by_level(self.settings.card_level, topics=False)
+            return
+        traits = {h: heading_traits(self.blocks[h].heading) for h in self.headings}
+        numbered = [h for h in self.headings if traits[h].numbered]
+        numbered_ask = 2 * sum(1 for h in numbered if traits[h].asks) >= len(numbered) > 0
+        asking = [h for h in self.headings if traits[h].asks or (numbered_ask and traits[h].numbered)]
+        if asking and len(asking) * QUESTION_SHARE >= len(self.headings):
+            self.layout.mode = "questions"
+            self._questions(set(asking))
+            return
+        sides = [traits[h].side for h in self.headings]
+        if "front" in sides and "back" in sides:
+            self.layout.mode = "front-back"
+            self._front_back()
+            return
+        level = _detect_card_level(self.blocks, self.headings, self.layout.shaped)
+        if level is not None:
+            self.layout.mode = "topics"
+            self._by_level(level, topics=not self._separated_deck(level))
+
+    def _questions(self, asking: set[int]) -> None:
+        current: int | None = None
+        empty = True
+        continued = False
+        for h in self.headings:
+            block = self.blocks[h]
+            if h in asking:
+                current, empty, continued = h, self._body_empty(h), False
+                self.cards[h] = False
+                continue
+            if current is not None:
+                level, own = self.blocks[current].level, heading_traits(block.heading)
+                same = block.level == level
+                if block.level > level or own.answer_part or (same and (empty or continued)):
+                    self.parts.add(h)
+                    continued = continued or same
+                    continue
+            current = None
+            if not self._body_empty(h) and not scan_shapes(self._body(h)).drafts:
+                # A topic among questions: a card only if its text marks an answer or holds cloze
+                # deletions (the card builder decides, and says why not with -v).
+                self.cards[h] = True
+
+    def _front_back(self) -> None:
+        pending: int | None = None
+        for h in self.headings:
+            side = heading_traits(self.blocks[h].heading).side
+            if side == "front":
+                if pending is not None:
+                    self._lone_side(pending, "front")
+                pending = h
+            elif side == "back":
+                if pending is None:
+                    self._lone_side(h, "back")
+                else:
+                    self.fronts[pending] = h
+                    pending = None
+        if pending is not None:
+            self._lone_side(pending, "front")
+
+    def _lone_side(self, h: int, side: str) -> None:
+        other = "back" if side == "front" else "front"
+        self.layout.problems.append((self.blocks[h].line, "warning", (
+            f"a {side} side with no {other} side after it is not a card; "
+            f"add a '{other.capitalize()}' heading")))  # fmt: skip
+
+    def _by_level(self, level: int, topics: bool) -> None:
+        for h in self.headings:
+            if self.blocks[h].level == level and not self._is_container(h):
+                self.cards[h] = topics
+
+    def _separated_deck(self, level: int) -> bool:
+        """Cards separated by ``---`` lines: most headings of the level end their text with one."""
+        at_level = [h for h in self.headings if self.blocks[h].level == level]
+        ended = 0
+        for h in at_level:
+            end = self._next_heading(h)
+            last = self.blocks[end - 1] if end - 1 > h else None
+            if last is not None and (last.kind == "thematic_break" or end - 1 in self.separated):
+                ended += 1
+        return len(at_level) >= 2 and 2 * ended >= len(at_level)
+
+    def _next_heading(self, h: int) -> int:
+        position = self.headings.index(h)
+        following = self.headings[position + 1 :]
+        return following[0] if following else len(self.blocks)
+
+    def _body(self, h: int) -> list[Block]:
+        return self.blocks[h + 1 : self._next_heading(h)]
+
+    def _body_empty(self, h: int) -> bool:
+        return not _has_content(self._body(h))
+
+    def _is_container(self, h: int) -> bool:
+        """A heading with nothing under it but deeper headings is a section, not a card."""
+        end = self._next_heading(h)
+        return (
+            self._body_empty(h) and end < len(self.blocks) and self.blocks[end].level > self.blocks[h].level
+        )
+
+
+def _collect(
+    blocks: list[Block], headings: list[int], title_index: int | None, roles: _Roles, layout: Layout
+) -> None:
+    """The drafts in order: card headings with their text, shapes in the text of the others."""
+    first = headings[0] if headings else len(blocks)
+    preamble = scan_shapes(blocks[:first])
+    _add_shaped(layout, preamble.drafts)
+    description = list(preamble.before_first)
+    sections: list[tuple[int, str]] = []
+    backs = set(roles.fronts.values())
+    position = first
+    heading_set = set(headings)
+    while position < len(blocks):
+        heading = blocks[position]
+        body_end = next((i for i in range(position + 1, len(blocks)) if i in heading_set), len(blocks))
+        if position == title_index:
+            scan = scan_shapes(blocks[position + 1 : body_end])
+            _add_shaped(layout, scan.drafts)
+            description.extend(scan.before_first)
+            position = body_end
+            continue
+        if position in roles.cards:
+            end = _card_end(blocks, position, heading_set, roles)
+            path = tuple(name for level, name in sections if level < heading.level)
+            draft = Draft(heading.heading, heading.line, list(blocks[position + 1 : end]), path)
+            draft.topic = roles.cards[position]
+            layout.drafts.append(draft)
+            layout.spans.append((position, end))
+            position = end
+            continue
+        if position in roles.fronts:
+            back = roles.fronts[position]
+            end = _side_end(blocks, back, heading_set)
+            path = tuple(name for level, name in sections if level < heading.level)
+            question = "".join(block.text for block in blocks[position + 1 : back]).strip()
+            draft = Draft(question, heading.line, list(blocks[back + 1 : end]), path)
+            draft.front_back = True
+            _add_shaped(layout, [draft])
+            position = end
+            continue
+        if position in backs or heading.kind != "heading":
+            position = body_end
+            continue
+        while sections and sections[-1][0] >= heading.level:
+            sections.pop()
+        sections.append((heading.level, _section_name(heading)))
+        path = tuple(name for _, name in sections)
+        _add_shaped(layout, scan_shapes(blocks[position + 1 : body_end], path).drafts)
+        position = body_end
+    layout.description = _joined(description)
+    layout.footer = _joined(_split_footer(layout.drafts))
+
+
+def _card_end(blocks: list[Block], position: int, heading_set: set[int], roles: _Roles) -> int:
+    level = blocks[position].level
+    for index in range(position + 1, len(blocks)):
+        if index not in heading_set or index in roles.parts:
+            continue
+        if index in roles.cards or index in roles.fronts or blocks[index].level <= level:
+            return index
+        if roles.layout.mode == "questions":
+            return index  # a deeper heading that is not part of the answer (a section of its own)
+    return len(blocks)
+
+
+def _side_end(blocks: list[Block], back: int, heading_set: set[int]) -> int:
+    """The back side runs to the next heading at its level or above, or a ``---`` separator."""
+    level = blocks[back].level
+    for index in range(back + 1, len(blocks)):
+        if blocks[index].kind == "thematic_break":
+            return index
+        if index in heading_set and blocks[index].level <= level:
+            return index
+    return len(blocks)
+
+
+def _add_shaped(layout: Layout, drafts: list[Draft]) -> None:
+    layout.drafts.extend(drafts)
+    layout.spans.extend(None for _ in drafts)
+
+
+def _title_index(blocks: Sequence[Block], headings: list[int], settings: DeckSettings) -> int | None:
+    if not headings or settings.card_level == 1:
+        return None
+    top_level = [h for h in headings if blocks[h].level == 1]
+    if len(top_level) == 1 and top_level[0] == headings[0]:
+        if heading_traits(blocks[headings[0]].heading).asks and settings.card_level is None:
+            return None  # a question, not a title: a one-card file
+        return headings[0]
+    return None
+
+
+def _has_content(blocks: Sequence[Block]) -> bool:
+    return any(block.kind != "thematic_break" for block in blocks)
+
+
+def _detect_card_level(blocks: Sequence[Block], headings: list[int], shaped: list[int]) -> int | None:
+    """The heading level that holds the most answers directly (ties go to the deeper level); the
+    headings whose text below holds a question by shape are added to ``shaped``."""
+    counts: dict[int, int] = {}
+    ends = {h: (headings[k + 1] if k + 1 < len(headings) else len(blocks)) for k, h in enumerate(headings)}
+    for h in headings:
+        body = blocks[h + 1 : ends[h]]
+        if not _has_content(body):
+            continue
+        if scan_shapes(body).drafts:
+            shaped.append(h)
+        else:
+            counts[blocks[h].level] = counts.get(blocks[h].level, 0) + 1
+    if not counts:
+        # No heading holds an answer: still treat the deepest headings as cards, so that each is
+        # reported as a question without an answer rather than the file as having no cards.
+        levels = [blocks[h].level for h in headings]
+        return max(levels) if levels else None
+    return max(counts, key=lambda level: (counts[level], level))
+
+
+def _split_footer(drafts: list[Draft]) -> list[Block]:
+    """A thematic break in the last card's answer ends the card; what follows is the deck's footer."""
+    if not drafts or drafts[-1].front_back:
+        return []
+    last = drafts[-1]
+    for index, block in enumerate(last.pieces):
+        if block.kind == "thematic_break":
+            footer = last.pieces[index + 1 :]
+            last.pieces = last.pieces[:index]
+            return footer
+    return []
+
+
+def _heading_plain(block: Block) -> str:
+    return plain_text(inline_tokens(block.heading)).strip()
+
+
+def _section_name(block: Block) -> str:
+    parts = split_question(block.heading)
+    return plain_text(inline_tokens(parts.text)).strip()
+
+
+def _joined(blocks: Sequence[Block]) -> str:
+    return "".join(block.text for block in blocks).strip()
