@@ -216,8 +216,13 @@ class _Roles:
             f"add a '{other.capitalize()}' heading")))  # fmt: skip
 
     def _by_level(self, level: int, topics: bool) -> None:
+        """Cards at ``level``; for topics, any heading may be one (the card builder keeps those whose
+        text marks an answer), but those holding questions by shape are sections."""
+        shaped = set(self.layout.shaped)
         for h in self.headings:
-            if self.blocks[h].level == level and not self._is_container(h):
+            if self._is_container(h) or (topics and h in shaped):
+                continue
+            if self.blocks[h].level == level or (topics and not self._body_empty(h)):
                 self.cards[h] = topics
 
     def _separated_deck(self, level: int) -> bool:

@@ -1,11 +1,16 @@
-"""Questions written without card headings: ``Q:``/``A:`` pairs, ``<details>`` and bold questions."""
+"""Questions written without card headings: ``Q:``/``A:`` pairs, ``<details>``, bold questions
+(alone or as list items), FAQ paragraphs ending in ``?``, ``**term** — meaning`` vocabulary, cloze
+sentences in lists, Logseq ``#card`` blocks, and numbered questions answered in a quote (inka)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from deckbuilder.read.answers import ANSWER_MARKERS, QUESTION_MARKERS
+from deckbuilder.markdown.dialect import inline_tokens
+from deckbuilder.markdown.items import ListItem, list_items
+from deckbuilder.read.answers import ANSWER_MARKERS, ANSWER_SUMMARY, QUESTION_MARKERS, marked_answer
 from deckbuilder.read.blocks import Block, lead_in, whole_line_strong
 
 
@@ -40,10 +45,19 @@ class ShapeScan:
     """Blocks before the first question (a description, or nothing)."""
 
 
+FAQ_QUESTION_LENGTH = 300
+"""The longest paragraph read as an FAQ question: longer ones ending in '?' are prose."""
+VOCABULARY_DASHES = ("\u2014", "\u2013", "-", ":")
+LOGSEQ_CARD = re.compile(r"(?:^|\s)#card(?=\s|$)")
+LOGSEQ_PROPERTY = re.compile(r"^\s*[\w-]+:: .*$", re.MULTILINE)
+CLOZE_OPENING = "{{c"
+
+
 def scan_shapes(blocks: Sequence[Block], section: tuple[str, ...] = ()) -> ShapeScan:
     """Find the questions among blocks that sit under a heading which is not itself a card."""
     drafts: list[Draft] = []
     before_first: list[Block] = []
+    faq = sum(1 for block in blocks if _faq_question(block)) >= 2
     index = 0
     while index < len(blocks):
         block = blocks[index]
@@ -55,28 +69,69 @@ def scan_shapes(blocks: Sequence[Block], section: tuple[str, ...] = ()) -> Shape
                 current.pieces.append(block)
             index += 1
             continue
-        draft = _question_start(block, section)
-        if draft is None:
+        if block.kind == "block_quote" and index > 0 and _inka_question(blocks[index - 1]):
+            owner = current.pieces if current is not None else before_first
+            if owner and owner[-1] is blocks[index - 1]:
+                owner.pop()
+                drafts.append(_inka_draft(blocks[index - 1], block, section))
+                index += 1
+                continue
+        found = _question_start(block, section, faq)
+        if not found:
             (current.pieces if current is not None else before_first).append(block)
             index += 1
             continue
         index += 1
-        if draft.missing_answer and index < len(blocks):
+        draft = found[-1]
+        if draft.missing_answer and not draft.question.strip():
+            index = _gather_question(draft, blocks, index)
+        elif draft.missing_answer and index < len(blocks):
             answer = _answer_paragraph(blocks[index])
             if answer is not None:
                 draft.pieces.append(answer)
                 draft.missing_answer = False
                 index += 1
-        drafts.append(draft)
+        drafts.extend(found)
     return ShapeScan(drafts, before_first)
 
 
-def _question_start(block: Block, section: tuple[str, ...]) -> Draft | None:
+def _gather_question(draft: Draft, blocks: Sequence[Block], index: int) -> int:
+    """A ``**Question**:`` label alone: the question is the blocks below it, up to the answer marker."""
+    end = index
+    while end < len(blocks) and blocks[end].kind != "heading":
+        end += 1
+    marked = marked_answer(blocks[index:end])
+    if marked is None or not marked.question:
+        return index
+    draft.question = "".join(block.text for block in marked.question).strip()
+    draft.pieces = list(marked.answer)
+    draft.missing_answer = False
+    draft.open_details = marked.marker == "details" and not _closes_details(marked.answer)
+    draft.shape = "q-a"
+    consumed = index + len(marked.question) + 1
+    if draft.open_details:
+        return consumed
+    return end if marked.marker == "details" else consumed
+
+
+def _closes_details(blocks: Sequence[Block]) -> bool:
+    return any("</details" in block.text.lower() for block in blocks)
+
+
+def _question_start(block: Block, section: tuple[str, ...], faq: bool) -> list[Draft]:
     if block.kind == "paragraph":
-        return _marked_question(block, section) or _bold_question(block, section)
+        draft = (
+            _marked_question(block, section)
+            or _bold_question(block, section)
+            or (_faq_draft(block, section) if faq else None)
+        )
+        return [draft] if draft is not None else _vocabulary(block, section)
     if block.kind == "block_html" and block.stripped_text.lower().startswith("<details"):
-        return _details_question(block, section)
-    return None
+        draft = _details_question(block, section)
+        return [draft] if draft is not None else []
+    if block.kind == "list":
+        return _list_questions(block, section)
+    return []
 
 
 def _marked_question(block: Block, section: tuple[str, ...]) -> Draft | None:
@@ -91,8 +146,9 @@ def _marked_question(block: Block, section: tuple[str, ...]) -> Draft | None:
         answer = lead_in("\n".join(lines[index:]))
         if answer is not None and answer.key in ANSWER_MARKERS:
             question = "\n".join(lines[:index])
-            return Draft(question, block.line, [Block("paragraph", answer.rest, block.line + index)], section)
-    return Draft(marker.rest, block.line, [], section, missing_answer=True)
+            answer_block = Block("paragraph", answer.rest, block.line + index)
+            return Draft(question, block.line, [answer_block], section, shape="q-a")
+    return Draft(marker.rest, block.line, [], section, missing_answer=True, shape="q-a")
 
 
 def _answer_paragraph(block: Block) -> Block | None:
@@ -113,7 +169,7 @@ def _bold_question(block: Block, section: tuple[str, ...]) -> Draft | None:
         return None
     question = first.strip()[2:-2].strip()
     pieces = [Block("paragraph", rest, block.line + 1)] if rest.strip() else []
-    return Draft(question, block.line, pieces, section)
+    return Draft(question, block.line, pieces, section, shape="bold")
 
 
 def _details_question(block: Block, section: tuple[str, ...]) -> Draft | None:
@@ -125,8 +181,93 @@ def _details_question(block: Block, section: tuple[str, ...]) -> Draft | None:
     if opening < 0 or opening_end < 0 or closing < 0:
         return None
     question = " ".join(raw[opening_end + 1 : closing].split())
+    if ANSWER_SUMMARY.fullmatch(re.sub(r"<[^>]*>", "", question).strip()):
+        return None  # the summary labels an answer: the question is above it
     after = raw[closing + len("</summary>") :]
     end = after.lower().find("</details>")
     inside = after if end < 0 else after[:end]
     pieces = [Block("block_html", inside, block.line)] if inside.strip() else []
-    return Draft(question, block.line, pieces, section, open_details=end < 0)
+    return Draft(question, block.line, pieces, section, open_details=end < 0, shape="details")
+
+
+def _faq_question(block: Block) -> bool:
+    text = block.stripped_text
+    return (
+        block.kind == "paragraph"
+        and len(text) <= FAQ_QUESTION_LENGTH
+        and text.rstrip("*_ ").endswith(("?", "\uff1f"))
+        and text.count("\n") < 3
+    )
+
+
+def _faq_draft(block: Block, section: tuple[str, ...]) -> Draft | None:
+    """A paragraph that asks, in a run of text holding several: an FAQ entry, answered below it."""
+    if not _faq_question(block):
+        return None
+    return Draft(" ".join(block.stripped_text.split()), block.line, [], section, shape="faq")
+
+
+def _vocabulary(block: Block, section: tuple[str, ...]) -> list[Draft]:
+    """``**term** — meaning`` lines: each a card asking the term."""
+    drafts = []
+    for offset, line in enumerate(block.stripped_text.split("\n")):
+        tokens = inline_tokens(line.strip())
+        if len(tokens) < 2 or tokens[0]["type"] != "strong" or tokens[1]["type"] != "text":
+            return []
+        after = str(tokens[1]["raw"]).lstrip()
+        dash = next((d for d in VOCABULARY_DASHES if after.startswith(d)), None)
+        closing = line.find("**", line.find("**") + 2)
+        if dash is None or closing < 0:
+            return []
+        meaning = line[closing + 2 :].lstrip()[len(dash) :].strip()
+        term = line[: closing + 2].strip()[2:-2].strip()
+        if not meaning or not term:
+            return []
+        answer = Block("paragraph", meaning + "\n", block.line + offset)
+        drafts.append(Draft(term, block.line + offset, [answer], section, shape="vocabulary"))
+    return drafts
+
+
+def _list_questions(block: Block, section: tuple[str, ...]) -> list[Draft]:
+    """Questions written as list items: bold questions with their answer below them, Logseq
+    ``#card`` blocks, and cloze sentences (each item with deletions is a note)."""
+    text = block.text
+    if "**" not in text and "__" not in text and "#card" not in text and CLOZE_OPENING not in text:
+        return []  # nothing any item could be: skip the parse
+    drafts: list[Draft] = []
+    for item in list_items(text):
+        drafts.extend(_item_questions(item, block.line, section))
+    return drafts
+
+
+def _item_questions(item: ListItem, line: int, section: tuple[str, ...]) -> list[Draft]:
+    first = item.first_tokens
+    if LOGSEQ_CARD.search(item.first_line):
+        question = LOGSEQ_CARD.sub(" ", item.first_line).strip()
+        answer = LOGSEQ_PROPERTY.sub("", item.rest).strip()
+        pieces = [Block("paragraph", answer + "\n", line)] if answer else []
+        return [Draft(question, line, pieces, section, missing_answer=not answer, shape="logseq")]
+    if len(first) == 1 and first[0]["type"] == "strong" and "?" in item.first_plain:
+        question = item.first_line.strip()
+        question = question[2:-2].strip() if question[:2] in ("**", "__") else question
+        pieces = [Block("paragraph", item.rest + "\n", line)] if item.rest.strip() else []
+        return [Draft(question, line, pieces, section, shape="bold-item")]
+    if CLOZE_OPENING in item.paragraph:
+        return [Draft(item.paragraph, line, [], section, shape="cloze-item")]
+    drafts: list[Draft] = []
+    for child in item.children:
+        drafts.extend(_item_questions(child, line, section))
+    return drafts
+
+
+def _inka_question(block: Block) -> bool:
+    """A numbered item right above a quote: inka's question, answered in the quote."""
+    return block.kind == "list" and block.stripped_text[:1].isdigit()
+
+
+def _inka_draft(question: Block, quote: Block, section: tuple[str, ...]) -> Draft:
+    items = list_items(question.text)
+    asked = "\n\n".join(item.paragraph + (f"\n\n{item.rest}" if item.rest else "") for item in items[:1])
+    lines = [re.sub(r"^ {0,3}> ?", "", line) for line in quote.text.split("\n")]
+    answer = Block("paragraph", "\n".join(lines), quote.line)
+    return Draft(asked.strip(), question.line, [answer], section, shape="inka")
