@@ -81,6 +81,8 @@ class Card:
     content: str = ""
     """The content hash that tells identity whether the card changed (fingerprint.content_hash), set
     like ``fingerprint``; empty on hand-made cards."""
+    shape: str = ""
+    """How the reader found the card (heading, q-a, bold-item, faq, ...), for ``check -v``."""
 
     def identified(self, guid: str, changed_at: int) -> Card:
         """This card with its GUID and change time from the lock (dataclasses.replace, but a few
@@ -88,7 +90,7 @@ class Card:
         return Card(guid, self.number, self.question, self.answer,
                     self.sections, self.tags, self.source, self.explicit_id, self.classes,
                     self.section, self.kind, self.reverse, changed_at, self.fingerprint,
-                    self.content)  # fmt: skip
+                    self.content, self.shape)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

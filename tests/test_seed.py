@@ -47,7 +47,9 @@ def test_seed_cards(runner: CliRunner, monkeypatch) -> None:  # type: ignore[no-
         "answer_html",
         "tags",
         "source",
+        "shape",
     }
+    assert {card["shape"] for card in cards} == {"heading"}
     assert first["number"] == 1
     assert first["question"] == (
         "Describe the concept of learning rate scheduling and its role in optimizing the training "

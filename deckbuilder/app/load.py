@@ -18,7 +18,7 @@ from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.collector import collector_paused
 from deckbuilder.incremental.parse import parse_file
 from deckbuilder.incremental.parsecache import ParseCache
-from deckbuilder.model import Deck
+from deckbuilder.model import Deck, SourceLocation
 from deckbuilder.read.reader import ParsedDeck
 from deckbuilder.read.sources import resolve_sources
 
@@ -47,7 +47,27 @@ class LoadedDeck:
 
     @property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
-        return (*self.parsed.diagnostics, *self.clashes)
+        return (*self.parsed.diagnostics, *self.clashes, *dropped_cards(self))
+
+
+DROPPED_SHARE = 4
+"""A build that loses more than one in this many of a deck's cards says so prominently."""
+
+
+def dropped_cards(loaded: LoadedDeck) -> tuple[Diagnostic, ...]:
+    """A warning when the deck lost more than a quarter of the cards the lock holds for it: most
+    likely not edits but a reading gone wrong (an open fence, a changed heading level), and the
+    next ``push --prune`` would offer to delete those notes with their review history."""
+    before = sum(1 for entry in loaded.lock.get(loaded.lock_key, ()) if entry.removed is None)
+    lost = len(loaded.resolution.removed)
+    if lost < 2 or lost * DROPPED_SHARE <= before:
+        return ()
+    message = (
+        f"{lost} of this deck's {before} cards are gone since the last build. If you did not delete "
+        "them, look for a code fence or <details> left open, or a heading level that changed; "
+        "'deckbuilder diff' lists them, and 'push --prune' would delete their notes"
+    )
+    return (Diagnostic(SourceLocation(str(loaded.deck.source), 1), Severity.WARNING, message),)
 
 
 def current_time() -> int:

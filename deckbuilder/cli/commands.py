@@ -72,17 +72,28 @@ def main() -> None:
 @sources_argument
 @recursive_option
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+@click.option("--strict", is_flag=True, help="Count warnings as errors (exit 1 on any), for CI.")
 @print_options
 @verbosity_options
 @with_settings
 def check(
-    sources: Sequence[Path], recursive: bool, as_json: bool, quiet: bool, verbose: bool, **printing: Any
+    sources: Sequence[Path],
+    recursive: bool,
+    as_json: bool,
+    strict: bool,
+    quiet: bool,
+    verbose: bool,
+    **printing: Any,
 ) -> None:
     """Report problems in the markdown without writing anything.
 
     Prints one 'path:line: error|warning: message' line per problem and exits
-    with status 1 if any is an error.
+    with status 1 if any is an error (or, with --strict, a warning). With -v,
+    also what the reader decided: which shape each card was read as, keys
+    ignored, and why a heading is not a card.
     """
+    from collections import Counter
+
     from deckbuilder.app.check import check_decks
     from deckbuilder.app.load import load_decks
     from deckbuilder.errors import Severity
@@ -103,14 +114,16 @@ def check(
             click.echo(str(problem))
         if verbose:
             for item in loaded:
-                click.echo(f"{item.deck.source}: {len(item.deck.cards)} cards", err=True)
+                shapes = Counter(card.shape for card in item.deck.cards)
+                read_as = ", ".join(f"{count} {shape}" for shape, count in shapes.most_common())
+                click.echo(f"{item.deck.source}: {len(item.deck.cards)} cards ({read_as})", err=True)
         if not quiet:
             click.echo(
                 f"{_count(cards, 'card')} in {_count(len(loaded), 'deck')}: "
                 f"{_count(errors, 'error')}, {_count(warnings, 'warning')}",
                 err=True,
             )
-    if errors:
+    if errors or (strict and warnings):
         sys.exit(1)
 
 
@@ -139,7 +152,8 @@ def list_cards(sources: Sequence[Path], recursive: bool, as_json: bool, quiet: b
 
     With --json, prints {"decks": [{"title", "anki_deck", "source", "footer",
     "cards": [{"guid", "number", "question", "answer", "question_html",
-    "answer_html", "tags", "source"}]}]}, where source is "path:line".
+    "answer_html", "tags", "source", "shape"}]}]}, where source is "path:line" and shape how the
+    card was written (heading, q-a, bold-item, faq, vocabulary, ...).
     """
     from deckbuilder.app.load import load_decks
     from deckbuilder.cli.listing import card_table, decks_json

@@ -8,6 +8,7 @@ from typing import Any
 from deckbuilder.errors import shorten
 from deckbuilder.html.fragments import Fragments
 from deckbuilder.model import Card, Deck
+from deckbuilder.render.fields import question_html
 
 SHORT_GUID = 8
 
@@ -36,22 +37,23 @@ def _card_json(card: Card, fragments: Fragments) -> dict[str, Any]:
         "number": card.number,
         "question": card.question,
         "answer": card.answer,
-        "question_html": fragments.inline_html(card.question),
+        "question_html": question_html(card, fragments),
         "answer_html": fragments.html(card.answer),
         "tags": list(card.tags),
         "source": str(card.source),
+        "shape": card.shape,
     }
 
 
 def card_table(deck: Deck, width: int, with_source: bool = False) -> list[str]:
     """One line per card: number, short GUID, tags and as much of the question as fits
-    (with ``with_source``, the question's ``path:line`` too)."""
+    (with ``with_source``, the question's ``path:line`` and the shape it was read as too)."""
     rows = [
         (
             str(card.number) if card.number is not None else "-",
             card.guid[:SHORT_GUID],
             " ".join(card.tags),
-            f"{card.question}  ({card.source})" if with_source else card.question,
+            f"{card.question}  ({card.source}, {card.shape or 'heading'})" if with_source else card.question,
         )
         for card in deck.cards
     ]

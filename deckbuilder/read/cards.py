@@ -170,6 +170,7 @@ class CardBuilder:
             reverse=reverse,
             fingerprint=normalise_question(parts.text),
             content=content_hash(parts.text, answer.markdown, tags, parts.classes, note_kind),
+            shape=draft.shape or ("front-back" if draft.front_back else "heading"),
         )
 
     def _kind(self, draft: Draft, parts: QuestionParts, answer: str) -> str | None:

@@ -16,11 +16,13 @@ card's text is the card builder's to judge (incremental.relayout relies on that)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from deckbuilder.markdown.dialect import inline_tokens, plain_text
 from deckbuilder.model import DeckSettings
+from deckbuilder.read.answers import SPLIT_COMMENT
 from deckbuilder.read.blocks import Block
 from deckbuilder.read.headings import heading_traits
 from deckbuilder.read.questions import split_question
@@ -59,11 +61,64 @@ def lay_out(raw_blocks: Sequence[Block], settings: DeckSettings) -> Layout:
     title_index = _title_index(blocks, headings, settings)
     layout = Layout(title=_heading_plain(blocks[title_index]) if title_index is not None else None)
     layout.problems = problems
+    if settings.card_level is None and _separator_cards(blocks, layout):
+        return layout
     others = [h for h in headings if h != title_index]
     roles = _Roles(blocks, others, title_index, separated, settings, layout)
-    roles.decide()
+    if "obsidian" in settings.syntax or any(_tagged_flashcards(block) for block in blocks):
+        layout.mode = "obsidian"  # the app's own rule: headings are sections, cards are in lines
+    else:
+        roles.decide()
     _collect(blocks, headings, title_index, roles, layout)
     return layout
+
+
+FLASHCARDS_TAG = re.compile(r"(?:^|\s)#flashcards(?:/[\w/-]*)?(?=\s|$)")
+"""The tag Obsidian Spaced Repetition requires of a note before it reads ``::`` cards in it."""
+FRONT_BACK_SEPARATORS = frozenset({". . .", "%", "???"})
+
+
+def _tagged_flashcards(block: Block) -> bool:
+    return (
+        block.kind == "paragraph" and "#flashcards" in block.text and bool(FLASHCARDS_TAG.search(block.text))
+    )
+
+
+def _separator_cards(blocks: list[Block], layout: Layout) -> bool:
+    """Cards between ``---`` lines, each with a line parting front from back (pandoc's pause
+    ``. . .``, md2apkg's ``%``, a ``<!-- split -->`` comment): when most stretches have one."""
+    chunks: list[list[Block]] = [[]]
+    for block in blocks:
+        if block.kind == "thematic_break":
+            chunks.append([])
+        else:
+            chunks[-1].append(block)
+    filled = [chunk for chunk in chunks if chunk]
+    parted = [chunk for chunk in filled if _separator_at(chunk) is not None]
+    if len(parted) < 2 or 2 * len(parted) < len(filled):
+        return False
+    layout.mode = "separated"
+    for chunk in filled:
+        at = _separator_at(chunk)
+        if at is None:
+            layout.problems.append((chunk[0].line, "warning", (
+                "this stretch between '---' lines has no line parting front from back "
+                "('. . .' or '%'), so it is not a card")))  # fmt: skip
+            continue
+        question = "".join(block.text for block in chunk[:at]).strip()
+        draft = Draft(question, chunk[0].line, list(chunk[at + 1 :]), front_back=True, shape="separated")
+        layout.drafts.append(draft)
+        layout.spans.append(None)
+    return True
+
+
+def _separator_at(chunk: list[Block]) -> int | None:
+    for index, block in enumerate(chunk):
+        if index and block.kind == "paragraph" and block.stripped_text in FRONT_BACK_SEPARATORS:
+            return index
+        if index and block.kind == "block_html" and SPLIT_COMMENT.fullmatch(block.stripped_text):
+            return index
+    return None
 
 
 def prepare(raw: Sequence[Block], problems: list[LayoutProblem]) -> tuple[list[Block], set[int]]:
@@ -260,7 +315,7 @@ def _collect(
 ) -> None:
     """The drafts in order: card headings with their text, shapes in the text of the others."""
     first = headings[0] if headings else len(blocks)
-    preamble = scan_shapes(blocks[:first])
+    preamble = scan_shapes(blocks[:first], (), layout.mode == "obsidian")
     _add_shaped(layout, preamble.drafts)
     description = list(preamble.before_first)
     sections: list[tuple[int, str]] = []
@@ -270,8 +325,9 @@ def _collect(
     while position < len(blocks):
         heading = blocks[position]
         body_end = next((i for i in range(position + 1, len(blocks)) if i in heading_set), len(blocks))
+        inline = layout.mode == "obsidian"
         if position == title_index:
-            scan = scan_shapes(blocks[position + 1 : body_end])
+            scan = scan_shapes(blocks[position + 1 : body_end], (), inline)
             _add_shaped(layout, scan.drafts)
             description.extend(scan.before_first)
             position = body_end
@@ -302,7 +358,7 @@ def _collect(
             sections.pop()
         sections.append((heading.level, _section_name(heading)))
         path = tuple(name for _, name in sections)
-        _add_shaped(layout, scan_shapes(blocks[position + 1 : body_end], path).drafts)
+        _add_shaped(layout, scan_shapes(blocks[position + 1 : body_end], path, inline).drafts)
         position = body_end
     layout.description = _joined(description)
     layout.footer = _joined(_split_footer(layout.drafts))

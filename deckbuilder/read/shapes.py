@@ -53,8 +53,11 @@ LOGSEQ_PROPERTY = re.compile(r"^\s*[\w-]+:: .*$", re.MULTILINE)
 CLOZE_OPENING = "{{c"
 
 
-def scan_shapes(blocks: Sequence[Block], section: tuple[str, ...] = ()) -> ShapeScan:
-    """Find the questions among blocks that sit under a heading which is not itself a card."""
+def scan_shapes(
+    blocks: Sequence[Block], section: tuple[str, ...] = (), inline_cards: bool = False
+) -> ShapeScan:
+    """Find the questions among blocks that sit under a heading which is not itself a card; with
+    ``inline_cards``, also Obsidian's one-line ``question::answer`` cards."""
     drafts: list[Draft] = []
     before_first: list[Block] = []
     faq = sum(1 for block in blocks if _faq_question(block)) >= 2
@@ -76,6 +79,15 @@ def scan_shapes(blocks: Sequence[Block], section: tuple[str, ...] = ()) -> Shape
                 drafts.append(_inka_draft(blocks[index - 1], block, section))
                 index += 1
                 continue
+        found = _inline_cards(block, section) if inline_cards and block.kind == "paragraph" else []
+        if found:
+            if not found[-1].pieces and index + 1 < len(blocks) and blocks[index + 1].kind == "block_code":
+                found[-1].pieces.append(blocks[index + 1])  # 'question::' over its code
+                found[-1].missing_answer = False
+                index += 1
+            drafts.extend(found)
+            index += 1
+            continue
         found = _question_start(block, section, faq)
         if not found:
             (current.pieces if current is not None else before_first).append(block)
@@ -121,7 +133,8 @@ def _closes_details(blocks: Sequence[Block]) -> bool:
 def _question_start(block: Block, section: tuple[str, ...], faq: bool) -> list[Draft]:
     if block.kind == "paragraph":
         draft = (
-            _marked_question(block, section)
+            _separated_card(block, section)
+            or _marked_question(block, section)
             or _bold_question(block, section)
             or (_faq_draft(block, section) if faq else None)
         )
@@ -271,3 +284,65 @@ def _inka_draft(question: Block, quote: Block, section: tuple[str, ...]) -> Draf
     lines = [re.sub(r"^ {0,3}> ?", "", line) for line in quote.text.split("\n")]
     answer = Block("paragraph", "\n".join(lines), quote.line)
     return Draft(asked.strip(), question.line, [answer], section, shape="inka")
+
+
+SR_COMMENT = re.compile(r"<!--SR:[^>]*-->")
+"""Obsidian Spaced Repetition's scheduling comment, kept after a card by the app."""
+SIDE_SEPARATORS = {"?": False, "??": True}
+"""Lines parting a multi-line card's front from its back (Obsidian's), and whether it is reversed."""
+
+
+def _separated_card(block: Block, section: tuple[str, ...]) -> Draft | None:
+    """A paragraph with a line holding only ``?`` (or ``??``, both ways) between front and back."""
+    if "?" not in block.text:
+        return None
+    lines = block.stripped_text.split("\n")
+    for index, line in enumerate(lines):
+        if line.strip() in SIDE_SEPARATORS and index > 0:
+            front = "\n".join(lines[:index]).strip()
+            back = SR_COMMENT.sub("", "\n".join(lines[index + 1 :])).strip()
+            if SIDE_SEPARATORS[line.strip()]:
+                front = " ".join(front.split()) + " {.reverse}"
+            pieces = [Block("paragraph", back + "\n", block.line + index + 1)] if back else []
+            return Draft(front, block.line, pieces, section, shape="multi-line")
+    return None
+
+
+def _inline_cards(block: Block, section: tuple[str, ...]) -> list[Draft]:
+    """Obsidian's ``question::answer`` (``:::`` both ways), one card per line."""
+    drafts = []
+    for offset, line in enumerate(block.stripped_text.split("\n")):
+        line = SR_COMMENT.sub("", line).strip()
+        at = _inline_separator(line)
+        if at is None:
+            continue
+        width = 3 if line[at : at + 3] == ":::" else 2
+        question, answer = line[:at].strip(), line[at + width :].strip()
+        if not question:
+            continue
+        if width == 3:
+            question = f"{question} {{.reverse}}"
+        pieces = [Block("paragraph", answer + "\n", block.line + offset)] if answer else []
+        drafts.append(Draft(question, block.line + offset, pieces, section, missing_answer=not answer,
+                            shape="inline"))  # fmt: skip
+    return drafts
+
+
+def _inline_separator(line: str) -> int | None:
+    """Where a line's ``::`` parts question from answer: the first outside inline code that is not a
+    scope operator between two names (``std::move``)."""
+    in_code = False
+    index = 0
+    while index < len(line) - 1:
+        character = line[index]
+        if character == "`":
+            in_code = not in_code
+        elif not in_code and line.startswith("::", index):
+            before = line[index - 1] if index else " "
+            after = line[index + 2] if index + 2 < len(line) else " "
+            if not (before.isalnum() or before in "_>") or not (after.isalnum() or after == "_"):
+                return index
+            index += 2
+            continue
+        index += 1
+    return None

@@ -8,7 +8,14 @@ from deckbuilder.model import Card
 
 
 def question_html(card: Card, fragments: Fragments, markup: MarkupOptions = DEFAULT_OPTIONS) -> str:
+    """The question as a line of text; as blocks when it holds more than its heading (the code or
+    options above an answer marker, a front side of several paragraphs)."""
+    if BLOCK_BREAK in card.question:
+        return fragments.html(card.question, markup)
     return fragments.inline_html(card.question, markup)
+
+
+BLOCK_BREAK = "\n\n"
 
 
 def answer_html(card: Card, fragments: Fragments, markup: MarkupOptions = DEFAULT_OPTIONS) -> str:
