@@ -108,22 +108,24 @@ def scan_shapes(
 
 
 def _gather_question(draft: Draft, blocks: Sequence[Block], index: int) -> int:
-    """A ``**Question**:`` label alone: the question is the blocks below it, up to the answer marker."""
+    """A ``**Question**:`` label alone: the question is the blocks below it, up to the answer
+    marker; returns where scanning goes on."""
     end = index
     while end < len(blocks) and blocks[end].kind != "heading":
         end += 1
     marked = marked_answer(blocks[index:end])
     if marked is None or not marked.question:
         return index
+    marker = index + len(marked.question)
+    stop = marker + 1
+    if marked.marker == "details":
+        stop = next((i + 1 for i in range(marker, end) if _closes_details([blocks[i]])), end)
+    answer = marked_answer(blocks[index:stop])
     draft.question = "".join(block.text for block in marked.question).strip()
-    draft.pieces = list(marked.answer)
+    draft.pieces = list(answer.answer) if answer is not None else []
     draft.missing_answer = False
-    draft.open_details = marked.marker == "details" and not _closes_details(marked.answer)
     draft.shape = "q-a"
-    consumed = index + len(marked.question) + 1
-    if draft.open_details:
-        return consumed
-    return end if marked.marker == "details" else consumed
+    return stop
 
 
 def _closes_details(blocks: Sequence[Block]) -> bool:
@@ -329,9 +331,10 @@ def _inline_cards(block: Block, section: tuple[str, ...]) -> list[Draft]:
 
 
 def _inline_separator(line: str) -> int | None:
-    """Where a line's ``::`` parts question from answer: the first outside inline code that is not a
-    scope operator between two names (``std::move``)."""
+    """Where a line's ``::`` parts question from answer: outside inline code, the first that is not a
+    scope operator between two names (``std::move``), else the first of all."""
     in_code = False
+    candidates: list[int] = []
     index = 0
     while index < len(line) - 1:
         character = line[index]
@@ -342,7 +345,8 @@ def _inline_separator(line: str) -> int | None:
             after = line[index + 2] if index + 2 < len(line) else " "
             if not (before.isalnum() or before in "_>") or not (after.isalnum() or after == "_"):
                 return index
+            candidates.append(index)
             index += 2
             continue
         index += 1
-    return None
+    return candidates[0] if candidates else None

@@ -1,0 +1,235 @@
+"""The shapes of notes people write, each read into the cards a person studying them would make."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from deckbuilder import read
+from deckbuilder.cli import main
+from deckbuilder.errors import ConfigError, Severity
+from deckbuilder.model import DeckSettings
+
+
+def cards(text: str, deck_settings: DeckSettings | None = None) -> list[tuple[str, str]]:
+    parsed = read.parse(text, Path("notes.md"), deck_settings)
+    assert not parsed.errors, parsed.errors
+    return [(card.question, card.answer) for card in parsed.deck.cards]
+
+
+SHAPES = {
+    "numbered-question-headings": (
+        "# Deck\n\n## 1. What is A?\n\nAlpha.\n\n## 2. Name B\n\nBeta.\n",
+        [("What is A?", "Alpha."), ("Name B", "Beta.")],
+    ),
+    "question-prefixes-restarting-per-section": (
+        "# Part one\n\n### Q1. Why?\n\nBecause.\n\n# Part two\n\n### Question 1. How?\n\nSo.\n",
+        [("Why?", "Because."), ("How?", "So.")],
+    ),
+    "questions-at-two-levels": (
+        "## Question 1. First?\n\nOne.\n\n### 2. Second?\n\nTwo.\n",
+        [("First?", "One."), ("Second?", "Two.")],
+    ),
+    "headings-inside-an-answer-stay-there": (
+        "## What is X?\n\nX is.\n\n### Example\n\nx = 1\n\n## What is Y?\n\nY.\n",
+        [("What is X?", "X is.\n\n### Example\n\nx = 1"), ("What is Y?", "Y.")],
+    ),
+    "same-level-sub-sections-answer-an-empty-question": (
+        "## Which kinds are there?\n\n## Kinds of one sort:\n\nA, B.\n\n## Kinds of another:\n\nC.\n\n"
+        "## What is D?\n\nD.\n",
+        [
+            ("Which kinds are there?", "## Kinds of one sort:\n\nA, B.\n\n## Kinds of another:\n\nC."),
+            ("What is D?", "D."),
+        ],
+    ),
+    "topic-heading-among-questions-is-not-a-card": (
+        "## What is A?\n\nAlpha.\n\n## Contributing\n\nSend a pull request.\n",
+        [("What is A?", "Alpha.")],
+    ),
+    "bold-line-question": (
+        "# Notes\n\n**Why is the sky blue?**\nRayleigh scattering.\n",
+        [("Why is the sky blue?", "Rayleigh scattering.")],
+    ),
+    "bold-list-item-questions": (
+        "- **Why is the sky blue?**  \nScattering.\n\n- **What is 2+2?**  \nFour.\n",
+        [("Why is the sky blue?", "Scattering."), ("What is 2+2?", "Four.")],
+    ),
+    "q-a-pairs-under-sections": (
+        "# Words\n\n## Animals\n\nQ: Dog?\nA: Hund\n\nQ: Cat?\nA: Katze\n\n## Food\n\nQ: Bread?\nA: Brot\n",
+        [("Dog?", "Hund"), ("Cat?", "Katze"), ("Bread?", "Brot")],
+    ),
+    "details-answer-after-a-question": (
+        "## What is printed?\n\n```js\nlog(1)\n```\n\n<details><summary><b>Answer</b></summary>\n\n1\n\n</details>\n",
+        [("What is printed?\n\n```js\nlog(1)\n```", "1")],
+    ),
+    "summary-question": (
+        "# FAQ\n\n<details><summary>Is it free?</summary>\n\nYes.\n\n</details>\n",
+        [("Is it free?", "Yes.")],
+    ),
+    "multiple-choice-task-list": (
+        "#### Q1. Which verb reads?\n\n- [ ] `POST`\n- [x] `GET`\n- [ ] `PUT`\n",
+        [("Which verb reads?\n\n- [ ] `POST`\n- [x] `GET`\n- [ ] `PUT`", "`GET`")],
+    ),
+    "answer-marker-keeps-the-code-in-the-question": (
+        "## What does this print?\n\n```py\nprint(2)\n```\n\n**Answer:** 2\n",
+        [("What does this print?\n\n```py\nprint(2)\n```", "2")],
+    ),
+    "faq-paragraphs": (
+        "# FAQ\n\nWhat is it?\n\nA tool.\n\nWho made it?\n\nSome people.\n\nMore of them.\n",
+        [("What is it?", "A tool."), ("Who made it?", "Some people.\n\nMore of them.")],
+    ),
+    "vocabulary": (
+        "## Verbs\n\n**bailar** \u2014 to dance\n\n**cantar** \u2014 to sing\n",
+        [("bailar", "to dance"), ("cantar", "to sing")],
+    ),
+    "cloze-list-items": (
+        "# Lessons\n\n- Lesson 12\n  - Let's {{c1::cut}} the fluff.\n- Lesson 13\n  - It's {{c1::a}} long shot.\n",
+        [("Let's {{c1::cut}} the fluff.", ""), ("It's {{c1::a}} long shot.", "")],
+    ),
+    "logseq-card-blocks": (
+        "- #card How to add a paragraph\n\t- shift + enter\n- #card How to add video\n\t- paste its url\n",
+        [("How to add a paragraph", "- shift + enter"), ("How to add video", "- paste its url")],
+    ),
+    "obsidian-inline-in-a-tagged-file": (
+        "#flashcards\n\nWhat does std::move do?::casts to an rvalue\nCapital of France:::Paris\n",
+        [("What does std::move do?", "casts to an rvalue"), ("Capital of France", "Paris")],
+    ),
+    "obsidian-multi-line": (
+        "# Words\n\nabound\n?\nto be plentiful\n\nwary\n??\ncautious\n",
+        [("abound", "to be plentiful"), ("wary", "cautious")],
+    ),
+    "percent-and-split-comment-after-a-heading": (
+        "# Deck\n\n## Card A\n\nFront A\n\n<!-- md2apkg split -->\n\nBack A\n\n#### Card B\n\nFront B\n\n%\n\nBack B\n",
+        [("Card A\n\nFront A", "Back A"), ("Card B\n\nFront B", "Back B")],
+    ),
+    "dash-separated-with-pandoc-pause": (
+        "---\nname: C\n---\n\n---\n\nExit a loop.\n\n. . .\n\n`break`\n\n---\n\nSkip to the next turn.\n\n. . .\n\n`continue`\n",
+        [("Exit a loop.", "`break`"), ("Skip to the next turn.", "`continue`")],
+    ),
+    "front-and-back-headings": (
+        "# A note\n\n## Front\n\nWhat is 2+2?\n\n## Back\n\nFour.\n",
+        [("What is 2+2?", "Four.")],
+    ),
+    "numbered-question-over-a-quote": (
+        "1. Explain annotations:\n> They mark code.\n",
+        [("Explain annotations:", "They mark code.")],
+    ),
+    "topics-answered-under-a-marker": (
+        "### Ethernet\n\n**Question**:\n- How does it avoid collisions?\n\n"
+        "<details><summary><b>Answer: </b></summary>\n\nCSMA/CD.\n\n</details>\n",
+        [("- How does it avoid collisions?", "CSMA/CD.")],
+    ),
+    "topic-decks-separated-by-rules": (
+        "# Types\n\n## []\nA list\n---\n## {}\nA dict\n---\n## ()\nA tuple\n",
+        [("[]", "A list"), ("{}", "A dict"), ("()", "A tuple")],
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), SHAPES.values(), ids=SHAPES.keys())
+def test_each_shape_gives_its_cards(text: str, expected: list[tuple[str, str]]) -> None:
+    assert cards(text) == expected
+
+
+NO_CARDS = {
+    "topic-notes": "## Articles\n\n### 1. Kinds\n\nDefinite and indefinite.\n\n### 2. Endings\n\n| a | b |\n|---|---|\n",
+    "questions-with-no-answers": "# Ask them\n\n- What is the role?\n- Who is on the team?\n",
+    "table-of-contents-only": "# Contents\n\n- [What is A?](#what-is-a)\n- [What is B?](#what-is-b)\n",
+    "inline-cards-in-an-untagged-file": "# C++\n\nThe scope operator std::vector:: is prose here.\n",
+}
+
+
+@pytest.mark.parametrize("text", NO_CARDS.values(), ids=NO_CARDS.keys())
+def test_notes_that_ask_or_answer_nothing_give_no_cards(text: str) -> None:
+    parsed = read.parse(text, Path("notes.md"))
+    assert not parsed.deck.cards
+    assert [error.message for error in parsed.errors if "no cards found" in error.message]
+
+
+def test_card_level_makes_topic_headings_cards() -> None:
+    text = "## Photosynthesis\n\nLight to sugar.\n\n## Respiration\n\nSugar to energy.\n"
+    assert not read.parse(text, Path("n.md")).deck.cards
+    assert cards(text, DeckSettings(card_level=2)) == [
+        ("Photosynthesis", "Light to sugar."),
+        ("Respiration", "Sugar to energy."),
+    ]
+    assert cards("---\ndeckbuilder:\n  card_level: 2\nlayout: post\n---\n" + text) == cards(
+        text, DeckSettings(card_level=2)
+    )
+
+
+def test_foreign_front_matter_keys_are_noted_and_close_ones_refused() -> None:
+    parsed = read.parse("---\nlayout: page\nlast_review_date: x\n---\n## Q?\n\nA.\n", Path("n.md"))
+    notes = [d.message for d in parsed.diagnostics if d.severity is Severity.NOTE]
+    assert len(notes) == 2 and "'layout' is not deckbuilder's" in notes[0]
+    for key, ours in [("tgas", "tags"), ("revers", "reverse")]:
+        with pytest.raises(ConfigError, match=f"'{ours}'"):
+            read.parse(f"---\n{key}: x\n---\n## Q?\n\nA.\n", Path("n.md"))
+    with pytest.raises(ConfigError, match="should be written 'card_level'"):
+        read.parse("---\ncard-level: 2\n---\n## Q?\n\nA.\n", Path("n.md"))
+
+
+def test_obsidian_syntax_from_settings() -> None:
+    text = "# Notes\n\nCapital of Spain::Madrid\n"
+    assert not read.parse(text, Path("n.md")).deck.cards
+    assert cards(text, DeckSettings(syntax=("obsidian",))) == [("Capital of Spain", "Madrid")]
+
+
+def test_check_strict_fails_on_warnings_and_verbose_says_what_it_read(tmp_path: Path) -> None:
+    deck = tmp_path / "deck.md"
+    deck.write_text("---\nlayout: x\n---\n## A?\n\nOne.\n\n## B?\n\nTODO\n", encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(main, ["check", str(deck)]).exit_code == 0
+    strict = runner.invoke(main, ["check", "--strict", str(deck)])
+    assert (
+        strict.exit_code == 1 and f"{deck}:8: warning: question 'B?' has only a placeholder" in strict.stdout
+    )
+    verbose = runner.invoke(main, ["check", "-v", str(deck)])
+    assert f"{deck}:2: note: front matter key 'layout'" in verbose.stdout
+    assert "1 cards (1 heading)" in verbose.stderr
+    assert "note:" not in runner.invoke(main, ["check", str(deck)]).stdout
+
+
+def test_losing_a_quarter_of_the_cards_is_said_prominently(tmp_path: Path) -> None:
+    deck = tmp_path / "deck.md"
+    deck.write_text("".join(f"## Q{n}?\n\nA{n}.\n\n" for n in range(8)), encoding="utf-8")
+    runner = CliRunner()
+    assert (
+        runner.invoke(main, ["build", str(deck), "-o", str(tmp_path / "out"), "--format", "csv"]).exit_code
+        == 0
+    )
+    deck.write_text("## Q0?\n\nA0.\n\n## Q1?\n\n```\nnot closed, so no cards below\n\n" +
+                    "".join(f"## R{n}\n\nB{n}.\n\n" for n in range(6)), encoding="utf-8")  # fmt: skip
+    result = runner.invoke(main, ["check", str(deck)])
+    assert "this code fence never closes" in result.stdout
+    deck.write_text("## Q0?\n\nA0.\n\n## Q1?\n\nA1.\n", encoding="utf-8")
+    built = runner.invoke(main, ["build", str(deck), "-o", str(tmp_path / "out"), "--format", "csv"])
+    assert "6 of this deck's 8 cards are gone since the last build" in built.stderr
+    assert "push --prune" in built.stderr
+
+
+LAYOUT_NOISE = st.sampled_from(["blank", "trailing", "toc"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(list(SHAPES)), min_size=1, max_size=3), st.lists(LAYOUT_NOISE, max_size=3))
+def test_blank_lines_trailing_spaces_and_a_table_of_contents_change_no_cards(
+    names: list[str], noise: list[str]
+) -> None:
+    for name in names:
+        text, expected = SHAPES[name]
+        changed = text
+        for kind in noise:
+            if kind == "blank":
+                changed = changed.replace("\n\n", "\n\n\n")
+            elif kind == "trailing":
+                changed = "\n".join(line + "   " if line.strip() and not line.startswith(" ") and
+                                    not line.endswith("  ") else line for line in changed.split("\n"))  # fmt: skip
+            elif kind == "toc" and not changed.startswith("---"):
+                changed = "- [Contents](#contents)\n- [What is it?](#what-is-it)\n\n" + changed
+        found = [(" ".join(q.split()), " ".join(a.split())) for q, a in cards(changed)]
+        assert found == [(" ".join(q.split()), " ".join(a.split())) for q, a in expected], name
