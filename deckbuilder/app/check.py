@@ -58,6 +58,8 @@ def _numbering(cards: Sequence[Card]) -> list[Diagnostic]:
     for card in cards:
         if card.number is None:
             continue
+        if previous is not None and card.section != previous.section:
+            seen, previous = {}, None  # numbering that restarts in each section is no mistake
         if card.number in seen:
             first = seen[card.number]
             problems.append(
