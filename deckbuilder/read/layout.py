@@ -200,6 +200,8 @@ class _Roles:
     """Headings that stay in the answer of the card above them."""
     fronts: dict[int, int] = field(default_factory=dict)
     """Front headings and the back heading that goes with each."""
+    following: dict[int, int] = field(default_factory=dict)
+    """Each heading's next heading (or the end), made on first use."""
 
     def decide(self) -> None:
         if self.settings.card_level is not None:
@@ -292,9 +294,10 @@ class _Roles:
         return len(at_level) >= 2 and 2 * ended >= len(at_level)
 
     def _next_heading(self, h: int) -> int:
-        position = self.headings.index(h)
-        following = self.headings[position + 1 :]
-        return following[0] if following else len(self.blocks)
+        if not self.following:
+            ends = [*self.headings[1:], len(self.blocks)]
+            self.following.update(zip(self.headings, ends, strict=True))
+        return self.following[h]
 
     def _body(self, h: int) -> list[Block]:
         return self.blocks[h + 1 : self._next_heading(h)]
