@@ -115,7 +115,7 @@ class DeckSettings:
     """Give every basic card a reverse card too."""
     syntax: tuple[str, ...] = ()
     """Flashcard syntaxes of other apps to read even where the file does not say it uses them
-    (``obsidian``, ``logseq``); see read.syntaxes."""
+    (``obsidian``: ``question::answer`` lines in files not tagged ``#flashcards``)."""
 
 
 @dataclass(frozen=True, slots=True)

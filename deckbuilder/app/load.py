@@ -40,6 +40,8 @@ class LoadedDeck:
     """The hash of each local image the cards show, read once: in the cards' content and media names."""
     clashes: tuple[Diagnostic, ...] = ()
     """Cards of this deck that would share a GUID with a card of another file (one Anki deck)."""
+    dropped: tuple[Diagnostic, ...] = ()
+    """A warning when this build loses over a quarter of the deck's cards (dropped_cards)."""
 
     @property
     def deck(self) -> Deck:
@@ -47,19 +49,21 @@ class LoadedDeck:
 
     @property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
-        return (*self.parsed.diagnostics, *self.clashes, *dropped_cards(self))
+        return (*self.parsed.diagnostics, *self.clashes, *self.dropped)
 
 
 DROPPED_SHARE = 4
 """A build that loses more than one in this many of a deck's cards says so prominently."""
 
 
-def dropped_cards(loaded: LoadedDeck) -> tuple[Diagnostic, ...]:
-    """A warning when the deck lost more than a quarter of the cards the lock holds for it: most
-    likely not edits but a reading gone wrong (an open fence, a changed heading level), and the
-    next ``push --prune`` would offer to delete those notes with their review history."""
-    before = sum(1 for entry in loaded.lock.get(loaded.lock_key, ()) if entry.removed is None)
-    lost = len(loaded.resolution.removed)
+def dropped_cards(
+    entries: Sequence[LockEntry], resolution: Resolution, source: Path
+) -> tuple[Diagnostic, ...]:
+    """A warning when the deck lost more than a quarter of the cards its lock ``entries`` hold:
+    most likely not edits but a reading gone wrong (an open fence, a changed heading level), and
+    the next ``push --prune`` would offer to delete those notes with their review history."""
+    before = sum(1 for entry in entries if entry.removed is None)
+    lost = len(resolution.removed)
     if lost < 2 or lost * DROPPED_SHARE <= before:
         return ()
     message = (
@@ -67,7 +71,7 @@ def dropped_cards(loaded: LoadedDeck) -> tuple[Diagnostic, ...]:
         "them, look for a code fence or <details> left open, or a heading level that changed; "
         "'deckbuilder diff' lists them, and 'push --prune' would delete their notes"
     )
-    return (Diagnostic(SourceLocation(str(loaded.deck.source), 1), Severity.WARNING, message),)
+    return (Diagnostic(SourceLocation(str(source), 1), Severity.WARNING, message),)
 
 
 def current_time() -> int:
@@ -109,8 +113,18 @@ def _load_decks(
         entries: Sequence[LockEntry] = lock_for(folder).get(key, ())
         digests = media_digests(parsed.deck)
         resolution = resolve(with_media_content(parsed.deck, digests), entries, moment)
+        dropped = dropped_cards(entries, resolution, source)
         loaded.append(
-            LoadedDeck(parsed, resolution, lock_path(folder), key, lock_for(folder), parse_cache, digests)
+            LoadedDeck(
+                parsed,
+                resolution,
+                lock_path(folder),
+                key,
+                lock_for(folder),
+                parse_cache,
+                digests,
+                dropped=dropped,
+            )
         )
     loaded = _with_clashes(loaded)
     if strict:

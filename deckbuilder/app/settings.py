@@ -19,6 +19,7 @@ from deckbuilder.read.values import (
     expect_count,
     expect_flag,
     expect_level,
+    expect_names,
     expect_one_of,
     expect_syntaxes,
     expect_tags,
@@ -52,17 +53,6 @@ class SettingsFile:
         return SourceLocation(str(self.path), 1)
 
 
-def _formats(value: Any, key: str, where: SourceLocation) -> tuple[str, ...]:
-    from deckbuilder.render import FORMATS
-
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(isinstance(v, str) and v in FORMATS for v in items):
-        raise ConfigError(
-            f"'{key}' must be a list of formats from {', '.join(sorted(FORMATS))}, got {quoted(value)}", where
-        )
-    return tuple(items)
-
-
 def _fields(value: Any, key: str, where: SourceLocation) -> str:
     if isinstance(value, dict):
         value = [f"{name}={card_field}" for name, card_field in value.items()]
@@ -82,6 +72,7 @@ def _grid(value: Any, key: str, where: SourceLocation) -> str:
 
 
 def _schema() -> dict[str, dict[str, Callable[[Any, str, SourceLocation], Any]]]:
+    from deckbuilder.render import FORMATS
     from deckbuilder.render.paper import CARD_SIZES, DUPLEX_MODES, LAYOUTS, PAPERS
 
     return {
@@ -93,7 +84,11 @@ def _schema() -> dict[str, dict[str, Callable[[Any, str, SourceLocation], Any]]]
             "syntax": expect_syntaxes,
         },
         "tags": {"rules": lambda value, key, where: value},  # checked by _tag_rules
-        "build": {"formats": _formats, "output": expect_text, "recursive": expect_flag},
+        "build": {
+            "formats": expect_names(sorted(FORMATS), "formats"),
+            "output": expect_text,
+            "recursive": expect_flag,
+        },
         "push": {"collection": expect_text, "backups": expect_count},
         "csv": {
             "dialect": expect_one_of(("anki", "plain")),

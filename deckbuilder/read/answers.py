@@ -36,8 +36,12 @@ def assemble_answer(pieces: Sequence[Block]) -> Answer:
         opening = lead_in(blocks[0].text)
         if opening is not None and opening.key in ANSWER_MARKERS:
             blocks[0] = blocks[0]._replace(text=opening.rest)
-    markdown = "".join(_ensure_break(block.text) for block in blocks).strip()
-    return Answer(markdown, _sections(blocks), tuple(tags))
+    return Answer(joined(blocks), _sections(blocks), tuple(tags))
+
+
+def joined(blocks: Sequence[Block]) -> str:
+    """The blocks' markdown, each ending in a blank line so that none runs into the next."""
+    return "".join(_ensure_break(block.text) for block in blocks).strip()
 
 
 def _ensure_break(text: str) -> str:
@@ -126,8 +130,10 @@ def _marker(block: Block) -> tuple[str, list[Block]] | None:
         if SPLIT_COMMENT.fullmatch(text):
             return "comment", []
         details = open_details(block)
-        if details is not None and ANSWER_SUMMARY.fullmatch(details[0]):
-            inside = details[1]
+        if details is not None and labels_answer(details[0]):
+            after = details[1]
+            end = after.lower().rfind("</details>")
+            inside = after if end < 0 else after[:end]
             return "details", [block._replace(text=inside)] if inside.strip() else []
         return None
     if block.kind == "list" and CHECKED_OPTION.search(block.text):
@@ -138,8 +144,8 @@ def _marker(block: Block) -> tuple[str, list[Block]] | None:
 
 
 def open_details(block: Block) -> tuple[str, str] | None:
-    """The summary's words and the text after ``</summary>`` of a block opening ``<details>``
-    (without a ``</details>`` closing it in the same block)."""
+    """The ``<summary>``'s markup and the text after ``</summary>`` of a block opening
+    ``<details>``; None when the block opens none or has no summary."""
     raw = block.text
     lowered = raw.lower()
     if not lowered.lstrip().startswith("<details"):
@@ -149,10 +155,13 @@ def open_details(block: Block) -> tuple[str, str] | None:
     closing = lowered.find("</summary>", opening_end)
     if opening < 0 or opening_end < 0 or closing < 0:
         return None
-    summary = re.sub(r"<[^>]*>", "", raw[opening_end + 1 : closing])
-    after = raw[closing + len("</summary>") :]
-    end = after.lower().rfind("</details>")
-    return " ".join(summary.split()), (after if end < 0 else after[:end])
+    return raw[opening_end + 1 : closing], raw[closing + len("</summary>") :]
+
+
+def labels_answer(summary: str) -> bool:
+    """Whether a ``<summary>`` labels the answer inside its ``<details>`` (``Answer``, ``Show
+    solution``) rather than asking a question."""
+    return bool(ANSWER_SUMMARY.fullmatch(" ".join(re.sub(r"<[^>]*>", "", summary).split())))
 
 
 def _without_closing(blocks: Sequence[Block], kind: str) -> list[Block]:

@@ -8,9 +8,10 @@ from dataclasses import replace
 
 from deckbuilder.errors import Diagnostic, Severity, shorten
 from deckbuilder.fingerprint import content_hash, derive_guid, guid_key, normalise_question
+from deckbuilder.markdown.cloze import MAYBE_CLOZE
 from deckbuilder.markdown.deletions import number_gaps, scan
 from deckbuilder.model import Card, DeckSettings, SourceLocation
-from deckbuilder.read.answers import Answer, assemble_answer, marked_answer, placeholder
+from deckbuilder.read.answers import Answer, assemble_answer, joined, marked_answer, placeholder
 from deckbuilder.read.blocks import Block
 from deckbuilder.read.links import LinkDefinitions, with_definitions
 from deckbuilder.read.questions import QuestionParts, split_question
@@ -21,7 +22,8 @@ Problem = tuple[str, str, int]
 """A problem as a value: severity, message, and its line below the draft's heading."""
 MARKERS = ("cloze", "basic", "reverse")
 """The ``{.name}`` markers a heading may carry."""
-CLOZE_OPENING = "{{c"
+NOT_A_CARD_YET = "so it is not a card yet"
+"""Said of every question left out for want of an answer (reader.py counts them by it)."""
 QUOTED = 60
 """The longest question a message quotes whole."""
 
@@ -77,7 +79,7 @@ class CardBuilder:
             return None
         in_question, pieces = parted
         if in_question:
-            parts = replace(parts, text=parts.text + "\n\n" + _joined(in_question))
+            parts = replace(parts, text=parts.text + "\n\n" + joined(in_question))
         answer = assemble_answer(pieces)
         if self.definitions:
             answer = replace(answer, markdown=with_definitions(answer.markdown, self.definitions))
@@ -88,7 +90,7 @@ class CardBuilder:
             what = "has no answer" if not answer.markdown else "has only a placeholder for an answer"
             self.warn(
                 draft.line,
-                f"question '{shorten(parts.text, QUOTED)}' {what}, so it is not a card yet; "
+                f"question '{shorten(parts.text, QUOTED)}' {what}, {NOT_A_CARD_YET}; "
                 "write its answer below it, or delete it",
             )
             return None
@@ -120,7 +122,7 @@ class CardBuilder:
         """A topic heading is a card when it carries a marker or an id, or its text cloze deletions."""
         if parts.classes or parts.explicit_id:
             return True
-        return any(CLOZE_OPENING in block.text for block in draft.pieces)
+        return any(MAYBE_CLOZE in block.text for block in draft.pieces)
 
     def _check_markers(self, line: int, classes: Sequence[str]) -> None:
         """A marker we do not know is most likely a misspelt one, and its card silently not what
@@ -139,7 +141,7 @@ class CardBuilder:
     def _has_question(self, draft: Draft, parts: QuestionParts) -> bool:
         if draft.missing_answer:
             question = shorten(parts.text, QUOTED)
-            self.warn(draft.line, f"question '{question}' has no answer, so it is not a card yet; "
+            self.warn(draft.line, f"question '{question}' has no answer, {NOT_A_CARD_YET}; "
                       "write 'A: ...' right after it")  # fmt: skip
             return False
         if not parts.text:
@@ -206,11 +208,6 @@ class CardBuilder:
 
     def warn(self, line: int, message: str) -> None:
         self.diagnostics.append(Diagnostic(SourceLocation(self.shown, line), Severity.WARNING, message))
-
-
-def _joined(blocks: Sequence[Block]) -> str:
-    return "".join(block.text if block.text.endswith("\n\n") else block.text.rstrip("\n") + "\n\n"
-                   for block in blocks).strip()  # fmt: skip
 
 
 def _line_of(draft: Draft, snippet: str) -> int:

@@ -9,6 +9,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
+from deckbuilder.markdown.cloze import MAYBE_CLOZE
 from deckbuilder.read.questions import split_question
 
 QUESTION_PREFIX = re.compile(
@@ -35,7 +36,6 @@ ANSWER_PART_TITLES = re.compile(
 """Headings titled like a part of an answer (``### Example``, ``#### References``)."""
 FRONT_TITLES = frozenset({"front", "front side", "frontside", "question", "prompt"})
 BACK_TITLES = frozenset({"back", "back side", "backside", "answer"})
-CLOZE_OPENING = "{{c"
 
 
 class HeadingTraits(NamedTuple):
@@ -60,7 +60,7 @@ def heading_traits(text: str) -> HeadingTraits:
         stripped.endswith(QUESTION_MARKS)
         or stripped.endswith(QUESTION_PARTICLES)
         or bool(QUESTION_PREFIX.match(words))
-        or CLOZE_OPENING in bare
+        or MAYBE_CLOZE in bare
         or _asks_midway(bare)
     )
     numbered = bool(NUMBER_PREFIX.match(words)) and not SUBSECTION_NUMBER.match(words)

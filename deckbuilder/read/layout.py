@@ -16,6 +16,7 @@ card's text is the card builder's to judge (incremental.relayout relies on that)
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from deckbuilder.model import DeckSettings
 from deckbuilder.read.answers import SPLIT_COMMENT
 from deckbuilder.read.blocks import Block
 from deckbuilder.read.headings import heading_traits
+from deckbuilder.read.pieces import closes_fence, fence_opening
 from deckbuilder.read.questions import split_question
 from deckbuilder.read.shapes import Draft, scan_shapes
 
@@ -169,13 +171,10 @@ def _is_underlined_answer(blocks: list[Block], index: int) -> bool:
 
 
 def unclosed_fence(text: str) -> bool:
+    """Whether a code block's text opens a fence and never closes it."""
     lines = text.rstrip("\n").split("\n")
-    opening = lines[0].lstrip(" ")
-    marker = opening[:3]
-    if marker not in ("```", "~~~"):
-        return False
-    run = opening[: len(opening) - len(opening.lstrip(marker[0]))]
-    return not any(line.strip().startswith(run) and not line.strip().strip(marker[0]) for line in lines[1:])
+    fence = fence_opening(lines[0])
+    return fence is not None and not any(closes_fence(line, fence) for line in lines[1:])
 
 
 def _heading_lines(text: str) -> int:
@@ -200,8 +199,6 @@ class _Roles:
     """Headings that stay in the answer of the card above them."""
     fronts: dict[int, int] = field(default_factory=dict)
     """Front headings and the back heading that goes with each."""
-    following: dict[int, int] = field(default_factory=dict)
-    """Each heading's next heading (or the end), made on first use."""
 
     def decide(self) -> None:
         if self.settings.card_level is not None:
@@ -294,10 +291,7 @@ class _Roles:
         return len(at_level) >= 2 and 2 * ended >= len(at_level)
 
     def _next_heading(self, h: int) -> int:
-        if not self.following:
-            ends = [*self.headings[1:], len(self.blocks)]
-            self.following.update(zip(self.headings, ends, strict=True))
-        return self.following[h]
+        return _next_heading(self.headings, h, len(self.blocks))
 
     def _body(self, h: int) -> list[Block]:
         return self.blocks[h + 1 : self._next_heading(h)]
@@ -327,7 +321,7 @@ def _collect(
     heading_set = set(headings)
     while position < len(blocks):
         heading = blocks[position]
-        body_end = next((i for i in range(position + 1, len(blocks)) if i in heading_set), len(blocks))
+        body_end = _next_heading(headings, position, len(blocks))
         inline = layout.mode == "obsidian"
         if position == title_index:
             scan = scan_shapes(blocks[position + 1 : body_end], (), inline)
@@ -414,9 +408,8 @@ def _detect_card_level(blocks: Sequence[Block], headings: list[int], shaped: lis
     """The heading level that holds the most answers directly (ties go to the deeper level); the
     headings whose text below holds a question by shape are added to ``shaped``."""
     counts: dict[int, int] = {}
-    ends = {h: (headings[k + 1] if k + 1 < len(headings) else len(blocks)) for k, h in enumerate(headings)}
     for h in headings:
-        body = blocks[h + 1 : ends[h]]
+        body = blocks[h + 1 : _next_heading(headings, h, len(blocks))]
         if not _has_content(body):
             continue
         if scan_shapes(body).drafts:
@@ -429,6 +422,12 @@ def _detect_card_level(blocks: Sequence[Block], headings: list[int], shaped: lis
         levels = [blocks[h].level for h in headings]
         return max(levels) if levels else None
     return max(counts, key=lambda level: (counts[level], level))
+
+
+def _next_heading(headings: Sequence[int], position: int, end: int) -> int:
+    """The first of ``headings`` (block indices, in order) after ``position``, else ``end``."""
+    after = bisect.bisect_right(headings, position)
+    return headings[after] if after < len(headings) else end
 
 
 def _split_footer(drafts: list[Draft]) -> list[Block]:

@@ -46,13 +46,26 @@ def split_points(body: str) -> list[int]:
             continue
         offset = found.start()  # the newline: the fence line starts at offset in body
         end = body.find("\n", offset)
-        stripped = body[offset : len(body) if end < 0 else end].lstrip(" ")
-        run = len(stripped) - len(stripped.lstrip(stripped[0]))
+        line = body[offset : len(body) if end < 0 else end]
         if fence is None:
-            fence = stripped[0] * run
-        elif stripped.startswith(fence) and not stripped.lstrip(stripped[0]).strip():
+            fence = fence_opening(line)
+        elif closes_fence(line, fence):
             fence = None
     return points
+
+
+def fence_opening(line: str) -> str | None:
+    """The run of backticks or tildes a fenced code block's opening line starts with."""
+    stripped = line.lstrip(" ")
+    if stripped[:3] not in ("```", "~~~"):
+        return None
+    return stripped[: len(stripped) - len(stripped.lstrip(stripped[0]))]
+
+
+def closes_fence(line: str, fence: str) -> bool:
+    """Whether ``line`` closes the code block opened with ``fence``."""
+    stripped = line.lstrip(" ")
+    return stripped.startswith(fence) and not stripped.lstrip(fence[0]).strip()
 
 
 @dataclass(slots=True)

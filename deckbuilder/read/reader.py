@@ -15,7 +15,7 @@ from deckbuilder.errors import Diagnostic, Severity
 from deckbuilder.fingerprint import deck_id_for
 from deckbuilder.model import Card, Deck, DeckSettings, SourceLocation
 from deckbuilder.read.blocks import normalise_newlines
-from deckbuilder.read.cards import CardBuilder, distinct_identities, identity_clashes
+from deckbuilder.read.cards import NOT_A_CARD_YET, CardBuilder, distinct_identities, identity_clashes
 from deckbuilder.read.frontmatter import apply_front_matter, split_front_matter
 from deckbuilder.read.layout import Layout, lay_out
 from deckbuilder.read.links import LinkDefinitions, link_definitions
@@ -140,7 +140,7 @@ def assemble(source: SourceText, layout: Layout, builder: CardBuilder, cards: Se
 
 def _no_cards(layout: Layout, found: Sequence[Diagnostic]) -> str:
     """Why a file gave no cards, from what the reader saw."""
-    unanswered = sum(1 for d in found if d.severity is Severity.WARNING and "answer" in d.message)
+    unanswered = sum(1 for d in found if d.severity is Severity.WARNING and NOT_A_CARD_YET in d.message)
     topics = sum(1 for d in found if d.severity is Severity.NOTE)
     seen = []
     if unanswered:

@@ -8,9 +8,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from deckbuilder.markdown.cloze import MAYBE_CLOZE
 from deckbuilder.markdown.dialect import inline_tokens
 from deckbuilder.markdown.items import ListItem, list_items
-from deckbuilder.read.answers import ANSWER_MARKERS, ANSWER_SUMMARY, QUESTION_MARKERS, marked_answer
+from deckbuilder.read.answers import (
+    ANSWER_MARKERS,
+    QUESTION_MARKERS,
+    labels_answer,
+    marked_answer,
+    open_details,
+)
 from deckbuilder.read.blocks import Block, lead_in, whole_line_strong
 
 
@@ -50,7 +57,6 @@ FAQ_QUESTION_LENGTH = 300
 VOCABULARY_DASHES = ("\u2014", "\u2013", "-", ":")
 LOGSEQ_CARD = re.compile(r"(?:^|\s)#card(?=\s|$)")
 LOGSEQ_PROPERTY = re.compile(r"^\s*[\w-]+:: .*$", re.MULTILINE)
-CLOZE_OPENING = "{{c"
 
 
 def scan_shapes(
@@ -188,17 +194,11 @@ def _bold_question(block: Block, section: tuple[str, ...]) -> Draft | None:
 
 
 def _details_question(block: Block, section: tuple[str, ...]) -> Draft | None:
-    raw = block.text
-    lowered = raw.lower()
-    opening = lowered.find("<summary")
-    opening_end = lowered.find(">", opening)
-    closing = lowered.find("</summary>", opening_end)
-    if opening < 0 or opening_end < 0 or closing < 0:
-        return None
-    question = " ".join(raw[opening_end + 1 : closing].split())
-    if ANSWER_SUMMARY.fullmatch(re.sub(r"<[^>]*>", "", question).strip()):
-        return None  # the summary labels an answer: the question is above it
-    after = raw[closing + len("</summary>") :]
+    details = open_details(block)
+    if details is None or labels_answer(details[0]):
+        return None  # no summary, or one labelling an answer: the question is above it
+    summary, after = details
+    question = " ".join(summary.split())
     end = after.lower().find("</details>")
     inside = after if end < 0 else after[:end]
     pieces = [Block("block_html", inside, block.line)] if inside.strip() else []
@@ -247,7 +247,7 @@ def _list_questions(block: Block, section: tuple[str, ...]) -> list[Draft]:
     """Questions written as list items: bold questions with their answer below them, Logseq
     ``#card`` blocks, and cloze sentences (each item with deletions is a note)."""
     text = block.text
-    if "**" not in text and "__" not in text and "#card" not in text and CLOZE_OPENING not in text:
+    if "**" not in text and "__" not in text and "#card" not in text and MAYBE_CLOZE not in text:
         return []  # nothing any item could be: skip the parse
     drafts: list[Draft] = []
     for item in list_items(text):
@@ -267,7 +267,7 @@ def _item_questions(item: ListItem, line: int, section: tuple[str, ...]) -> list
         question = question[2:-2].strip() if question[:2] in ("**", "__") else question
         pieces = [Block("paragraph", item.rest + "\n", line)] if item.rest.strip() else []
         return [Draft(question, line, pieces, section, shape="bold-item")]
-    if CLOZE_OPENING in item.paragraph:
+    if MAYBE_CLOZE in item.paragraph:
         return [Draft(item.paragraph, line, [], section, shape="cloze-item")]
     drafts: list[Draft] = []
     for child in item.children:
@@ -281,8 +281,8 @@ def _inka_question(block: Block) -> bool:
 
 
 def _inka_draft(question: Block, quote: Block, section: tuple[str, ...]) -> Draft:
-    items = list_items(question.text)
-    asked = "\n\n".join(item.paragraph + (f"\n\n{item.rest}" if item.rest else "") for item in items[:1])
+    first = next(iter(list_items(question.text)), None)
+    asked = "" if first is None else first.paragraph + (f"\n\n{first.rest}" if first.rest else "")
     lines = [re.sub(r"^ {0,3}> ?", "", line) for line in quote.text.split("\n")]
     answer = Block("paragraph", "\n".join(lines), quote.line)
     return Draft(asked.strip(), question.line, [answer], section, shape="inka")

@@ -69,14 +69,23 @@ def expect_one_of(options: Sequence[str]) -> Callable[[Any, str, SourceLocation]
     return check
 
 
-SYNTAXES = ("obsidian", "logseq")
-"""Other apps' flashcard syntaxes that settings may turn on for files that do not say they use them."""
+def expect_names(options: Sequence[str], noun: str) -> Callable[[Any, str, SourceLocation], tuple[str, ...]]:
+    """A check that the value is one of ``options``, or a list of them; ``noun`` names them."""
+
+    def check(value: Any, key: str, where: SourceLocation) -> tuple[str, ...]:
+        names = [value] if isinstance(value, str) else value
+        if not isinstance(names, list) or not all(
+            isinstance(name, str) and name in options for name in names
+        ):
+            raise ConfigError(
+                f"'{key}' must be a list of {noun} from {', '.join(options)}, got {quoted(value)}", where
+            )
+        return tuple(names)
+
+    return check
 
 
-def expect_syntaxes(value: Any, key: str, where: SourceLocation) -> tuple[str, ...]:
-    names = [value] if isinstance(value, str) else value
-    if not isinstance(names, list) or not all(isinstance(name, str) and name in SYNTAXES for name in names):
-        raise ConfigError(
-            f"'{key}' must be a list of syntaxes from {', '.join(SYNTAXES)}, got {quoted(value)}", where
-        )
-    return tuple(names)
+SYNTAXES = ("obsidian",)
+"""Other apps' flashcard syntaxes that settings may turn on for files that do not say they use them
+(Logseq's ``#card`` blocks and the other shapes are read everywhere)."""
+expect_syntaxes = expect_names(SYNTAXES, "syntaxes")
