@@ -66,7 +66,7 @@ def lay_out(raw_blocks: Sequence[Block], settings: DeckSettings) -> Layout:
     if settings.card_level is None and _separator_cards(blocks, layout):
         return layout
     others = [h for h in headings if h != title_index]
-    roles = _Roles(blocks, others, title_index, separated, settings, layout)
+    roles = _Roles(blocks, others, separated, settings, layout)
     if "obsidian" in settings.syntax or any(_tagged_flashcards(block) for block in blocks):
         layout.mode = "obsidian"  # the app's own rule: headings are sections, cards are in lines
     else:
@@ -189,7 +189,7 @@ class _Roles:
 
     blocks: list[Block]
     headings: list[int]
-    title_index: int | None
+    """The headings but the title."""
     separated: set[int]
     settings: DeckSettings
     layout: Layout
