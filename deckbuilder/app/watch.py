@@ -33,6 +33,10 @@ def relevant(path: Path, output: Path) -> bool:
     return not path.resolve().is_relative_to(output.resolve())
 
 
+WATCHER_TICK_MS = 200
+"""How often the watcher yields when nothing changed; its first yield says it is running."""
+
+
 def watch_sources(
     sources: Sequence[Path],
     output: Path,
@@ -53,16 +57,25 @@ def watch_sources(
     folders = watched_paths(sources)
     rebuild()
     if _idle_collection_done():
-        if announce:
-            say(f"watching {', '.join(str(f) for f in folders)} (Ctrl-C to stop)")
         changes = watchfiles.watch(
             *folders,
             watch_filter=lambda _change, name: relevant(Path(name), output),
             debounce=debounce_ms,
             raise_interrupt=False,
             stop_event=stop,
+            yield_on_timeout=True,
+            rust_timeout=WATCHER_TICK_MS,
         )
+        watching = False
         for batch in changes:
+            if not watching:
+                # Said once the watcher runs (its first tick), not before: an edit made right after
+                # the line was read used to come before the watcher and go unnoticed.
+                watching = True
+                if announce:
+                    say(f"watching {', '.join(str(f) for f in folders)} (Ctrl-C to stop)")
+            if not batch:
+                continue
             if verbose:
                 for _change, name in sorted(batch, key=lambda item: item[1]):
                     say(f"changed: {name}")
