@@ -53,11 +53,28 @@ def deck_id_for(anki_deck: str) -> int:
 
 
 def content_hash(
-    question: str, answer: str, tags: tuple[str, ...], classes: tuple[str, ...], note_kind: str = "basic"
+    question: str,
+    answer: str,
+    tags: tuple[str, ...],
+    classes: tuple[str, ...],
+    note_kind: str = "basic",
+    note_type: str = "",
 ) -> str:
     """What decides whether a card changed: everything that reaches its Anki note."""
     parts = [f"markup-{MARKUP_VERSION}", question, answer, " ".join(tags), " ".join(classes)]
     if note_kind != "basic":  # so that basic cards keep the hashes they had before card kinds existed
         parts.append(note_kind)
+    if note_type:  # likewise for cards of deckbuilder's own note types
+        parts.append(f"note type {note_type}")
     digest = _digest(*parts)
     return digest.hex()[:16]
+
+
+NOTE_TYPE_ID_LOW = 1 << 31
+"""Derived note type ids sit above derived deck ids and far below Anki's millisecond-time ids."""
+
+
+def note_type_id_for(name: str) -> int:
+    """A stable note type id for one of Anki's built-in note types named by a deck."""
+    number = int.from_bytes(_digest("deckbuilder-note-type", name)[:8], "big")
+    return NOTE_TYPE_ID_LOW + number % DECK_ID_SPAN

@@ -27,6 +27,9 @@ class Section:
     """The label without its colon, e.g. ``Role``."""
     text: str
     """The markdown after the label, up to the next labelled paragraph."""
+    markdown: str = ""
+    """The section as written, label included: what leaves the answer when a note type has a field
+    of the section's name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +86,8 @@ class Card:
     like ``fingerprint``; empty on hand-made cards."""
     shape: str = ""
     """How the reader found the card (heading, q-a, bold-item, faq, ...), for ``check -v``."""
+    note_type: str = ""
+    """The name of the Anki note type the card is built as; empty for deckbuilder's own."""
 
     def identified(self, guid: str, changed_at: int) -> Card:
         """This card with its GUID and change time from the lock (dataclasses.replace, but a few
@@ -90,7 +95,7 @@ class Card:
         return Card(guid, self.number, self.question, self.answer,
                     self.sections, self.tags, self.source, self.explicit_id, self.classes,
                     self.section, self.kind, self.reverse, changed_at, self.fingerprint,
-                    self.content, self.shape)  # fmt: skip
+                    self.content, self.shape, self.note_type)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +118,46 @@ class DeckSettings:
     """``cloze`` makes every card a cloze note, ``basic`` none; None decides card by card."""
     reverse: bool = False
     """Give every basic card a reverse card too."""
+    note_types: tuple[tuple[str, str], ...] = ()
+    """Note types by card: (``basic``, ``reverse``, ``cloze`` or a marker name, note type name). A
+    card marked ``{.name}`` takes the marker's note type, any other its kind's; none: deckbuilder's."""
     syntax: tuple[str, ...] = ()
     """Flashcard syntaxes of other apps to read even where the file does not say it uses them
     (``obsidian``: ``question::answer`` lines in files not tagged ``#flashcards``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CardTemplate:
+    """One card of a note type: its name and the front and back templates."""
+
+    name: str
+    front: str
+    back: str
+
+
+@dataclass(frozen=True, slots=True)
+class NoteType:
+    """An Anki note type a deck's cards may be built as, instead of deckbuilder's own."""
+
+    name: str
+    id: int
+    fields: tuple[str, ...]
+    templates: tuple[CardTemplate, ...]
+    css: str
+    cloze: bool = False
+    """A cloze note type: the first field holds the deletions, one card per deletion number."""
+    modified: int = 0
+    """The note type's mod time in Anki; a newer one in a package replaces its templates and CSS."""
+    sort_field: int = 0
+    latex_pre: str = ""
+    latex_post: str = ""
+    source: str = ""
+    """The file that defines it, or empty for one of Anki's built-in types."""
+
+    def schema(self) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+        """What Anki compares to decide whether a package's note type is the one it has: field and
+        template names, and the kind. Any change makes Anki add a copy ("Name+")."""
+        return self.fields, tuple(template.name for template in self.templates), self.cloze
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,3 +177,8 @@ class Deck:
     source: Path
     """The markdown file."""
     settings: DeckSettings = field(default_factory=DeckSettings)
+    note_types: tuple[NoteType, ...] = ()
+    """The note types its cards name (Card.note_type), besides deckbuilder's own."""
+
+    def note_type(self, name: str) -> NoteType | None:
+        return next((found for found in self.note_types if found.name == name), None)

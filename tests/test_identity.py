@@ -194,7 +194,7 @@ def test_identified_is_dataclasses_replace() -> None:
     from deckbuilder.model import Card, Section, SourceLocation
 
     card = Card("g", 3, "Q?", "A.", (Section("Why", "so"),), ("t",), SourceLocation("f.md", 9), "my-id",
-                ("reverse",), ("Part",), "cloze", True, 5, "q", "0f", "faq")  # fmt: skip
+                ("reverse",), ("Part",), "cloze", True, 5, "q", "0f", "faq", "Basic")  # fmt: skip
     assert all(getattr(card, f.name) != getattr(Card("", None, "", "", (), (), card.source), f.name)
                for f in fields(Card) if f.name != "source")  # fmt: skip
     assert card.identified("other", 77) == replace(card, guid="other", changed_at=77)

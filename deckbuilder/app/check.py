@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from deckbuilder.app.load import LoadedDeck
 from deckbuilder.app.media import image_diagnostics
+from deckbuilder.app.notetypes import field_problems
 from deckbuilder.errors import Diagnostic, Severity
 from deckbuilder.incremental.caching import Caching
 from deckbuilder.model import Card, Deck
@@ -34,6 +35,7 @@ def check_decks(
     for item, deck_plans in zip(loaded, plans, strict=True):
         problems.extend(item.diagnostics)
         problems.extend(check_deck(item.deck, printing, deck_plans))
+        problems.extend(field_problems(item.deck))
     return problems
 
 

@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 
 from deckbuilder.app.media import media_digests, with_media_content
+from deckbuilder.app.notetypes import with_note_types
 from deckbuilder.app.settings import folder_settings
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity
 from deckbuilder.identity.lockfile import Lock, LockEntry, lock_path, merged, read_lock, shared_guids
@@ -42,6 +43,8 @@ class LoadedDeck:
     """Cards of this deck that would share a GUID with a card of another file (one Anki deck)."""
     dropped: tuple[Diagnostic, ...] = ()
     """A warning when this build loses over a quarter of the deck's cards (dropped_cards)."""
+    note_types: tuple[Diagnostic, ...] = ()
+    """Problems with the note types the deck's cards name (app.notetypes.with_note_types)."""
 
     @property
     def deck(self) -> Deck:
@@ -49,7 +52,7 @@ class LoadedDeck:
 
     @property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
-        return (*self.parsed.diagnostics, *self.clashes, *self.dropped)
+        return (*self.parsed.diagnostics, *self.note_types, *self.clashes, *self.dropped)
 
 
 DROPPED_SHARE = 4
@@ -111,8 +114,9 @@ def _load_decks(
         parsed, parse_cache = parse_file(source, settings_for(folder), caching)
         key = source.name
         entries: Sequence[LockEntry] = lock_for(folder).get(key, ())
-        digests = media_digests(parsed.deck)
-        resolution = resolve(with_media_content(parsed.deck, digests), entries, moment)
+        deck, typed = with_note_types(parsed.deck, folder)
+        digests = media_digests(deck)
+        resolution = resolve(with_media_content(deck, digests), entries, moment)
         dropped = dropped_cards(entries, resolution, source)
         loaded.append(
             LoadedDeck(
@@ -124,6 +128,7 @@ def _load_decks(
                 parse_cache,
                 digests,
                 dropped=dropped,
+                note_types=typed,
             )
         )
     loaded = _with_clashes(loaded)

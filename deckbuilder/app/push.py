@@ -270,11 +270,13 @@ def _prune(col: Any, loaded: Sequence[LoadedDeck]) -> list[str]:
     gone -= _live_anywhere(loaded)
     if not gone:
         return []
+    # The notes of deckbuilder's note types, and of the note types the decks name themselves.
+    own = {definition.id for item in loaded for definition in item.deck.note_types}
+    kinds = sorted({NOTE_TYPE_ID, CLOZE_NOTE_TYPE_ID, *own})
     marks = ",".join("?" * len(gone))
     rows = col.db.all(
-        f"select id, flds from notes where mid in (?, ?) and guid in ({marks})",
-        NOTE_TYPE_ID,
-        CLOZE_NOTE_TYPE_ID,
+        f"select id, flds from notes where mid in ({','.join('?' * len(kinds))}) and guid in ({marks})",
+        *kinds,
         *sorted(gone),
     )
     if rows:

@@ -20,6 +20,7 @@ from deckbuilder.read.values import (
     expect_flag,
     expect_level,
     expect_names,
+    expect_note_types,
     expect_one_of,
     expect_syntaxes,
     expect_tags,
@@ -82,6 +83,8 @@ def _schema() -> dict[str, dict[str, Callable[[Any, str, SourceLocation], Any]]]
             "type": expect_card_type,
             "reverse": expect_flag,
             "syntax": expect_syntaxes,
+            "note_types": expect_note_types,
+            "note_type": expect_note_types,
         },
         "tags": {"rules": lambda value, key, where: value},  # checked by _tag_rules
         "build": {
@@ -189,6 +192,7 @@ def folder_settings(folder: Path) -> DeckSettings:
         card_type=found.data.get("deck.type"),
         reverse=found.data.get("deck.reverse", False),
         syntax=found.data.get("deck.syntax", ()),
+        note_types=found.data.get("deck.note_types", found.data.get("deck.note_type", ())),
         tag_rules=rules,
     )
 

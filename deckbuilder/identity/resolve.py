@@ -226,7 +226,7 @@ def resolve(deck: Deck, entries: Sequence[LockEntry], now: int) -> Resolution:
 
 def _content_hash(card: Card) -> str:
     """For a hand-made card; parsed cards carry their hash."""
-    return content_hash(card.question, card.answer, card.tags, card.classes, card.note_kind)
+    return content_hash(card.question, card.answer, card.tags, card.classes, card.note_kind, card.note_type)
 
 
 def _matched(card: Card, entry: LockEntry, content: str, score: float | None, now: int) -> CardMatch:

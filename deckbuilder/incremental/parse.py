@@ -210,7 +210,7 @@ def card_row(builder: CardBuilder, draft: Draft) -> CardRow:
     if card is None:
         return (None, problems)
     values = {name: getattr(card, name) for name in CARD_FIELDS}
-    values["sections"] = tuple((section.label, section.text) for section in card.sections)
+    values["sections"] = tuple((section.label, section.text, section.markdown) for section in card.sections)
     return (tuple(values[name] for name in CARD_FIELDS), problems)
 
 

@@ -64,16 +64,23 @@ def _take_tags_line(blocks: list[Block]) -> tuple[list[Block], list[str]]:
 
 
 def _sections(blocks: Sequence[Block]) -> tuple[Section, ...]:
-    sections: list[tuple[str, list[str]]] = []
+    sections: list[tuple[str, list[str], list[str]]] = []
     for block in blocks:
         label = lead_in(block.text) if block.kind == "paragraph" else None
         if label is not None and label.bold and label.key not in NOT_SECTION_LABELS:
-            sections.append((label.label, [label.rest]))
+            sections.append((label.label, [label.rest], [block.text]))
         elif sections:
             sections[-1][1].append(block.text)
+            sections[-1][2].append(block.text)
     return tuple(
-        Section(label, "".join(_ensure_break(part) for part in parts).strip()) for label, parts in sections
+        Section(label, _joined_parts(parts[1:], first=parts[0]), _joined_parts(texts))
+        for label, parts, texts in sections
     )
+
+
+def _joined_parts(parts: Sequence[str], first: str | None = None) -> str:
+    listed = parts if first is None else [first, *parts]
+    return "".join(_ensure_break(part) for part in listed).strip()
 
 
 SEPARATOR_LINES = frozenset({"%", "?", "??", ". . .", "..."})

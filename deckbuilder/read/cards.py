@@ -79,7 +79,10 @@ class CardBuilder:
             return None
         in_question, pieces = parted
         if in_question:
-            parts = replace(parts, text=parts.text + "\n\n" + joined(in_question))
+            parts = replace(parts, text=(parts.text + "\n\n" + joined(in_question)).strip())
+        if not parts.text and not (draft.pieces and "cloze" in parts.classes):
+            self.error(draft.line, "card has no question; write it after the '#' marks or above its answer")
+            return None
         answer = assemble_answer(pieces)
         if self.definitions:
             answer = replace(answer, markdown=with_definitions(answer.markdown, self.definitions))
@@ -127,10 +130,11 @@ class CardBuilder:
     def _check_markers(self, line: int, classes: Sequence[str]) -> None:
         """A marker we do not know is most likely a misspelt one, and its card silently not what
         it was meant to be (a reversed card missing): a warning naming the likely marker."""
+        known = (*MARKERS, *(marker for marker, _ in self.settings.note_types))
         for name in classes:
-            if name in MARKERS:
+            if name in known:
                 continue
-            close = difflib.get_close_matches(name, MARKERS, n=1, cutoff=0.6)
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
             hint = (
                 f"did you mean {{.{close[0]}}}?"
                 if close
@@ -144,7 +148,9 @@ class CardBuilder:
             self.warn(draft.line, f"question '{question}' has no answer, {NOT_A_CARD_YET}; "
                       "write 'A: ...' right after it")  # fmt: skip
             return False
-        if not parts.text:
+        if not parts.text and "cloze" not in parts.classes and marked_answer(draft.pieces) is None:
+            # A heading of markers alone is a card whose text is all below it: a cloze text, or a
+            # question of several blocks above its answer marker (what import writes for those).
             self.error(
                 draft.line, "card heading has no question text; write the question after the '#' marks"
             )
@@ -157,6 +163,7 @@ class CardBuilder:
         section_tags = [tag for tag in [section_tag(draft.section)] if tag]
         tags = merge_tags(self.settings.tags, section_tags, parts.tags, answer.tags, rule_tags)
         note_kind = "cloze" if kind == "cloze" else "reverse" if reverse else "basic"
+        note_type = self._note_type(parts.classes, note_kind)
         return Card(
             guid=derive_guid(self.deck_id, guid_key(parts.explicit_id, parts.text)),
             number=parts.number,
@@ -171,9 +178,18 @@ class CardBuilder:
             kind=kind,
             reverse=reverse,
             fingerprint=normalise_question(parts.text),
-            content=content_hash(parts.text, answer.markdown, tags, parts.classes, note_kind),
+            content=content_hash(parts.text, answer.markdown, tags, parts.classes, note_kind, note_type),
             shape=draft.shape or ("front-back" if draft.front_back else "heading"),
+            note_type=note_type,
         )
+
+    def _note_type(self, classes: Sequence[str], note_kind: str) -> str:
+        """The note type a marker on the card names, else the one for its kind; empty: ours."""
+        chosen = dict(self.settings.note_types)
+        for name in classes:
+            if name not in MARKERS and name in chosen:
+                return chosen[name]
+        return chosen.get(note_kind, "")
 
     def _kind(self, draft: Draft, parts: QuestionParts, answer: str) -> str | None:
         """``cloze`` or ``basic``, reporting cloze mistakes; None when the card cannot be built."""

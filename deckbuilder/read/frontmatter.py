@@ -13,6 +13,7 @@ from deckbuilder.read.values import (
     expect_flag,
     expect_id,
     expect_level,
+    expect_note_types,
     expect_syntaxes,
     expect_tags,
     expect_text,
@@ -102,6 +103,8 @@ FRONT_MATTER_KEYS = {
     "type": ("card_type", expect_card_type),
     "reverse": ("reverse", expect_flag),
     "syntax": ("syntax", expect_syntaxes),
+    "note_type": ("note_types", expect_note_types),
+    "note_types": ("note_types", expect_note_types),
 }
 OWN_KEY = "deckbuilder"
 """A key holding our settings in a file whose front matter other tools read too."""

@@ -46,6 +46,33 @@ def expect_card_type(value: Any, key: str, where: SourceLocation) -> str:
     return str(value)
 
 
+NOTE_TYPE_KINDS = ("basic", "reverse", "cloze")
+"""The card kinds a deck's ``note_types`` may give a note type; any other key is a card marker."""
+
+
+def expect_note_types(value: Any, key: str, where: SourceLocation) -> tuple[tuple[str, str], ...]:
+    """``note_type: Basic`` (for basic cards) or ``note_types: {basic: Basic, cloze: Cloze, vocab:
+    Vocabulary}``: kinds and markers to note type names, in order."""
+    if isinstance(value, str):
+        value = {"basic": value}
+    if not isinstance(value, dict) or not value:
+        raise ConfigError(
+            f"'{key}' must name a note type, or map card kinds and markers to note types, like "
+            f"{{basic: Basic, cloze: Cloze}}; got {quoted(value)}",
+            where,
+        )
+    pairs = []
+    for marker, name in value.items():
+        if not isinstance(marker, str) or not marker.replace("-", "").replace("_", "").isalnum():
+            raise ConfigError(
+                f"'{key}': {quoted(marker)} is not a card kind ({', '.join(NOTE_TYPE_KINDS)}) or a "
+                "marker name (letters, digits, - and _)",
+                where,
+            )
+        pairs.append((marker, expect_text(name, f"{key}.{marker}", where)))
+    return tuple(pairs)
+
+
 def expect_flag(value: Any, key: str, where: SourceLocation) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"'{key}' must be true or false, got {quoted(value)}", where)

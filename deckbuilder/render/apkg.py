@@ -18,9 +18,9 @@ import genanki
 
 from deckbuilder.html.fragments import Fragments
 from deckbuilder.html.markup import MarkupOptions, highlight_css
-from deckbuilder.model import Card, Deck
+from deckbuilder.model import Card, Deck, NoteType
 from deckbuilder.render import MediaNames, RenderOptions
-from deckbuilder.render.fields import answer_html, cloze_extra_html, cloze_html, question_html
+from deckbuilder.render.fields import answer_html, cloze_extra_html, cloze_html, field_html, question_html
 from deckbuilder.render.notetypes import (
     CLOZE_FIELDS,
     CLOZE_NOTE_TYPE_ID,
@@ -73,9 +73,29 @@ def style_hash() -> str:
 class _NoteType(genanki.Model):  # type: ignore[misc]
     """genanki's model with its own mod time instead of the package's timestamp."""
 
+    modified = STYLE_CHANGED_AT
+
     def to_json(self, timestamp: float, deck_id: int) -> dict[str, Any]:
-        data: dict[str, Any] = super().to_json(STYLE_CHANGED_AT, deck_id)
+        data: dict[str, Any] = super().to_json(self.modified, deck_id)
         return data
+
+
+def own_note_type(definition: NoteType) -> genanki.Model:
+    """A deck's own note type (one of Anki's built-in ones, or one from a file) as genanki's model,
+    with the id, names, templates and mod time Anki knows it by."""
+    model = _NoteType(
+        definition.id,
+        definition.name,
+        fields=[{"name": name} for name in definition.fields],
+        templates=[{"name": t.name, "qfmt": t.front, "afmt": t.back} for t in definition.templates],
+        css=definition.css,
+        model_type=genanki.Model.CLOZE if definition.cloze else genanki.Model.FRONT_BACK,
+        sort_field_index=definition.sort_field,
+        **({"latex_pre": definition.latex_pre} if definition.latex_pre else {}),
+        **({"latex_post": definition.latex_post} if definition.latex_post else {}),
+    )
+    model.modified = definition.modified or STYLE_CHANGED_AT
+    return model
 
 
 class BulkDeck(genanki.Deck):  # type: ignore[misc]
@@ -166,13 +186,17 @@ def render(deck: Deck, options: RenderOptions) -> bytes:
     """The deck as an .apkg: the same deck and lock always give the same bytes."""
     markup = MarkupOptions(math="mathjax", image_src=MediaNames(options.media))
     models = {"basic": note_type(), "cloze": cloze_note_type()}
+    own = {definition.name: (definition, own_note_type(definition)) for definition in deck.note_types}
     anki_deck = BulkDeck(deck.deck_id, deck.anki_deck, options.fragments.html(deck.description))
     for card in deck.cards:
         options.progress(1)
-        model = models["cloze" if card.kind == "cloze" else "basic"]
-        anki_deck.add_row(
-            model, card.guid, card_fields(card, options.fragments, markup), card.tags, card.changed_at
-        )
+        if card.note_type:
+            definition, model = own[card.note_type]
+            fields = field_html(card, definition, options.fragments, markup)
+        else:
+            model = models["cloze" if card.kind == "cloze" else "basic"]
+            fields = card_fields(card, options.fragments, markup)
+        anki_deck.add_row(model, card.guid, fields, card.tags, card.changed_at)
     stamp = max((card.changed_at for card in deck.cards), default=STYLE_CHANGED_AT)
     return _package_bytes(genanki.Package(anki_deck), stamp, options)
 

@@ -10,7 +10,7 @@ from deckbuilder.html.fragments import Fragments
 from deckbuilder.html.markup import MarkupOptions
 from deckbuilder.model import Card, Deck
 from deckbuilder.render import MediaNames, RenderOptions
-from deckbuilder.render.fields import answer_html, cloze_extra_html, cloze_html, question_html
+from deckbuilder.render.fields import answer_html, cloze_extra_html, cloze_html, field_html, question_html
 
 CONTEXT_SEPARATOR = " \u203a "  # the same single right-pointing angle quotation mark as the apkg
 BOM = "\ufeff"
@@ -29,6 +29,8 @@ Cloze's Text and Back Extra go where the basic note type's first two fields go."
 
 
 def note_type_for(card: Card, options: RenderOptions) -> str:
+    if card.note_type:
+        return card.note_type
     if card.kind == "cloze":
         return CLOZE_NOTE_TYPE
     return REVERSED_NOTE_TYPE if card.reverse else options.csv.note_type
@@ -39,6 +41,9 @@ def _anki(deck: Deck, options: RenderOptions) -> str:
     note_types = sorted({note_type_for(card, options) for card in deck.cards})
     mixed = len(note_types) > 1
     names = [name for name, _ in options.csv.fields]
+    # Anki takes a row's fields by position in its note type; a deck's own types may have more.
+    widest = max((len(found.fields) for found in deck.note_types), default=0)
+    names += [f"Field {index + 1}" for index in range(len(names), widest)]
     columns = ["GUID", *(["Notetype"] if mixed else []), *names, "Tags"]
     # Anki reads these headers; a space after the colon would become part of the value.
     headers = [
@@ -56,7 +61,10 @@ def _anki(deck: Deck, options: RenderOptions) -> str:
     for card in deck.cards:
         options.progress(1)
         note_type = [note_type_for(card, options)] if mixed else []
-        values = [card.guid, *note_type, *_fields(card, options, markup), " ".join(card.tags)]
+        own = deck.note_type(card.note_type) if card.note_type else None
+        fields = field_html(card, own, options.fragments, markup) if own else _fields(card, options, markup)
+        fields += [""] * (len(names) - len(fields))
+        values = [card.guid, *note_type, *fields, " ".join(card.tags)]
         lines.append("\t".join(quoted(value) for value in values))
     return "\n".join(lines) + "\n"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from deckbuilder.html.fragments import Fragments
 from deckbuilder.html.markup import DEFAULT_OPTIONS, MarkupOptions
-from deckbuilder.model import Card
+from deckbuilder.model import Card, NoteType
 
 
 def question_html(card: Card, fragments: Fragments, markup: MarkupOptions = DEFAULT_OPTIONS) -> str:
@@ -30,3 +30,63 @@ def cloze_html(card: Card, fragments: Fragments, markup: MarkupOptions = DEFAULT
 def cloze_extra_html(card: Card, fragments: Fragments, markup: MarkupOptions = DEFAULT_OPTIONS) -> str:
     """A cloze note's Back Extra: its heading, when the deletions are in its body."""
     return fragments.inline_html(card.cloze_extra, markup) if card.cloze_extra else ""
+
+
+def field_markdown(card: Card, note_type: NoteType) -> list[str]:
+    """The card's markdown for each field of a deck's own note type, in the note type's order.
+
+    A basic note type's first field takes the question and its second the answer; a cloze type's
+    first field takes the text with the deletions. A labelled section of the answer (``**Example:**
+    ...``) goes to the field of its name, and leaves the answer; a field no card part fills is empty.
+    """
+    first_named = 1 if note_type.cloze else 2
+    wanted = {name.casefold(): index for index, name in enumerate(note_type.fields) if index >= first_named}
+    fields = [""] * len(note_type.fields)
+    body = card.answer
+    for section in card.sections:
+        index = wanted.get(section.label.casefold())
+        if index is not None and not fields[index]:
+            fields[index] = section.text
+            body = _without(body, section.markdown)
+    if note_type.cloze:
+        fields[0] = body or card.question
+        if len(fields) > 1 and not fields[1] and body:
+            fields[1] = card.question
+    else:
+        fields[0] = card.question
+        if len(fields) > 1:
+            fields[1] = body
+    return fields
+
+
+def _without(text: str, part: str) -> str:
+    if not part:
+        return text
+    at = text.find(part)
+    return text if at < 0 else (text[:at] + text[at + len(part) :]).strip()
+
+
+def unfilled_sections(card: Card, note_type: NoteType) -> list[str]:
+    """The labels of the card's sections that no field of the note type takes (they stay in the
+    answer)."""
+    first_named = 1 if note_type.cloze else 2
+    names = {name.casefold() for name in note_type.fields[first_named:]}
+    return [section.label for section in card.sections if section.label.casefold() not in names]
+
+
+def field_html(card: Card, note_type: NoteType, fragments: Fragments, markup: MarkupOptions) -> list[str]:
+    """The note's fields as HTML: a one-line question inline, the rest as blocks."""
+    values = field_markdown(card, note_type)
+    return [
+        _inline_or_blocks(value, fragments, markup) if index == 0 or value == card.question else
+        fragments.html(value, markup) if value else ""
+        for index, value in enumerate(values)
+    ]  # fmt: skip
+
+
+def _inline_or_blocks(markdown: str, fragments: Fragments, markup: MarkupOptions) -> str:
+    if not markdown:
+        return ""
+    if BLOCK_BREAK in markdown:
+        return fragments.html(markdown, markup)
+    return fragments.inline_html(markdown, markup)

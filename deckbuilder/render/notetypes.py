@@ -8,6 +8,9 @@ change; changing them needs a new note type id and a migration note.
 
 from __future__ import annotations
 
+from deckbuilder.fingerprint import note_type_id_for
+from deckbuilder.model import CardTemplate, NoteType
+
 NOTE_TYPE_ID = 1_764_388_801
 NOTE_TYPE_NAME = "deckbuilder Q&A"
 FIELDS = ("Question", "Answer", "Context", "Reverse")
@@ -18,3 +21,75 @@ CLOZE_NOTE_TYPE_ID = 1_764_388_802
 CLOZE_NOTE_TYPE_NAME = "deckbuilder Cloze"
 CLOZE_FIELDS = ("Text", "Extra", "Context")
 CLOZE_TEMPLATE_NAMES = ("Cloze",)
+
+
+# Anki's own note types, as a new collection has them, for decks that name one (``note_type: Basic``)
+# without a file of its definition. Ids come from the name; a deck imported from a collection has a
+# file with the collection's ids instead, so that its notes stay the notes they are.
+
+STOCK_CSS = (
+    ".card {\n    font-family: arial;\n    font-size: 20px;\n    line-height: 1.5;\n    text-align: center;\n"
+    "    color: black;\n    background-color: white;\n}\n"
+)
+STOCK_CLOZE_CSS = STOCK_CSS + (
+    ".cloze {\n    font-weight: bold;\n    color: blue;\n}\n.nightMode .cloze {\n    color: lightblue;\n}\n"
+)
+_ANSWER_RULE = "{{FrontSide}}\n\n<hr id=answer>\n\n"
+
+
+def _stock(
+    name: str, fields: tuple[str, ...], templates: tuple[CardTemplate, ...], cloze: bool = False
+) -> NoteType:
+    return NoteType(
+        name=name,
+        id=note_type_id_for(name),
+        fields=fields,
+        templates=templates,
+        css=STOCK_CLOZE_CSS if cloze else STOCK_CSS,
+        cloze=cloze,
+        modified=STOCK_MODIFIED,
+    )
+
+
+STOCK_MODIFIED = 1_764_388_800
+"""The mod time written for Anki's built-in note types (a fixed one, so builds are reproducible)."""
+STOCK_NOTE_TYPES = {
+    found.name: found
+    for found in (
+        _stock("Basic", ("Front", "Back"), (CardTemplate("Card 1", "{{Front}}", _ANSWER_RULE + "{{Back}}"),)),
+        _stock(
+            "Basic (and reversed card)",
+            ("Front", "Back"),
+            (
+                CardTemplate("Card 1", "{{Front}}", _ANSWER_RULE + "{{Back}}"),
+                CardTemplate("Card 2", "{{Back}}", _ANSWER_RULE + "{{Front}}"),
+            ),
+        ),
+        _stock(
+            "Basic (optional reversed card)",
+            ("Front", "Back", "Add Reverse"),
+            (
+                CardTemplate("Card 1", "{{Front}}", _ANSWER_RULE + "{{Back}}"),
+                CardTemplate(
+                    "Card 2", "{{#Add Reverse}}{{Back}}{{/Add Reverse}}", _ANSWER_RULE + "{{Front}}"
+                ),
+            ),
+        ),
+        _stock(
+            "Basic (type in the answer)",
+            ("Front", "Back"),
+            (
+                CardTemplate(
+                    "Card 1", "{{Front}}\n\n{{type:Back}}", "{{Front}}\n\n<hr id=answer>\n\n{{type:Back}}"
+                ),
+            ),
+        ),
+        _stock(
+            "Cloze",
+            ("Text", "Back Extra"),
+            (CardTemplate("Cloze", "{{cloze:Text}}", "{{cloze:Text}}<br>\n{{Back Extra}}"),),
+            cloze=True,
+        ),
+    )
+}
+"""Anki's built-in note types by name (Image Occlusion left out: its notes are not markdown)."""
