@@ -203,7 +203,7 @@ def field_problems(deck: Deck) -> list[Diagnostic]:
         ]
         if empty:
             # Anki's own types have fields many decks leave empty (Back Extra): said with -v only.
-            severity = Severity.WARNING if definition.source else Severity.NOTE
+            severity = Severity.NOTE if definition.name in STOCK_NOTE_TYPES else Severity.WARNING
             problems.append(Diagnostic(SourceLocation(str(deck.source), 1), severity, (
                 f"no card fills field{'s' if len(empty) > 1 else ''} {', '.join(empty)} of note type "
                 f"'{definition.name}'; write a section like **{empty[0]}:** ... in a card's "

@@ -92,7 +92,7 @@ def default_collection() -> Path:
 
 
 @contextlib.contextmanager
-def _opened(path: Path) -> Iterator[Any]:
+def opened_collection(path: Path) -> Iterator[Any]:
     from anki.collection import Collection
     from anki.errors import DBError
 
@@ -239,7 +239,7 @@ def _apply(loaded: Sequence[LoadedDeck], packages: Sequence[Path], path: Path, p
     from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
     report = PushReport()
-    with _opened(path) as col:
+    with opened_collection(path) as col:
         for package in packages:
             request = ImportAnkiPackageRequest(package_path=str(package), options=ImportAnkiPackageOptions())
             log = col.import_anki_package(request).log

@@ -403,6 +403,88 @@ def _list_pushed(report: PushReport) -> None:
             click.echo(f"  {label:<11} {question}")
 
 
+@main.command(name="import")
+@click.argument("package", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "-c",
+    "--collection",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Import a deck from this Anki collection (collection.anki2) instead of a package; only read.",
+)
+@click.option(
+    "-d", "--deck", "deck_name", help="The deck to import from the collection (with its sub-decks)."
+)
+@click.option(
+    "--into",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("source"),
+    show_default=True,
+    help="The folder to write the markdown, note types, media and lock into.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print what was written and what needs a look, as JSON."
+)
+@verbosity_options
+def import_deck(
+    package: Path | None,
+    collection: Path | None,
+    deck_name: str | None,
+    into: Path,
+    as_json: bool,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Bring an Anki deck under markdown, keeping every card's review history.
+
+    Give an exported PACKAGE.apkg (every deck in it), or --collection PATH
+    --deck NAME. Writes one markdown file per deck into --into (a sub-deck
+    Parent::Child as parent--child.md), each note type the notes use as
+    note-types/*.json, their images in media/, and the lock file with each
+    note's GUID and mod time: the next build and import update nothing, and
+    later edits update the notes in place. Fields that markdown cannot say
+    exactly stay as inline HTML; those notes are listed.
+    """
+    from deckbuilder.app.importing import DeckImportError, import_collection, import_package
+
+    if (package is None) == (collection is None):
+        raise DeckImportError("give a package to import, or --collection PATH with --deck NAME (not both)")
+    if collection is not None:
+        if not deck_name:
+            raise DeckImportError(
+                "--collection needs --deck NAME: the deck to import (its sub-decks come too)"
+            )
+        report = import_collection(collection, deck_name, into)
+    else:
+        assert package is not None
+        report = import_package(package, into)
+    if as_json:
+        click.echo(_json_dumps({
+            "decks": [{"path": str(path), "cards": cards} for path, cards in report.decks],
+            "note_types": [str(path) for path in report.note_types], "media": report.media,
+            "as_html": report.as_html, "not_cards": report.not_cards, "sounds": report.sounds,
+        }, indent=2, ensure_ascii=False))  # fmt: skip
+        return
+    if not quiet:
+        for path, cards in report.decks:
+            click.echo(f"{path}: {_count(cards, 'card')}")
+        click.echo(
+            f"{_count(len(report.note_types), 'note type')} and {_count(report.media, 'media file')} written"
+        )
+    for label, notes in (
+        ("kept as HTML (markdown cannot say it exactly; edit it there or leave it)", report.as_html),
+        ("with sounds, which builds do not carry: keep the files in Anki", report.sounds),
+        ("not read back as cards, so not managed by deckbuilder; please report them", report.not_cards),
+    ):
+        if notes:
+            click.echo(f"{_count(len(notes), 'note')} {label}:", err=True)
+            for line in (
+                notes
+                if verbose or len(notes) <= 10
+                else [*notes[:10], f"... and {len(notes) - 10} more (-v)"]
+            ):
+                click.echo(f"  {line}", err=True)
+
+
 _ENDING_AT_ONCE = False
 _KEPT_TO_THE_END: list[object] = []
 """What the build command made, kept for the system to free at exit when run() ends the process."""

@@ -1,0 +1,379 @@
+"""``deckbuilder import``: an Anki deck as markdown, its notes' GUIDs and mod times in the lock.
+
+Each Anki deck becomes one markdown file (a sub-deck ``Languages::Spanish`` the file
+``languages--spanish.md``), every note type its notes use a file in ``note-types/``, and the images
+they show files in ``media/``. The lock is seeded from the notes: each card keeps its note's GUID,
+and its change time is the note's mod time, so that a build right after the import gives Anki
+nothing newer than what it has, and every card keeps its scheduling and review history.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from deckbuilder.app.ankinotes import AnkiContent, AnkiNote, opened_copy, package_collection, read_notes
+from deckbuilder.app.notetypes import NOTE_TYPE_FOLDER, note_type_files, note_type_json
+from deckbuilder.app.push import PushError
+from deckbuilder.errors import DeckbuilderError, shorten
+from deckbuilder.html.tomarkdown import html_to_markdown
+from deckbuilder.identity.lockfile import LockEntry, format_lock, lock_path, merged, read_lock
+from deckbuilder.model import NoteType
+from deckbuilder.read.tags import safe_tag
+
+MEDIA_FOLDER = "media"
+SUB_DECK_JOINER = "--"
+"""Joins the parts of a sub-deck's name in its file's name: ``Languages::Spanish`` is
+``languages--spanish.md``."""
+IMAGE_SOURCE = re.compile(r"""<img\b[^>]*?\bsrc=["']([^"']+)["']""", re.IGNORECASE)
+SOUND = re.compile(r"\[sound:[^\]]+\]")
+CARD_LEVEL = 2
+REVERSED = "Basic (and reversed card)"
+
+
+class DeckImportError(DeckbuilderError):
+    """The deck cannot be imported as it is."""
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """What an import wrote, and which notes it could not bring over exactly."""
+
+    decks: list[tuple[Path, int]] = field(default_factory=list)
+    """Each markdown file written, with its number of cards."""
+    note_types: list[Path] = field(default_factory=list)
+    media: int = 0
+    as_html: list[str] = field(default_factory=list)
+    """``path:line question`` of notes with a field kept as HTML."""
+    not_cards: list[str] = field(default_factory=list)
+    """``path:line question`` of notes the markdown does not read back as a card: not managed."""
+    sounds: list[str] = field(default_factory=list)
+
+
+def import_package(package: Path, into: Path, now: int | None = None) -> ImportReport:
+    with package_collection(package) as (col, media):
+        return import_content(read_notes(col, None, media), into, now)
+
+
+def import_collection(collection: Path, deck: str, into: Path, chosen: bool = True) -> ImportReport:
+    with opened_copy(collection, chosen) as col:
+        media = collection.parent / (collection.stem + ".media")
+        return import_content(read_notes(col, deck, media), into)
+
+
+def deck_file_name(deck: str) -> str:
+    parts = [_slug(part) or "deck" for part in deck.split("::")]
+    return SUB_DECK_JOINER.join(parts) + ".md"
+
+
+def _slug(text: str) -> str:
+    return "-".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """A note as written: its heading's line in the file, and what did not convert exactly."""
+
+    note: AnkiNote
+    line: int
+    as_html: bool
+
+
+def import_content(content: AnkiContent, into: Path, now: int | None = None) -> ImportReport:
+    """Write the notes' decks as markdown into ``into``, with their note types, media and lock."""
+    if not content.notes:
+        raise DeckImportError("no notes to import: the deck is empty")
+    by_deck: dict[str, list[AnkiNote]] = {}
+    for note in content.notes:
+        by_deck.setdefault(note.deck, []).append(note)
+    files = {deck: into / deck_file_name(deck) for deck in by_deck}
+    _refuse_existing(files, into)
+    _refuse_other_note_types(content.note_types.values(), into)
+    report = ImportReport()
+    texts: dict[Path, str] = {}
+    written: dict[Path, list[_Written]] = {}
+    media_used: set[str] = set()
+    for deck, notes in by_deck.items():
+        path = files[deck]
+        text, placed = _deck_markdown(deck, content.deck_ids.get(deck), notes, content.note_types, media_used)
+        texts[path] = text
+        written[path] = placed
+    with tempfile.TemporaryDirectory() as scratch:
+        staging = Path(scratch)
+        outputs = _outputs(texts, content, media_used, into, report)
+        for path, data in outputs.items():
+            target = staging / path.relative_to(into)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        settings = into / "deckbuilder.toml"
+        if settings.is_file():
+            shutil.copyfile(settings, staging / settings.name)
+        entries = _lock_entries(staging, into, written, report, now)
+    lock_file = lock_path(into)
+    lock = merged(read_lock(lock_file), entries)
+    outputs[lock_file] = format_lock(lock).encode("utf-8")
+    _write(outputs, into)
+    report.decks = [(path, sum(1 for _ in entries[path.name])) for path in texts]
+    return report
+
+
+def _refuse_existing(files: Mapping[str, Path], into: Path) -> None:
+    existing = [path for path in files.values() if path.exists()]
+    if existing:
+        raise DeckImportError(
+            f"{existing[0]} already exists; import into another folder with --into, or move the file away "
+            "(import never overwrites markdown)"
+        )
+    lock = read_lock(lock_path(into))
+    for path in files.values():
+        if path.name in lock:
+            raise DeckImportError(
+                f"{lock_path(into)} already holds a deck named {path.name}; import into another folder "
+                "with --into"
+            )
+
+
+def _refuse_other_note_types(note_types: Iterable[NoteType], into: Path) -> None:
+    existing = note_type_files(into)
+    for definition in note_types:
+        found = existing.get(definition.name)
+        if found is not None and found[0].id != definition.id:
+            raise DeckImportError(
+                f"{found[0].source} defines a note type '{definition.name}' with another id ({found[0].id}, "
+                f"the collection's is {definition.id}); import into another folder with --into"
+            )
+
+
+def _deck_markdown(
+    deck: str,
+    deck_id: int | None,
+    notes: Sequence[AnkiNote],
+    note_types: Mapping[int, NoteType],
+    media_used: set[str],
+) -> tuple[str, list[_Written]]:
+    markers = _markers(notes, note_types)
+    lines = ["---", f"deck: {_yaml_text(deck)}"]
+    if deck_id is not None:
+        lines.append(f"deck_id: {deck_id}")
+    lines.append(f"card_level: {CARD_LEVEL}")
+    lines.append("note_types:")
+    for marker, name in markers.values():
+        lines.append(f"  {marker}: {_yaml_text(name)}")
+    lines += ["---", "", f"# {deck.rsplit('::', 1)[-1]}", ""]
+    questions = Counter(_plain_question(note) for note in notes)
+    placed = []
+    for note in notes:
+        definition = note_types[note.note_type_id]
+        marker = markers[note.note_type_id][0]
+        repeated = questions[_plain_question(note)] > 1
+        block, as_html = card_markdown(note, definition, marker, repeated, _media_namer(media_used))
+        placed.append(_Written(note, len(lines) + 1, as_html))
+        lines += [*block.split("\n"), ""]
+    return "\n".join(lines), placed
+
+
+def _markers(notes: Sequence[AnkiNote], note_types: Mapping[int, NoteType]) -> dict[int, tuple[str, str]]:
+    """Each note type's key in the deck's ``note_types``: ``basic`` and ``cloze`` for the most used
+    of each kind, a marker made from the name for the others."""
+    counts = Counter(note.note_type_id for note in notes)
+    keys: dict[int, tuple[str, str]] = {}
+    taken: set[str] = set()
+    for cloze in (False, True):
+        kind = [type_id for type_id, _ in counts.most_common() if note_types[type_id].cloze == cloze]
+        if kind:
+            keys[kind[0]] = ("cloze" if cloze else "basic", note_types[kind[0]].name)
+            taken.add(keys[kind[0]][0])
+    for type_id in sorted(counts):
+        if type_id in keys:
+            continue
+        if note_types[type_id].name == REVERSED and "reverse" not in taken:
+            # Anki's reversed type reads best as deckbuilder's own marker for reversed cards.
+            keys[type_id] = ("reverse", REVERSED)
+            taken.add("reverse")
+            continue
+        base = _slug(note_types[type_id].name) or "type"
+        marker, number = base, 1
+        while marker in taken or marker in ("basic", "cloze", "reverse"):
+            number += 1
+            marker = f"{base}-{number}"
+        taken.add(marker)
+        keys[type_id] = (marker, note_types[type_id].name)
+    return keys
+
+
+def _yaml_text(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _plain_question(note: AnkiNote) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", note.fields[0] if note.fields else "").split()).casefold()
+
+
+def _media_namer(used: set[str]) -> Callable[[str], str]:
+    def name(source: str) -> str:
+        if "://" in source or source.startswith("data:"):
+            return source
+        used.add(source)
+        return f"{MEDIA_FOLDER}/{source}"
+
+    return name
+
+
+def card_markdown(
+    note: AnkiNote, definition: NoteType, marker: str, repeated: bool, image_name: Callable[[str], str]
+) -> tuple[str, bool]:
+    """A note as a card of the markdown: a heading, its text, sections for the other fields and a
+    tags line. Also whether a field had to stay HTML."""
+    converted = [html_to_markdown(value, image_name) for value in note.fields]
+    as_html = any(item.as_html for item in converted)
+    values = [item.markdown for item in converted]
+    attributes = [] if marker in ("basic", "cloze") else [f".{marker}"]
+    if repeated:  # two notes asking alike: an id tells their cards apart for good
+        attributes.insert(0, f"#anki-{note.note_id}")
+    first_named = 1 if definition.cloze else 2
+    sections = [
+        _section(name, value)
+        for name, value in zip(definition.fields[first_named:], values[first_named:], strict=False)
+        if value
+    ]
+    if definition.cloze:
+        text, extra = values[0], values[1] if len(values) > 1 else ""
+        if extra and not _one_line(extra):
+            sections.insert(0, _section(definition.fields[1], extra))
+            extra = ""
+        if extra:
+            heading, body = extra, [text]
+        elif _one_line(text) and not sections:
+            heading, body = text, []
+        else:
+            heading, body = "", [text]
+            if ".cloze" not in attributes:
+                attributes.append(".cloze")
+    else:
+        question, answer = values[0], values[1] if len(values) > 1 else ""
+        if not answer and not sections:
+            answer = EMPTY_ANSWER
+        if _one_line(question):
+            heading, body = question, [answer] if answer else []
+        else:
+            heading, body = "", [question, "**Answer:**", *([answer] if answer else [])]
+    heading_parts = ("#" * CARD_LEVEL, _heading_text(heading), *_braced(attributes))
+    heading_line = " ".join(part for part in heading_parts if part)
+    parts = [heading_line, *(part for part in body if part), *sections]
+    tags = [tag for tag in (safe_tag(tag) for tag in note.tags) if tag]
+    if tags:
+        parts.append("Tags: " + " ".join(tags))
+    return "\n\n".join(parts), as_html
+
+
+EMPTY_ANSWER = "<!-- empty -->"
+"""The answer of a note whose back is empty: a comment, which the field shows as nothing."""
+
+
+def _braced(attributes: Sequence[str]) -> list[str]:
+    return [f"{{{' '.join(attributes)}}}"] if attributes else []
+
+
+def _one_line(markdown: str) -> bool:
+    return bool(markdown) and "\n" not in markdown and not markdown.lstrip().startswith(("<", "#", "!["))
+
+
+def _heading_text(text: str) -> str:
+    """The text as a heading's, with what the reader would take off a heading escaped: a trailing
+    ``#word`` (a tag) or ``{…}`` (markers)."""
+    if not text:
+        return ""
+    head, _, last = text.rpartition(" ")
+    if last.startswith("#"):
+        text = f"{head} \\{last}".strip()
+    if text.endswith("}"):
+        text = text[:-1] + "\\}"
+    return text
+
+
+def _section(name: str, value: str) -> str:
+    """A field as a labelled section; one that opens with a block (a list, code) starts below it."""
+    if _one_line(value) or not value.startswith(BLOCK_OPENINGS):
+        return f"**{name}:** {value}"
+    return f"**{name}:**\n\n{value}"
+
+
+BLOCK_OPENINGS = ("-", "*", "+", "#", "`", ">", "|", "<", "!", *"0123456789")
+
+
+def _outputs(
+    texts: Mapping[Path, str], content: AnkiContent, media_used: set[str], into: Path, report: ImportReport
+) -> dict[Path, bytes]:
+    outputs: dict[Path, bytes] = {path: text.encode("utf-8") for path, text in texts.items()}
+    existing = note_type_files(into)
+    for definition in content.note_types.values():
+        if definition.name in existing:
+            continue
+        path = into / NOTE_TYPE_FOLDER / f"{_slug(definition.name) or 'note-type'}-{definition.id}.json"
+        outputs[path] = note_type_json(definition).encode("utf-8")
+        report.note_types.append(path)
+    for name in sorted(media_used):
+        source = content.media / name
+        if source.is_file() and "/" not in name and name not in (".", ".."):
+            outputs[into / MEDIA_FOLDER / name] = source.read_bytes()
+            report.media += 1
+    return outputs
+
+
+def _lock_entries(
+    staging: Path,
+    into: Path,
+    written: Mapping[Path, list[_Written]],
+    report: ImportReport,
+    now: int | None,
+) -> dict[str, tuple[LockEntry, ...]]:
+    """The lock entries of the written decks: each card read back from the markdown, with its
+    note's GUID and mod time."""
+    from deckbuilder.app.load import load_decks
+
+    entries: dict[str, tuple[LockEntry, ...]] = {}
+    paths = [staging / path.name for path in written]
+    try:
+        loaded = load_decks(paths, now=now, strict=True)
+    except DeckbuilderError as error:
+        first = error.diagnostics[0]
+        raise DeckImportError(
+            f"the markdown written for this deck does not read back ({first}); nothing was written. "
+            "Please report this with the note"
+        ) from None
+    for item, (path, placed) in zip(loaded, written.items(), strict=True):
+        by_line = {match.card.source.line: match for match in item.resolution.matches}
+        deck_entries = []
+        for spot in placed:
+            where = f"{path}:{spot.line}"
+            question = shorten(" ".join(re.sub(r"<[^>]+>", " ", spot.note.fields[0]).split()), 60)
+            match = by_line.get(spot.line)
+            if match is None:
+                report.not_cards.append(f"{where} {question}")
+                continue
+            if spot.as_html:
+                report.as_html.append(f"{where} {question}")
+            if any(SOUND.search(value) for value in spot.note.fields):
+                report.sounds.append(f"{where} {question}")
+            card = match.card
+            note = spot.note
+            deck_entries.append(LockEntry(guid=note.guid, question=card.fingerprint, content=match.content,
+                changed=note.modified, explicit_id=card.explicit_id, note_kind=card.note_kind))  # fmt: skip
+        entries[path.name] = tuple(deck_entries)
+    return entries
+
+
+def _write(outputs: Mapping[Path, bytes], into: Path) -> None:
+    from deckbuilder.app.output import write_atomically
+
+    try:
+        for folder in sorted({path.parent for path in outputs}):
+            folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise PushError(f"{into}: cannot make the folders to import into ({error.strerror})") from None
+    write_atomically(outputs)

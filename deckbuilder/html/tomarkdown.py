@@ -1,0 +1,142 @@
+"""Anki field HTML back to markdown, for ``import`` and ``pull``.
+
+markdownify does the conversion; deckbuilder's own rules keep what it would mangle: cloze markers
+(``{{c1::…::hint}}``), MathJax math (``\\(…\\)`` and ``\\[…\\]`` become ``$…$`` and ``$$…$$``), code
+blocks with their language, and images, whose sources are renamed to where import puts the media. A
+field whose markdown would not render to the same text, or that holds formatting markdown has no
+words for (colours, underlines, fonts), stays as the HTML it is.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from markdownify import MarkdownConverter
+
+from deckbuilder.html.markup import to_html
+from deckbuilder.html.plaintext import html_to_text
+
+CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(::[^{}]*)?\}\}", re.DOTALL)
+MATH = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
+KEEP_OPEN, KEEP_CLOSE = "\ue000", "\ue001"
+"""Private-use characters around a placeholder's number: markdownify leaves them alone."""
+PLACEHOLDER = re.compile(f"{KEEP_OPEN}(\\d+){KEEP_CLOSE}")
+LOSSY_TAGS = re.compile(r"<(?:font|u)(?=[\s>])|<[a-z][a-z0-9]*\s[^>]*\bstyle=", re.IGNORECASE)
+"""Formatting that markdown cannot write: such a field stays HTML."""
+BLANK_LINES = re.compile(r"\n[ \t]*\n+")
+LINE_START_MARKUP = re.compile(r"(^|\n)[ \t]*(?:(\d{1,9})(?=[.)]\s)|([-+*#>=])(?=\s|$))")
+
+
+@dataclass(frozen=True, slots=True)
+class Converted:
+    markdown: str
+    as_html: bool
+    """The field stayed HTML: its markdown would not have shown the same."""
+
+
+def html_to_markdown(field: str, image_name: Callable[[str], str] = lambda name: name) -> Converted:
+    """A field's markdown; ``image_name`` maps an image's file name to the path the markdown uses."""
+    if not field.strip():
+        return Converted("", False)
+    if LOSSY_TAGS.search(field):
+        return Converted(_as_html(field, image_name), True)
+    kept: list[str] = []
+    protected = _protect(field, kept)
+    converter = _Converter(image_name)
+    markdown = converter.convert(protected).strip()
+    markdown = PLACEHOLDER.sub(lambda m: kept[int(m.group(1))], markdown)
+    markdown = BLANK_LINES.sub("\n\n", markdown)
+    if _visible(markdown) != _visible_html(field):
+        return Converted(_as_html(field, image_name), True)
+    return Converted(markdown, False)
+
+
+def _protect(field: str, kept: list[str]) -> str:
+    def keep(text: str) -> str:
+        kept.append(text)
+        return f"{KEEP_OPEN}{len(kept) - 1}{KEEP_CLOSE}"
+
+    def math(match: re.Match[str]) -> str:
+        inline, display = match.group(1), match.group(2)
+        tex = html.unescape(re.sub(r"<br\s*/?>", " ", inline if inline is not None else display)).strip()
+        return keep(f"${tex}$" if inline is not None else f"$${tex}$$")
+
+    def cloze(match: re.Match[str]) -> str:
+        hint = match.group(3) or ""
+        return keep(f"{{{{c{match.group(1)}::") + match.group(2) + keep(f"{html.unescape(hint)}}}}}")
+
+    return CLOZE.sub(cloze, MATH.sub(math, field))
+
+
+class _Converter(MarkdownConverter):
+    def __init__(self, image_name: Callable[[str], str]) -> None:
+        super().__init__(
+            heading_style="ATX",
+            bullets="-",
+            escape_underscores=True,
+            escape_asterisks=True,
+            code_language_callback=_code_language,
+            newline_style="backslash",
+        )
+        self.image_name = image_name
+
+    def escape(self, text: str, parent_tags: Any) -> str:
+        # What markdown would read as markup: characters of HTML, and a line that would start a
+        # list, heading or quote. bs4 has decoded the field's entities; they go back as entities.
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        text = LINE_START_MARKUP.sub(_escaped_line_start, text)
+        escaped: str = super().escape(text, parent_tags)  # type: ignore[misc]
+        return escaped
+
+    def convert_sub(self, el: Any, text: str, parent_tags: Any) -> str:
+        return f"<sub>{text}</sub>" if text.strip() else text
+
+    def convert_sup(self, el: Any, text: str, parent_tags: Any) -> str:
+        return f"<sup>{text}</sup>" if text.strip() else text
+
+    def convert_img(self, el: Any, text: str, parent_tags: Any) -> str:
+        source = self.image_name(str(el.attrs.get("src", "")))
+        alt = str(el.attrs.get("alt", "")).replace("]", "\\]")
+        return f"![{alt}](<{source}>)"
+
+    def convert_hN(self, n: int, el: Any, text: str, parent_tags: Any) -> str:  # noqa: N802 - markdownify's name
+        # A heading inside a field is part of the card: deeper than any card heading.
+        result: str = super().convert_hN(min(n + 2, 6), el, text, parent_tags)  # type: ignore[misc]
+        return result
+
+
+def _escaped_line_start(match: re.Match[str]) -> str:
+    start, number, mark = match.group(1), match.group(2), match.group(3)
+    return f"{start}{number}\\" if number is not None else f"{start}\\{mark}"
+
+
+def _code_language(el: Any) -> str | None:
+    code = el.find("code") or el
+    for name in [*(el.attrs.get("class", []) or []), *(code.attrs.get("class", []) or [])]:
+        if name.startswith(("language-", "lang-")):
+            return str(name.split("-", 1)[1])
+    return None
+
+
+def _as_html(field: str, image_name: Callable[[str], str]) -> str:
+    """The field as one HTML block: no blank line in it, so that markdown reads it whole."""
+    renamed = re.sub(
+        r"""(<img\b[^>]*?\bsrc=)(["'])(.*?)\2""",
+        lambda m: f"{m.group(1)}{m.group(2)}{html.escape(image_name(html.unescape(m.group(3))))}{m.group(2)}",
+        field,
+        flags=re.IGNORECASE,
+    )
+    return BLANK_LINES.sub("\n", renamed.strip())
+
+
+def _visible(markdown: str) -> str:
+    return _visible_html(to_html(markdown))
+
+
+def _visible_html(fragment: str) -> str:
+    text = html_to_text(MATH.sub(lambda m: m.group(1) or m.group(2) or "", fragment))
+    return " ".join(text.replace("$", "").split())

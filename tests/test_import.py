@@ -1,0 +1,200 @@
+"""``deckbuilder import``: an Anki deck with its history brought under markdown, then built back into
+the same collection, through the real Anki backend."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from deckbuilder.cli import main
+
+from .anki_helpers import anki_collection, import_apkg, new_collection, notes_by_guid, review_all, review_state
+
+pytestmark = pytest.mark.anki
+
+PIXEL = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
+"""A 1x1 PNG."""
+
+
+def _vocabulary_type(col: Any) -> Any:
+    models = col.models
+    vocabulary = models.new("Vocabulary")
+    for name in ("Word", "Meaning", "Example"):
+        models.add_field(vocabulary, models.new_field(name))
+    template = models.new_template("Recognise")
+    template["qfmt"] = '<div class="word">{{Word}}</div>'
+    template["afmt"] = "{{FrontSide}}<hr id=answer>{{Meaning}}<div class=example>{{Example}}</div>"
+    models.add_template(vocabulary, template)
+    vocabulary["css"] = ".card { font-family: serif; }\n.word { font-size: 2em; }\n"
+    models.add(vocabulary)
+    return models.by_name("Vocabulary")
+
+
+def _add(col: Any, type_name: str, deck: str, tags: list[str], **fields: str) -> Any:
+    note = col.new_note(col.models.by_name(type_name))
+    for name, value in fields.items():
+        note[name.replace("_", " ")] = value
+    note.tags = tags
+    col.add_note(note, col.decks.id(deck))
+    return note
+
+
+@pytest.fixture
+def anki_deck(tmp_path: Path) -> Path:
+    """A collection as a long-time Anki user has it: one deck (and a sub-deck) of Basic, reversed,
+    cloze and custom notes with formatting, an image and tags, every card reviewed."""
+    folder = tmp_path / "anki"
+    folder.mkdir()
+    col = new_collection(folder)
+    _vocabulary_type(col)
+    (Path(col.media.dir()) / "cell.png").write_bytes(PIXEL)
+    _add(col, "Basic", "Biology", ["cells"], Front="What is the powerhouse of the cell?",
+         Back="The <b>mitochondrion</b>.<br>It makes ATP.")  # fmt: skip
+    _add(col, "Basic", "Biology", [], Front="Name the parts of a cell",
+         Back="<ul><li>membrane</li><li>nucleus</li><li>cytoplasm</li></ul>")  # fmt: skip
+    _add(col, "Basic (and reversed card)", "Biology", ["terms"], Front="osmosis",
+         Back="water moving through a membrane")  # fmt: skip
+    _add(col, "Cloze", "Biology", ["cells"], Text="{{c1::Ribosomes}} make {{c2::proteins::what?}}.",
+         Back_Extra="")  # fmt: skip
+    _add(col, "Basic", "Biology", [], Front='What does this show?<br><img src="cell.png">',
+         Back="A cell.")  # fmt: skip
+    _add(col, "Vocabulary", "Biology::Words", ["latin"], Word="cellula", Meaning="small room",
+         Example="<i>cellula</i> gave <b>cell</b>")  # fmt: skip
+    _add(col, "Basic", "Biology", [], Front="Energy of a photon", Back=r"\(E = h\nu\)")
+    review_all(col)
+    col.close()
+    return folder / "collection.anki2"
+
+
+def _export(collection: Path, package: Path) -> None:
+    col = anki_collection.Collection(str(collection))
+    options = anki_collection.ExportAnkiPackageOptions(with_scheduling=True, with_media=True, legacy=False)
+    col.export_anki_package(out_path=str(package), options=options, limit=None)
+    col.close()
+
+
+def _state(collection: Path) -> tuple[dict[int, tuple[int, int, int]], list[str], dict[str, Any]]:
+    col = anki_collection.Collection(str(collection))
+    try:
+        state = review_state(col)
+        names = sorted(model["name"] for model in col.models.all())
+        notes = {guid: (note.mod, list(note.fields), sorted(note.tags)) for guid, note in notes_by_guid(col).items()}
+        return state, names, notes
+    finally:
+        col.close()
+
+
+def test_import_a_package_then_build_back_changes_nothing_in_anki(
+    runner: CliRunner, anki_deck: Path, tmp_path: Path
+) -> None:
+    package = tmp_path / "biology.apkg"
+    _export(anki_deck, package)
+    source = tmp_path / "source"
+    result = runner.invoke(main, ["import", str(package), "--into", str(source)])
+    assert result.exit_code == 0, result.output
+    assert "biology.md: 6 cards" in result.stdout
+    assert "biology--words.md: 1 card" in result.stdout
+    biology = (source / "biology.md").read_text(encoding="utf-8")
+    assert "## What is the powerhouse of the cell?\n\nThe **mitochondrion**." in biology
+    assert "- membrane\n- nucleus\n- cytoplasm" in biology
+    assert "{{c1::Ribosomes}} make {{c2::proteins::what?}}." in biology
+    assert "![](<media/cell.png>)" in biology and (source / "media" / "cell.png").read_bytes() == PIXEL
+    assert "$E = h\\nu$" in biology
+    assert "Tags: cells" in biology
+    words = (source / "biology--words.md").read_text(encoding="utf-8")
+    assert '  basic: "Vocabulary"' in words
+    assert "## cellula\n\nsmall room\n\n**Example:** *cellula* gave **cell**\n\nTags: latin" in words
+    type_files = {json.loads(path.read_text())["name"]: json.loads(path.read_text())
+                  for path in (source / "note-types").glob("*.json")}  # fmt: skip
+    assert set(type_files) == {"Basic", "Basic (and reversed card)", "Cloze", "Vocabulary"}
+    assert type_files["Vocabulary"]["fields"] == ["Word", "Meaning", "Example"]
+    assert ".word { font-size: 2em; }" in type_files["Vocabulary"]["css"]
+
+    diff = runner.invoke(main, ["diff", str(source)])
+    assert diff.exit_code == 0, diff.output
+    before_state, before_types, before_notes = _state(anki_deck)
+    built = runner.invoke(main, ["build", str(source), "-o", str(tmp_path / "out"), "-f", "apkg"])
+    assert built.exit_code == 0, built.output
+    col = anki_collection.Collection(str(anki_deck))
+    for apkg in sorted((tmp_path / "out").glob("*.apkg")):
+        log = import_apkg(col, apkg)
+        assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 0, 0), apkg
+    col.close()
+    after_state, after_types, after_notes = _state(anki_deck)
+    assert after_types == before_types
+    assert after_state == before_state
+    assert after_notes == before_notes
+
+    # An edit of one answer in the markdown updates exactly that note, in place.
+    (source / "biology.md").write_text(biology.replace("A cell.", "A plant cell."), encoding="utf-8")
+    rebuilt = runner.invoke(main, ["build", str(source), "-o", str(tmp_path / "out"), "-f", "apkg"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    col = anki_collection.Collection(str(anki_deck))
+    log = import_apkg(col, tmp_path / "out" / "biology.apkg")
+    assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 1, 0)
+    col.close()
+    edited_state, edited_types, edited_notes = _state(anki_deck)
+    assert edited_types == before_types and edited_state == before_state
+    changed = [guid for guid in before_notes if edited_notes[guid] != before_notes[guid]]
+    assert len(changed) == 1
+    assert "A plant cell." in edited_notes[changed[0]][1][1]
+
+
+def test_import_from_a_collection_reads_only_one_deck_and_leaves_the_file_alone(
+    runner: CliRunner, anki_deck: Path, tmp_path: Path
+) -> None:
+    before = anki_deck.read_bytes()
+    source = tmp_path / "words"
+    result = runner.invoke(
+        main, ["import", "--collection", str(anki_deck), "--deck", "Biology::Words", "--into", str(source)]
+    )
+    assert result.exit_code == 0, result.output
+    assert [path.name for path in source.glob("*.md")] == ["biology--words.md"]
+    assert anki_deck.read_bytes() == before
+    again = runner.invoke(
+        main, ["import", "--collection", str(anki_deck), "--deck", "Biology::Words", "--into", str(source)]
+    )
+    assert again.exit_code == 1
+    assert "already exists" in again.stderr and "Traceback" not in again.output
+
+
+def test_import_errors_are_clear(runner: CliRunner, anki_deck: Path, tmp_path: Path) -> None:
+    missing = runner.invoke(main, ["import", "--collection", str(anki_deck), "--deck", "Chemistry"])
+    assert missing.exit_code == 1 and "no deck named 'Chemistry'" in missing.stderr
+    neither = runner.invoke(main, ["import"])
+    assert neither.exit_code == 1 and "give a package" in neither.stderr
+    nothing = runner.invoke(main, ["import", str(tmp_path / "nothing.apkg")])
+    assert nothing.exit_code == 1 and "no such package file" in nothing.stderr
+
+
+def test_round_trip_of_the_shipped_deck_keeps_its_guids(
+    runner: CliRunner, seed_folder: Path, tmp_path: Path
+) -> None:
+    """The shipped deck built, imported into a fresh collection, then imported back from it: the
+    new markdown builds the same 32 GUIDs."""
+    out = tmp_path / "out"
+    assert runner.invoke(main, ["build", str(seed_folder), "-o", str(out), "-f", "apkg"]).exit_code == 0
+    col = new_collection(tmp_path)
+    import_apkg(col, out / "transformer-questions.apkg")
+    deck = col.decks.all_names_and_ids()
+    name = next(entry.name for entry in deck if entry.name != "Default")
+    original = set(notes_by_guid(col))
+    col.close()
+    back = tmp_path / "back"
+    result = runner.invoke(
+        main, ["import", "--collection", str(tmp_path / "collection.anki2"), "--deck", name, "--into", str(back)]
+    )
+    assert result.exit_code == 0, result.output
+    listed = runner.invoke(main, ["list", "--json", str(back)])
+    guids = {card["guid"] for deck_json in json.loads(listed.stdout)["decks"] for card in deck_json["cards"]}
+    assert len(original) == 32 and guids == original
+    assert runner.invoke(main, ["diff", str(back)]).exit_code == 0
+    shutil.rmtree(back)
