@@ -13,7 +13,14 @@ from click.testing import CliRunner
 
 from deckbuilder.cli import main
 
-from .anki_helpers import anki_collection, import_apkg, new_collection, notes_by_guid, review_all, review_state
+from .anki_helpers import (
+    anki_collection,
+    import_apkg,
+    new_collection,
+    notes_by_guid,
+    review_all,
+    review_state,
+)
 
 pytestmark = pytest.mark.anki
 
@@ -86,7 +93,10 @@ def _state(collection: Path) -> tuple[dict[int, tuple[int, int, int]], list[str]
     try:
         state = review_state(col)
         names = sorted(model["name"] for model in col.models.all())
-        notes = {guid: (note.mod, list(note.fields), sorted(note.tags)) for guid, note in notes_by_guid(col).items()}
+        notes = {
+            guid: (note.mod, list(note.fields), sorted(note.tags))
+            for guid, note in notes_by_guid(col).items()
+        }
         return state, names, notes
     finally:
         col.close()
@@ -190,7 +200,8 @@ def test_round_trip_of_the_shipped_deck_keeps_its_guids(
     col.close()
     back = tmp_path / "back"
     result = runner.invoke(
-        main, ["import", "--collection", str(tmp_path / "collection.anki2"), "--deck", name, "--into", str(back)]
+        main,
+        ["import", "--collection", str(tmp_path / "collection.anki2"), "--deck", name, "--into", str(back)],
     )
     assert result.exit_code == 0, result.output
     listed = runner.invoke(main, ["list", "--json", str(back)])
@@ -198,3 +209,131 @@ def test_round_trip_of_the_shipped_deck_keeps_its_guids(
     assert len(original) == 32 and guids == original
     assert runner.invoke(main, ["diff", str(back)]).exit_code == 0
     shutil.rmtree(back)
+
+
+def _push(runner: CliRunner, folder: Path, collection: Path, epoch: int | None = None) -> Any:
+    env = {"SOURCE_DATE_EPOCH": str(epoch)} if epoch else {}
+    result = runner.invoke(main, ["push", str(folder), "--collection", str(collection)], env=env)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _note_asking(col: Any, words: str) -> Any:
+    return next(note for note in notes_by_guid(col).values() if words in note.fields[0])
+
+
+def test_pull_writes_an_answer_edited_in_anki_back_and_keeps_it(
+    runner: CliRunner, seed_folder: Path, tmp_path: Path
+) -> None:
+    import time
+
+    collection = tmp_path / "collection.anki2"
+    new_collection(tmp_path).close()
+    # The build a while ago, so that the edit below is later than it, as in life.
+    _push(runner, seed_folder, collection, epoch=int(time.time()) - 3600)
+    col = anki_collection.Collection(str(collection))
+    review_all(col)
+    note = _note_asking(col, "How is the transformer different from RNN and LSTM?")
+    note["Answer"] = "<p>Transformers use <b>self-attention</b> instead of recurrence.</p>"
+    col.update_note(note)
+    edited_guid = note.guid
+    col.close()
+    before_state, _, before_notes = _state(collection)
+    deck_file = seed_folder / "transformer-questions.md"
+    original = deck_file.read_text(encoding="utf-8")
+    lock_before = (seed_folder / "deckbuilder.lock").read_text(encoding="utf-8")
+
+    dry = runner.invoke(main, ["pull", str(seed_folder), "--collection", str(collection), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "+Transformers use **self-attention** instead of recurrence." in dry.stdout
+    assert deck_file.read_text(encoding="utf-8") == original
+    assert (seed_folder / "deckbuilder.lock").read_text(encoding="utf-8") == lock_before
+
+    pulled = runner.invoke(main, ["pull", str(seed_folder), "--collection", str(collection)])
+    assert pulled.exit_code == 0, pulled.output
+    assert "pulled 1 card, added 0, 0 conflicts" in pulled.stdout
+    after = deck_file.read_text(encoding="utf-8")
+    changed = [line for line in difflib_lines(original, after) if line[:1] in "+-"]
+    assert changed[0].startswith("-**Answer:**") or changed[0].startswith("-**Architecture:**")
+    assert "+Transformers use **self-attention** instead of recurrence." in changed
+    assert all("## " not in line for line in changed)  # no heading, no other card touched
+    assert (
+        "## 5. How is the transformer different from RNN and LSTM?\n\n**Answer:**\nTransformers use" in after
+    )
+    assert runner.invoke(main, ["diff", str(seed_folder)]).exit_code == 0
+
+    # Built and imported again: nothing changes in Anki; its edit and all history stay.
+    again = _push(runner, seed_folder, collection)
+    assert "0 new, 0 updated, 32 unchanged, 0 conflicting" in again.stdout
+    after_state, _, after_notes = _state(collection)
+    assert after_state == before_state and after_notes == before_notes
+    assert "<b>self-attention</b>" in after_notes[edited_guid][1][1]
+
+
+def test_pull_reports_a_card_edited_on_both_sides_as_a_conflict(
+    runner: CliRunner, seed_folder: Path, tmp_path: Path
+) -> None:
+    import time
+
+    collection = tmp_path / "collection.anki2"
+    new_collection(tmp_path).close()
+    _push(runner, seed_folder, collection, epoch=int(time.time()) - 3600)
+    col = anki_collection.Collection(str(collection))
+    note = _note_asking(col, "How does self-attention work?")
+    note["Answer"] = "<p>Every token looks at every other token.</p>"
+    col.update_note(note)
+    col.close()
+    deck_file = seed_folder / "transformer-questions.md"
+    mine = deck_file.read_text(encoding="utf-8").replace(
+        "Self-attention computes attention weights", "Self-attention computes scaled attention weights"
+    )
+    deck_file.write_text(mine, encoding="utf-8")
+    lock_before = (seed_folder / "deckbuilder.lock").read_text(encoding="utf-8")
+    result = runner.invoke(main, ["pull", str(seed_folder), "--collection", str(collection)])
+    assert result.exit_code == 1, result.output
+    line = mine.split("\n").index("## 10. How does self-attention work?") + 1
+    assert f"transformer-questions.md:{line}: conflict: 'How does self-attention work?'" in result.stderr
+    assert "anki:     Every token looks at every other token." in result.stderr
+    assert "markdown: Self-attention computes scaled attention weights" in result.stderr
+    assert "Traceback" not in result.output
+    assert deck_file.read_text(encoding="utf-8") == mine
+    assert (seed_folder / "deckbuilder.lock").read_text(encoding="utf-8") == lock_before
+
+
+def test_pull_lists_notes_added_in_anki_and_appends_them_on_request(
+    runner: CliRunner, seed_folder: Path, tmp_path: Path
+) -> None:
+    import time
+
+    collection = tmp_path / "collection.anki2"
+    new_collection(tmp_path).close()
+    _push(runner, seed_folder, collection, epoch=int(time.time()) - 3600)
+    col = anki_collection.Collection(str(collection))
+    some = next(iter(notes_by_guid(col).values()))
+    note = col.new_note(some.note_type())
+    note["Question"], note["Answer"] = "What is a KV cache?", "<p>Stored keys and values.</p>"
+    note.tags = ["inference"]
+    col.add_note(note, some.cards()[0].did)
+    col.close()
+    listed = runner.invoke(main, ["pull", str(seed_folder), "--collection", str(collection)])
+    assert listed.exit_code == 0, listed.output
+    assert "1 note added in Anki" in listed.stderr and "What is a KV cache?" in listed.stderr
+    added = runner.invoke(main, ["pull", str(seed_folder), "--collection", str(collection), "--add-new"])
+    assert added.exit_code == 0, added.output
+    text = (seed_folder / "transformer-questions.md").read_text(encoding="utf-8")
+    assert "## What is a KV cache?\n\nStored keys and values.\n\nTags: inference\n" in text
+    # Appended after the last card, before the footer, which stays the file's end.
+    assert text.index("## What is a KV cache?") < text.index("---\n\n*These concise answers")
+    assert text.endswith("during interviews.*")
+    listing = runner.invoke(main, ["list", "--json", str(seed_folder)])
+    guids = {card["guid"] for deck in json.loads(listing.stdout)["decks"] for card in deck["cards"]}
+    assert note.guid in guids and len(guids) == 33
+    again = _push(runner, seed_folder, collection)
+    assert "0 new, 0 updated, 33 unchanged, 0 conflicting" in again.stdout
+
+
+def difflib_lines(before: str, after: str) -> list[str]:
+    import difflib
+
+    return [line for line in difflib.unified_diff(before.split("\n"), after.split("\n"), lineterm="", n=0)
+            if not line.startswith(("---", "+++", "@@"))]  # fmt: skip

@@ -403,6 +403,87 @@ def _list_pushed(report: PushReport) -> None:
             click.echo(f"  {label:<11} {question}")
 
 
+@main.command()
+@sources_argument
+@click.option(
+    "-c",
+    "--collection",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The Anki collection file (collection.anki2), only read. Default: as for push.",
+)
+@click.option("-n", "--dry-run", is_flag=True, help="Print the changes as a diff, and write nothing.")
+@click.option("--add-new", is_flag=True, help="Also append notes added in Anki to the deck's file.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was pulled, and the conflicts, as JSON.")
+@recursive_option
+@verbosity_options
+@with_settings
+def pull(
+    sources: Sequence[Path],
+    collection: Path | None,
+    dry_run: bool,
+    add_new: bool,
+    as_json: bool,
+    recursive: bool,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Write edits made in Anki back into the markdown.
+
+    Cards whose notes were edited in Anki since the last build get Anki's
+    question, answer, sections and tags in their place in the markdown, and
+    the lock takes the note's time, so the next build leaves the note as
+    Anki has it. A card edited in the markdown too is a conflict: shown with
+    both versions, left as you wrote it; the exit status is then 1. Notes
+    added in Anki to the deck are listed (appended with --add-new). The
+    collection is only read.
+    """
+    from deckbuilder.app.pull import pull as pull_edits
+    from deckbuilder.app.push import default_collection
+
+    target = collection or default_collection()
+    if collection is None and not quiet:
+        click.echo(f"using the collection {target}", err=True)
+    report = pull_edits(
+        sources, target, dry_run=dry_run, add_new=add_new, recursive=recursive, chosen=collection is not None
+    )
+    if as_json:
+        click.echo(_json_dumps({
+            "pulled": report.pulled, "added": report.added, "new_notes": report.new_notes,
+            "unwritable": report.unwritable, "dry_run": dry_run,
+            "conflicts": [{"source": c.where, "question": c.question, "markdown": c.markdown, "anki": c.anki}
+                          for c in report.conflicts],
+        }, indent=2, ensure_ascii=False))  # fmt: skip
+    else:
+        if dry_run and report.diff:
+            click.echo(report.diff, nl=False)
+        for conflict in report.conflicts:
+            click.echo(
+                f"{conflict.where}: conflict: '{conflict.question}' was edited both in Anki and in the "
+                "markdown since the last build; the markdown is left as you wrote it. Keep the version "
+                "you want in the markdown, then build and import (or push)",
+                err=True,
+            )
+            click.echo(f"  markdown: {conflict.markdown}", err=True)
+            click.echo(f"  anki:     {conflict.anki}", err=True)
+        for line in report.unwritable:
+            click.echo(f"{line}: edited in Anki, but pull cannot rewrite this card's shape; copy the "
+                       "edit by hand", err=True)  # fmt: skip
+        if report.new_notes and not add_new:
+            added = _count(len(report.new_notes), "note")
+            click.echo(f"{added} added in Anki (pull --add-new appends them):", err=True)
+            for line in report.new_notes:
+                click.echo(f"  {line}", err=True)
+        if not quiet:
+            verb = "would pull" if dry_run else "pulled"
+            click.echo(f"{verb} {_count(len(report.pulled), 'card')}, added {len(report.added)}, "
+                       f"{_count(len(report.conflicts), 'conflict')}")  # fmt: skip
+            if verbose:
+                for line in [*report.pulled, *report.added]:
+                    click.echo(f"  {line}")
+    if report.conflicts or report.unwritable:
+        sys.exit(1)
+
+
 @main.command(name="import")
 @click.argument("package", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @click.option(

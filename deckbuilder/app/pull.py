@@ -1,0 +1,405 @@
+"""``deckbuilder pull``: edits made in Anki written back into the markdown.
+
+A note counts as edited in Anki when its mod time is later than the change time the lock holds for
+its card (what the last build gave it) and its fields differ from what the markdown builds. Its
+question, answer and sections go back into the card's place in the markdown, tags added in Anki
+onto the card's ``Tags:`` line, and the card's lock entry takes the note's mod time and the new
+content: the next build gives Anki nothing newer, so the note stays as Anki has it. A card edited in
+the markdown as well since the last build is a conflict, left as the user wrote it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from deckbuilder.app.ankinotes import AnkiNote, notes_by_guid, opened_copy
+from deckbuilder.app.importing import MEDIA_FOLDER, card_markdown
+from deckbuilder.app.load import LoadedDeck, load_decks, raise_errors
+from deckbuilder.app.media import collect_media, media_digests, with_media_content
+from deckbuilder.app.notetypes import with_note_types
+from deckbuilder.app.settings import folder_settings
+from deckbuilder.errors import DeckbuilderError, shorten
+from deckbuilder.html.fragments import Fragments
+from deckbuilder.html.markup import MarkupOptions
+from deckbuilder.html.tomarkdown import html_to_markdown
+from deckbuilder.identity.lockfile import LockEntry, format_lock, merged
+from deckbuilder.identity.resolve import CardMatch, Change
+from deckbuilder.model import Card, Deck, NoteType
+from deckbuilder.read.answers import ANSWER_MARKERS, assemble_answer
+from deckbuilder.read.blocks import Block, lead_in, normalise_newlines, tokenize
+from deckbuilder.read.reader import parse, split_source
+from deckbuilder.read.tags import safe_tag
+from deckbuilder.render import MediaNames
+from deckbuilder.render.apkg import card_fields
+from deckbuilder.render.fields import field_html
+from deckbuilder.render.notetypes import CLOZE_NOTE_TYPE_ID, NOTE_TYPE_ID
+
+OWN_BASIC = NoteType("deckbuilder Q&A", NOTE_TYPE_ID, ("Question", "Answer"), (), "")
+OWN_CLOZE = NoteType("deckbuilder Cloze", CLOZE_NOTE_TYPE_ID, ("Text", "Extra"), (), "", cloze=True)
+"""deckbuilder's own note types as far as pull reads them: Context and Reverse are made by builds."""
+
+
+class PullError(DeckbuilderError):
+    """The edits cannot be pulled."""
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    where: str
+    question: str
+    markdown: str
+    anki: str
+
+
+@dataclass(slots=True)
+class PullReport:
+    pulled: list[str] = field(default_factory=list)
+    """``path:line question`` of each card written back."""
+    conflicts: list[Conflict] = field(default_factory=list)
+    unwritable: list[str] = field(default_factory=list)
+    """Cards edited in Anki whose place in the markdown pull cannot rewrite (copy by hand)."""
+    new_notes: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    diff: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Edit:
+    card: Card
+    note: AnkiNote
+    question: str | None
+    """The new question, when Anki changed it."""
+    answer: str | None
+    tags: tuple[str, ...] | None
+
+
+def pull(
+    sources: Sequence[Path],
+    collection: Path,
+    *,
+    dry_run: bool = False,
+    add_new: bool = False,
+    recursive: bool = False,
+    chosen: bool = True,
+    now: int | None = None,
+) -> PullReport:
+    loaded = load_decks(sources, recursive=recursive, now=now)
+    report = PullReport()
+    files: dict[Path, bytes] = {}
+    lock_updates: dict[Path, dict[str, list[LockEntry]]] = {}
+    with opened_copy(collection, chosen) as col:
+        guids = [match.card.guid for item in loaded for match in item.resolution.matches]
+        notes = notes_by_guid(col, guids)
+        for item in loaded:
+            edits = _edits(item, notes, report)
+            new_notes = _new_notes(col, item)
+            report.new_notes.extend(f"{item.deck.source}: {_plain(note.fields[0])}" for note in new_notes)
+            if not edits and not (add_new and new_notes):
+                continue
+            text, entries = _rewritten(item, edits, new_notes if add_new else [], report)
+            if text is None:
+                continue
+            files[item.deck.source] = text.encode("utf-8")
+            lock_updates.setdefault(item.lock_file, {})[item.lock_key] = entries
+            original = item.deck.source.read_text(encoding="utf-8")
+            report.diff += "".join(difflib.unified_diff(
+                original.splitlines(keepends=True), text.splitlines(keepends=True),
+                f"a/{item.deck.source}", f"b/{item.deck.source}"))  # fmt: skip
+    if dry_run or not files:
+        return report
+    by_lock = {item.lock_file: item.lock for item in loaded}
+    for lock_file, decks in lock_updates.items():
+        files[lock_file] = format_lock(merged(by_lock[lock_file], decks)).encode("utf-8")
+    from deckbuilder.app.output import write_atomically
+
+    write_atomically(files)
+    return report
+
+
+def _edits(item: LoadedDeck, notes: Mapping[str, AnkiNote], report: PullReport) -> list[_Edit]:
+    deck = item.deck
+    media = collect_media(deck, item.media_digests)
+    markup = MarkupOptions(math="mathjax", image_src=MediaNames(media))
+    fragments = Fragments()
+    edits = []
+    for match in item.resolution.matches:
+        card, previous = match.card, match.previous
+        note = notes.get(card.guid)
+        if note is None or previous is None or note.modified <= previous.changed:
+            continue
+        definition = _note_type(deck, card)
+        built = _built_fields(card, definition, fragments, markup)
+        anki_fields = list(note.fields[: len(built)])
+        anki_tags = tuple(sorted(tag for tag in (safe_tag(t) for t in note.tags) if tag))
+        fields_differ = [_normal(a) for a in anki_fields] != [_normal(b) for b in built]
+        tags_differ = set(anki_tags) != set(card.tags)
+        if not fields_differ and not tags_differ:
+            continue
+        edit = _edit_of(card, note, definition, anki_tags if tags_differ else None, fields_differ)
+        if match.change is not Change.UNCHANGED:
+            report.conflicts.append(_conflict(match, edit))
+            continue
+        edits.append(edit)
+    return edits
+
+
+def _note_type(deck: Deck, card: Card) -> NoteType:
+    if card.note_type:
+        found = deck.note_type(card.note_type)
+        assert found is not None  # load refuses a card whose note type is not defined
+        return found
+    return OWN_CLOZE if card.kind == "cloze" else OWN_BASIC
+
+
+def _built_fields(card: Card, definition: NoteType, fragments: Fragments, markup: MarkupOptions) -> list[str]:
+    if card.note_type:
+        return field_html(card, definition, fragments, markup)
+    return card_fields(card, fragments, markup)[:2]
+
+
+def _normal(html: str) -> str:
+    return " ".join(html.split())
+
+
+def _edit_of(
+    card: Card, note: AnkiNote, definition: NoteType, tags: tuple[str, ...] | None, fields_differ: bool
+) -> _Edit:
+    if not fields_differ:
+        return _Edit(card, note, None, None, tags)
+    values = [
+        html_to_markdown(value, _media_name).markdown for value in note.fields[: len(definition.fields)]
+    ]
+    question: str | None
+    answer: str | None
+    if definition.cloze:
+        # A cloze card's text is its body, or its heading when it has none.
+        text = values[0]
+        extra = values[1] if len(values) > 1 else ""
+        if card.answer:
+            answer, question = text, extra
+        else:
+            answer, question = None, text
+    else:
+        question = values[0]
+        answer = values[1] if len(values) > 1 else ""
+        for name, value in zip(definition.fields[2:], values[2:], strict=False):
+            if value:
+                answer += f"\n\n**{name}:** {value}"
+    if question is not None and _same_markdown(question, card.question):
+        question = None
+    if answer is not None and _same_markdown(answer, card.answer):
+        answer = None
+    return _Edit(card, note, question, answer, tags)
+
+
+def _media_name(source: str) -> str:
+    return source if "://" in source else f"{MEDIA_FOLDER}/{source}"
+
+
+def _same_markdown(first: str, second: str) -> bool:
+    return " ".join(first.split()) == " ".join(second.split())
+
+
+def _conflict(match: CardMatch, edit: _Edit) -> Conflict:
+    card = match.card
+    markdown = card.answer if edit.answer is not None or edit.question is None else card.question
+    anki = edit.answer if edit.answer is not None else edit.question or " ".join(edit.tags or ())
+    return Conflict(str(card.source), shorten(card.question, 60), markdown, anki)
+
+
+def _plain(html: str) -> str:
+    return shorten(" ".join(re.sub(r"<[^>]+>", " ", html).split()), 60)
+
+
+def _new_notes(col: object, item: LoadedDeck) -> list[AnkiNote]:
+    """Notes in the deck's Anki deck (not its sub-decks) that no card of the lock holds."""
+    from deckbuilder.app.ankinotes import read_notes
+
+    known = {entry.guid for entries in item.lock.values() for entry in entries}
+    known |= {match.card.guid for match in item.resolution.matches}
+    try:
+        content = read_notes(col, item.deck.anki_deck, Path("."))
+    except DeckbuilderError:
+        return []  # the deck is not in the collection yet
+    return [note for note in content.notes if note.guid not in known and note.deck == item.deck.anki_deck]
+
+
+def _rewritten(
+    item: LoadedDeck, edits: Sequence[_Edit], new_notes: Sequence[AnkiNote], report: PullReport
+) -> tuple[str | None, list[LockEntry]]:
+    """The deck's markdown with the edits written in, and its lock entries after them."""
+    path = item.deck.source
+    raw = path.read_text(encoding="utf-8")
+    original = normalise_newlines(raw)
+    lines = original.split("\n")
+    blocks = _blocks(original, path)
+    pulled: dict[str, tuple[AnkiNote, int]] = {}
+    # From the bottom up, so that earlier cards' lines stay where they are.
+    for edit in sorted(edits, key=lambda edit: edit.card.source.line, reverse=True):
+        replacement = _card_lines(edit, lines, blocks)
+        if replacement is None:
+            report.unwritable.append(f"{edit.card.source} {shorten(edit.card.question, 60)}")
+            continue
+        start, end, new_lines = replacement
+        lines[start:end] = new_lines
+        shift = len(new_lines) - (end - start)
+        pulled = {
+            guid: (note, line + shift if line > start + 1 else line) for guid, (note, line) in pulled.items()
+        }
+        pulled[edit.note.guid] = (edit.note, start + 1)
+        report.pulled.append(f"{edit.card.source} {shorten(edit.card.question, 60)}")
+    # New cards go after the last card: before a footer, when the file has one.
+    breaks = [block.line for block in blocks if block.kind == "thematic_break"]
+    insert_at = breaks[-1] - 1 if item.deck.footer and breaks else len(lines)
+    for note in new_notes:
+        added = _added_card(item.deck, note)
+        if added is None:
+            report.unwritable.append(
+                f"{path}: new note '{_plain(note.fields[0])}' is of a note type the deck does not name"
+            )
+            continue
+        card_lines = [*added.split("\n"), ""]
+        if insert_at and lines[insert_at - 1].strip():
+            card_lines.insert(0, "")
+        lines[insert_at:insert_at] = card_lines
+        pulled[note.guid] = (note, insert_at + 1 + (1 if card_lines[0] == "" else 0))
+        insert_at += len(card_lines)
+        report.added.append(f"{path}: {_plain(note.fields[0])}")
+    if not pulled:
+        return None, []
+    text = "\n".join(lines)
+    entries = _lock_entries(item, text, pulled)
+    # The file's own line endings, and its last line as it ended (with or without a line break).
+    if not raw.endswith(("\n", "\r")):
+        text = text.rstrip("\n")
+    if "\r\n" in raw:
+        text = text.replace("\n", "\r\n")
+    return text, entries
+
+
+def _blocks(text: str, path: Path) -> list[Block]:
+    source = split_source(text, path)
+    return tokenize(source.body, source.first_line)
+
+
+def _card_lines(edit: _Edit, lines: list[str], blocks: Sequence[Block]) -> tuple[int, int, list[str]] | None:
+    """The lines [start, end) of the card's place in the file and the lines to put there; None when
+    the card is not written as a heading with its answer below it."""
+    card = edit.card
+    if card.shape != "heading":
+        return None
+    at = next((i for i, block in enumerate(blocks) if block.line == card.source.line), None)
+    if at is None or blocks[at].kind != "heading":
+        return None
+    level = blocks[at].level
+    end = at + 1
+    while end < len(blocks):
+        block = blocks[end]
+        if block.kind == "thematic_break" or (block.kind == "heading" and block.level <= level):
+            break
+        end += 1
+    body = list(blocks[at + 1 : end])
+    heading = lines[card.source.line - 1]
+    if edit.question is not None:
+        if "\n\n" in card.question or "\n" in edit.question or card.question not in heading:
+            return None
+        heading = heading.replace(card.question, edit.question, 1)
+    answer_at = _answer_start(body, card.answer)
+    if answer_at is None:
+        return None
+    kept = [block.text.rstrip("\n") for block in body[:answer_at]]
+    answer = edit.answer if edit.answer is not None else card.answer
+    prefix = _lead_in_prefix(body[answer_at]) if answer_at < len(body) else ""
+    tags_line = _tags_line(card, body, edit.tags)
+    new = [heading, "", *(part for text in kept for part in (text, "")), *f"{prefix}{answer}".split("\n"), ""]
+    if tags_line:
+        new += [tags_line, ""]
+    stop = blocks[end].line - 1 if end < len(blocks) else len(lines)
+    return card.source.line - 1, stop, new
+
+
+def _lead_in_prefix(block: Block) -> str:
+    """``**Answer:**`` and what follows it up to the answer's text, as the card had it."""
+    opening = lead_in(block.text) if block.kind == "paragraph" else None
+    if opening is None or opening.key not in ANSWER_MARKERS:
+        return ""
+    text = block.text.lstrip(" ").rstrip()
+    rest = opening.rest.rstrip()
+    return text[: len(text) - len(rest)] if rest and text.endswith(rest) else ""
+
+
+def _answer_start(body: Sequence[Block], answer: str) -> int | None:
+    for index in range(len(body) + 1):
+        if assemble_answer(body[index:]).markdown == answer:
+            return index
+    return None
+
+
+def _tags_line(card: Card, body: Sequence[Block], anki_tags: tuple[str, ...] | None) -> str:
+    own = []
+    if body and body[-1].kind == "paragraph":
+        last = body[-1].text.strip().split("\n")[-1]
+        marker = lead_in(last)
+        if marker is not None and marker.key == "tags":
+            own = marker.rest.split()
+            written = last[: len(last) - len(marker.rest)]
+        else:
+            written = "Tags: "
+    else:
+        written = "Tags: "
+    if anki_tags is None:
+        return f"{written}{' '.join(own)}" if own else ""
+    added = [tag for tag in anki_tags if tag not in card.tags]
+    removed = {tag for tag in card.tags if tag not in anki_tags}
+    tags = [tag for tag in own if tag not in removed] + [tag for tag in added if tag not in own]
+    return f"{written}{' '.join(tags)}" if tags else ""
+
+
+def _added_card(deck: Deck, note: AnkiNote) -> str | None:
+    definitions = {definition.id: definition for definition in deck.note_types}
+    markers = {name: marker for marker, name in deck.settings.note_types}
+    if note.note_type_id == NOTE_TYPE_ID:
+        definition, marker = OWN_BASIC, "basic"
+    elif note.note_type_id == CLOZE_NOTE_TYPE_ID:
+        definition, marker = OWN_CLOZE, "cloze"
+    elif note.note_type_id in definitions:
+        definition = definitions[note.note_type_id]
+        marker = markers.get(definition.name, "basic")
+    else:
+        return None
+    text, _ = card_markdown(note, definition, marker, False, _media_name)
+    return text
+
+
+def _lock_entries(item: LoadedDeck, text: str, pulled: Mapping[str, tuple[AnkiNote, int]]) -> list[LockEntry]:
+    """The deck's lock entries with the pulled cards' new content and their notes' mod times."""
+    path = item.deck.source
+    parsed = parse(text, path, folder_settings(path.parent))
+    raise_errors(parsed.diagnostics)
+    deck, problems = with_note_types(parsed.deck, path.parent)
+    raise_errors(problems)
+    deck = with_media_content(deck, media_digests(deck))
+    by_line = {card.source.line: card for card in deck.cards}
+    entries = {entry.guid: entry for entry in item.lock.get(item.lock_key, ())}
+    for guid, (note, line) in pulled.items():
+        card = by_line.get(line)
+        if card is None:
+            raise PullError(
+                f"{path}:{line}: the card written back does not read back as a card; nothing was changed"
+            )
+        previous = entries.get(guid)
+        entries[guid] = LockEntry(
+            guid=guid,
+            question=card.fingerprint,
+            content=card.content,
+            changed=note.modified,
+            explicit_id=card.explicit_id,
+            note_kind=card.note_kind,
+        )
+        if previous is not None and previous.explicit_id and not card.explicit_id:
+            entries[guid] = replace(entries[guid], explicit_id=previous.explicit_id)
+    return list(entries.values())
