@@ -77,6 +77,8 @@ def anki_deck(tmp_path: Path) -> Path:
          Example="<i>cellula</i> gave <b>cell</b>")  # fmt: skip
     _add(col, "Basic", "Biology", [], Front="Energy of a photon", Back=r"\(E = h\nu\)")
     review_all(col)
+    # Written an hour ago, so that an edit in a test is later than the notes, as in life.
+    col.db.execute("update notes set mod = mod - 3600")
     col.close()
     return folder / "collection.anki2"
 
@@ -337,3 +339,109 @@ def difflib_lines(before: str, after: str) -> list[str]:
 
     return [line for line in difflib.unified_diff(before.split("\n"), after.split("\n"), lineterm="", n=0)
             if not line.startswith(("---", "+++", "@@"))]  # fmt: skip
+
+
+def test_import_keeps_what_markdown_cannot_say_and_lists_what_it_left(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    folder = tmp_path / "anki"
+    folder.mkdir()
+    col = new_collection(folder)
+    _add(col, "Basic", "Odd", [], Front="Colours", Back='<span style="color: red">red</span> text')
+    _add(col, "Basic", "Odd", [], Front="Say it", Back="hello [sound:hello.mp3]")
+    _add(col, "Basic", "Odd", [], Front="Not yet", Back="TODO")
+    _add(col, "Basic", "Odd", [], Front="Nothing behind", Back="")
+    _add(col, "Basic", "Odd", [], Front="Same question", Back="first")
+    _add(col, "Basic", "Odd", [], Front="Same question", Back="second")
+    _add(col, "Basic", "Odd", [], Front="1. Numbered #not-a-tag", Back="kept as written")
+    _add(col, "Cloze", "Odd", [], Text="no deletions here", Back_Extra="")
+    _add(col, "Cloze", "Odd", [], Text="<ul><li>{{c1::one}}</li><li>two</li></ul>", Back_Extra="")
+    col.close()
+    source = tmp_path / "source"
+    result = runner.invoke(
+        main,
+        [
+            "import",
+            "--collection",
+            str(folder / "collection.anki2"),
+            "--deck",
+            "Odd",
+            "--into",
+            str(source),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["decks"] == [{"path": str(source / "odd.md"), "cards": 7}]
+    assert [line.split(" ", 1)[1] for line in report["as_html"]] == ["Colours"]
+    assert [line.split(" ", 1)[1] for line in report["sounds"]] == ["Say it"]
+    assert [line.split(" ", 1)[1] for line in report["not_cards"]] == ["Not yet"]
+    assert report["left_out"] == ["Odd: no deletions here: a cloze note without deletions"]
+    text = (source / "odd.md").read_text(encoding="utf-8")
+    assert '<span style="color: red">red</span> text' in text
+    assert "## Same question {#anki-" in text
+    assert "## 1\\. Numbered \\#not-a-tag" in text
+    assert "## {.cloze}\n\n- {{c1::one}}\n- two" in text
+    assert runner.invoke(main, ["diff", str(source)]).exit_code == 0
+    listed = json.loads(runner.invoke(main, ["list", "--json", str(source)]).stdout)
+    cards = {card["question"]: card for card in listed["decks"][0]["cards"]}
+    assert cards["1\\. Numbered \\#not-a-tag"]["question_html"] == "1. Numbered #not-a-tag"
+    assert cards["Nothing behind"]["answer_html"] == ""
+
+    # Built back into the collection: nothing new, nothing updated, nothing conflicting.
+    built = runner.invoke(main, ["build", str(source), "-o", str(tmp_path / "out"), "-f", "apkg"])
+    assert built.exit_code == 0, built.output
+    col = anki_collection.Collection(str(folder / "collection.anki2"))
+    log = import_apkg(col, tmp_path / "out" / "odd.apkg")
+    assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 0, 0)
+    col.close()
+
+
+def test_a_collection_open_in_anki_is_refused_by_import_and_pull(
+    runner: CliRunner, anki_deck: Path, seed_folder: Path
+) -> None:
+    import subprocess
+    import sys
+
+    before = anki_deck.read_bytes()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from anki.collection import Collection; "
+         f"c = Collection({str(anki_deck)!r}); print('open', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        for command in (
+            ["import", "--collection", str(anki_deck), "--deck", "Biology", "--into", str(seed_folder / "x")],
+            ["pull", str(seed_folder), "--collection", str(anki_deck)],
+        ):
+            result = runner.invoke(main, command)
+            assert result.exit_code == 1, result.output
+            assert "the collection is open in Anki; close Anki first" in result.stderr
+            assert "Traceback" not in result.output
+    finally:
+        holder.communicate("", timeout=30)
+    assert anki_deck.read_bytes() == before
+    assert not (seed_folder / "x").exists()
+
+
+def test_pull_fills_a_custom_note_types_section_from_its_field(
+    runner: CliRunner, anki_deck: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "source"
+    imported = runner.invoke(
+        main, ["import", "-c", str(anki_deck), "-d", "Biology::Words", "--into", str(source)]
+    )
+    assert imported.exit_code == 0, imported.output
+    col = anki_collection.Collection(str(anki_deck))
+    note = _note_asking(col, "cellula")
+    note["Example"] = "<i>cellula</i> is Latin"
+    note.tags = [*note.tags, "roots"]
+    col.update_note(note)
+    col.close()
+    result = runner.invoke(main, ["pull", str(source), "-c", str(anki_deck)])
+    assert result.exit_code == 0, result.output
+    text = (source / "biology--words.md").read_text(encoding="utf-8")
+    assert "## cellula\n\nsmall room\n\n**Example:** *cellula* is Latin\n\nTags: latin roots\n" in text
+    assert runner.invoke(main, ["diff", str(source)]).exit_code == 0

@@ -53,6 +53,8 @@ class ImportReport:
     not_cards: list[str] = field(default_factory=list)
     """``path:line question`` of notes the markdown does not read back as a card: not managed."""
     sounds: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
+    """``deck: question: why`` of notes not imported: their cards would not read back."""
 
 
 def import_package(package: Path, into: Path, now: int | None = None) -> ImportReport:
@@ -85,41 +87,99 @@ class _Written:
 
 
 def import_content(content: AnkiContent, into: Path, now: int | None = None) -> ImportReport:
-    """Write the notes' decks as markdown into ``into``, with their note types, media and lock."""
-    if not content.notes:
-        raise DeckImportError("no notes to import: the deck is empty")
-    by_deck: dict[str, list[AnkiNote]] = {}
+    """Write the notes' decks as markdown into ``into``, with their note types, media and lock.
+
+    The markdown is written to a scratch folder and read back first; a note whose card would not
+    read back without an error is left out and listed (a cloze note without deletions, say), and
+    nothing reaches ``into`` until every deck reads back."""
+    report = ImportReport()
+    notes = []
     for note in content.notes:
-        by_deck.setdefault(note.deck, []).append(note)
-    files = {deck: into / deck_file_name(deck) for deck in by_deck}
+        definition = content.note_types[note.note_type_id]
+        if definition.cloze and not CLOZE_DELETION.search(note.fields[0] if note.fields else ""):
+            report.left_out.append(
+                f"{note.deck}: {_plain_question(note, 60)}: a cloze note without deletions"
+            )
+        else:
+            notes.append(note)
+    if not notes:
+        raise DeckImportError("no notes to import: the deck is empty")
+    files = {note.deck: into / deck_file_name(note.deck) for note in notes}
     _refuse_existing(files, into)
     _refuse_other_note_types(content.note_types.values(), into)
-    report = ImportReport()
-    texts: dict[Path, str] = {}
-    written: dict[Path, list[_Written]] = {}
-    media_used: set[str] = set()
-    for deck, notes in by_deck.items():
-        path = files[deck]
-        text, placed = _deck_markdown(deck, content.deck_ids.get(deck), notes, content.note_types, media_used)
-        texts[path] = text
-        written[path] = placed
     with tempfile.TemporaryDirectory() as scratch:
-        staging = Path(scratch)
-        outputs = _outputs(texts, content, media_used, into, report)
-        for path, data in outputs.items():
-            target = staging / path.relative_to(into)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        settings = into / "deckbuilder.toml"
-        if settings.is_file():
-            shutil.copyfile(settings, staging / settings.name)
-        entries = _lock_entries(staging, into, written, report, now)
+        while True:
+            staging = Path(scratch) / f"pass-{len(report.left_out)}"
+            attempt = _attempt(notes, files, content, into, staging, now)
+            if not attempt.refused:
+                break
+            refused = {id(note) for note, _ in attempt.refused}
+            report.left_out.extend(f"{note.deck}: {_plain_question(note, 60)}: {why}"
+                                   for note, why in attempt.refused)  # fmt: skip
+            notes = [note for note in notes if id(note) not in refused]
+            if not notes:
+                raise DeckImportError("none of the notes reads back as a card; nothing was written")
+    outputs = attempt.outputs
     lock_file = lock_path(into)
-    lock = merged(read_lock(lock_file), entries)
+    lock = merged(read_lock(lock_file), attempt.entries)
     outputs[lock_file] = format_lock(lock).encode("utf-8")
     _write(outputs, into)
-    report.decks = [(path, sum(1 for _ in entries[path.name])) for path in texts]
+    report.note_types = attempt.note_types
+    report.media = attempt.media
+    report.as_html, report.sounds, report.not_cards = attempt.as_html, attempt.sounds, attempt.not_cards
+    report.decks = [(path, len(attempt.entries[path.name])) for path in attempt.texts]
     return report
+
+
+CLOZE_DELETION = re.compile(r"\{\{c\d+::")
+
+
+@dataclass(slots=True)
+class _Attempt:
+    """One pass of writing the markdown and reading it back."""
+
+    texts: dict[Path, str] = field(default_factory=dict)
+    outputs: dict[Path, bytes] = field(default_factory=dict)
+    entries: dict[str, tuple[LockEntry, ...]] = field(default_factory=dict)
+    refused: list[tuple[AnkiNote, str]] = field(default_factory=list)
+    note_types: list[Path] = field(default_factory=list)
+    media: int = 0
+    as_html: list[str] = field(default_factory=list)
+    sounds: list[str] = field(default_factory=list)
+    not_cards: list[str] = field(default_factory=list)
+
+
+def _attempt(
+    notes: Sequence[AnkiNote],
+    files: Mapping[str, Path],
+    content: AnkiContent,
+    into: Path,
+    staging: Path,
+    now: int | None,
+) -> _Attempt:
+    attempt = _Attempt()
+    by_deck: dict[str, list[AnkiNote]] = {}
+    for note in notes:
+        by_deck.setdefault(note.deck, []).append(note)
+    written: dict[Path, list[_Written]] = {}
+    media_used: set[str] = set()
+    for deck, deck_notes in by_deck.items():
+        path = files[deck]
+        text, placed = _deck_markdown(
+            deck, content.deck_ids.get(deck), deck_notes, content.note_types, media_used
+        )
+        attempt.texts[path] = text
+        written[path] = placed
+    attempt.outputs = _outputs(attempt, content, media_used, into)
+    for path, data in attempt.outputs.items():
+        target = staging / path.relative_to(into)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    settings = into / "deckbuilder.toml"
+    if settings.is_file():
+        shutil.copyfile(settings, staging / settings.name)
+    _read_back(staging, into, written, attempt, now)
+    return attempt
 
 
 def _refuse_existing(files: Mapping[str, Path], into: Path) -> None:
@@ -165,12 +225,12 @@ def _deck_markdown(
     for marker, name in markers.values():
         lines.append(f"  {marker}: {_yaml_text(name)}")
     lines += ["---", "", f"# {deck.rsplit('::', 1)[-1]}", ""]
-    questions = Counter(_plain_question(note) for note in notes)
+    questions = Counter(_plain_question(note).casefold() for note in notes)
     placed = []
     for note in notes:
         definition = note_types[note.note_type_id]
         marker = markers[note.note_type_id][0]
-        repeated = questions[_plain_question(note)] > 1
+        repeated = questions[_plain_question(note).casefold()] > 1
         block, as_html = card_markdown(note, definition, marker, repeated, _media_namer(media_used))
         placed.append(_Written(note, len(lines) + 1, as_html))
         lines += [*block.split("\n"), ""]
@@ -210,8 +270,10 @@ def _yaml_text(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _plain_question(note: AnkiNote) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", note.fields[0] if note.fields else "").split()).casefold()
+def _plain_question(note: AnkiNote, limit: int = 0) -> str:
+    """The note's first field as plain words (shortened to ``limit`` characters when one is given)."""
+    text = " ".join(re.sub(r"<[^>]+>", " ", note.fields[0] if note.fields else "").split())
+    return shorten(text, limit) if limit else text
 
 
 def _media_namer(used: set[str]) -> Callable[[str], str]:
@@ -306,66 +368,63 @@ def _section(name: str, value: str) -> str:
 BLOCK_OPENINGS = ("-", "*", "+", "#", "`", ">", "|", "<", "!", *"0123456789")
 
 
-def _outputs(
-    texts: Mapping[Path, str], content: AnkiContent, media_used: set[str], into: Path, report: ImportReport
-) -> dict[Path, bytes]:
-    outputs: dict[Path, bytes] = {path: text.encode("utf-8") for path, text in texts.items()}
+def _outputs(attempt: _Attempt, content: AnkiContent, media_used: set[str], into: Path) -> dict[Path, bytes]:
+    outputs: dict[Path, bytes] = {path: text.encode("utf-8") for path, text in attempt.texts.items()}
     existing = note_type_files(into)
     for definition in content.note_types.values():
         if definition.name in existing:
             continue
         path = into / NOTE_TYPE_FOLDER / f"{_slug(definition.name) or 'note-type'}-{definition.id}.json"
         outputs[path] = note_type_json(definition).encode("utf-8")
-        report.note_types.append(path)
+        attempt.note_types.append(path)
     for name in sorted(media_used):
         source = content.media / name
         if source.is_file() and "/" not in name and name not in (".", ".."):
             outputs[into / MEDIA_FOLDER / name] = source.read_bytes()
-            report.media += 1
+            attempt.media += 1
     return outputs
 
 
-def _lock_entries(
-    staging: Path,
-    into: Path,
-    written: Mapping[Path, list[_Written]],
-    report: ImportReport,
-    now: int | None,
-) -> dict[str, tuple[LockEntry, ...]]:
-    """The lock entries of the written decks: each card read back from the markdown, with its
-    note's GUID and mod time."""
+def _read_back(
+    staging: Path, into: Path, written: Mapping[Path, list[_Written]], attempt: _Attempt, now: int | None
+) -> None:
+    """Read the written decks back: each card's lock entry with its note's GUID and mod time, and
+    the notes whose cards have errors (refused, for the next pass to leave out)."""
     from deckbuilder.app.load import load_decks
+    from deckbuilder.errors import Severity
 
-    entries: dict[str, tuple[LockEntry, ...]] = {}
     paths = [staging / path.name for path in written]
-    try:
-        loaded = load_decks(paths, now=now, strict=True)
-    except DeckbuilderError as error:
-        first = error.diagnostics[0]
-        raise DeckImportError(
-            f"the markdown written for this deck does not read back ({first}); nothing was written. "
-            "Please report this with the note"
-        ) from None
+    loaded = load_decks(paths, now=now, strict=False)
     for item, (path, placed) in zip(loaded, written.items(), strict=True):
+        errors = [d for d in item.diagnostics if d.severity is Severity.ERROR]
+        for error in errors:
+            line = error.location.line if error.location else 0
+            owner = next((spot for spot in reversed(placed) if spot.line <= line), None)
+            if owner is None:
+                raise DeckImportError(
+                    f"the markdown written for deck {path.name} does not read back ({error}); nothing was "
+                    "written. Please report this"
+                )
+            attempt.refused.append((owner.note, error.message))
+        if errors:
+            continue
         by_line = {match.card.source.line: match for match in item.resolution.matches}
         deck_entries = []
         for spot in placed:
             where = f"{path}:{spot.line}"
-            question = shorten(" ".join(re.sub(r"<[^>]+>", " ", spot.note.fields[0]).split()), 60)
+            question = _plain_question(spot.note, 60)
             match = by_line.get(spot.line)
             if match is None:
-                report.not_cards.append(f"{where} {question}")
+                attempt.not_cards.append(f"{where} {question}")
                 continue
             if spot.as_html:
-                report.as_html.append(f"{where} {question}")
+                attempt.as_html.append(f"{where} {question}")
             if any(SOUND.search(value) for value in spot.note.fields):
-                report.sounds.append(f"{where} {question}")
-            card = match.card
-            note = spot.note
+                attempt.sounds.append(f"{where} {question}")
+            card, note = match.card, spot.note
             deck_entries.append(LockEntry(guid=note.guid, question=card.fingerprint, content=match.content,
                 changed=note.modified, explicit_id=card.explicit_id, note_kind=card.note_kind))  # fmt: skip
-        entries[path.name] = tuple(deck_entries)
-    return entries
+        attempt.entries[path.name] = tuple(deck_entries)
 
 
 def _write(outputs: Mapping[Path, bytes], into: Path) -> None:

@@ -108,7 +108,7 @@ def opened_collection(path: Path) -> Iterator[Any]:
         collection.close()
 
 
-OPEN_IN_ANKI = "the collection is open in Anki; close Anki first, then push again"
+OPEN_IN_ANKI = "the collection is open in Anki; close Anki first, then run the command again"
 ANKI_TABLES = {"col", "notes", "cards", "revlog"}
 """Tables every Anki collection has; a file without them is some other database."""
 

@@ -543,6 +543,7 @@ def import_deck(
             "decks": [{"path": str(path), "cards": cards} for path, cards in report.decks],
             "note_types": [str(path) for path in report.note_types], "media": report.media,
             "as_html": report.as_html, "not_cards": report.not_cards, "sounds": report.sounds,
+            "left_out": report.left_out,
         }, indent=2, ensure_ascii=False))  # fmt: skip
         return
     if not quiet:
@@ -554,7 +555,8 @@ def import_deck(
     for label, notes in (
         ("kept as HTML (markdown cannot say it exactly; edit it there or leave it)", report.as_html),
         ("with sounds, which builds do not carry: keep the files in Anki", report.sounds),
-        ("not read back as cards, so not managed by deckbuilder; please report them", report.not_cards),
+        ("not read back as cards, so not managed by deckbuilder (an answer like TODO)", report.not_cards),
+        ("left out, as they would not read back as cards; they stay in Anki as they are", report.left_out),
     ):
         if notes:
             click.echo(f"{_count(len(notes), 'note')} {label}:", err=True)
