@@ -152,7 +152,8 @@ def list_cards(sources: Sequence[Path], recursive: bool, as_json: bool, quiet: b
 
     With --json, prints {"decks": [{"title", "anki_deck", "source", "footer",
     "cards": [{"guid", "number", "question", "answer", "question_html",
-    "answer_html", "tags", "source", "shape"}]}]}, where source is "path:line" and shape how the
+    "answer_html", "tags", "source", "shape", "note_type"}]}]}, where source is "path:line", note_type
+    the Anki note type a deck chose for the card (null: deckbuilder's own) and shape how the
     card was written (heading, q-a, bold-item, faq, vocabulary, ...).
     """
     from deckbuilder.app.load import load_decks

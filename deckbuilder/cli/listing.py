@@ -42,6 +42,7 @@ def _card_json(card: Card, fragments: Fragments) -> dict[str, Any]:
         "tags": list(card.tags),
         "source": str(card.source),
         "shape": card.shape,
+        "note_type": card.note_type or None,
     }
 
 
