@@ -445,3 +445,31 @@ def test_pull_fills_a_custom_note_types_section_from_its_field(
     text = (source / "biology--words.md").read_text(encoding="utf-8")
     assert "## cellula\n\nsmall room\n\n**Example:** *cellula* is Latin\n\nTags: latin roots\n" in text
     assert runner.invoke(main, ["diff", str(source)]).exit_code == 0
+
+
+def test_pull_keeps_a_code_blocks_language_and_what_the_edit_did_not_touch(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    import time
+
+    source = tmp_path / "source"
+    source.mkdir()
+    deck = source / "code.md"
+    deck.write_text(
+        "# Code\n\n## What does `snake_case` print?\n\n```python\nprint(len('ab'))\n```\n\nIt prints 2.\n",
+        encoding="utf-8",
+    )
+    collection = tmp_path / "collection.anki2"
+    new_collection(tmp_path).close()
+    _push(runner, source, collection, epoch=int(time.time()) - 3600)
+    col = anki_collection.Collection(str(collection))
+    note = _note_asking(col, "snake_case")
+    note["Answer"] = note["Answer"].replace("It prints 2.", "It prints <b>2</b>, the length.")
+    col.update_note(note)
+    col.close()
+    result = runner.invoke(main, ["pull", str(source), "-c", str(collection)])
+    assert result.exit_code == 0, result.output
+    assert deck.read_text(encoding="utf-8") == (
+        "# Code\n\n## What does `snake_case` print?\n\n```python\nprint(len('ab'))\n```\n\n"
+        "It prints **2**, the length.\n"
+    )

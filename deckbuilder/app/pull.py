@@ -24,7 +24,7 @@ from deckbuilder.app.notetypes import with_note_types
 from deckbuilder.app.settings import folder_settings
 from deckbuilder.errors import DeckbuilderError, shorten
 from deckbuilder.html.fragments import Fragments
-from deckbuilder.html.markup import MarkupOptions
+from deckbuilder.html.markup import MarkupOptions, to_html
 from deckbuilder.html.tomarkdown import html_to_markdown
 from deckbuilder.identity.lockfile import LockEntry, format_lock, merged
 from deckbuilder.identity.resolve import CardMatch, Change
@@ -191,8 +191,10 @@ def _edit_of(
                 answer += f"\n\n**{name}:** {value}"
     if question is not None and _same_markdown(question, card.question):
         question = None
-    if answer is not None and _same_markdown(answer, card.answer):
-        answer = None
+    if answer is not None:
+        answer = _with_fence_languages(answer, card.answer)
+        if _same_markdown(answer, card.answer):
+            answer = None
     return _Edit(card, note, question, answer, tags)
 
 
@@ -201,7 +203,37 @@ def _media_name(source: str) -> str:
 
 
 def _same_markdown(first: str, second: str) -> bool:
-    return " ".join(first.split()) == " ".join(second.split())
+    """Whether two texts show the same: Anki's field converted back may escape what the markdown
+    wrote plainly (``snake\\_case``), which is no edit."""
+    if " ".join(first.split()) == " ".join(second.split()):
+        return True
+    return _normal(to_html(first)) == _normal(to_html(second))
+
+
+def _with_fence_languages(markdown: str, before: str) -> str:
+    """Anki's copy of a code block has lost its language (the highlighted HTML does not name it):
+    the fences take the languages the card's code blocks had, in order."""
+    languages = [_fence_language(block.text) for block in tokenize(normalise_newlines(before))
+                 if block.kind == "block_code"]  # fmt: skip
+    if not any(languages):
+        return markdown
+    parts = []
+    position = 0
+    blocks = [block for block in tokenize(normalise_newlines(markdown)) if block.kind == "block_code"]
+    text = normalise_newlines(markdown)
+    for block, language in zip(blocks, languages, strict=False):
+        at = text.find(block.text, position)
+        if at < 0 or not language or not block.text.startswith("```\n"):
+            continue
+        parts.append(text[position:at] + f"```{language}\n" + block.text[len("```\n") :])
+        position = at + len(block.text)
+    parts.append(text[position:])
+    return "".join(parts).rstrip("\n") if not markdown.endswith("\n") else "".join(parts)
+
+
+def _fence_language(text: str) -> str:
+    first = text.lstrip().split("\n", 1)[0]
+    return first.lstrip("`~").strip().split(" ")[0] if first.startswith(("```", "~~~")) else ""
 
 
 def _conflict(match: CardMatch, edit: _Edit) -> Conflict:
