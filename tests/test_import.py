@@ -220,6 +220,17 @@ def _push(runner: CliRunner, folder: Path, collection: Path, epoch: int | None =
     return result
 
 
+def _pushed_an_hour_ago(runner: CliRunner, folder: Path, tmp_path: Path) -> Path:
+    """A new collection the decks were pushed into an hour ago, so that an edit in Anki in the test
+    is later than the build, as in life."""
+    import time
+
+    collection = tmp_path / "collection.anki2"
+    new_collection(tmp_path).close()
+    _push(runner, folder, collection, epoch=int(time.time()) - 3600)
+    return collection
+
+
 def _note_asking(col: Any, words: str) -> Any:
     return next(note for note in notes_by_guid(col).values() if words in note.fields[0])
 
@@ -227,12 +238,7 @@ def _note_asking(col: Any, words: str) -> Any:
 def test_pull_writes_an_answer_edited_in_anki_back_and_keeps_it(
     runner: CliRunner, seed_folder: Path, tmp_path: Path
 ) -> None:
-    import time
-
-    collection = tmp_path / "collection.anki2"
-    new_collection(tmp_path).close()
-    # The build a while ago, so that the edit below is later than it, as in life.
-    _push(runner, seed_folder, collection, epoch=int(time.time()) - 3600)
+    collection = _pushed_an_hour_ago(runner, seed_folder, tmp_path)
     col = anki_collection.Collection(str(collection))
     review_all(col)
     note = _note_asking(col, "How is the transformer different from RNN and LSTM?")
@@ -275,11 +281,7 @@ def test_pull_writes_an_answer_edited_in_anki_back_and_keeps_it(
 def test_pull_reports_a_card_edited_on_both_sides_as_a_conflict(
     runner: CliRunner, seed_folder: Path, tmp_path: Path
 ) -> None:
-    import time
-
-    collection = tmp_path / "collection.anki2"
-    new_collection(tmp_path).close()
-    _push(runner, seed_folder, collection, epoch=int(time.time()) - 3600)
+    collection = _pushed_an_hour_ago(runner, seed_folder, tmp_path)
     col = anki_collection.Collection(str(collection))
     note = _note_asking(col, "How does self-attention work?")
     note["Answer"] = "<p>Every token looks at every other token.</p>"
@@ -305,11 +307,7 @@ def test_pull_reports_a_card_edited_on_both_sides_as_a_conflict(
 def test_pull_lists_notes_added_in_anki_and_appends_them_on_request(
     runner: CliRunner, seed_folder: Path, tmp_path: Path
 ) -> None:
-    import time
-
-    collection = tmp_path / "collection.anki2"
-    new_collection(tmp_path).close()
-    _push(runner, seed_folder, collection, epoch=int(time.time()) - 3600)
+    collection = _pushed_an_hour_ago(runner, seed_folder, tmp_path)
     col = anki_collection.Collection(str(collection))
     some = next(iter(notes_by_guid(col).values()))
     note = col.new_note(some.note_type())
@@ -450,8 +448,6 @@ def test_pull_fills_a_custom_note_types_section_from_its_field(
 def test_pull_keeps_a_code_blocks_language_and_what_the_edit_did_not_touch(
     runner: CliRunner, tmp_path: Path
 ) -> None:
-    import time
-
     source = tmp_path / "source"
     source.mkdir()
     deck = source / "code.md"
@@ -459,9 +455,7 @@ def test_pull_keeps_a_code_blocks_language_and_what_the_edit_did_not_touch(
         "# Code\n\n## What does `snake_case` print?\n\n```python\nprint(len('ab'))\n```\n\nIt prints 2.\n",
         encoding="utf-8",
     )
-    collection = tmp_path / "collection.anki2"
-    new_collection(tmp_path).close()
-    _push(runner, source, collection, epoch=int(time.time()) - 3600)
+    collection = _pushed_an_hour_ago(runner, source, tmp_path)
     col = anki_collection.Collection(str(collection))
     note = _note_asking(col, "snake_case")
     note["Answer"] = note["Answer"].replace("It prints 2.", "It prints <b>2</b>, the length.")

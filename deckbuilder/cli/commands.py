@@ -15,6 +15,7 @@ import click
 from deckbuilder._version import __version__
 from deckbuilder.cli.options import (
     ProgressBar,
+    collection_option,
     output_options,
     print_options,
     print_settings,
@@ -320,12 +321,7 @@ def watch(
 
 @main.command()
 @sources_argument
-@click.option(
-    "-c",
-    "--collection",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The Anki collection file (collection.anki2). Default: the default profile's.",
-)
+@collection_option("The Anki collection file (collection.anki2). Default: the default profile's.")
 @click.option("--prune", is_flag=True, help="Also delete the notes of cards removed from the markdown.")
 @click.option("-y", "--yes", is_flag=True, help="Prune without asking.")
 @click.option("-n", "--dry-run", is_flag=True, help="Show what push would do, and change nothing.")
@@ -406,12 +402,7 @@ def _list_pushed(report: PushReport) -> None:
 
 @main.command()
 @sources_argument
-@click.option(
-    "-c",
-    "--collection",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The Anki collection file (collection.anki2), only read. Default: as for push.",
-)
+@collection_option("The Anki collection file (collection.anki2), only read. Default: as for push.")
 @click.option("-n", "--dry-run", is_flag=True, help="Print the changes as a diff, and write nothing.")
 @click.option("--add-new", is_flag=True, help="Also append notes added in Anki to the deck's file.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was pulled, and the conflicts, as JSON.")
@@ -487,11 +478,8 @@ def pull(
 
 @main.command(name="import")
 @click.argument("package", required=False, type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "-c",
-    "--collection",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Import a deck from this Anki collection (collection.anki2) instead of a package; only read.",
+@collection_option(
+    "Import a deck from this Anki collection (collection.anki2) instead of a package; only read."
 )
 @click.option(
     "-d", "--deck", "deck_name", help="The deck to import from the collection (with its sub-decks)."

@@ -28,6 +28,17 @@ def recursive_option(command: F) -> F:
     )(command)
 
 
+def collection_option(help_text: str) -> Callable[[F], F]:
+    """``-c/--collection PATH``: an Anki collection file."""
+
+    def add(command: F) -> F:
+        return click.option(
+            "-c", "--collection", type=click.Path(path_type=Path, dir_okay=False), help=help_text
+        )(command)
+
+    return add
+
+
 def verbosity_options(command: F) -> F:
     command = click.option("-v", "--verbose", is_flag=True, help="Say more: each card that changed.")(command)
     return click.option("-q", "--quiet", is_flag=True, help="Say nothing but problems.")(command)
