@@ -48,8 +48,10 @@ def test_seed_cards(runner: CliRunner, monkeypatch) -> None:  # type: ignore[no-
         "tags",
         "source",
         "shape",
+        "note_type",
     }
     assert {card["shape"] for card in cards} == {"heading"}
+    assert {card["note_type"] for card in cards} == {None}  # deckbuilder's own note types
     assert first["number"] == 1
     assert first["question"] == (
         "Describe the concept of learning rate scheduling and its role in optimizing the training "
