@@ -209,6 +209,9 @@ def test_round_trip_of_the_shipped_deck_keeps_its_guids(
     listed = runner.invoke(main, ["list", "--json", str(back)])
     guids = {card["guid"] for deck_json in json.loads(listed.stdout)["decks"] for card in deck_json["cards"]}
     assert len(original) == 32 and guids == original
+    # deckbuilder's own note types need no file and no note_types: the cards are ordinary cards.
+    assert not (back / "note-types").exists()
+    assert "note_types" not in next(back.glob("*.md")).read_text(encoding="utf-8")
     assert runner.invoke(main, ["diff", str(back)]).exit_code == 0
     shutil.rmtree(back)
 

@@ -25,6 +25,7 @@ from deckbuilder.html.tomarkdown import html_to_markdown
 from deckbuilder.identity.lockfile import LockEntry, format_lock, lock_path, merged, read_lock
 from deckbuilder.model import NoteType
 from deckbuilder.read.tags import safe_tag
+from deckbuilder.render.notetypes import OWN_VIEWS, REVERSE_FIELD
 
 MEDIA_FOLDER = "media"
 SUB_DECK_JOINER = "--"
@@ -201,7 +202,7 @@ def _refuse_existing(files: Mapping[str, Path], into: Path) -> None:
 def _refuse_other_note_types(note_types: Iterable[NoteType], into: Path) -> None:
     existing = note_type_files(into)
     for definition in note_types:
-        found = existing.get(definition.name)
+        found = existing.get(definition.name) if definition.id not in OWN_VIEWS else None
         if found is not None and found[0].id != definition.id:
             raise DeckImportError(
                 f"{found[0].source} defines a note type '{definition.name}' with another id ({found[0].id}, "
@@ -221,15 +222,17 @@ def _deck_markdown(
     if deck_id is not None:
         lines.append(f"deck_id: {deck_id}")
     lines.append(f"card_level: {CARD_LEVEL}")
-    lines.append("note_types:")
-    for marker, name in markers.values():
-        lines.append(f"  {marker}: {_yaml_text(name)}")
+    if markers:
+        lines.append("note_types:")
+        for marker, name in markers.values():
+            lines.append(f"  {marker}: {_yaml_text(name)}")
     lines += ["---", "", f"# {deck.rsplit('::', 1)[-1]}", ""]
     questions = Counter(_plain_question(note).casefold() for note in notes)
     placed = []
     for note in notes:
-        definition = note_types[note.note_type_id]
-        marker = markers[note.note_type_id][0]
+        own = OWN_VIEWS.get(note.note_type_id)
+        definition = own or note_types[note.note_type_id]
+        marker = markers[note.note_type_id][0] if own is None else _own_marker(note, own)
         repeated = questions[_plain_question(note).casefold()] > 1
         block, as_html = card_markdown(note, definition, marker, repeated, _media_namer(media_used))
         placed.append(_Written(note, len(lines) + 1, as_html))
@@ -240,12 +243,17 @@ def _deck_markdown(
 def _markers(notes: Sequence[AnkiNote], note_types: Mapping[int, NoteType]) -> dict[int, tuple[str, str]]:
     """Each note type's key in the deck's ``note_types``: ``basic`` and ``cloze`` for the most used
     of each kind, a marker made from the name for the others."""
-    counts = Counter(note.note_type_id for note in notes)
+    counts = Counter(note.note_type_id for note in notes if note.note_type_id not in OWN_VIEWS)
     keys: dict[int, tuple[str, str]] = {}
-    taken: set[str] = set()
+    # Notes of deckbuilder's own types are its kinds' cards: those keys are theirs.
+    own = {
+        _own_marker(note, OWN_VIEWS[note.note_type_id]) for note in notes if note.note_type_id in OWN_VIEWS
+    }
+    taken = {"basic", "reverse"} if own & {"basic", "reverse"} else set()
+    taken |= {"cloze"} & own
     for cloze in (False, True):
         kind = [type_id for type_id, _ in counts.most_common() if note_types[type_id].cloze == cloze]
-        if kind:
+        if kind and ("cloze" if cloze else "basic") not in taken:
             keys[kind[0]] = ("cloze" if cloze else "basic", note_types[kind[0]].name)
             taken.add(keys[kind[0]][0])
     for type_id in sorted(counts):
@@ -264,6 +272,14 @@ def _markers(notes: Sequence[AnkiNote], note_types: Mapping[int, NoteType]) -> d
         taken.add(marker)
         keys[type_id] = (marker, note_types[type_id].name)
     return keys
+
+
+def _own_marker(note: AnkiNote, view: NoteType) -> str:
+    """A note of deckbuilder's own types: a cloze, a reversed card (its Reverse field set), or basic."""
+    if view.cloze:
+        return "cloze"
+    reverse = len(note.fields) > REVERSE_FIELD and note.fields[REVERSE_FIELD].strip()
+    return "reverse" if reverse else "basic"
 
 
 def _yaml_text(text: str) -> str:
@@ -372,8 +388,8 @@ def _outputs(attempt: _Attempt, content: AnkiContent, media_used: set[str], into
     outputs: dict[Path, bytes] = {path: text.encode("utf-8") for path, text in attempt.texts.items()}
     existing = note_type_files(into)
     for definition in content.note_types.values():
-        if definition.name in existing:
-            continue
+        if definition.name in existing or definition.id in OWN_VIEWS:
+            continue  # deckbuilder's own note types need no file: every build makes them
         path = into / NOTE_TYPE_FOLDER / f"{_slug(definition.name) or 'note-type'}-{definition.id}.json"
         outputs[path] = note_type_json(definition).encode("utf-8")
         attempt.note_types.append(path)

@@ -36,11 +36,9 @@ from deckbuilder.read.tags import safe_tag
 from deckbuilder.render import MediaNames
 from deckbuilder.render.apkg import card_fields
 from deckbuilder.render.fields import field_html
-from deckbuilder.render.notetypes import CLOZE_NOTE_TYPE_ID, NOTE_TYPE_ID
+from deckbuilder.render.notetypes import CLOZE_NOTE_TYPE_ID, NOTE_TYPE_ID, OWN_VIEWS
 
-OWN_BASIC = NoteType("deckbuilder Q&A", NOTE_TYPE_ID, ("Question", "Answer"), (), "")
-OWN_CLOZE = NoteType("deckbuilder Cloze", CLOZE_NOTE_TYPE_ID, ("Text", "Extra"), (), "", cloze=True)
-"""deckbuilder's own note types as far as pull reads them: Context and Reverse are made by builds."""
+OWN_BASIC, OWN_CLOZE = OWN_VIEWS[NOTE_TYPE_ID], OWN_VIEWS[CLOZE_NOTE_TYPE_ID]
 
 
 class PullError(DeckbuilderError):

@@ -93,3 +93,14 @@ STOCK_NOTE_TYPES = {
     )
 }
 """Anki's built-in note types by name (Image Occlusion left out: its notes are not markdown)."""
+
+
+OWN_VIEWS = {
+    NOTE_TYPE_ID: NoteType(NOTE_TYPE_NAME, NOTE_TYPE_ID, FIELDS[:2], (), ""),
+    CLOZE_NOTE_TYPE_ID: NoteType(
+        CLOZE_NOTE_TYPE_NAME, CLOZE_NOTE_TYPE_ID, CLOZE_FIELDS[:2], (), "", cloze=True
+    ),
+}
+"""deckbuilder's own note types as far as the markdown writes them (import and pull read them back):
+Context and Reverse come from the markdown's headings and markers, not from a text of their own."""
+REVERSE_FIELD = FIELDS.index("Reverse")
