@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,28 +108,14 @@ def read_notes(col: Any, deck: str | None, media: Path) -> AnkiContent:
     if deck is not None and deck not in decks:
         close = ", ".join(sorted(name for name in decks if "::" not in name)[:12])
         raise PushError(f"no deck named '{deck}' in the collection; its decks: {close}")
-    search = f'deck:"{_search_quoted(deck)}"' if deck is not None else ""
-    notes = []
-    for note_id in sorted(col.find_notes(search)):
-        note = col.get_note(note_id)
-        first = min(note.cards(), key=lambda card: (card.ord, card.id))
-        notes.append(
-            AnkiNote(
-                note_id=note_id,
-                guid=note.guid,
-                modified=note.mod,
-                note_type_id=note.mid,
-                fields=tuple(note.fields),
-                tags=tuple(note.tags),
-                deck=col.decks.name(first.did),
-            )
-        )
+    search = f'deck:"{search_quoted(deck)}"' if deck is not None else ""
+    notes = notes_by_id(col, sorted(col.find_notes(search)))
     used = {note.note_type_id for note in notes}
     note_types = {note_type_id: note_type_of(col.models.get(note_type_id)) for note_type_id in sorted(used)}
     return AnkiContent(tuple(notes), note_types, media, decks)
 
 
-def _search_quoted(name: str) -> str:
+def search_quoted(name: str) -> str:
     return name.replace("\\", "\\\\").replace('"', '\\"').replace("*", "\\*").replace("_", "\\_")
 
 
@@ -148,16 +134,24 @@ def note_type_of(data: dict[str, Any]) -> NoteType:
     )
 
 
-def notes_by_guid(col: Any, guids: Sequence[str]) -> dict[str, AnkiNote]:
-    """The notes with these GUIDs, wherever they are in the collection."""
-    found: dict[str, AnkiNote] = {}
-    wanted = sorted(set(guids))
+def notes_by_guid(col: Any, changed: Mapping[str, int]) -> dict[str, AnkiNote]:
+    """The notes with these GUIDs modified after the given times, wherever they are in the
+    collection (the others are not read at all)."""
+    wanted = sorted(changed)
+    note_ids = []
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        for note_id, guid in col.db.all(f"select id, guid from notes where guid in ({marks})", *chunk):
-            note = col.get_note(note_id)
-            first = min(note.cards(), key=lambda card: (card.ord, card.id), default=None)
-            found[guid] = AnkiNote(note_id, guid, note.mod, note.mid, tuple(note.fields), tuple(note.tags),
-                                   col.decks.name(first.did) if first else "")  # fmt: skip
-    return found
+        rows = col.db.all(f"select id, guid, mod from notes where guid in ({marks})", *chunk)
+        note_ids += [note_id for note_id, guid, modified in rows if modified > changed[guid]]
+    return {note.guid: note for note in notes_by_id(col, sorted(note_ids))}
+
+
+def notes_by_id(col: Any, note_ids: Sequence[int]) -> list[AnkiNote]:
+    notes = []
+    for note_id in note_ids:
+        note = col.get_note(note_id)
+        first = min(note.cards(), key=lambda card: (card.ord, card.id), default=None)
+        notes.append(AnkiNote(note_id, note.guid, note.mod, note.mid, tuple(note.fields), tuple(note.tags),
+                              col.decks.name(first.did) if first else ""))  # fmt: skip
+    return notes

@@ -10,13 +10,13 @@ the markdown as well since the last build is a conflict, left as the user wrote 
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from deckbuilder.app.ankinotes import AnkiNote, notes_by_guid, opened_copy
+from deckbuilder.app.ankinotes import AnkiNote, notes_by_guid, notes_by_id, opened_copy, search_quoted
 from deckbuilder.app.importing import MEDIA_FOLDER, card_markdown
 from deckbuilder.app.load import LoadedDeck, load_decks, raise_errors
 from deckbuilder.app.media import collect_media, media_digests, with_media_content
@@ -90,23 +90,22 @@ def pull(
     files: dict[Path, bytes] = {}
     lock_updates: dict[Path, dict[str, list[LockEntry]]] = {}
     with opened_copy(collection, chosen) as col:
-        guids = [match.card.guid for item in loaded for match in item.resolution.matches]
-        notes = notes_by_guid(col, guids)
+        # Only notes edited after the build that gave them their content can hold an edit to pull.
+        matches = [match for item in loaded for match in item.resolution.matches]
+        built = {match.card.guid: match.previous.changed for match in matches if match.previous is not None}
+        notes = notes_by_guid(col, built)
         for item in loaded:
             edits = _edits(item, notes, report)
             new_notes = _new_notes(col, item)
             report.new_notes.extend(f"{item.deck.source}: {_plain(note.fields[0])}" for note in new_notes)
             if not edits and not (add_new and new_notes):
                 continue
-            text, entries = _rewritten(item, edits, new_notes if add_new else [], report)
+            text, entries, diff = _rewritten(item, edits, new_notes if add_new else [], report)
             if text is None:
                 continue
             files[item.deck.source] = text.encode("utf-8")
             lock_updates.setdefault(item.lock_file, {})[item.lock_key] = entries
-            original = item.deck.source.read_text(encoding="utf-8")
-            report.diff += "".join(difflib.unified_diff(
-                original.splitlines(keepends=True), text.splitlines(keepends=True),
-                f"a/{item.deck.source}", f"b/{item.deck.source}"))  # fmt: skip
+            report.diff += diff
     if dry_run or not files:
         return report
     by_lock = {item.lock_file: item.lock for item in loaded}
@@ -245,46 +244,48 @@ def _plain(html: str) -> str:
     return shorten(" ".join(re.sub(r"<[^>]+>", " ", html).split()), 60)
 
 
-def _new_notes(col: object, item: LoadedDeck) -> list[AnkiNote]:
+def _new_notes(col: Any, item: LoadedDeck) -> list[AnkiNote]:
     """Notes in the deck's Anki deck (not its sub-decks) that no card of the lock holds."""
-    from deckbuilder.app.ankinotes import read_notes
-
     known = {entry.guid for entries in item.lock.values() for entry in entries}
     known |= {match.card.guid for match in item.resolution.matches}
-    try:
-        content = read_notes(col, item.deck.anki_deck, Path("."))
-    except DeckbuilderError:
+    name = item.deck.anki_deck
+    if col.decks.id_for_name(name) is None:
         return []  # the deck is not in the collection yet
-    return [note for note in content.notes if note.guid not in known and note.deck == item.deck.anki_deck]
+    note_ids = col.find_notes(f'deck:"{search_quoted(name)}" -deck:"{search_quoted(name)}::*"')
+    unknown = [note_id for note_id, guid in _guids(col, note_ids) if guid not in known]
+    return [note for note in notes_by_id(col, unknown) if note.deck == name]
+
+
+def _guids(col: Any, note_ids: Sequence[int]) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+    for start in range(0, len(note_ids), 500):
+        chunk = list(note_ids[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        found += col.db.all(f"select id, guid from notes where id in ({marks})", *chunk)
+    return sorted(found)
 
 
 def _rewritten(
     item: LoadedDeck, edits: Sequence[_Edit], new_notes: Sequence[AnkiNote], report: PullReport
-) -> tuple[str | None, list[LockEntry]]:
-    """The deck's markdown with the edits written in, and its lock entries after them."""
+) -> tuple[str | None, list[LockEntry], str]:
+    """The deck's markdown with the edits written in, its lock entries after them, and the change
+    as a unified diff."""
     path = item.deck.source
     raw = path.read_text(encoding="utf-8")
     original = normalise_newlines(raw)
     lines = original.split("\n")
+    before = list(lines)
     blocks = _blocks(original, path)
     pulled: dict[str, tuple[AnkiNote, int]] = {}
-    # From the bottom up, so that earlier cards' lines stay where they are.
-    for edit in sorted(edits, key=lambda edit: edit.card.source.line, reverse=True):
-        replacement = _card_lines(edit, lines, blocks)
-        if replacement is None:
-            report.unwritable.append(f"{edit.card.source} {shorten(edit.card.question, 60)}")
-            continue
-        start, end, new_lines = replacement
-        lines[start:end] = new_lines
-        shift = len(new_lines) - (end - start)
-        pulled = {
-            guid: (note, line + shift if line > start + 1 else line) for guid, (note, line) in pulled.items()
-        }
-        pulled[edit.note.guid] = (edit.note, start + 1)
-        report.pulled.append(f"{edit.card.source} {shorten(edit.card.question, 60)}")
-    # New cards go after the last card: before a footer, when the file has one.
+    changes: list[tuple[int, int, list[str]]] = []
+    """Each change as (first line, line after the last, new lines), in the original's line indexes."""
+    # New cards first, after the last card (before a footer, when the file has one): below every
+    # edited card, so the edits' lines stay where they are.
     breaks = [block.line for block in blocks if block.kind == "thematic_break"]
     insert_at = breaks[-1] - 1 if item.deck.footer and breaks else len(lines)
+    while insert_at > 0 and not lines[insert_at - 1].strip():
+        insert_at -= 1
+    added_lines: list[str] = []
     for note in new_notes:
         added = _added_card(item.deck, note)
         if added is None:
@@ -292,15 +293,30 @@ def _rewritten(
                 f"{path}: new note '{_plain(note.fields[0])}' is of a note type the deck does not name"
             )
             continue
-        card_lines = [*added.split("\n"), ""]
-        if insert_at and lines[insert_at - 1].strip():
-            card_lines.insert(0, "")
-        lines[insert_at:insert_at] = card_lines
-        pulled[note.guid] = (note, insert_at + 1 + (1 if card_lines[0] == "" else 0))
-        insert_at += len(card_lines)
+        added_lines.append("")
+        pulled[note.guid] = (note, insert_at + len(added_lines) + 1)
+        added_lines += added.split("\n")
         report.added.append(f"{path}: {_plain(note.fields[0])}")
+    if added_lines:
+        lines[insert_at:insert_at] = added_lines
+        changes.append((insert_at, insert_at, added_lines))
+    # Edits from the bottom up, so that the lines of the cards above stay where they are.
+    for edit in sorted(edits, key=lambda edit: edit.card.source.line, reverse=True):
+        replacement = _card_lines(edit, lines, blocks)
+        if replacement is None:
+            report.unwritable.append(f"{edit.card.source} {shorten(edit.card.question, 60)}")
+            continue
+        start, end, new_lines = replacement
+        lines[start:end] = new_lines
+        changes.append((start, end, new_lines))
+        shift = len(new_lines) - (end - start)
+        pulled = {
+            guid: (note, line + shift if line > start + 1 else line) for guid, (note, line) in pulled.items()
+        }
+        pulled[edit.note.guid] = (edit.note, start + 1)
+        report.pulled.append(f"{edit.card.source} {shorten(edit.card.question, 60)}")
     if not pulled:
-        return None, []
+        return None, [], ""
     text = "\n".join(lines)
     entries = _lock_entries(item, text, pulled)
     # The file's own line endings, and its last line as it ended (with or without a line break).
@@ -308,7 +324,38 @@ def _rewritten(
         text = text.rstrip("\n")
     if "\r\n" in raw:
         text = text.replace("\n", "\r\n")
-    return text, entries
+    return text, entries, _diff(path, before, changes)
+
+
+DIFF_CONTEXT = 3
+
+
+def _diff(path: Path, old: Sequence[str], changes: Sequence[tuple[int, int, list[str]]]) -> str:
+    """A unified diff of the changes, made from them directly: difflib takes minutes on a file of
+    tens of thousands of lines with many changes."""
+    out = [f"--- a/{path}\n", f"+++ b/{path}\n"]
+    shift = 0
+    for start, end, new in sorted(changes, key=lambda change: change[0]):
+        removed, added = list(old[start:end]), list(new)
+        while removed and added and removed[0] == added[0]:  # lines the change kept as they were
+            removed.pop(0)
+            added.pop(0)
+            start += 1
+        while removed and added and removed[-1] == added[-1]:
+            removed.pop()
+            added.pop()
+        end = start + len(removed)
+        context_before = old[max(0, start - DIFF_CONTEXT) : start]
+        context_after = old[end : end + DIFF_CONTEXT]
+        first = start - len(context_before) + 1
+        old_count = len(context_before) + len(removed) + len(context_after)
+        new_count = len(context_before) + len(added) + len(context_after)
+        out.append(f"@@ -{first},{old_count} +{first + shift},{new_count} @@\n")
+        out += [f" {line}\n" for line in context_before]
+        out += [f"-{line}\n" for line in removed] + [f"+{line}\n" for line in added]
+        out += [f" {line}\n" for line in context_after]
+        shift += len(added) - len(removed)
+    return "".join(out)
 
 
 def _blocks(text: str, path: Path) -> list[Block]:

@@ -28,6 +28,8 @@ PLACEHOLDER = re.compile(f"{KEEP_OPEN}(\\d+){KEEP_CLOSE}")
 LOSSY_TAGS = re.compile(r"<(?:font|u)(?=[\s>])|<[a-z][a-z0-9]*\s[^>]*\bstyle=", re.IGNORECASE)
 """Formatting that markdown cannot write: such a field stays HTML."""
 BLANK_LINES = re.compile(r"\n[ \t]*\n+")
+PLAIN_TEXT = re.compile(r"(?:[^\W_]|[ ,.;:?'\"()/%])+")
+"""A field of words and plain punctuation, which markdown shows as it is."""
 LINE_START_MARKUP = re.compile(r"(^|\n)[ \t]*(?:(\d{1,9})(?=[.)]\s)|([-+*#>=])(?=\s|$))")
 
 
@@ -42,6 +44,8 @@ def html_to_markdown(field: str, image_name: Callable[[str], str] = lambda name:
     """A field's markdown; ``image_name`` maps an image's file name to the path the markdown uses."""
     if not field.strip():
         return Converted("", False)
+    if PLAIN_TEXT.fullmatch(field) and not LINE_START_MARKUP.match(field):
+        return Converted(" ".join(field.split()), False)  # most vocabulary fields: nothing to convert
     if LOSSY_TAGS.search(field):
         return Converted(_as_html(field, image_name), True)
     kept: list[str] = []
