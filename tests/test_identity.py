@@ -212,6 +212,7 @@ def test_identified_is_dataclasses_replace() -> None:
             explicit_id="my-id",
             removed=99,
             note_kind="cloze",
+            note_type="Cloze “mine”",
         ),
     ],
 )
@@ -228,6 +229,8 @@ def test_lock_lines_are_json_dumps(entry: LockEntry) -> None:
         item["removed"] = entry.removed
     if entry.note_kind != "basic":
         item["kind"] = entry.note_kind
+    if entry.note_type:
+        item["type"] = entry.note_type
     assert entry_json(entry) == json.dumps(item, ensure_ascii=False)
 
 

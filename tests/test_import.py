@@ -321,6 +321,14 @@ def test_pull_lists_notes_added_in_anki_and_appends_them_on_request(
     listed = runner.invoke(main, ["pull", str(seed_folder), "--collection", str(collection)])
     assert listed.exit_code == 0, listed.output
     assert "1 note added in Anki" in listed.stderr and "What is a KV cache?" in listed.stderr
+    # The collection from the settings, as for push; --json for scripts.
+    settings = seed_folder / "deckbuilder.toml"
+    settings.write_text(settings.read_text() + f'\n[push]\ncollection = "{collection}"\n', encoding="utf-8")
+    as_json = runner.invoke(main, ["pull", str(seed_folder), "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads(as_json.stdout)["new_notes"] == [
+        f"{seed_folder / 'transformer-questions.md'}: What is a KV cache?"
+    ]
     added = runner.invoke(main, ["pull", str(seed_folder), "--collection", str(collection), "--add-new"])
     assert added.exit_code == 0, added.output
     text = (seed_folder / "transformer-questions.md").read_text(encoding="utf-8")

@@ -209,3 +209,17 @@ def test_real_anki_takes_the_apkg_and_the_csv_with_their_note_types(
     assert notes["Vocabulary"].fields[2] == "<p>El perro come.</p>"
     assert len(notes["Basic (and reversed card)"].cards()) == 2
     col.close()
+
+
+def test_diff_warns_when_a_cards_note_type_changes(runner: CliRunner, tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    assert (
+        runner.invoke(main, ["build", str(folder), "-o", str(tmp_path / "out"), "-f", "csv"]).exit_code == 0
+    )
+    lock = (folder / "deckbuilder.lock").read_text(encoding="utf-8")
+    assert '"type": "Vocabulary"' in lock and '"type": "Basic"' in lock
+    deck = folder / "words.md"
+    deck.write_text(deck.read_text(encoding="utf-8").replace("basic: Basic, ", ""), encoding="utf-8")
+    result = runner.invoke(main, ["diff", str(folder)])
+    assert result.exit_code == 1
+    assert "note type changed from 'Basic' to deckbuilder's own" in result.stdout

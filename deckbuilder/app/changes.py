@@ -116,7 +116,7 @@ def deck_changes(loaded: LoadedDeck) -> DeckChanges:
                     old_question,
                     match.similarity,
                     detail,
-                    caution=kind_caution(match.previous.note_kind, card.note_kind),
+                    caution=kind_caution(match.previous, card),
                 )
             )
         elif match.change is Change.CHANGED and match.previous is not None:
@@ -124,7 +124,7 @@ def deck_changes(loaded: LoadedDeck) -> DeckChanges:
             detail = _detail(old, card) if old else "(the previous text is not in the local cache)"
             if detail is None and local_images(card):
                 detail = "an image changed"  # the same text: only a picture it shows can differ
-            caution = kind_caution(match.previous.note_kind, card.note_kind)
+            caution = kind_caution(match.previous, card)
             changes.append(
                 CardChange("changed", card.guid, card.question, card, detail=detail, caution=caution)
             )
@@ -143,8 +143,18 @@ def _any_of(terms: list[str]) -> str:
     return terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"
 
 
-def kind_caution(before: str, after: str) -> str | None:
-    """What re-importing does to a note whose kind changed, which Anki cannot always follow."""
+def kind_caution(entry: LockEntry, card: Card) -> str | None:
+    """What re-importing does to a note whose kind or note type changed, which Anki cannot always
+    follow."""
+    if entry.note_type != card.note_type:
+        names = [f"'{name}'" if name else "deckbuilder's own" for name in (entry.note_type, card.note_type)]
+        return (
+            f"this card's note type changed from {names[0]} to {names[1]}: Anki cannot change a note's type "
+            "on import, so the import reports it as conflicting and leaves the old note as it was. Change "
+            "the note type in Anki first (Browse > Notes > Change Note Type), or delete the old note, or "
+            "give the card a new {#id} to keep both"
+        )
+    before, after = entry.note_kind, card.note_kind
     if before == after:
         return None
     if "cloze" in (before, after):

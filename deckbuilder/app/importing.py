@@ -439,7 +439,8 @@ def _read_back(
                 attempt.sounds.append(f"{where} {question}")
             card, note = match.card, spot.note
             deck_entries.append(LockEntry(guid=note.guid, question=card.fingerprint, content=match.content,
-                changed=note.modified, explicit_id=card.explicit_id, note_kind=card.note_kind))  # fmt: skip
+                changed=note.modified, explicit_id=card.explicit_id, note_kind=card.note_kind,
+                note_type=card.note_type))  # fmt: skip
         attempt.entries[path.name] = tuple(deck_entries)
 
 

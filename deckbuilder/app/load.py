@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 
 from deckbuilder.app.media import media_digests, with_media_content
-from deckbuilder.app.notetypes import with_note_types
+from deckbuilder.app.notetypes import note_type_files, with_note_types
 from deckbuilder.app.settings import folder_settings
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity
 from deckbuilder.identity.lockfile import Lock, LockEntry, lock_path, merged, read_lock, shared_guids
@@ -108,13 +108,14 @@ def _load_decks(
     moment = current_time() if now is None else now
     settings_for = cache(folder_settings)
     lock_for = cache(lambda folder: read_lock(lock_path(folder)))
+    note_types_for = cache(note_type_files)
     loaded = []
     for source in resolve_sources(paths, recursive):
         folder = source.parent
         parsed, parse_cache = parse_file(source, settings_for(folder), caching)
         key = source.name
         entries: Sequence[LockEntry] = lock_for(folder).get(key, ())
-        deck, typed = with_note_types(parsed.deck, folder)
+        deck, typed = with_note_types(parsed.deck, folder, note_types_for)
         digests = media_digests(deck)
         resolution = resolve(with_media_content(deck, digests), entries, moment)
         dropped = dropped_cards(entries, resolution, source)

@@ -9,7 +9,7 @@ is one of Anki's built-in types.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,11 @@ SCHEMA_KEY = "schema_in_anki"
 file whose fields or templates no longer match it would make Anki add a copy of the note type."""
 
 
-def note_type_files(folder: Path) -> dict[str, tuple[NoteType, dict[str, Any]]]:
+NoteTypeFiles = dict[str, tuple[NoteType, dict[str, Any]]]
+"""Note types by name, each with its file's data."""
+
+
+def note_type_files(folder: Path) -> NoteTypeFiles:
     """The note types defined in the folder's ``note-types/``, by name, with their files' data."""
     found: dict[str, tuple[NoteType, dict[str, Any]]] = {}
     directory = folder / NOTE_TYPE_FOLDER
@@ -129,13 +133,16 @@ def _schema_json(definition: NoteType) -> dict[str, Any]:
     return {"fields": list(fields), "templates": list(templates), "kind": "cloze" if cloze else "basic"}
 
 
-def with_note_types(deck: Deck, folder: Path) -> tuple[Deck, tuple[Diagnostic, ...]]:
+def with_note_types(
+    deck: Deck, folder: Path, files_of: Callable[[Path], NoteTypeFiles] | None = None
+) -> tuple[Deck, tuple[Diagnostic, ...]]:
     """The deck with the definitions of the note types its cards name, and the problems found:
-    a name nothing defines or a kind that does not fit is an error (the card would be lost)."""
+    a name nothing defines or a kind that does not fit is an error (the card would be lost).
+    ``files_of`` reads a folder's note type files (a cached reader, when many decks share one)."""
     names = {card.note_type for card in deck.cards if card.note_type}
     if not names:
         return deck, ()
-    files = note_type_files(folder)
+    files = (files_of or note_type_files)(folder)
     problems: list[Diagnostic] = []
     definitions: dict[str, NoteType] = {}
     for name in sorted(names):

@@ -476,6 +476,7 @@ def _lock_entries(item: LoadedDeck, text: str, pulled: Mapping[str, tuple[AnkiNo
             changed=note.modified,
             explicit_id=card.explicit_id,
             note_kind=card.note_kind,
+            note_type=card.note_type,
         )
         if previous is not None and previous.explicit_id and not card.explicit_id:
             entries[guid] = replace(entries[guid], explicit_id=previous.explicit_id)

@@ -35,6 +35,8 @@ class LockEntry:
     """When the card left the markdown; kept so that a card added back gets its old GUID."""
     note_kind: str = "basic"
     """``basic``, ``reverse`` or ``cloze``: the kind of Anki note the card was built as."""
+    note_type: str = ""
+    """The name of the deck's own note type the card was built as; empty for deckbuilder's."""
 
 
 Lock = Mapping[str, tuple[LockEntry, ...]]
@@ -130,7 +132,10 @@ def _entry(item: Any) -> LockEntry:
         explicit_id=None if explicit_id is None else _text(item, "id"),
         removed=None if removed is None else _time(removed, "removed"),
         note_kind=item.get("kind", "basic"),
+        note_type=item.get("type", ""),
     )
+    if not isinstance(entry.note_type, str):
+        raise TypeError(f"'type' is {quoted(entry.note_type)}, not a text")
     if not entry.guid or entry.note_kind not in NOTE_KINDS:
         raise ValueError(
             f"entry {quoted(entry.guid)} has no GUID or an unknown kind {quoted(entry.note_kind)}"
@@ -183,6 +188,8 @@ def entry_json(entry: LockEntry) -> str:
         line += f', "removed": {int(entry.removed)}'
     if entry.note_kind != "basic":
         line += f', "kind": {text(entry.note_kind)}'
+    if entry.note_type:
+        line += f', "type": {text(entry.note_type)}'
     return line + "}"
 
 

@@ -255,6 +255,7 @@ def _same_entry(entry: LockEntry | None, card: Card, question: str) -> TypeGuard
         and entry.question == question
         and entry.explicit_id == card.explicit_id
         and entry.note_kind == card.note_kind
+        and entry.note_type == card.note_type
     )
 
 
@@ -266,4 +267,5 @@ def _entry_for(card: Card, question: str, content: str) -> LockEntry:
         changed=card.changed_at,
         explicit_id=card.explicit_id,
         note_kind=card.note_kind,
+        note_type=card.note_type,
     )
