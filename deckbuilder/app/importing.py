@@ -9,6 +9,7 @@ nothing newer than what it has, and every card keeps its scheduling and review h
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import tempfile
@@ -23,7 +24,10 @@ from deckbuilder.app.push import PushError
 from deckbuilder.errors import DeckbuilderError, shorten
 from deckbuilder.html.tomarkdown import html_to_markdown
 from deckbuilder.identity.lockfile import LockEntry, format_lock, lock_path, merged, read_lock
+from deckbuilder.markdown.deletions import scan
 from deckbuilder.model import NoteType
+from deckbuilder.read.answers import NOT_SECTION_LABELS, placeholder
+from deckbuilder.read.blocks import lead_in
 from deckbuilder.read.tags import safe_tag
 from deckbuilder.render.notetypes import OWN_VIEWS, REVERSE_FIELD
 
@@ -108,10 +112,14 @@ def import_content(content: AnkiContent, into: Path, now: int | None = None) -> 
     files = {note.deck: into / deck_file_name(note.deck) for note in notes}
     _refuse_existing(files, into)
     _refuse_other_note_types(content.note_types.values(), into)
+    with_ids: set[int] = set()
     with tempfile.TemporaryDirectory() as scratch:
-        while True:
-            staging = Path(scratch) / f"pass-{len(report.left_out)}"
-            attempt = _attempt(notes, files, content, into, staging, now)
+        for number in itertools.count():
+            staging = Path(scratch) / f"pass-{number}"
+            attempt = _attempt(notes, files, content, into, staging, now, with_ids)
+            if attempt.alike - with_ids:
+                with_ids |= attempt.alike  # cards asking alike: each gets an id, and another pass
+                continue
             if not attempt.refused:
                 break
             refused = {id(note) for note, _ in attempt.refused}
@@ -143,6 +151,9 @@ class _Attempt:
     outputs: dict[Path, bytes] = field(default_factory=dict)
     entries: dict[str, tuple[LockEntry, ...]] = field(default_factory=dict)
     refused: list[tuple[AnkiNote, str]] = field(default_factory=list)
+    alike: set[int] = field(default_factory=set)
+    """Notes whose cards read back with the question of another card and no id: the lock could
+    not tell them apart, so the next pass gives them ids."""
     note_types: list[Path] = field(default_factory=list)
     media: int = 0
     as_html: list[str] = field(default_factory=list)
@@ -157,6 +168,7 @@ def _attempt(
     into: Path,
     staging: Path,
     now: int | None,
+    with_ids: set[int],
 ) -> _Attempt:
     attempt = _Attempt()
     by_deck: dict[str, list[AnkiNote]] = {}
@@ -167,7 +179,7 @@ def _attempt(
     for deck, deck_notes in by_deck.items():
         path = files[deck]
         text, placed = _deck_markdown(
-            deck, content.deck_ids.get(deck), deck_notes, content.note_types, media_used
+            deck, content.deck_ids.get(deck), deck_notes, content.note_types, media_used, with_ids
         )
         attempt.texts[path] = text
         written[path] = placed
@@ -216,6 +228,7 @@ def _deck_markdown(
     notes: Sequence[AnkiNote],
     note_types: Mapping[int, NoteType],
     media_used: set[str],
+    with_ids: set[int],
 ) -> tuple[str, list[_Written]]:
     markers = _markers(notes, note_types)
     lines = ["---", f"deck: {_yaml_text(deck)}"]
@@ -227,13 +240,12 @@ def _deck_markdown(
         for marker, name in markers.values():
             lines.append(f"  {marker}: {_yaml_text(name)}")
     lines += ["---", "", f"# {deck.rsplit('::', 1)[-1]}", ""]
-    questions = Counter(_plain_question(note).casefold() for note in notes)
     placed = []
     for note in notes:
         own = OWN_VIEWS.get(note.note_type_id)
         definition = own or note_types[note.note_type_id]
         marker = markers[note.note_type_id][0] if own is None else _own_marker(note, own)
-        repeated = questions[_plain_question(note).casefold()] > 1
+        repeated = note.note_id in with_ids
         block, as_html = card_markdown(note, definition, marker, repeated, _media_namer(media_used))
         placed.append(_Written(note, len(lines) + 1, as_html))
         lines += [*block.split("\n"), ""]
@@ -309,16 +321,14 @@ def card_markdown(
     tags line. Also whether a field had to stay HTML."""
     converted = [html_to_markdown(value, image_name) for value in note.fields]
     as_html = any(item.as_html for item in converted)
-    values = [item.markdown for item in converted]
+    values = [_unlabelled(item.markdown) for item in converted]
     attributes = [] if marker in ("basic", "cloze") else [f".{marker}"]
     if repeated:  # two notes asking alike: an id tells their cards apart for good
         attributes.insert(0, f"#anki-{note.note_id}")
-    first_named = 1 if definition.cloze else 2
-    sections = [
-        _section(name, value)
-        for name, value in zip(definition.fields[first_named:], values[first_named:], strict=False)
-        if value
-    ]
+    # The fields after the first two: sections (a cloze type's second field, Back Extra, is its
+    # heading, or a section when it is more than a line).
+    sections = [_section(name, value) for name, value in zip(definition.fields[2:], values[2:], strict=False)
+                if value]  # fmt: skip
     if definition.cloze:
         text, extra = values[0], values[1] if len(values) > 1 else ""
         if extra and not _one_line(extra):
@@ -330,12 +340,19 @@ def card_markdown(
             heading, body = text, []
         else:
             heading, body = "", [text]
-            if ".cloze" not in attributes:
-                attributes.append(".cloze")
+        found, problems = scan(text)
+        if (not heading or not found or problems) and ".cloze" not in attributes:
+            # Where the reader would not find the deletions by itself: the marker says what it is
+            # (and a deletion it cannot read is then an error that leaves the note out, listed).
+            attributes.append(".cloze")
     else:
         question, answer = values[0], values[1] if len(values) > 1 else ""
         if not answer and not sections:
             answer = EMPTY_ANSWER
+        elif answer and placeholder(answer):
+            # An answer such as "—" or "TODO" is the note's answer, not a draft's: a comment ahead of
+            # it keeps the reader from taking it for a placeholder, and shows nothing.
+            answer = f"{KEPT_AS_IT_IS}\n\n{answer}"
         if _one_line(question):
             heading, body = question, [answer] if answer else []
         else:
@@ -349,7 +366,22 @@ def card_markdown(
     return "\n\n".join(parts), as_html
 
 
+def _unlabelled(markdown: str) -> str:
+    """The field with the colon escaped where the reader would take its first or last line for a
+    marker of its own: an answer lead-in (``A: …``) or a tags line (``Tags: …``)."""
+    lines = markdown.split("\n")
+    for index in {0, len(lines) - 1}:
+        marker = lead_in(lines[index])
+        if marker is not None and marker.key in OWN_LABELS:
+            colon = lines[index].index(":")
+            lines[index] = lines[index][:colon] + "\\" + lines[index][colon:]
+    return "\n".join(lines)
+
+
+OWN_LABELS = NOT_SECTION_LABELS
+"""Labels the reader takes off a card's text: Answer, A, Question, Q and Tags."""
 EMPTY_ANSWER = "<!-- empty -->"
+KEPT_AS_IT_IS = "<!-- as in Anki -->"
 """The answer of a note whose back is empty: a comment, which the field shows as nothing."""
 
 
@@ -369,8 +401,9 @@ def _heading_text(text: str) -> str:
     head, _, last = text.rpartition(" ")
     if last.startswith("#"):
         text = f"{head} \\{last}".strip()
-    if text.endswith("}"):
-        text = text[:-1] + "\\}"
+    if text.endswith("}") and "{" in text:
+        opening = text.rindex("{")
+        text = f"{text[:opening]}\\{text[opening:]}"
     return text
 
 
@@ -416,15 +449,21 @@ def _read_back(
         for error in errors:
             line = error.location.line if error.location else 0
             owner = next((spot for spot in reversed(placed) if spot.line <= line), None)
-            if owner is None:
-                raise DeckImportError(
-                    f"the markdown written for deck {path.name} does not read back ({error}); nothing was "
-                    "written. Please report this"
-                )
-            attempt.refused.append((owner.note, error.message))
+            if owner is None:  # about the whole file: no card read back at all
+                attempt.refused.extend((spot.note, "no card of the deck reads back") for spot in placed)
+                break
+            if all(note is not owner.note for note, _ in attempt.refused):
+                attempt.refused.append((owner.note, error.message))
         if errors:
             continue
         by_line = {match.card.source.line: match for match in item.resolution.matches}
+        owners = {spot.line: spot.note.note_id for spot in placed}
+        asked = Counter(
+            match.card.fingerprint for match in item.resolution.matches if not match.card.explicit_id
+        )
+        attempt.alike |= {owners[match.card.source.line] for match in item.resolution.matches
+                          if not match.card.explicit_id and asked[match.card.fingerprint] > 1
+                          and match.card.source.line in owners}  # fmt: skip
         deck_entries = []
         for spot in placed:
             where = f"{path}:{spot.line}"

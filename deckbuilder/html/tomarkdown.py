@@ -28,9 +28,12 @@ PLACEHOLDER = re.compile(f"{KEEP_OPEN}(\\d+){KEEP_CLOSE}")
 LOSSY_TAGS = re.compile(r"<(?:font|u)(?=[\s>])|<[a-z][a-z0-9]*\s[^>]*\bstyle=", re.IGNORECASE)
 """Formatting that markdown cannot write: such a field stays HTML."""
 BLANK_LINES = re.compile(r"\n[ \t]*\n+")
+MARKUP_CHARACTERS = re.compile(r"[\\`\[\]~|$]")
+"""Characters that start markup anywhere in a line: escapes, code, links, strikethrough, tables, math."""
 PLAIN_TEXT = re.compile(r"(?:[^\W_]|[ ,.;:?'\"()/%])+")
 """A field of words and plain punctuation, which markdown shows as it is."""
-LINE_START_MARKUP = re.compile(r"(^|\n)[ \t]*(?:(\d{1,9})(?=[.)]\s)|([-+*#>=])(?=\s|$))")
+LINE_START_MARKUP = re.compile(r"(^|\n)[ \t]*(?:(\d{1,9})(?=[.)](?:\s|$))|([-+*#>=]))")
+"""A line that would start a list, heading, quote or setext underline: its first mark is escaped."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +56,10 @@ def html_to_markdown(field: str, image_name: Callable[[str], str] = lambda name:
     converter = _Converter(image_name)
     markdown = converter.convert(protected).strip()
     markdown = PLACEHOLDER.sub(lambda m: kept[int(m.group(1))], markdown)
+    if any("\n\n" in deletion.group(0) for deletion in CLOZE.finditer(markdown)):
+        return Converted(_as_html(field, image_name), True)  # a deletion across blocks: not markdown
     markdown = BLANK_LINES.sub("\n\n", markdown)
-    if _visible(markdown) != _visible_html(field):
+    if not markdown or _visible(markdown) != _visible_html(field):
         return Converted(_as_html(field, image_name), True)
     return Converted(markdown, False)
 
@@ -91,6 +96,7 @@ class _Converter(MarkdownConverter):
     def escape(self, text: str, parent_tags: Any) -> str:
         # What markdown would read as markup: characters of HTML, and a line that would start a
         # list, heading or quote. bs4 has decoded the field's entities; they go back as entities.
+        text = MARKUP_CHARACTERS.sub(r"\\\g<0>", text)
         text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         text = LINE_START_MARKUP.sub(_escaped_line_start, text)
         escaped: str = super().escape(text, parent_tags)  # type: ignore[misc]
@@ -127,14 +133,15 @@ def _code_language(el: Any) -> str | None:
 
 
 def _as_html(field: str, image_name: Callable[[str], str]) -> str:
-    """The field as one HTML block: no blank line in it, so that markdown reads it whole."""
+    """The field as one HTML block: inside a ``<div>``, with no blank line, so that markdown reads
+    it whole and takes nothing in it for markup (a field of text such as ``## x`` included)."""
     renamed = re.sub(
         r"""(<img\b[^>]*?\bsrc=)(["'])(.*?)\2""",
         lambda m: f"{m.group(1)}{m.group(2)}{html.escape(image_name(html.unescape(m.group(3))))}{m.group(2)}",
         field,
         flags=re.IGNORECASE,
     )
-    return BLANK_LINES.sub("\n", renamed.strip())
+    return f"<div>{BLANK_LINES.sub(chr(10), renamed.strip())}</div>"
 
 
 def _visible(markdown: str) -> str:

@@ -11,6 +11,7 @@ from deckbuilder.markdown.dialect import plain_text, syntax_tree
 
 EMPTY = re.compile(r"\{\{c\d+::(?:::[^}]*)?\}\}")
 OPENING = re.compile(r"\{\{c\d+::[^\s{}]{0,6}")
+HTML_DELETION = re.compile(r"\{\{c(\d+)::(.*?)\}\}", re.DOTALL)
 ONE_COLON = re.compile(r"\{\{c\d+:(?!:)[^\s{}]{0,6}")
 
 
@@ -43,6 +44,11 @@ def _walk(tokens: list[dict[str, Any]], found: _Found) -> None:
                 found.empty.append(number)
         elif kind == "text":
             found.texts.append(str(token.get("raw", "")))
+        elif kind in ("block_html", "inline_html"):
+            # Raw HTML is not markdown, but Anki finds deletions in it all the same.
+            for deletion in HTML_DELETION.finditer(str(token.get("raw", ""))):
+                found.numbers.append(int(deletion.group(1)))
+                found.bodies.append((int(deletion.group(1)), deletion.group(2)))
         elif "children" in token:
             _walk(token["children"], found)
 
