@@ -560,3 +560,46 @@ def test_any_notes_import_and_build_back_without_changing_anki(
     log = import_apkg(col, folder / "out" / "random.apkg")
     assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 0, 0)
     col.close()
+
+
+def test_pull_rewrites_a_question_edited_in_anki_and_keeps_its_number(
+    runner: CliRunner, seed_folder: Path, tmp_path: Path
+) -> None:
+    collection = _pushed_an_hour_ago(runner, seed_folder, tmp_path)
+    col = anki_collection.Collection(str(collection))
+    note = _note_asking(col, "How does self-attention work?")
+    note["Question"] = "How does <b>self-attention</b> work in a transformer?"
+    col.update_note(note)
+    col.close()
+    result = runner.invoke(main, ["pull", str(seed_folder), "-c", str(collection)])
+    assert result.exit_code == 0, result.output
+    text = (seed_folder / "transformer-questions.md").read_text(encoding="utf-8")
+    assert (
+        "## 10. How does **self-attention** work in a transformer?\n\n**Answer:**\nSelf-attention computes"
+        in text
+    )
+    assert runner.invoke(main, ["diff", str(seed_folder)]).exit_code == 0
+    listed = json.loads(runner.invoke(main, ["list", "--json", str(seed_folder)]).stdout)
+    assert note.guid in {card["guid"] for card in listed["decks"][0]["cards"]}
+
+
+def test_pull_names_a_card_whose_shape_it_cannot_rewrite(runner: CliRunner, tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    source.mkdir()
+    deck = source / "terms.md"
+    original = "## Verbs\n\n**bailar** \u2014 to dance\n\n**comer** \u2014 to eat\n"
+    deck.write_text(original, encoding="utf-8")
+    collection = _pushed_an_hour_ago(runner, source, tmp_path)
+    col = anki_collection.Collection(str(collection))
+    note = _note_asking(col, "comer")
+    note["Answer"] = "<p>to eat, to have a meal</p>"
+    col.update_note(note)
+    col.close()
+    result = runner.invoke(main, ["pull", str(source), "-c", str(collection)])
+    assert result.exit_code == 1
+    assert "terms.md:5: 'comer' was edited in Anki, but pull cannot rewrite a card written as vocabulary" in (
+        result.stderr
+    )
+    assert "  markdown: to eat\n  anki:     to eat, to have a meal" in result.stderr
+    assert "  anki:     to eat, to have a meal" in result.stderr
+    assert deck.read_text(encoding="utf-8") == original

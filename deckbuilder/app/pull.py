@@ -27,7 +27,7 @@ from deckbuilder.html.fragments import Fragments
 from deckbuilder.html.markup import MarkupOptions, to_html
 from deckbuilder.html.tomarkdown import html_to_markdown
 from deckbuilder.identity.lockfile import LockEntry, format_lock, merged
-from deckbuilder.identity.resolve import CardMatch, Change
+from deckbuilder.identity.resolve import Change
 from deckbuilder.model import Card, Deck, NoteType
 from deckbuilder.read.answers import ANSWER_MARKERS, assemble_answer
 from deckbuilder.read.blocks import Block, lead_in, normalise_newlines, tokenize
@@ -46,20 +46,25 @@ class PullError(DeckbuilderError):
 
 
 @dataclass(frozen=True, slots=True)
-class Conflict:
+class TwoVersions:
+    """A card as the markdown has it and as Anki has it, for a conflict or an edit to copy by hand."""
+
     where: str
     question: str
     markdown: str
     anki: str
+    shape: str = ""
 
 
 @dataclass(slots=True)
 class PullReport:
     pulled: list[str] = field(default_factory=list)
     """``path:line question`` of each card written back."""
-    conflicts: list[Conflict] = field(default_factory=list)
-    unwritable: list[str] = field(default_factory=list)
+    conflicts: list[TwoVersions] = field(default_factory=list)
+    unwritable: list[TwoVersions] = field(default_factory=list)
     """Cards edited in Anki whose place in the markdown pull cannot rewrite (copy by hand)."""
+    unaddable: list[str] = field(default_factory=list)
+    """New notes of a note type the deck does not name, which --add-new cannot write."""
     new_notes: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     diff: str = ""
@@ -138,7 +143,7 @@ def _edits(item: LoadedDeck, notes: Mapping[str, AnkiNote], report: PullReport) 
             continue
         edit = _edit_of(card, note, definition, anki_tags if tags_differ else None, fields_differ)
         if match.change is not Change.UNCHANGED:
-            report.conflicts.append(_conflict(match, edit))
+            report.conflicts.append(_versions(edit))
             continue
         edits.append(edit)
     return edits
@@ -233,11 +238,16 @@ def _fence_language(text: str) -> str:
     return first.lstrip("`~").strip().split(" ")[0] if first.startswith(("```", "~~~")) else ""
 
 
-def _conflict(match: CardMatch, edit: _Edit) -> Conflict:
-    card = match.card
-    markdown = card.answer if edit.answer is not None or edit.question is None else card.question
-    anki = edit.answer if edit.answer is not None else edit.question or " ".join(edit.tags or ())
-    return Conflict(str(card.source), shorten(card.question, 60), markdown, anki)
+def _versions(edit: _Edit) -> TwoVersions:
+    """The part Anki changed, as the markdown has it and as Anki has it."""
+    card = edit.card
+    if edit.answer is not None or (edit.question is None and edit.tags is None):
+        markdown, anki = card.answer, edit.answer if edit.answer is not None else card.answer
+    elif edit.question is not None:
+        markdown, anki = card.question, edit.question
+    else:
+        markdown, anki = "Tags: " + " ".join(card.tags), "Tags: " + " ".join(edit.tags or ())
+    return TwoVersions(str(card.source), shorten(card.question, 60), markdown, anki)
 
 
 def _plain(html: str) -> str:
@@ -289,9 +299,7 @@ def _rewritten(
     for note in new_notes:
         added = _added_card(item.deck, note)
         if added is None:
-            report.unwritable.append(
-                f"{path}: new note '{_plain(note.fields[0])}' is of a note type the deck does not name"
-            )
+            report.unaddable.append(f"{path}: {_plain(note.fields[0])}")
             continue
         added_lines.append("")
         pulled[note.guid] = (note, insert_at + len(added_lines) + 1)
@@ -304,7 +312,8 @@ def _rewritten(
     for edit in sorted(edits, key=lambda edit: edit.card.source.line, reverse=True):
         replacement = _card_lines(edit, lines, blocks)
         if replacement is None:
-            report.unwritable.append(f"{edit.card.source} {shorten(edit.card.question, 60)}")
+            versions = _versions(edit)
+            report.unwritable.append(replace(versions, shape=edit.card.shape or "heading"))
             continue
         start, end, new_lines = replacement
         lines[start:end] = new_lines

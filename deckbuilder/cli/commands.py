@@ -375,6 +375,10 @@ def push(
         _list_pushed(report)
 
 
+def _versions_json(card: Any) -> dict[str, str]:
+    return {"source": card.where, "question": card.question, "markdown": card.markdown, "anki": card.anki}
+
+
 def _confirm_pruning(sources: Sequence[Path], target: Path, recursive: bool) -> None:
     """Show the notes a push --prune would delete and ask; exit without a change on no."""
     from deckbuilder.app.push import push_sources
@@ -441,9 +445,9 @@ def pull(
     if as_json:
         click.echo(_json_dumps({
             "pulled": report.pulled, "added": report.added, "new_notes": report.new_notes,
-            "unwritable": report.unwritable, "dry_run": dry_run,
-            "conflicts": [{"source": c.where, "question": c.question, "markdown": c.markdown, "anki": c.anki}
-                          for c in report.conflicts],
+            "unaddable": report.unaddable, "dry_run": dry_run,
+            "conflicts": [_versions_json(c) for c in report.conflicts],
+            "unwritable": [_versions_json(c) for c in report.unwritable],
         }, indent=2, ensure_ascii=False))  # fmt: skip
     else:
         if dry_run and report.diff:
@@ -457,9 +461,16 @@ def pull(
             )
             click.echo(f"  markdown: {conflict.markdown}", err=True)
             click.echo(f"  anki:     {conflict.anki}", err=True)
-        for line in report.unwritable:
-            click.echo(f"{line}: edited in Anki, but pull cannot rewrite this card's shape; copy the "
-                       "edit by hand", err=True)  # fmt: skip
+        for card in report.unwritable:
+            click.echo(f"{card.where}: '{card.question}' was edited in Anki, but pull cannot rewrite a card "
+                       f"written as {card.shape}; copy the edit by hand", err=True)  # fmt: skip
+            click.echo(f"  markdown: {card.markdown}", err=True)
+            click.echo(f"  anki:     {card.anki}", err=True)
+        if report.unaddable:
+            click.echo(f"{_count(len(report.unaddable), 'new note')} of a note type the deck does not name "
+                       "(add it to note_types to append them):", err=True)  # fmt: skip
+            for line in report.unaddable:
+                click.echo(f"  {line}", err=True)
         if report.new_notes and not add_new:
             added = _count(len(report.new_notes), "note")
             click.echo(f"{added} added in Anki (pull --add-new appends them):", err=True)
