@@ -603,3 +603,51 @@ def test_pull_names_a_card_whose_shape_it_cannot_rewrite(runner: CliRunner, tmp_
     assert "  markdown: to eat\n  anki:     to eat, to have a meal" in result.stderr
     assert "  anki:     to eat, to have a meal" in result.stderr
     assert deck.read_text(encoding="utf-8") == original
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(st.tuples(FIELD_TEXT, FIELD_TEXT), min_size=2, max_size=5),
+    st.lists(st.tuples(st.integers(0, 4), FIELD_TEXT), min_size=1, max_size=3),
+)
+def test_any_answers_edited_in_anki_pull_back_and_build_without_changing_anki(
+    runner: CliRunner,
+    tmp_path_factory: pytest.TempPathFactory,
+    notes: list[tuple[str, str]],
+    edits: list[tuple[int, str]],
+) -> None:
+    """Imported notes, answers then edited in Anki: pull writes them back (or names a card it
+    cannot rewrite), diff says nothing, and a build imported into Anki changes nothing there."""
+    folder = tmp_path_factory.mktemp("anki")
+    col = new_collection(folder)
+    for front, back in notes:
+        _add(col, "Basic", "Random", [], Front=f"Question {front}", Back=back or "-")
+    col.db.execute("update notes set mod = mod - 3600")
+    col.close()
+    source = folder / "source"
+    imported = runner.invoke(main, ["import", "-c", str(folder / "collection.anki2"), "-d", "Random",
+                                    "--into", str(source)])  # fmt: skip
+    assert imported.exit_code == 0, imported.output
+    col = anki_collection.Collection(str(folder / "collection.anki2"))
+    ids = sorted(col.find_notes(""))
+    for index, back in edits:
+        note = col.get_note(ids[index % len(ids)])
+        note["Back"] = back
+        col.update_note(note)
+    col.close()
+    before = _state(folder / "collection.anki2")
+    pulled = runner.invoke(main, ["pull", str(source), "-c", str(folder / "collection.anki2"), "--json"])
+    assert pulled.exit_code in (0, 1), pulled.output
+    report = json.loads(pulled.stdout)
+    assert pulled.exit_code == 0 or report["unwritable"], report
+    if pulled.exit_code:
+        return
+    diff = runner.invoke(main, ["diff", str(source)])
+    assert diff.exit_code == 0, (diff.output, (source / "random.md").read_text())
+    built = runner.invoke(main, ["build", str(source), "-o", str(folder / "out"), "-f", "apkg"])
+    assert built.exit_code == 0, built.output
+    col = anki_collection.Collection(str(folder / "collection.anki2"))
+    log = import_apkg(col, folder / "out" / "random.apkg")
+    assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 0, 0)
+    col.close()
+    assert _state(folder / "collection.anki2") == before

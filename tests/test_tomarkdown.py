@@ -69,7 +69,7 @@ def _words(fragment: str) -> str:
 
 FIELD_PARTS = st.lists(
     st.one_of(
-        st.text(alphabet="ab *_#-1.<>&{}:\\$", min_size=1, max_size=8),
+        st.text(alphabet="ab *_#-1.<>&{}:\\$![]`", min_size=1, max_size=8),
         st.sampled_from(
             [
                 "<b>",

@@ -319,20 +319,18 @@ def card_markdown(
 ) -> tuple[str, bool]:
     """A note as a card of the markdown: a heading, its text, sections for the other fields and a
     tags line. Also whether a field had to stay HTML."""
-    converted = [html_to_markdown(value, image_name) for value in note.fields]
-    as_html = any(item.as_html for item in converted)
-    values = [_unlabelled(item.markdown) for item in converted]
+    values, as_html = field_values(note.fields, image_name)
     attributes = [] if marker in ("basic", "cloze") else [f".{marker}"]
     if repeated:  # two notes asking alike: an id tells their cards apart for good
         attributes.insert(0, f"#anki-{note.note_id}")
     # The fields after the first two: sections (a cloze type's second field, Back Extra, is its
     # heading, or a section when it is more than a line).
-    sections = [_section(name, value) for name, value in zip(definition.fields[2:], values[2:], strict=False)
+    sections = [section(name, value) for name, value in zip(definition.fields[2:], values[2:], strict=False)
                 if value]  # fmt: skip
     if definition.cloze:
         text, extra = values[0], values[1] if len(values) > 1 else ""
         if extra and not _one_line(extra):
-            sections.insert(0, _section(definition.fields[1], extra))
+            sections.insert(0, section(definition.fields[1], extra))
             extra = ""
         if extra:
             heading, body = extra, [text]
@@ -347,12 +345,7 @@ def card_markdown(
             attributes.append(".cloze")
     else:
         question, answer = values[0], values[1] if len(values) > 1 else ""
-        if not answer and not sections:
-            answer = EMPTY_ANSWER
-        elif answer and placeholder(answer):
-            # An answer such as "—" or "TODO" is the note's answer, not a draft's: a comment ahead of
-            # it keeps the reader from taking it for a placeholder, and shows nothing.
-            answer = f"{KEPT_AS_IT_IS}\n\n{answer}"
+        answer = kept_answer(answer, bool(sections))
         if _one_line(question):
             heading, body = question, [answer] if answer else []
         else:
@@ -364,6 +357,21 @@ def card_markdown(
     if tags:
         parts.append("Tags: " + " ".join(tags))
     return "\n\n".join(parts), as_html
+
+
+def field_values(fields: Sequence[str], image_name: Callable[[str], str]) -> tuple[list[str], bool]:
+    """A note's fields as markdown a card can hold, and whether one of them had to stay HTML."""
+    converted = [html_to_markdown(value, image_name) for value in fields]
+    return [_unlabelled(item.markdown) for item in converted], any(item.as_html for item in converted)
+
+
+def kept_answer(answer: str, has_sections: bool = False) -> str:
+    """A note's answer as the reader takes it for one: an empty answer or one such as "—" or
+    "TODO" is the note's answer, not a draft's, and a comment ahead of it (which shows nothing)
+    keeps the reader from taking it for a placeholder."""
+    if not answer:
+        return "" if has_sections else EMPTY_ANSWER
+    return f"{KEPT_AS_IT_IS}\n\n{answer}" if placeholder(answer) else answer
 
 
 def _unlabelled(markdown: str) -> str:
@@ -407,7 +415,7 @@ def _heading_text(text: str) -> str:
     return text
 
 
-def _section(name: str, value: str) -> str:
+def section(name: str, value: str) -> str:
     """A field as a labelled section; one that opens with a block (a list, code) starts below it."""
     if _one_line(value) or not value.startswith(BLOCK_OPENINGS):
         return f"**{name}:** {value}"

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from deckbuilder.app.ankinotes import AnkiNote, notes_by_guid, notes_by_id, opened_copy, search_quoted
-from deckbuilder.app.importing import MEDIA_FOLDER, card_markdown
+from deckbuilder.app.importing import MEDIA_FOLDER, card_markdown, field_values, kept_answer, section
 from deckbuilder.app.load import LoadedDeck, load_decks, raise_errors
 from deckbuilder.app.media import collect_media, media_digests, with_media_content
 from deckbuilder.app.notetypes import with_note_types
@@ -25,7 +25,6 @@ from deckbuilder.app.settings import folder_settings
 from deckbuilder.errors import DeckbuilderError, shorten
 from deckbuilder.html.fragments import Fragments
 from deckbuilder.html.markup import MarkupOptions, to_html
-from deckbuilder.html.tomarkdown import html_to_markdown
 from deckbuilder.identity.lockfile import LockEntry, format_lock, merged
 from deckbuilder.identity.resolve import Change
 from deckbuilder.model import Card, Deck, NoteType
@@ -172,9 +171,7 @@ def _edit_of(
 ) -> _Edit:
     if not fields_differ:
         return _Edit(card, note, None, None, tags)
-    values = [
-        html_to_markdown(value, _media_name).markdown for value in note.fields[: len(definition.fields)]
-    ]
+    values, _ = field_values(note.fields[: len(definition.fields)], _media_name)
     question: str | None
     answer: str | None
     if definition.cloze:
@@ -187,10 +184,10 @@ def _edit_of(
             answer, question = None, text
     else:
         question = values[0]
-        answer = values[1] if len(values) > 1 else ""
-        for name, value in zip(definition.fields[2:], values[2:], strict=False):
-            if value:
-                answer += f"\n\n**{name}:** {value}"
+        named = zip(definition.fields[2:], values[2:], strict=False)
+        sections = [section(name, value) for name, value in named if value]
+        kept = kept_answer(values[1] if len(values) > 1 else "", bool(sections))
+        answer = "\n\n".join([kept, *sections] if kept else sections)
     if question is not None and _same_markdown(question, card.question):
         question = None
     if answer is not None:
@@ -401,7 +398,9 @@ def _card_lines(edit: _Edit, lines: list[str], blocks: Sequence[Block]) -> tuple
     answer = edit.answer if edit.answer is not None else card.answer
     prefix = _lead_in_prefix(body[answer_at]) if answer_at < len(body) else ""
     tags_line = _tags_line(card, body, edit.tags)
-    new = [heading, "", *(part for text in kept for part in (text, "")), *f"{prefix}{answer}".split("\n"), ""]
+    # One list item a line: the lines below are counted by it.
+    kept_lines = [line for text in kept for line in (*text.split("\n"), "")]
+    new = [heading, "", *kept_lines, *f"{prefix}{answer}".split("\n"), ""]
     if tags_line:
         new += [tags_line, ""]
     stop = blocks[end].line - 1 if end < len(blocks) else len(lines)
@@ -415,7 +414,9 @@ def _lead_in_prefix(block: Block) -> str:
         return ""
     text = block.text.lstrip(" ").rstrip()
     rest = opening.rest.rstrip()
-    return text[: len(text) - len(rest)] if rest and text.endswith(rest) else ""
+    if not rest:  # the marker is a paragraph of its own, the answer below it
+        return f"{text}\n\n"
+    return text[: len(text) - len(rest)] if text.endswith(rest) else ""
 
 
 def _answer_start(body: Sequence[Block], answer: str) -> int | None:

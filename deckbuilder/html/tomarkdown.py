@@ -53,8 +53,10 @@ def html_to_markdown(field: str, image_name: Callable[[str], str] = lambda name:
         return Converted(_as_html(field, image_name), True)
     kept: list[str] = []
     protected = _protect(field, kept)
-    converter = _Converter(image_name)
-    markdown = converter.convert(protected).strip()
+    try:
+        markdown = _Converter(image_name).convert(protected).strip()
+    except Exception:  # bs4 refuses some broken markup ("<![1"): it stays as it is
+        return Converted(_as_html(field, image_name), True)
     markdown = PLACEHOLDER.sub(lambda m: kept[int(m.group(1))], markdown)
     if any("\n\n" in deletion.group(0) for deletion in CLOZE.finditer(markdown)):
         return Converted(_as_html(field, image_name), True)  # a deletion across blocks: not markdown
