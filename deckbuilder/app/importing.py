@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deckbuilder.app.ankinotes import AnkiContent, AnkiNote, opened_copy, package_collection, read_notes
+from deckbuilder.app.build import NoProgress, Progress
 from deckbuilder.app.notetypes import NOTE_TYPE_FOLDER, note_type_files, note_type_json
 from deckbuilder.app.push import PushError
 from deckbuilder.errors import DeckbuilderError, shorten
@@ -62,15 +63,19 @@ class ImportReport:
     """``deck: question: why`` of notes not imported: their cards would not read back."""
 
 
-def import_package(package: Path, into: Path, now: int | None = None) -> ImportReport:
+def import_package(
+    package: Path, into: Path, now: int | None = None, progress: Progress | None = None
+) -> ImportReport:
     with package_collection(package) as (col, media):
-        return import_content(read_notes(col, None, media), into, now)
+        return import_content(read_notes(col, None, media), into, now, progress)
 
 
-def import_collection(collection: Path, deck: str, into: Path, chosen: bool = True) -> ImportReport:
+def import_collection(
+    collection: Path, deck: str, into: Path, chosen: bool = True, progress: Progress | None = None
+) -> ImportReport:
     with opened_copy(collection, chosen) as col:
         media = collection.parent / (collection.stem + ".media")
-        return import_content(read_notes(col, deck, media), into)
+        return import_content(read_notes(col, deck, media), into, progress=progress)
 
 
 def deck_file_name(deck: str) -> str:
@@ -91,7 +96,9 @@ class _Written:
     as_html: bool
 
 
-def import_content(content: AnkiContent, into: Path, now: int | None = None) -> ImportReport:
+def import_content(
+    content: AnkiContent, into: Path, now: int | None = None, progress: Progress | None = None
+) -> ImportReport:
     """Write the notes' decks as markdown into ``into``, with their note types, media and lock.
 
     The markdown is written to a scratch folder and read back first; a note whose card would not
@@ -113,10 +120,15 @@ def import_content(content: AnkiContent, into: Path, now: int | None = None) -> 
     _refuse_existing(files, into)
     _refuse_other_note_types(content.note_types.values(), into)
     with_ids: set[int] = set()
+    tracker = progress or NoProgress()
+    tracker.start(len(notes))
     with tempfile.TemporaryDirectory() as scratch:
         for number in itertools.count():
             staging = Path(scratch) / f"pass-{number}"
-            attempt = _attempt(notes, files, content, into, staging, now, with_ids)
+            # The bar follows the first pass; a later one (rare) redoes a few notes' cards.
+            attempt = _attempt(notes, files, content, into, staging, now, with_ids, tracker)
+            tracker.finish()
+            tracker = NoProgress()
             if attempt.alike - with_ids:
                 with_ids |= attempt.alike  # cards asking alike: each gets an id, and another pass
                 continue
@@ -169,6 +181,7 @@ def _attempt(
     staging: Path,
     now: int | None,
     with_ids: set[int],
+    progress: Progress,
 ) -> _Attempt:
     attempt = _Attempt()
     by_deck: dict[str, list[AnkiNote]] = {}
@@ -179,7 +192,13 @@ def _attempt(
     for deck, deck_notes in by_deck.items():
         path = files[deck]
         text, placed = _deck_markdown(
-            deck, content.deck_ids.get(deck), deck_notes, content.note_types, media_used, with_ids
+            deck,
+            content.deck_ids.get(deck),
+            deck_notes,
+            content.note_types,
+            media_used,
+            with_ids,
+            progress.advance,
         )
         attempt.texts[path] = text
         written[path] = placed
@@ -191,6 +210,7 @@ def _attempt(
     settings = into / "deckbuilder.toml"
     if settings.is_file():
         shutil.copyfile(settings, staging / settings.name)
+    progress.stage("reading the markdown back")
     _read_back(staging, into, written, attempt, now)
     return attempt
 
@@ -229,6 +249,7 @@ def _deck_markdown(
     note_types: Mapping[int, NoteType],
     media_used: set[str],
     with_ids: set[int],
+    advance: Callable[[int], None],
 ) -> tuple[str, list[_Written]]:
     markers = _markers(notes, note_types)
     lines = ["---", f"deck: {_yaml_text(deck)}"]
@@ -248,6 +269,7 @@ def _deck_markdown(
         repeated = note.note_id in with_ids
         block, as_html = card_markdown(note, definition, marker, repeated, _media_namer(media_used))
         placed.append(_Written(note, len(lines) + 1, as_html))
+        advance(1)
         lines += [*block.split("\n"), ""]
     return "\n".join(lines), placed
 

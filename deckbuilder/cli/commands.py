@@ -534,10 +534,10 @@ def import_deck(
             raise DeckImportError(
                 "--collection needs --deck NAME: the deck to import (its sub-decks come too)"
             )
-        report = import_collection(collection, deck_name, into)
+        report = import_collection(collection, deck_name, into, progress=ProgressBar("converting"))
     else:
         assert package is not None
-        report = import_package(package, into)
+        report = import_package(package, into, progress=ProgressBar("converting"))
     if as_json:
         click.echo(_json_dumps({
             "decks": [{"path": str(path), "cards": cards} for path, cards in report.decks],
