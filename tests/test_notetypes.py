@@ -223,3 +223,19 @@ def test_diff_warns_when_a_cards_note_type_changes(runner: CliRunner, tmp_path: 
     result = runner.invoke(main, ["diff", str(folder)])
     assert result.exit_code == 1
     assert "note type changed from 'Basic' to deckbuilder's own" in result.stdout
+
+
+def test_new_css_without_a_newer_mod_time_is_reported(runner: CliRunner, tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    path = folder / "note-types" / "vocabulary.json"
+    data = json.loads(path.read_text())
+    data["css"] = ".card { font-family: sans-serif; }\n"
+    path.write_text(json.dumps(data))
+    result = runner.invoke(main, ["check", str(folder)])
+    assert (
+        "the CSS or templates of note type 'Vocabulary' changed, but its 'modified' time did not"
+        in result.stdout
+    )
+    data["modified"] += 1
+    path.write_text(json.dumps(data))
+    assert "changed" not in runner.invoke(main, ["check", str(folder)]).stdout
