@@ -651,3 +651,26 @@ def test_any_answers_edited_in_anki_pull_back_and_build_without_changing_anki(
     assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 0, 0)
     col.close()
     assert _state(folder / "collection.anki2") == before
+
+
+def test_push_prune_deletes_the_notes_of_imported_cards_deleted_from_the_markdown(
+    runner: CliRunner, anki_deck: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "source"
+    imported = runner.invoke(main, ["import", "-c", str(anki_deck), "-d", "Biology", "--into", str(source)])
+    assert imported.exit_code == 0, imported.output
+    deck = source / "biology.md"
+    text = deck.read_text(encoding="utf-8")
+    # Delete the reversed card (the only one of its note type) and one Basic card.
+    start = text.index("## osmosis")
+    text = text[:start] + text[text.index("## {{c1::Ribosomes}}") :]
+    start = text.index("## Energy of a photon")
+    deck.write_text(text[:start], encoding="utf-8")
+    result = runner.invoke(main, ["push", str(source), "-c", str(anki_deck), "--prune", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "0 new, 0 updated, 5 unchanged, 0 conflicting, 2 deleted" in result.stdout  # Words: 1
+    col = anki_collection.Collection(str(anki_deck))
+    fronts = {note.fields[0] for note in notes_by_guid(col).values()}
+    col.close()
+    assert "osmosis" not in fronts and "Energy of a photon" not in fronts
+    assert "cellula" in fronts and "What is the powerhouse of the cell?" in fronts

@@ -157,11 +157,18 @@ def with_note_types(
     a name nothing defines or a kind that does not fit is an error (the card would be lost).
     ``files_of`` reads a folder's note type files (a cached reader, when many decks share one)."""
     names = {card.note_type for card in deck.cards if card.note_type}
-    if not names:
+    named = {name for _, name in deck.settings.note_types}
+    if not names and not named:
         return deck, ()
     files = (files_of or note_type_files)(folder)
     problems: list[Diagnostic] = []
     definitions: dict[str, NoteType] = {}
+    # Those the settings name that no card uses now are known too (push --prune finds the notes of
+    # cards deleted from the markdown by them); only a name a card uses must be defined.
+    for name in sorted(named - names):
+        unused = files.get(name)
+        if unused is not None or name in STOCK_NOTE_TYPES:
+            definitions[name] = unused[0] if unused is not None else STOCK_NOTE_TYPES[name]
     for name in sorted(names):
         found = files.get(name)
         definition = found[0] if found else STOCK_NOTE_TYPES.get(name)
@@ -231,9 +238,9 @@ def field_problems(deck: Deck) -> list[Diagnostic]:
                 f"({', '.join(definition.fields)}), so {'they stay' if len(labels) > 1 else 'it stays'} in "
                 "the answer; rename the label to a field's name to fill that field")))  # fmt: skip
     for definition in deck.note_types:
-        empty = [
-            name for i, name in enumerate(definition.fields) if i not in filled.get(definition.name, set())
-        ]
+        if definition.name not in filled:
+            continue  # no card of the deck is of this note type now
+        empty = [name for i, name in enumerate(definition.fields) if i not in filled[definition.name]]
         if empty:
             # Anki's own types have fields many decks leave empty (Back Extra): said with -v only.
             severity = Severity.NOTE if definition.name in STOCK_NOTE_TYPES else Severity.WARNING
