@@ -236,6 +236,20 @@ def _pushed_an_hour_ago(runner: CliRunner, folder: Path, tmp_path: Path) -> Path
     return collection
 
 
+def _built_back_changes_nothing(runner: CliRunner, source: Path, collection: Path, out: Path) -> None:
+    """Build the decks as packages and import them into the collection: nothing new, updated or
+    conflicting."""
+    built = runner.invoke(main, ["build", str(source), "-o", str(out), "-f", "apkg"])
+    assert built.exit_code == 0, built.output
+    col = anki_collection.Collection(str(collection))
+    try:
+        for package in sorted(out.glob("*.apkg")):
+            log = import_apkg(col, package)
+            assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 0, 0), package
+    finally:
+        col.close()
+
+
 def _note_asking(col: Any, words: str) -> Any:
     return next(note for note in notes_by_guid(col).values() if words in note.fields[0])
 
@@ -401,13 +415,7 @@ def test_import_keeps_what_markdown_cannot_say_and_lists_what_it_left(
     assert cards["Nothing behind"]["answer_html"] == ""
     assert cards["Not yet"]["answer_html"].strip() == "<p>TODO</p>"  # a note's answer, not a draft's
 
-    # Built back into the collection: nothing new, nothing updated, nothing conflicting.
-    built = runner.invoke(main, ["build", str(source), "-o", str(tmp_path / "out"), "-f", "apkg"])
-    assert built.exit_code == 0, built.output
-    col = anki_collection.Collection(str(folder / "collection.anki2"))
-    log = import_apkg(col, tmp_path / "out" / "odd.apkg")
-    assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 0, 0)
-    col.close()
+    _built_back_changes_nothing(runner, source, folder / "collection.anki2", tmp_path / "out")
 
 
 def test_a_collection_open_in_anki_is_refused_by_import_and_pull(
@@ -554,12 +562,7 @@ def test_any_notes_import_and_build_back_without_changing_anki(
     assert managed + len(report["not_cards"]) + len(report["left_out"]) == count, report
     diff = runner.invoke(main, ["diff", str(source)])
     assert diff.exit_code == 0, (diff.output, (source / "random.md").read_text())
-    built = runner.invoke(main, ["build", str(source), "-o", str(folder / "out"), "-f", "apkg"])
-    assert built.exit_code == 0, built.output
-    col = anki_collection.Collection(str(folder / "collection.anki2"))
-    log = import_apkg(col, folder / "out" / "random.apkg")
-    assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 0, 0)
-    col.close()
+    _built_back_changes_nothing(runner, source, folder / "collection.anki2", folder / "out")
 
 
 def test_pull_rewrites_a_question_edited_in_anki_and_keeps_its_number(
@@ -644,12 +647,7 @@ def test_any_answers_edited_in_anki_pull_back_and_build_without_changing_anki(
         return
     diff = runner.invoke(main, ["diff", str(source)])
     assert diff.exit_code == 0, (diff.output, (source / "random.md").read_text())
-    built = runner.invoke(main, ["build", str(source), "-o", str(folder / "out"), "-f", "apkg"])
-    assert built.exit_code == 0, built.output
-    col = anki_collection.Collection(str(folder / "collection.anki2"))
-    log = import_apkg(col, folder / "out" / "random.apkg")
-    assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 0, 0)
-    col.close()
+    _built_back_changes_nothing(runner, source, folder / "collection.anki2", folder / "out")
     assert _state(folder / "collection.anki2") == before
 
 
