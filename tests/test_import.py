@@ -672,3 +672,25 @@ def test_push_prune_deletes_the_notes_of_imported_cards_deleted_from_the_markdow
     col.close()
     assert "osmosis" not in fronts and "Energy of a photon" not in fronts
     assert "cellula" in fronts and "What is the powerhouse of the cell?" in fronts
+
+
+def test_pull_writes_back_a_cloze_edited_in_anki_and_a_note_added_there(
+    runner: CliRunner, anki_deck: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "source"
+    imported = runner.invoke(main, ["import", "-c", str(anki_deck), "-d", "Biology", "--into", str(source)])
+    assert imported.exit_code == 0, imported.output
+    col = anki_collection.Collection(str(anki_deck))
+    note = _note_asking(col, "Ribosomes")
+    note["Text"] = "{{c1::Ribosomes}} build {{c2::proteins::what?}} from amino acids."
+    col.update_note(note)
+    _add(col, "Basic", "Biology", ["new"], Front="What is a vacuole?", Back="A storage sac.")
+    col.close()
+    result = runner.invoke(main, ["pull", str(source), "-c", str(anki_deck), "--add-new"])
+    assert result.exit_code == 0, result.output
+    assert "pulled 1 card, added 1, 0 conflicts" in result.stdout
+    text = (source / "biology.md").read_text(encoding="utf-8")
+    assert "## {{c1::Ribosomes}} build {{c2::proteins::what?}} from amino acids.\n\nTags: cells\n" in text
+    assert text.endswith("## What is a vacuole?\n\nA storage sac.\n\nTags: new\n")
+    assert runner.invoke(main, ["diff", str(source)]).exit_code == 0
+    _built_back_changes_nothing(runner, source, anki_deck, tmp_path / "out")

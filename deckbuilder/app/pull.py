@@ -400,7 +400,8 @@ def _card_lines(edit: _Edit, lines: list[str], blocks: Sequence[Block]) -> tuple
     tags_line = _tags_line(card, body, edit.tags)
     # One list item a line: the lines below are counted by it.
     kept_lines = [line for text in kept for line in (*text.split("\n"), "")]
-    new = [heading, "", *kept_lines, *f"{prefix}{answer}".split("\n"), ""]
+    answer_lines = [*f"{prefix}{answer}".split("\n"), ""] if prefix or answer else []
+    new = [heading, "", *kept_lines, *answer_lines]
     if tags_line:
         new += [tags_line, ""]
     stop = blocks[end].line - 1 if end < len(blocks) else len(lines)
