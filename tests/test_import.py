@@ -586,26 +586,46 @@ def test_pull_rewrites_a_question_edited_in_anki_and_keeps_its_number(
     assert note.guid in {card["guid"] for card in listed["decks"][0]["cards"]}
 
 
-def test_pull_names_a_card_whose_shape_it_cannot_rewrite(runner: CliRunner, tmp_path: Path) -> None:
+def test_pull_rewrites_other_shapes_in_place_or_names_what_does_not_fit(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     source = tmp_path / "source"
     source.mkdir()
     deck = source / "terms.md"
-    original = "## Verbs\n\n**bailar** \u2014 to dance\n\n**comer** \u2014 to eat\n"
-    deck.write_text(original, encoding="utf-8")
+    deck.write_text(
+        "## Verbs\n\n**bailar** \u2014 to dance\n\n**comer** \u2014 to eat\n\n"
+        "## Sky\n\n- **Why is the sky blue?**\n  Rayleigh\n  scattering.\n- **Why is grass green?**\n  Chlorophyll.\n\n"
+        "## Questions\n\nQ: Where is the station?\nA: Near the bridge.\n",
+        encoding="utf-8",
+    )
     collection = _pushed_an_hour_ago(runner, source, tmp_path)
     col = anki_collection.Collection(str(collection))
-    note = _note_asking(col, "comer")
-    note["Answer"] = "<p>to eat, to have a meal</p>"
-    col.update_note(note)
+    edits = {
+        "comer": "<p>to eat, to have a meal</p>",
+        "Where is the station?": "<p>Behind the <b>old</b> bridge.</p>",
+        "Why is grass green?": "<p>Chlorophyll reflects green.</p>",
+        # Its answer is not in the file as the card reads it (the list item's lines are indented).
+        "Why is the sky blue?": "<p>Rayleigh scattering of blue light.</p>",
+    }
+    for question, answer in edits.items():
+        note = _note_asking(col, question)
+        note["Answer"] = answer
+        col.update_note(note)
     col.close()
     result = runner.invoke(main, ["pull", str(source), "-c", str(collection)])
-    assert result.exit_code == 1
-    assert "terms.md:5: 'comer' was edited in Anki, but pull cannot rewrite a card written as vocabulary" in (
-        result.stderr
+    assert result.exit_code == 1, result.output
+    assert "pulled 3 cards" in result.stdout
+    text = deck.read_text(encoding="utf-8")
+    assert "**comer** \u2014 to eat, to have a meal\n" in text
+    assert "- **Why is grass green?**\n  Chlorophyll reflects green.\n" in text
+    assert "Q: Where is the station?\nA: Behind the **old** bridge.\n" in text
+    assert "  Rayleigh\n  scattering.\n" in text
+    assert (
+        "terms.md:9: 'Why is the sky blue?' was edited in Anki, but pull cannot rewrite a card written as "
+        in (result.stderr)
     )
-    assert "  markdown: to eat\n  anki:     to eat, to have a meal" in result.stderr
-    assert "  anki:     to eat, to have a meal" in result.stderr
-    assert deck.read_text(encoding="utf-8") == original
+    assert "  anki:     Rayleigh scattering of blue light." in result.stderr
+    assert runner.invoke(main, ["diff", str(source)]).exit_code == 0
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

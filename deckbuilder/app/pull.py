@@ -18,11 +18,11 @@ from typing import Any
 
 from deckbuilder.app.ankinotes import AnkiNote, notes_by_guid, notes_by_id, opened_copy, search_quoted
 from deckbuilder.app.importing import MEDIA_FOLDER, card_markdown, field_values, kept_answer, section
-from deckbuilder.app.load import LoadedDeck, load_decks, raise_errors
+from deckbuilder.app.load import LoadedDeck, load_decks
 from deckbuilder.app.media import collect_media, media_digests, with_media_content
 from deckbuilder.app.notetypes import with_note_types
 from deckbuilder.app.settings import folder_settings
-from deckbuilder.errors import DeckbuilderError, shorten
+from deckbuilder.errors import DeckbuilderError, Diagnostic, Severity, shorten
 from deckbuilder.html.fragments import Fragments
 from deckbuilder.html.markup import MarkupOptions, to_html
 from deckbuilder.identity.lockfile import LockEntry, format_lock, merged
@@ -276,16 +276,64 @@ def _rewritten(
     item: LoadedDeck, edits: Sequence[_Edit], new_notes: Sequence[AnkiNote], report: PullReport
 ) -> tuple[str | None, list[LockEntry], str]:
     """The deck's markdown with the edits written in, its lock entries after them, and the change
-    as a unified diff."""
+    as a unified diff.
+
+    Every card written is read back: one that does not read back as Anki has it (an answer of
+    several lines in a shape of one line, say) is left as it was and reported, and the rest are
+    written again without it."""
     path = item.deck.source
     raw = path.read_text(encoding="utf-8")
-    original = normalise_newlines(raw)
-    lines = original.split("\n")
-    before = list(lines)
-    blocks = _blocks(original, path)
-    pulled: dict[str, tuple[AnkiNote, int]] = {}
-    changes: list[tuple[int, int, list[str]]] = []
+    refused: set[str] = set()
+    while True:
+        attempt = _write_in(item, [edit for edit in edits if edit.note.guid not in refused], new_notes)
+        parsed, errors = _read(item, "\n".join(attempt.lines))
+        wrong = _at_errors(errors, attempt) if errors else _not_as_written(parsed, attempt, edits)
+        if not wrong:
+            break
+        if not wrong <= {edit.note.guid for edit in edits} - refused:
+            # Only an edit can be left out; a new card that does not read back stops the pull.
+            raise PullError(f"{path}: a card pull wrote does not read back as written; pull changed nothing")
+        refused |= wrong
+    unwritable = [*attempt.unwritable, *(edit for edit in edits if edit.note.guid in refused)]
+    report.unwritable += [replace(_versions(edit), shape=edit.card.shape or "heading") for edit in unwritable]
+    report.unaddable += [f"{path}: {_plain(note.fields[0])}" for note in attempt.unaddable]
+    report.added += [f"{path}: {_plain(note.fields[0])}" for note in new_notes if note.guid in attempt.pulled]
+    report.pulled += [f"{edit.card.source} {shorten(edit.card.question, 60)}"
+                      for edit in edits if edit.note.guid in attempt.pulled]  # fmt: skip
+    if not attempt.pulled:
+        return None, [], ""
+    text = "\n".join(attempt.lines)
+    entries = _lock_entries(item, parsed, attempt)
+    # The file's own line endings, and its last line as it ended (with or without a line break).
+    if not raw.endswith(("\n", "\r")):
+        text = text.rstrip("\n")
+    if "\r\n" in raw:
+        text = text.replace("\n", "\r\n")
+    return text, entries, _diff(path, attempt.before, attempt.changes)
+
+
+@dataclass(slots=True)
+class _Written:
+    """The deck's lines with edits and new cards written in."""
+
+    before: list[str]
+    lines: list[str]
+    pulled: dict[str, tuple[AnkiNote, int]] = field(default_factory=dict)
+    """Each note written, with the line of its card."""
+    changes: list[tuple[int, int, list[str]]] = field(default_factory=list)
     """Each change as (first line, line after the last, new lines), in the original's line indexes."""
+    unwritable: list[_Edit] = field(default_factory=list)
+    unaddable: list[AnkiNote] = field(default_factory=list)
+    questions: dict[str, str] = field(default_factory=dict)
+    """Each edited card's question as written, which finds it among cards read at one line."""
+
+
+def _write_in(item: LoadedDeck, edits: Sequence[_Edit], new_notes: Sequence[AnkiNote]) -> _Written:
+    path = item.deck.source
+    original = normalise_newlines(path.read_text(encoding="utf-8"))
+    lines = original.split("\n")
+    written = _Written(list(lines), lines)
+    blocks = _blocks(original, path)
     # New cards first, after the last card (before a footer, when the file has one): below every
     # edited card, so the edits' lines stay where they are.
     breaks = [block.line for block in blocks if block.kind == "thematic_break"]
@@ -296,41 +344,58 @@ def _rewritten(
     for note in new_notes:
         added = _added_card(item.deck, note)
         if added is None:
-            report.unaddable.append(f"{path}: {_plain(note.fields[0])}")
+            written.unaddable.append(note)
             continue
         added_lines.append("")
-        pulled[note.guid] = (note, insert_at + len(added_lines) + 1)
+        written.pulled[note.guid] = (note, insert_at + len(added_lines) + 1)
         added_lines += added.split("\n")
-        report.added.append(f"{path}: {_plain(note.fields[0])}")
     if added_lines:
         lines[insert_at:insert_at] = added_lines
-        changes.append((insert_at, insert_at, added_lines))
+        written.changes.append((insert_at, insert_at, added_lines))
+    # Where each card's lines end: at the next card, or at the footer.
+    starts = sorted({card.source.line for card in item.deck.cards})
+    ends = {line: (starts[index + 1] - 1 if index + 1 < len(starts) else insert_at)
+            for index, line in enumerate(starts)}  # fmt: skip
     # Edits from the bottom up, so that the lines of the cards above stay where they are.
     for edit in sorted(edits, key=lambda edit: edit.card.source.line, reverse=True):
         replacement = _card_lines(edit, lines, blocks)
+        if replacement is None and edit.card.shape != "heading":
+            replacement = _in_place(edit, lines, ends[edit.card.source.line])
         if replacement is None:
-            versions = _versions(edit)
-            report.unwritable.append(replace(versions, shape=edit.card.shape or "heading"))
+            written.unwritable.append(edit)
             continue
         start, end, new_lines = replacement
         lines[start:end] = new_lines
-        changes.append((start, end, new_lines))
+        written.changes.append((start, end, new_lines))
         shift = len(new_lines) - (end - start)
-        pulled = {
-            guid: (note, line + shift if line > start + 1 else line) for guid, (note, line) in pulled.items()
-        }
-        pulled[edit.note.guid] = (edit.note, start + 1)
-        report.pulled.append(f"{edit.card.source} {shorten(edit.card.question, 60)}")
-    if not pulled:
-        return None, [], ""
-    text = "\n".join(lines)
-    entries = _lock_entries(item, text, pulled)
-    # The file's own line endings, and its last line as it ended (with or without a line break).
-    if not raw.endswith(("\n", "\r")):
-        text = text.rstrip("\n")
-    if "\r\n" in raw:
-        text = text.replace("\n", "\r\n")
-    return text, entries, _diff(path, before, changes)
+        written.pulled = {guid: (note, line + shift if line > start + 1 else line)
+                          for guid, (note, line) in written.pulled.items()}  # fmt: skip
+        written.pulled[edit.note.guid] = (edit.note, start + 1)
+        written.questions[edit.note.guid] = edit.question if edit.question is not None else edit.card.question
+    return written
+
+
+def _in_place(edit: _Edit, lines: list[str], end: int) -> tuple[int, int, list[str]] | None:
+    """The card's question and answer replaced where they stand in its lines, for a card written in
+    another shape than a heading (``Q:``/``A:`` lines, a ``term — meaning`` line); None when its
+    text is not there as written or its tags changed (a shape without a tags line of its own)."""
+    card = edit.card
+    if edit.tags is not None:
+        return None
+    start = card.source.line - 1
+    region = "\n".join(lines[start:end])
+    asked = region.find(card.question) if card.question else -1
+    after = asked + len(card.question) if asked >= 0 else 0
+    answered = region.find(card.answer, after) if card.answer else -1
+    if edit.answer is not None:
+        if answered < 0 or region.count(card.answer, after) != 1:
+            return None
+        region = region[:answered] + edit.answer + region[answered + len(card.answer) :]
+    if edit.question is not None:
+        if asked < 0 or "\n" in edit.question:
+            return None
+        region = region[:asked] + edit.question + region[asked + len(card.question) :]
+    return start, end, region.split("\n")
 
 
 DIFF_CONTEXT = 3
@@ -463,18 +528,64 @@ def _added_card(deck: Deck, note: AnkiNote) -> str | None:
     return text
 
 
-def _lock_entries(item: LoadedDeck, text: str, pulled: Mapping[str, tuple[AnkiNote, int]]) -> list[LockEntry]:
-    """The deck's lock entries with the pulled cards' new content and their notes' mod times."""
+def _read(item: LoadedDeck, text: str) -> tuple[Deck, list[Diagnostic]]:
+    """The deck as the text written reads (cards, note types and the images' part of the content),
+    and its errors."""
     path = item.deck.source
     parsed = parse(text, path, folder_settings(path.parent))
-    raise_errors(parsed.diagnostics)
     deck, problems = with_note_types(parsed.deck, path.parent)
-    raise_errors(problems)
-    deck = with_media_content(deck, media_digests(deck))
-    by_line = {card.source.line: card for card in deck.cards}
+    errors = [d for d in (*parsed.diagnostics, *problems) if d.severity is Severity.ERROR]
+    return with_media_content(deck, media_digests(deck)), errors
+
+
+def _at_errors(errors: Sequence[Diagnostic], written: _Written) -> set[str]:
+    """The GUIDs of the cards written where the errors are (each error in the lines of the last card
+    written above it); an error elsewhere stops the pull, which then changes nothing."""
+    lines = sorted((line, guid) for guid, (_, line) in written.pulled.items())
+    wrong = set()
+    for error in errors:
+        at = error.location.line if error.location else 0
+        above = [guid for line, guid in lines if line <= at]
+        if not above:
+            raise PullError(f"{error}; pull changed nothing")
+        wrong.add(above[-1])
+    return wrong
+
+
+def _card_at(deck: Deck, line: int, question: str | None) -> Card | None:
+    """The card read at the line; where several are (the items of one list), the one asking the
+    question."""
+    found = [card for card in deck.cards if card.source.line == line]
+    if len(found) > 1 and question is not None:
+        found = [card for card in found if _same_markdown(card.question, question)]
+    return found[0] if len(found) == 1 else None
+
+
+def _not_as_written(deck: Deck, written: _Written, edits: Sequence[_Edit]) -> set[str]:
+    """The GUIDs of the edited cards that do not read back with the question and answer written."""
+    wrong = set()
+    for edit in edits:
+        spot = written.pulled.get(edit.note.guid)
+        if spot is None:
+            continue
+        question = edit.question if edit.question is not None else edit.card.question
+        answer = edit.answer if edit.answer is not None else edit.card.answer
+        card = _card_at(deck, spot[1], question)
+        if (
+            card is None
+            or not _same_markdown(card.question, question)
+            or not _same_markdown(card.answer, answer)
+        ):
+            wrong.add(edit.note.guid)
+    return wrong
+
+
+def _lock_entries(item: LoadedDeck, deck: Deck, written: _Written) -> list[LockEntry]:
+    """The deck's lock entries with the pulled cards' new content and their notes' mod times."""
+    path = item.deck.source
     entries = {entry.guid: entry for entry in item.lock.get(item.lock_key, ())}
-    for guid, (note, line) in pulled.items():
-        card = by_line.get(line)
+    for guid, (note, line) in written.pulled.items():
+        card = _card_at(deck, line, written.questions.get(guid))
         if card is None:
             raise PullError(
                 f"{path}:{line}: the card written back does not read back as a card; nothing was changed"
