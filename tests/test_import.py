@@ -714,3 +714,24 @@ def test_pull_writes_back_a_cloze_edited_in_anki_and_a_note_added_there(
     assert text.endswith("## What is a vacuole?\n\nA storage sac.\n\nTags: new\n")
     assert runner.invoke(main, ["diff", str(source)]).exit_code == 0
     _built_back_changes_nothing(runner, source, anki_deck, tmp_path / "out")
+
+
+def test_pull_rewrites_an_answer_inside_details(runner: CliRunner, tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    source.mkdir()
+    deck = source / "faq.md"
+    deck.write_text(
+        "# FAQ\n\n## Why is the sky blue?\n\n<details><summary>Answer</summary>\n\nRayleigh scattering.\n\n"
+        "</details>\n\n## Why is grass green?\n\n<details><summary>Answer</summary>\n\nChlorophyll.\n\n</details>\n",
+        encoding="utf-8",
+    )
+    collection = _pushed_an_hour_ago(runner, source, tmp_path)
+    col = anki_collection.Collection(str(collection))
+    note = _note_asking(col, "Why is grass green?")
+    note["Answer"] = "<p>Chlorophyll reflects green light.</p>"
+    col.update_note(note)
+    col.close()
+    result = runner.invoke(main, ["pull", str(source), "-c", str(collection)])
+    assert result.exit_code == 0, result.output
+    assert "<summary>Answer</summary>\n\nChlorophyll reflects green light.\n\n</details>" in deck.read_text()
+    assert runner.invoke(main, ["diff", str(source)]).exit_code == 0

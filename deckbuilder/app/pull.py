@@ -358,9 +358,8 @@ def _write_in(item: LoadedDeck, edits: Sequence[_Edit], new_notes: Sequence[Anki
             for index, line in enumerate(starts)}  # fmt: skip
     # Edits from the bottom up, so that the lines of the cards above stay where they are.
     for edit in sorted(edits, key=lambda edit: edit.card.source.line, reverse=True):
-        replacement = _card_lines(edit, lines, blocks)
-        if replacement is None and edit.card.shape != "heading":
-            replacement = _in_place(edit, lines, ends[edit.card.source.line])
+        # A heading card is written anew; any other (or one whose answer sits in <details>) in place.
+        replacement = _card_lines(edit, lines, blocks) or _in_place(edit, lines, ends[edit.card.source.line])
         if replacement is None:
             written.unwritable.append(edit)
             continue
