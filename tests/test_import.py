@@ -735,3 +735,37 @@ def test_pull_rewrites_an_answer_inside_details(runner: CliRunner, tmp_path: Pat
     assert result.exit_code == 0, result.output
     assert "<summary>Answer</summary>\n\nChlorophyll reflects green light.\n\n</details>" in deck.read_text()
     assert runner.invoke(main, ["diff", str(source)]).exit_code == 0
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.sampled_from(["Q: Question {i}\nA: answer {i}\n", "**term{i}** \u2014 meaning {i}\n"]),
+    st.lists(st.tuples(st.integers(0, 3), FIELD_TEXT), min_size=1, max_size=3),
+)
+def test_any_answers_edited_in_anki_pull_back_into_other_shapes(
+    runner: CliRunner, tmp_path_factory: pytest.TempPathFactory, shape: str, edits: list[tuple[int, str]]
+) -> None:
+    """Cards written as Q:/A: lines or term — meaning lines, answers edited in Anki: pull writes
+    them in place or names them, and whatever it writes reads back as Anki has it."""
+    folder = tmp_path_factory.mktemp("shapes")
+    source = folder / "source"
+    source.mkdir()
+    (source / "cards.md").write_text(
+        "# Cards\n\n" + "\n".join(shape.format(i=i) for i in range(4)), encoding="utf-8"
+    )
+    collection = _pushed_an_hour_ago(runner, source, folder)
+    col = anki_collection.Collection(str(collection))
+    ids = sorted(col.find_notes(""))
+    for index, back in edits:
+        note = col.get_note(ids[index])
+        note["Answer"] = back
+        col.update_note(note)
+    col.close()
+    before = _state(collection)
+    pulled = runner.invoke(main, ["pull", str(source), "-c", str(collection), "--json"])
+    assert pulled.exit_code in (0, 1), pulled.output
+    report = json.loads(pulled.stdout)
+    assert pulled.exit_code == 0 or report["unwritable"], report
+    assert runner.invoke(main, ["diff", str(source)]).exit_code == 0
+    _built_back_changes_nothing(runner, source, collection, folder / "out")
+    assert _state(collection) == before

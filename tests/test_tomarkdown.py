@@ -30,6 +30,7 @@ from deckbuilder.html.tomarkdown import html_to_markdown
         (r"\[E = mc^2\]", "$$E = mc^2$$"),
         ("a_b*c", "a\\_b\\*c"),
         ("1. not a list", "1\\. not a list"),
+        ("<b>x</b> 1. y", "**x** 1\\. y"),  # the space before a number kept
         ("- not a list", "\\- not a list"),
         ("# not a heading", "\\# not a heading"),
         ("x &lt;tag&gt; &amp; y", "x &lt;tag&gt; &amp; y"),

@@ -32,7 +32,7 @@ MARKUP_CHARACTERS = re.compile(r"[\\`\[\]~|$]")
 """Characters that start markup anywhere in a line: escapes, code, links, strikethrough, tables, math."""
 PLAIN_TEXT = re.compile(r"(?:[^\W_]|[ ,.;:?'\"()/%])+")
 """A field of words and plain punctuation, which markdown shows as it is."""
-LINE_START_MARKUP = re.compile(r"(^|\n)[ \t]*(?:(\d{1,9})(?=[.)](?:\s|$))|([-+*#>=]))")
+LINE_START_MARKUP = re.compile(r"(^|\n[ \t]*|^[ \t]*)(?:(\d{1,9})(?=[.)](?:\s|$))|([-+*#>=]))")
 """A line that would start a list, heading, quote or setext underline: its first mark is escaped."""
 
 
