@@ -769,3 +769,30 @@ def test_any_answers_edited_in_anki_pull_back_into_other_shapes(
     assert runner.invoke(main, ["diff", str(source)]).exit_code == 0
     _built_back_changes_nothing(runner, source, collection, folder / "out")
     assert _state(collection) == before
+
+
+def test_a_deck_deckbuilder_built_comes_back_with_its_sections(runner: CliRunner, tmp_path: Path) -> None:
+    """Notes of deckbuilder's own note types keep the section headings their cards were under (the
+    Context field), so a deck whose markdown was lost comes back close to what it was."""
+    from deckbuilder.read.reader import parse
+
+    source = tmp_path / "source"
+    source.mkdir()
+    written = (
+        "# Biology\n\n## Cells\n\n### What is a cell?\n\nThe unit of life.\n\n### Part › of what?\n\nOf tissue.\n\n"
+        "## Plants\n\n### Leaves\n\n#### Why are leaves green?\n\nChlorophyll.\n\n"
+        "### What is {{c1::photosynthesis}}?\n\n## Animals\n\n### Mammals {.cloze}\n\n"
+        "A {{c1::mammal}} feeds its young milk.\n"
+    )
+    (source / "biology.md").write_text(written, encoding="utf-8")
+    collection = _pushed_an_hour_ago(runner, source, tmp_path)
+    back = tmp_path / "back"
+    result = runner.invoke(main, ["import", "-c", str(collection), "-d", "Biology", "--into", str(back)])
+    assert result.exit_code == 0, result.output
+    text = (back / "biology.md").read_text(encoding="utf-8")
+    before = parse(written, source / "biology.md").deck.cards
+    after = parse(text, back / "biology.md").deck.cards
+    assert [card.section for card in after] == [card.section for card in before]
+    assert [card.guid for card in after] != []
+    assert "## Plants\n\n### Leaves\n\n#### Why are leaves green?" in text
+    assert runner.invoke(main, ["diff", str(back)]).exit_code == 0

@@ -9,6 +9,7 @@ nothing newer than what it has, and every card keeps its scheduling and review h
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 import shutil
@@ -30,7 +31,15 @@ from deckbuilder.model import NoteType
 from deckbuilder.read.answers import NOT_SECTION_LABELS, placeholder
 from deckbuilder.read.blocks import lead_in
 from deckbuilder.read.tags import safe_tag
-from deckbuilder.render.notetypes import OWN_VIEWS, REVERSE_FIELD
+from deckbuilder.render.apkg import CONTEXT_SEPARATOR
+from deckbuilder.render.notetypes import (
+    CLOZE_FIELDS,
+    CLOZE_NOTE_TYPE_ID,
+    FIELDS,
+    NOTE_TYPE_ID,
+    OWN_VIEWS,
+    REVERSE_FIELD,
+)
 
 MEDIA_FOLDER = "media"
 SUB_DECK_JOINER = "--"
@@ -40,6 +49,8 @@ IMAGE_SOURCE = re.compile(r"""<img\b[^>]*?\bsrc=["']([^"']+)["']""", re.IGNORECA
 SOUND = re.compile(r"\[sound:[^\]]+\]")
 CARD_LEVEL = 2
 REVERSED = "Basic (and reversed card)"
+CONTEXT_FIELDS = {NOTE_TYPE_ID: FIELDS.index("Context"), CLOZE_NOTE_TYPE_ID: CLOZE_FIELDS.index("Context")}
+"""Where deckbuilder's own note types (basic, cloze) keep the section path of a card."""
 
 
 class DeckImportError(DeckbuilderError):
@@ -252,26 +263,53 @@ def _deck_markdown(
     advance: Callable[[int], None],
 ) -> tuple[str, list[_Written]]:
     markers = _markers(notes, note_types)
+    contexts = _contexts(notes)
+    level = CARD_LEVEL + max((len(context) for context in contexts), default=0)
     lines = ["---", f"deck: {_yaml_text(deck)}"]
     if deck_id is not None:
         lines.append(f"deck_id: {deck_id}")
-    lines.append(f"card_level: {CARD_LEVEL}")
+    lines.append(f"card_level: {level}")
     if markers:
         lines.append("note_types:")
         for marker, name in markers.values():
             lines.append(f"  {marker}: {_yaml_text(name)}")
     lines += ["---", "", f"# {deck.rsplit('::', 1)[-1]}", ""]
     placed = []
-    for note in notes:
+    section: tuple[str, ...] = ()
+    for index, note in enumerate(notes):
+        if contexts:
+            # The section headings deckbuilder's own notes came from (their Context field), again.
+            context = contexts[index]
+            same = next((i for i, (a, b) in enumerate(zip(section, context, strict=False)) if a != b),
+                        min(len(section), len(context)))  # fmt: skip
+            if same == len(context) and len(section) > len(context) and context:
+                same -= 1  # back up to a section above: its heading again ends the deeper one
+            for depth in range(same, len(context)):
+                lines += ["#" * (CARD_LEVEL + depth) + " " + _heading_text(context[depth]), ""]
+            section = context
         own = OWN_VIEWS.get(note.note_type_id)
         definition = own or note_types[note.note_type_id]
         marker = markers[note.note_type_id][0] if own is None else _own_marker(note, own)
         repeated = note.note_id in with_ids
-        block, as_html = card_markdown(note, definition, marker, repeated, _media_namer(media_used))
+        block, as_html = card_markdown(note, definition, marker, repeated, _media_namer(media_used), level)
         placed.append(_Written(note, len(lines) + 1, as_html))
         advance(1)
         lines += [*block.split("\n"), ""]
     return "\n".join(lines), placed
+
+
+def _contexts(notes: Sequence[AnkiNote]) -> list[tuple[str, ...]]:
+    """Each note's section path from its Context field, when every note is of deckbuilder's own
+    note types (which have one); none otherwise, where a heading would put other notes in a section."""
+    if not notes or any(note.note_type_id not in OWN_VIEWS for note in notes):
+        return []
+    contexts = []
+    for note in notes:
+        field_index = CONTEXT_FIELDS[note.note_type_id]
+        value = note.fields[field_index] if len(note.fields) > field_index else ""
+        text = html.unescape(value)
+        contexts.append(tuple(part.strip() for part in text.split(CONTEXT_SEPARATOR.strip()) if part.strip()))
+    return contexts if any(contexts) else []
 
 
 def _markers(notes: Sequence[AnkiNote], note_types: Mapping[int, NoteType]) -> dict[int, tuple[str, str]]:
@@ -337,7 +375,12 @@ def _media_namer(used: set[str]) -> Callable[[str], str]:
 
 
 def card_markdown(
-    note: AnkiNote, definition: NoteType, marker: str, repeated: bool, image_name: Callable[[str], str]
+    note: AnkiNote,
+    definition: NoteType,
+    marker: str,
+    repeated: bool,
+    image_name: Callable[[str], str],
+    level: int = CARD_LEVEL,
 ) -> tuple[str, bool]:
     """A note as a card of the markdown: a heading, its text, sections for the other fields and a
     tags line. Also whether a field had to stay HTML."""
@@ -372,7 +415,7 @@ def card_markdown(
             heading, body = question, [answer] if answer else []
         else:
             heading, body = "", [question, "**Answer:**", *([answer] if answer else [])]
-    heading_parts = ("#" * CARD_LEVEL, _heading_text(heading), *_braced(attributes))
+    heading_parts = ("#" * level, _heading_text(heading), *_braced(attributes))
     heading_line = " ".join(part for part in heading_parts if part)
     parts = [heading_line, *(part for part in body if part), *sections]
     tags = [tag for tag in (safe_tag(tag) for tag in note.tags) if tag]
