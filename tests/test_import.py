@@ -796,3 +796,29 @@ def test_a_deck_deckbuilder_built_comes_back_with_its_sections(runner: CliRunner
     assert [card.guid for card in after] != []
     assert "## Plants\n\n### Leaves\n\n#### Why are leaves green?" in text
     assert runner.invoke(main, ["diff", str(back)]).exit_code == 0
+
+
+def test_a_note_type_of_one_field_imports_and_builds_back(runner: CliRunner, tmp_path: Path) -> None:
+    folder = tmp_path / "anki"
+    folder.mkdir()
+    col = new_collection(folder)
+    models = col.models
+    single = models.new("Front only")
+    models.add_field(single, models.new_field("Text"))
+    template = models.new_template("Card 1")
+    template["qfmt"], template["afmt"] = "{{Text}}", "{{Text}}"
+    models.add_template(single, template)
+    models.add(single)
+    _add(col, "Front only", "Solo", ["x"], Text="Remember the milk")
+    col.db.execute("update notes set mod = mod - 3600")
+    col.close()
+    source = tmp_path / "source"
+    result = runner.invoke(
+        main, ["import", "-c", str(folder / "collection.anki2"), "-d", "Solo", "--into", str(source)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "## Remember the milk\n\n<!-- empty -->\n\nTags: x" in (source / "solo.md").read_text(
+        encoding="utf-8"
+    )
+    assert runner.invoke(main, ["diff", str(source)]).exit_code == 0
+    _built_back_changes_nothing(runner, source, folder / "collection.anki2", tmp_path / "out")

@@ -86,8 +86,8 @@ def _note_type(data: Any, source: str) -> NoteType:
     note_type_id = data["id"]
     if isinstance(note_type_id, bool) or not isinstance(note_type_id, int) or note_type_id < 1:
         raise ValueError(f"id must be a positive whole number, not {quoted(note_type_id)}")
-    if len(fields) < (1 if kind == "cloze" else 2) or not templates:
-        raise ValueError("a note type needs its fields (two at least for basic) and a template")
+    if not fields or not templates:
+        raise ValueError("a note type needs a field and a template")
     if len(set(fields)) != len(fields):
         raise ValueError("two fields share a name")
     return NoteType(
