@@ -250,6 +250,19 @@ def _built_back_changes_nothing(runner: CliRunner, source: Path, collection: Pat
         col.close()
 
 
+def _edit_in_anki(collection: Path, asking: str, **fields: str) -> Any:
+    """Edit the note whose first field holds ``asking`` in Anki, as a user would; the note."""
+    col = anki_collection.Collection(str(collection))
+    try:
+        note = _note_asking(col, asking)
+        for name, value in fields.items():
+            note[name] = value
+        col.update_note(note)
+        return note
+    finally:
+        col.close()
+
+
 def _note_asking(col: Any, words: str) -> Any:
     return next(note for note in notes_by_guid(col).values() if words in note.fields[0])
 
@@ -301,11 +314,9 @@ def test_pull_reports_a_card_edited_on_both_sides_as_a_conflict(
     runner: CliRunner, seed_folder: Path, tmp_path: Path
 ) -> None:
     collection = _pushed_an_hour_ago(runner, seed_folder, tmp_path)
-    col = anki_collection.Collection(str(collection))
-    note = _note_asking(col, "How does self-attention work?")
-    note["Answer"] = "<p>Every token looks at every other token.</p>"
-    col.update_note(note)
-    col.close()
+    _edit_in_anki(
+        collection, "How does self-attention work?", Answer="<p>Every token looks at every other token.</p>"
+    )
     deck_file = seed_folder / "transformer-questions.md"
     mine = deck_file.read_text(encoding="utf-8").replace(
         "Self-attention computes attention weights", "Self-attention computes scaled attention weights"
@@ -569,11 +580,11 @@ def test_pull_rewrites_a_question_edited_in_anki_and_keeps_its_number(
     runner: CliRunner, seed_folder: Path, tmp_path: Path
 ) -> None:
     collection = _pushed_an_hour_ago(runner, seed_folder, tmp_path)
-    col = anki_collection.Collection(str(collection))
-    note = _note_asking(col, "How does self-attention work?")
-    note["Question"] = "How does <b>self-attention</b> work in a transformer?"
-    col.update_note(note)
-    col.close()
+    note = _edit_in_anki(
+        collection,
+        "How does self-attention work?",
+        Question="How does <b>self-attention</b> work in a transformer?",
+    )
     result = runner.invoke(main, ["pull", str(seed_folder), "-c", str(collection)])
     assert result.exit_code == 0, result.output
     text = (seed_folder / "transformer-questions.md").read_text(encoding="utf-8")
@@ -726,11 +737,7 @@ def test_pull_rewrites_an_answer_inside_details(runner: CliRunner, tmp_path: Pat
         encoding="utf-8",
     )
     collection = _pushed_an_hour_ago(runner, source, tmp_path)
-    col = anki_collection.Collection(str(collection))
-    note = _note_asking(col, "Why is grass green?")
-    note["Answer"] = "<p>Chlorophyll reflects green light.</p>"
-    col.update_note(note)
-    col.close()
+    _edit_in_anki(collection, "Why is grass green?", Answer="<p>Chlorophyll reflects green light.</p>")
     result = runner.invoke(main, ["pull", str(source), "-c", str(collection)])
     assert result.exit_code == 0, result.output
     assert "<summary>Answer</summary>\n\nChlorophyll reflects green light.\n\n</details>" in deck.read_text()
