@@ -125,8 +125,10 @@ def import_content(
             )
         else:
             notes.append(note)
-    if not notes:
+    if not content.notes:
         raise DeckImportError("no notes to import: the deck is empty")
+    if not notes:
+        raise DeckImportError("none of the notes reads back as a card; nothing was written")
     files = {note.deck: into / deck_file_name(note.deck) for note in notes}
     _refuse_existing(files, into)
     _refuse_other_note_types(content.note_types.values(), into)
