@@ -829,3 +829,23 @@ def test_a_note_type_of_one_field_imports_and_builds_back(runner: CliRunner, tmp
     )
     assert runner.invoke(main, ["diff", str(source)]).exit_code == 0
     _built_back_changes_nothing(runner, source, folder / "collection.anki2", tmp_path / "out")
+
+
+def test_pull_adds_a_reversed_note_of_deckbuilders_own_type_as_a_reversed_card(
+    runner: CliRunner, seed_folder: Path, tmp_path: Path
+) -> None:
+    collection = _pushed_an_hour_ago(runner, seed_folder, tmp_path)
+    col = anki_collection.Collection(str(collection))
+    some = next(iter(notes_by_guid(col).values()))
+    note = col.new_note(some.note_type())
+    note["Question"], note["Answer"], note["Reverse"] = "perplexity", "<p>exp of the mean loss</p>", "y"
+    col.add_note(note, some.cards()[0].did)
+    col.close()
+    added = runner.invoke(main, ["pull", str(seed_folder), "-c", str(collection), "--add-new"])
+    assert added.exit_code == 0, added.output
+    assert (
+        "## perplexity {.reverse}\n\nexp of the mean loss\n"
+        in (seed_folder / "transformer-questions.md").read_text()
+    )
+    again = _push(runner, seed_folder, collection)
+    assert "0 new, 0 updated, 33 unchanged, 0 conflicting" in again.stdout

@@ -120,9 +120,7 @@ def import_content(
     for note in content.notes:
         definition = content.note_types[note.note_type_id]
         if definition.cloze and not CLOZE_DELETION.search(note.fields[0] if note.fields else ""):
-            report.left_out.append(
-                f"{note.deck}: {_plain_question(note, 60)}: a cloze note without deletions"
-            )
+            report.left_out.append(f"{note.deck}: {question_words(note, 60)}: a cloze note without deletions")
         else:
             notes.append(note)
     if not content.notes:
@@ -148,7 +146,7 @@ def import_content(
             if not attempt.refused:
                 break
             refused = {id(note) for note, _ in attempt.refused}
-            report.left_out.extend(f"{note.deck}: {_plain_question(note, 60)}: {why}"
+            report.left_out.extend(f"{note.deck}: {question_words(note, 60)}: {why}"
                                    for note, why in attempt.refused)  # fmt: skip
             notes = [note for note in notes if id(note) not in refused]
             if not notes:
@@ -291,7 +289,7 @@ def _deck_markdown(
             section = context
         own = OWN_VIEWS.get(note.note_type_id)
         definition = own or note_types[note.note_type_id]
-        marker = markers[note.note_type_id][0] if own is None else _own_marker(note, own)
+        marker = markers[note.note_type_id][0] if own is None else own_marker(note, own)
         repeated = note.note_id in with_ids
         block, as_html = card_markdown(note, definition, marker, repeated, _media_namer(media_used), level)
         placed.append(_Written(note, len(lines) + 1, as_html))
@@ -320,9 +318,7 @@ def _markers(notes: Sequence[AnkiNote], note_types: Mapping[int, NoteType]) -> d
     counts = Counter(note.note_type_id for note in notes if note.note_type_id not in OWN_VIEWS)
     keys: dict[int, tuple[str, str]] = {}
     # Notes of deckbuilder's own types are its kinds' cards: those keys are theirs.
-    own = {
-        _own_marker(note, OWN_VIEWS[note.note_type_id]) for note in notes if note.note_type_id in OWN_VIEWS
-    }
+    own = {own_marker(note, OWN_VIEWS[note.note_type_id]) for note in notes if note.note_type_id in OWN_VIEWS}
     taken = {"basic", "reverse"} if own & {"basic", "reverse"} else set()
     taken |= {"cloze"} & own
     for cloze in (False, True):
@@ -348,7 +344,7 @@ def _markers(notes: Sequence[AnkiNote], note_types: Mapping[int, NoteType]) -> d
     return keys
 
 
-def _own_marker(note: AnkiNote, view: NoteType) -> str:
+def own_marker(note: AnkiNote, view: NoteType) -> str:
     """A note of deckbuilder's own types: a cloze, a reversed card (its Reverse field set), or basic."""
     if view.cloze:
         return "cloze"
@@ -360,18 +356,28 @@ def _yaml_text(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _plain_question(note: AnkiNote, limit: int = 0) -> str:
+def question_words(note: AnkiNote, limit: int = 0) -> str:
     """The note's first field as plain words (shortened to ``limit`` characters when one is given)."""
     text = " ".join(re.sub(r"<[^>]+>", " ", note.fields[0] if note.fields else "").split())
     return shorten(text, limit) if limit else text
 
 
+def media_path(source: str) -> str:
+    """Where the markdown finds a note's image: in ``media/`` beside it, unless it is not a file of
+    the collection's (a web address, a data URL)."""
+    if "://" in source or source.startswith("data:"):
+        return source
+    return f"{MEDIA_FOLDER}/{source}"
+
+
 def _media_namer(used: set[str]) -> Callable[[str], str]:
+    """media_path, noting each of the collection's files the notes show, for import to copy."""
+
     def name(source: str) -> str:
-        if "://" in source or source.startswith("data:"):
-            return source
-        used.add(source)
-        return f"{MEDIA_FOLDER}/{source}"
+        path = media_path(source)
+        if path != source:
+            used.add(source)
+        return path
 
     return name
 
@@ -542,7 +548,7 @@ def _read_back(
         deck_entries = []
         for spot in placed:
             where = f"{path}:{spot.line}"
-            question = _plain_question(spot.note, 60)
+            question = question_words(spot.note, 60)
             match = by_line.get(spot.line)
             if match is None:
                 attempt.not_cards.append(f"{where} {question}")

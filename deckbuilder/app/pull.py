@@ -10,14 +10,21 @@ the markdown as well since the last build is a conflict, left as the user wrote 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from deckbuilder.app.ankinotes import AnkiNote, notes_by_guid, notes_by_id, opened_copy, search_quoted
-from deckbuilder.app.importing import MEDIA_FOLDER, card_markdown, field_values, kept_answer, section
+from deckbuilder.app.importing import (
+    card_markdown,
+    field_values,
+    kept_answer,
+    media_path,
+    own_marker,
+    question_words,
+    section,
+)
 from deckbuilder.app.load import LoadedDeck, load_decks
 from deckbuilder.app.media import collect_media, media_digests, with_media_content
 from deckbuilder.app.notetypes import with_note_types
@@ -101,7 +108,7 @@ def pull(
         for item in loaded:
             edits = _edits(item, notes, report)
             new_notes = _new_notes(col, item)
-            report.new_notes.extend(f"{item.deck.source}: {_plain(note.fields[0])}" for note in new_notes)
+            report.new_notes.extend(f"{item.deck.source}: {question_words(note, 60)}" for note in new_notes)
             if not edits and not (add_new and new_notes):
                 continue
             text, entries, diff = _rewritten(item, edits, new_notes if add_new else [], report)
@@ -171,7 +178,7 @@ def _edit_of(
 ) -> _Edit:
     if not fields_differ:
         return _Edit(card, note, None, None, tags)
-    values, _ = field_values(note.fields[: len(definition.fields)], _media_name)
+    values, _ = field_values(note.fields[: len(definition.fields)], media_path)
     question: str | None
     answer: str | None
     if definition.cloze:
@@ -195,10 +202,6 @@ def _edit_of(
         if _same_markdown(answer, card.answer):
             answer = None
     return _Edit(card, note, question, answer, tags)
-
-
-def _media_name(source: str) -> str:
-    return source if "://" in source else f"{MEDIA_FOLDER}/{source}"
 
 
 def _same_markdown(first: str, second: str) -> bool:
@@ -247,10 +250,6 @@ def _versions(edit: _Edit) -> TwoVersions:
     return TwoVersions(str(card.source), shorten(card.question, 60), markdown, anki)
 
 
-def _plain(html: str) -> str:
-    return shorten(" ".join(re.sub(r"<[^>]+>", " ", html).split()), 60)
-
-
 def _new_notes(col: Any, item: LoadedDeck) -> list[AnkiNote]:
     """Notes in the deck's Anki deck (not its sub-decks) that no card of the lock holds."""
     known = {entry.guid for entries in item.lock.values() for entry in entries}
@@ -296,8 +295,10 @@ def _rewritten(
         refused |= wrong
     unwritable = [*attempt.unwritable, *(edit for edit in edits if edit.note.guid in refused)]
     report.unwritable += [replace(_versions(edit), shape=edit.card.shape or "heading") for edit in unwritable]
-    report.unaddable += [f"{path}: {_plain(note.fields[0])}" for note in attempt.unaddable]
-    report.added += [f"{path}: {_plain(note.fields[0])}" for note in new_notes if note.guid in attempt.pulled]
+    report.unaddable += [f"{path}: {question_words(note, 60)}" for note in attempt.unaddable]
+    report.added += [
+        f"{path}: {question_words(note, 60)}" for note in new_notes if note.guid in attempt.pulled
+    ]
     report.pulled += [f"{edit.card.source} {shorten(edit.card.question, 60)}"
                       for edit in edits if edit.note.guid in attempt.pulled]  # fmt: skip
     if not attempt.pulled:
@@ -514,16 +515,15 @@ def _tags_line(card: Card, body: Sequence[Block], anki_tags: tuple[str, ...] | N
 def _added_card(deck: Deck, note: AnkiNote) -> str | None:
     definitions = {definition.id: definition for definition in deck.note_types}
     markers = {name: marker for marker, name in deck.settings.note_types}
-    if note.note_type_id == NOTE_TYPE_ID:
-        definition, marker = OWN_BASIC, "basic"
-    elif note.note_type_id == CLOZE_NOTE_TYPE_ID:
-        definition, marker = OWN_CLOZE, "cloze"
+    own = OWN_VIEWS.get(note.note_type_id)
+    if own is not None:
+        definition, marker = own, own_marker(note, own)
     elif note.note_type_id in definitions:
         definition = definitions[note.note_type_id]
         marker = markers.get(definition.name, "basic")
     else:
         return None
-    text, _ = card_markdown(note, definition, marker, False, _media_name)
+    text, _ = card_markdown(note, definition, marker, False, media_path)
     return text
 
 
