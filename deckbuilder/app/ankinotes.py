@@ -137,14 +137,28 @@ def note_type_of(data: dict[str, Any]) -> NoteType:
 def notes_by_guid(col: Any, changed: Mapping[str, int]) -> dict[str, AnkiNote]:
     """The notes with these GUIDs modified after the given times, wherever they are in the
     collection (the others are not read at all)."""
-    wanted = sorted(changed)
-    note_ids = []
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        rows = col.db.all(f"select id, guid, mod from notes where guid in ({marks})", *chunk)
-        note_ids += [note_id for note_id, guid, modified in rows if modified > changed[guid]]
+    rows = rows_where_in(col, "select id, guid, mod from notes where guid in ({})", sorted(changed))
+    note_ids = [note_id for note_id, guid, modified in rows if modified > changed[guid]]
     return {note.guid: note for note in notes_by_id(col, sorted(note_ids))}
+
+
+def guids_of(col: Any, note_ids: Sequence[int]) -> list[tuple[int, str]]:
+    """Each note's id and GUID, in id order."""
+    return sorted(rows_where_in(col, "select id, guid from notes where id in ({})", note_ids))
+
+
+SQL_VALUES_AT_ONCE = 500
+"""Values bound in one ``in (…)``: SQLite limits the bound values of a statement."""
+
+
+def rows_where_in(col: Any, query: str, values: Sequence[Any]) -> list[Any]:
+    """The rows of ``query`` (its ``{}`` the place of an ``in`` list) for all the values, asked in
+    chunks."""
+    rows: list[Any] = []
+    for start in range(0, len(values), SQL_VALUES_AT_ONCE):
+        chunk = list(values[start : start + SQL_VALUES_AT_ONCE])
+        rows += col.db.all(query.format(",".join("?" * len(chunk))), *chunk)
+    return rows
 
 
 def notes_by_id(col: Any, note_ids: Sequence[int]) -> list[AnkiNote]:

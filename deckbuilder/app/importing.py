@@ -26,6 +26,7 @@ from deckbuilder.app.push import PushError
 from deckbuilder.errors import DeckbuilderError, shorten
 from deckbuilder.html.tomarkdown import html_to_markdown
 from deckbuilder.identity.lockfile import LockEntry, format_lock, lock_path, merged, read_lock
+from deckbuilder.identity.resolve import entry_for
 from deckbuilder.markdown.deletions import scan
 from deckbuilder.model import NoteType
 from deckbuilder.read.answers import NOT_SECTION_LABELS, placeholder
@@ -558,9 +559,9 @@ def _read_back(
             if any(SOUND.search(value) for value in spot.note.fields):
                 attempt.sounds.append(f"{where} {question}")
             card, note = match.card, spot.note
-            deck_entries.append(LockEntry(guid=note.guid, question=card.fingerprint, content=match.content,
-                changed=note.modified, explicit_id=card.explicit_id, note_kind=card.note_kind,
-                note_type=card.note_type))  # fmt: skip
+            deck_entries.append(
+                entry_for(card.identified(note.guid, note.modified), card.fingerprint, match.content)
+            )
         attempt.entries[path.name] = tuple(deck_entries)
 
 

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from deckbuilder.app.ankinotes import AnkiNote, notes_by_guid, notes_by_id, opened_copy, search_quoted
+from deckbuilder.app.ankinotes import (
+    AnkiNote,
+    guids_of,
+    notes_by_guid,
+    notes_by_id,
+    opened_copy,
+    search_quoted,
+)
 from deckbuilder.app.importing import (
     card_markdown,
     field_values,
@@ -33,7 +40,7 @@ from deckbuilder.errors import DeckbuilderError, Diagnostic, Severity, shorten
 from deckbuilder.html.fragments import Fragments
 from deckbuilder.html.markup import MarkupOptions, to_html
 from deckbuilder.identity.lockfile import LockEntry, format_lock, merged
-from deckbuilder.identity.resolve import Change
+from deckbuilder.identity.resolve import Change, entry_for
 from deckbuilder.model import Card, Deck, NoteType
 from deckbuilder.read.answers import ANSWER_MARKERS, assemble_answer
 from deckbuilder.read.blocks import Block, lead_in, normalise_newlines, tokenize
@@ -258,17 +265,8 @@ def _new_notes(col: Any, item: LoadedDeck) -> list[AnkiNote]:
     if col.decks.id_for_name(name) is None:
         return []  # the deck is not in the collection yet
     note_ids = col.find_notes(f'deck:"{search_quoted(name)}" -deck:"{search_quoted(name)}::*"')
-    unknown = [note_id for note_id, guid in _guids(col, note_ids) if guid not in known]
+    unknown = [note_id for note_id, guid in guids_of(col, note_ids) if guid not in known]
     return [note for note in notes_by_id(col, unknown) if note.deck == name]
-
-
-def _guids(col: Any, note_ids: Sequence[int]) -> list[tuple[int, str]]:
-    found: list[tuple[int, str]] = []
-    for start in range(0, len(note_ids), 500):
-        chunk = list(note_ids[start : start + 500])
-        marks = ",".join("?" * len(chunk))
-        found += col.db.all(f"select id, guid from notes where id in ({marks})", *chunk)
-    return sorted(found)
 
 
 def _rewritten(
@@ -590,15 +588,7 @@ def _lock_entries(item: LoadedDeck, deck: Deck, written: _Written) -> list[LockE
                 f"{path}:{line}: the card written back does not read back as a card; nothing was changed"
             )
         previous = entries.get(guid)
-        entries[guid] = LockEntry(
-            guid=guid,
-            question=card.fingerprint,
-            content=card.content,
-            changed=note.modified,
-            explicit_id=card.explicit_id,
-            note_kind=card.note_kind,
-            note_type=card.note_type,
-        )
+        entries[guid] = entry_for(card.identified(guid, note.modified), card.fingerprint, card.content)
         if previous is not None and previous.explicit_id and not card.explicit_id:
             entries[guid] = replace(entries[guid], explicit_id=previous.explicit_id)
     return list(entries.values())

@@ -212,7 +212,7 @@ def resolve(deck: Deck, entries: Sequence[LockEntry], now: int) -> Resolution:
         if match.change is Change.UNCHANGED and _same_entry(previous, match.card, question):
             new_entries.append(previous)  # the same entry as before; building a new one costs more
         else:
-            new_entries.append(_entry_for(match.card, question, content))
+            new_entries.append(entry_for(match.card, question, content))
     leftovers = [entry for i, entry in enumerate(entries) if i not in matcher.used]
     kept = tuple(entry if entry.removed is not None else replace(entry, removed=now) for entry in leftovers)
     return Resolution(
@@ -259,7 +259,9 @@ def _same_entry(entry: LockEntry | None, card: Card, question: str) -> TypeGuard
     )
 
 
-def _entry_for(card: Card, question: str, content: str) -> LockEntry:
+def entry_for(card: Card, question: str, content: str) -> LockEntry:
+    """The lock entry of an identified card: its GUID and change time, its normalised question and
+    its content hash."""
     return LockEntry(
         guid=card.guid,
         question=question,
