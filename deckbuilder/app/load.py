@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
 from deckbuilder.app.media import media_digests, with_media_content
-from deckbuilder.app.notetypes import note_type_files, with_note_types
+from deckbuilder.app.notetypes import NoteTypeFiles, note_type_files, with_note_types
 from deckbuilder.app.settings import folder_settings
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity
 from deckbuilder.identity.lockfile import Lock, LockEntry, lock_path, merged, read_lock, shared_guids
@@ -115,9 +115,8 @@ def _load_decks(
         parsed, parse_cache = parse_file(source, settings_for(folder), caching)
         key = source.name
         entries: Sequence[LockEntry] = lock_for(folder).get(key, ())
-        deck, typed = with_note_types(parsed.deck, folder, note_types_for)
-        digests = media_digests(deck)
-        resolution = resolve(with_media_content(deck, digests), entries, moment)
+        deck, digests, typed = prepared(parsed.deck, note_types_for)
+        resolution = resolve(deck, entries, moment)
         dropped = dropped_cards(entries, resolution, source)
         loaded.append(
             LoadedDeck(
@@ -136,6 +135,16 @@ def _load_decks(
     if strict:
         raise_errors(d for deck in loaded for d in deck.diagnostics)
     return loaded
+
+
+def prepared(
+    deck: Deck, note_types_of: Callable[[Path], NoteTypeFiles] | None = None
+) -> tuple[Deck, dict[str, str], tuple[Diagnostic, ...]]:
+    """A parsed deck as identity takes it: with the note types its cards name (and their problems)
+    and its images' hashes in its cards' content; also those hashes."""
+    typed, problems = with_note_types(deck, deck.source.parent, note_types_of)
+    digests = media_digests(typed)
+    return with_media_content(typed, digests), digests, problems
 
 
 def _with_clashes(loaded: list[LoadedDeck]) -> list[LoadedDeck]:

@@ -32,9 +32,8 @@ from deckbuilder.app.importing import (
     question_words,
     section,
 )
-from deckbuilder.app.load import LoadedDeck, load_decks
-from deckbuilder.app.media import collect_media, media_digests, with_media_content
-from deckbuilder.app.notetypes import with_note_types
+from deckbuilder.app.load import LoadedDeck, load_decks, prepared
+from deckbuilder.app.media import collect_media
 from deckbuilder.app.settings import folder_settings
 from deckbuilder.errors import DeckbuilderError, Diagnostic, Severity, shorten
 from deckbuilder.html.fragments import Fragments
@@ -136,16 +135,18 @@ def pull(
 
 
 def _edits(item: LoadedDeck, notes: Mapping[str, AnkiNote], report: PullReport) -> list[_Edit]:
+    # The notes edited in Anki since their build: usually none, and then nothing to render.
+    touched = [(match, note) for match in item.resolution.matches
+               if (note := notes.get(match.card.guid)) is not None and match.previous is not None
+               and note.modified > match.previous.changed]  # fmt: skip
+    if not touched:
+        return []
     deck = item.deck
-    media = collect_media(deck, item.media_digests)
-    markup = MarkupOptions(math="mathjax", image_src=MediaNames(media))
+    markup = MarkupOptions(math="mathjax", image_src=MediaNames(collect_media(deck, item.media_digests)))
     fragments = Fragments()
     edits = []
-    for match in item.resolution.matches:
-        card, previous = match.card, match.previous
-        note = notes.get(card.guid)
-        if note is None or previous is None or note.modified <= previous.changed:
-            continue
+    for match, note in touched:
+        card = match.card
         definition = _note_type(deck, card)
         built = _built_fields(card, definition, fragments, markup)
         anki_fields = list(note.fields[: len(built)])
@@ -280,9 +281,12 @@ def _rewritten(
     written again without it."""
     path = item.deck.source
     raw = path.read_text(encoding="utf-8")
+    original = normalise_newlines(raw)
+    blocks = _blocks(original, path)
     refused: set[str] = set()
     while True:
-        attempt = _write_in(item, [edit for edit in edits if edit.note.guid not in refused], new_notes)
+        kept = [edit for edit in edits if edit.note.guid not in refused]
+        attempt = _write_in(item, original, blocks, kept, new_notes)
         parsed, errors = _read(item, "\n".join(attempt.lines))
         wrong = _at_errors(errors, attempt) if errors else _not_as_written(parsed, attempt, edits)
         if not wrong:
@@ -327,12 +331,16 @@ class _Written:
     """Each edited card's question as written, which finds it among cards read at one line."""
 
 
-def _write_in(item: LoadedDeck, edits: Sequence[_Edit], new_notes: Sequence[AnkiNote]) -> _Written:
-    path = item.deck.source
-    original = normalise_newlines(path.read_text(encoding="utf-8"))
+def _write_in(
+    item: LoadedDeck,
+    original: str,
+    blocks: Sequence[Block],
+    edits: Sequence[_Edit],
+    new_notes: Sequence[AnkiNote],
+) -> _Written:
+    """The deck's text (``original``, its top-level ``blocks``) with new cards and edits in."""
     lines = original.split("\n")
     written = _Written(list(lines), lines)
-    blocks = _blocks(original, path)
     # New cards first, after the last card (before a footer, when the file has one): below every
     # edited card, so the edits' lines stay where they are.
     breaks = [block.line for block in blocks if block.kind == "thematic_break"]
@@ -530,9 +538,8 @@ def _read(item: LoadedDeck, text: str) -> tuple[Deck, list[Diagnostic]]:
     and its errors."""
     path = item.deck.source
     parsed = parse(text, path, folder_settings(path.parent))
-    deck, problems = with_note_types(parsed.deck, path.parent)
-    errors = [d for d in (*parsed.diagnostics, *problems) if d.severity is Severity.ERROR]
-    return with_media_content(deck, media_digests(deck)), errors
+    deck, _, problems = prepared(parsed.deck)
+    return deck, [d for d in (*parsed.diagnostics, *problems) if d.severity is Severity.ERROR]
 
 
 def _at_errors(errors: Sequence[Diagnostic], written: _Written) -> set[str]:
