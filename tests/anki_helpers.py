@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,3 +53,18 @@ def review_state(col: Any) -> dict[int, tuple[int, int, int]]:
         rows = col.db.scalar("select count() from revlog where cid = ?", card_id)
         state[card_id] = (card.ivl, card.due, rows)
     return state
+
+
+@contextlib.contextmanager
+def held_open(collection: Path) -> Iterator[None]:
+    """The collection open in another process for the duration, as Anki holds it while running."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from anki.collection import Collection; "
+         f"c = Collection({str(collection)!r}); print('open', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        yield
+    finally:
+        holder.communicate("", timeout=30)

@@ -17,6 +17,7 @@ from deckbuilder.cli import main
 
 from .anki_helpers import (
     anki_collection,
+    held_open,
     import_apkg,
     new_collection,
     notes_by_guid,
@@ -432,17 +433,8 @@ def test_import_keeps_what_markdown_cannot_say_and_lists_what_it_left(
 def test_a_collection_open_in_anki_is_refused_by_import_and_pull(
     runner: CliRunner, anki_deck: Path, seed_folder: Path
 ) -> None:
-    import subprocess
-    import sys
-
     before = anki_deck.read_bytes()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from anki.collection import Collection; "
-         f"c = Collection({str(anki_deck)!r}); print('open', flush=True); sys.stdin.read()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+    with held_open(anki_deck):
         for command in (
             ["import", "--collection", str(anki_deck), "--deck", "Biology", "--into", str(seed_folder / "x")],
             ["pull", str(seed_folder), "--collection", str(anki_deck)],
@@ -451,8 +443,6 @@ def test_a_collection_open_in_anki_is_refused_by_import_and_pull(
             assert result.exit_code == 1, result.output
             assert "the collection is open in Anki; close Anki first" in result.stderr
             assert "Traceback" not in result.output
-    finally:
-        holder.communicate("", timeout=30)
     assert anki_deck.read_bytes() == before
     assert not (seed_folder / "x").exists()
 

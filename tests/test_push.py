@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from deckbuilder.cli import main
 
-from .anki_helpers import anki_collection, new_collection, notes_by_guid, review_all, review_state
+from .anki_helpers import anki_collection, held_open, new_collection, notes_by_guid, review_all, review_state
 from .conftest import write
 from .test_apkg import delete_card_30, edit_seed, swap_cards_3_and_4
 
@@ -127,19 +127,11 @@ def test_a_collection_open_in_anki_is_left_alone(
     runner: CliRunner, seed_folder: Path, collection: Path
 ) -> None:
     before = collection.read_bytes()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from anki.collection import Collection; "
-         f"c = Collection({str(collection)!r}); print('open', flush=True); sys.stdin.read()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+    with held_open(collection):
         result = push(runner, seed_folder, collection)
         assert result.exit_code == 1
         assert "the collection is open in Anki; close Anki first" in result.stderr
         assert "Traceback" not in result.output
-    finally:
-        holder.communicate("", timeout=30)
     assert collection.read_bytes() == before
     assert not (seed_folder / "deckbuilder.lock").exists()
 

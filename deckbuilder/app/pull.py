@@ -382,9 +382,10 @@ def _write_in(
 
 
 def _in_place(edit: _Edit, lines: list[str], end: int) -> tuple[int, int, list[str]] | None:
-    """The card's question and answer replaced where they stand in its lines, for a card written in
-    another shape than a heading (``Q:``/``A:`` lines, a ``term — meaning`` line); None when its
-    text is not there as written or its tags changed (a shape without a tags line of its own)."""
+    """The card's question and answer replaced where they stand in its lines, for a card that is not
+    a heading with its answer below (``Q:``/``A:`` lines, a ``term — meaning`` line, an answer in
+    ``<details>``); None when its text is not there as written or its tags changed (a shape without
+    a tags line of its own)."""
     card = edit.card
     if edit.tags is not None:
         return None
