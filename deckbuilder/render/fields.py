@@ -39,8 +39,7 @@ def field_markdown(card: Card, note_type: NoteType) -> list[str]:
     first field takes the text with the deletions. A labelled section of the answer (``**Example:**
     ...``) goes to the field of its name, and leaves the answer; a field no card part fills is empty.
     """
-    first_named = 1 if note_type.cloze else 2
-    wanted = {name.casefold(): index for index, name in enumerate(note_type.fields) if index >= first_named}
+    wanted = _fields_by_label(note_type)
     fields = [""] * len(note_type.fields)
     body = card.answer
     for section in card.sections:
@@ -69,9 +68,15 @@ def _without(text: str, part: str) -> str:
 def unfilled_sections(card: Card, note_type: NoteType) -> list[str]:
     """The labels of the card's sections that no field of the note type takes (they stay in the
     answer)."""
+    wanted = _fields_by_label(note_type)
+    return [section.label for section in card.sections if section.label.casefold() not in wanted]
+
+
+def _fields_by_label(note_type: NoteType) -> dict[str, int]:
+    """The fields a section may fill, by the label that names them: all but those the question and
+    answer fill (a cloze type's Back Extra may come from a section)."""
     first_named = 1 if note_type.cloze else 2
-    names = {name.casefold() for name in note_type.fields[first_named:]}
-    return [section.label for section in card.sections if section.label.casefold() not in names]
+    return {name.casefold(): index for index, name in enumerate(note_type.fields) if index >= first_named}
 
 
 def field_html(card: Card, note_type: NoteType, fragments: Fragments, markup: MarkupOptions) -> list[str]:
