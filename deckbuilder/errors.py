@@ -67,6 +67,10 @@ class OutputError(DeckbuilderError):
     """An output file cannot be written."""
 
 
+class AnkiError(DeckbuilderError):
+    """A collection or package cannot be found, opened, read or changed."""
+
+
 class ProblemsError(DeckbuilderError):
     """Several problems at once, as found by the checks; each keeps its own location."""
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+CONTEXT_SEPARATOR = " \u203a "
+"""Joins a card's section path in its Context field (a single right-pointing angle quotation mark)."""
+
 
 @dataclass(frozen=True, slots=True)
 class SourceLocation:
@@ -182,3 +185,28 @@ class Deck:
 
     def note_type(self, name: str) -> NoteType | None:
         return next((found for found in self.note_types if found.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class AnkiNote:
+    """One note as Anki holds it."""
+
+    note_id: int
+    guid: str
+    modified: int
+    note_type_id: int
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+    deck: str
+    """The deck of the note's first card."""
+
+
+@dataclass(frozen=True, slots=True)
+class AnkiContent:
+    """Notes read out of Anki, the note types they use, and where their media files are."""
+
+    notes: tuple[AnkiNote, ...]
+    note_types: dict[int, NoteType]
+    media: Path
+    """The folder of the collection's media files."""
+    deck_ids: dict[str, int]

@@ -85,6 +85,46 @@ def test_only_the_command_line_imports_click() -> None:
     assert offenders == []
 
 
+def test_only_the_collection_package_imports_anki() -> None:
+    offenders = [
+        str(path.relative_to(REPO))
+        for path in _python_files(PACKAGE)
+        if path.relative_to(PACKAGE).parts[0] != "collection"
+        and "anki" in _imported_modules(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert offenders == []
+
+
+def test_the_reverse_direction_never_opens_a_collection() -> None:
+    graph = grimp.build_graph("deckbuilder", exclude_type_checking_imports=True)
+    reached = graph.find_upstream_modules("deckbuilder.reverse", as_package=True)
+    assert {
+        module for module in reached if module.startswith(("deckbuilder.collection", "deckbuilder.app"))
+    } == set()
+
+
+def _longest_chain(graph: grimp.ImportGraph, module: str, within: str, seen: tuple[str, ...] = ()) -> int:
+    """The most modules of ``within`` one import chain from ``module`` passes through."""
+    below = [
+        imported
+        for imported in graph.find_modules_directly_imported_by(module)
+        if imported.startswith(within) and imported not in seen
+    ]
+    return 1 + max(
+        (_longest_chain(graph, imported, within, (*seen, module)) for imported in below), default=0
+    )
+
+
+def test_use_cases_import_at_most_four_app_modules_deep() -> None:
+    graph = grimp.build_graph("deckbuilder", exclude_type_checking_imports=True)
+    depths = {
+        module: _longest_chain(graph, module, "deckbuilder.app.")
+        for module in sorted(graph.modules)
+        if module.startswith("deckbuilder.app.")
+    }
+    assert max(depths.values()) <= 4, depths
+
+
 def _private_names_used(tree: ast.AST) -> list[str]:
     """deckbuilder names starting with an underscore that a test imports or reaches through a module."""
     modules: set[str] = set()

@@ -171,7 +171,7 @@ def test_a_build_waiting_for_another_says_so_then_builds(tmp_path: Path) -> None
 
     write(tmp_path, "deck.md", "## Q?\n\nA.\n")
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from pathlib import Path; from deckbuilder.app.build import build_lock\n"
+        [sys.executable, "-c", "import sys; from pathlib import Path; from deckbuilder.app.output import build_lock\n"
          f"with build_lock([Path({str(tmp_path)!r})]):\n    print('held', flush=True); sys.stdin.read()"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip

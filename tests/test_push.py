@@ -181,14 +181,20 @@ def test_missing_collection_file_is_a_clear_error(
     assert "pass --collection" not in result.stderr  # it was passed
 
 
-def test_without_the_anki_package_a_clear_message(seed_folder: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["push", "pull", "import"])
+def test_without_the_anki_package_a_clear_message(seed_folder: Path, tmp_path: Path, command: str) -> None:
     code = "import sys; sys.modules['anki'] = None; from deckbuilder.cli.commands import main; main()"
-    result = subprocess.run(
-        [sys.executable, "-c", code, "push", str(seed_folder), "--collection", str(tmp_path / "c.anki2")],
-        capture_output=True, text=True,
-    )  # fmt: skip
+    collection = str(tmp_path / "c.anki2")
+    arguments = {
+        "push": ["push", str(seed_folder), "--collection", collection],
+        "pull": ["pull", str(seed_folder), "--collection", collection],
+        "import": ["import", str(tmp_path / "deck.apkg"), "--into", str(tmp_path / "in")],
+    }[command]
+    result = subprocess.run([sys.executable, "-c", code, *arguments], capture_output=True, text=True)
     assert result.returncode == 1
-    assert 'push needs the anki package: pip install "deckbuilder[anki]"' in result.stderr
+    # The message names what is missing and how to install it, not another command.
+    assert 'the anki package: pip install "deckbuilder[anki]"' in result.stderr
+    assert "push needs" not in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -19,7 +19,7 @@ from deckbuilder.app.load import load_decks
 from deckbuilder.cli import main
 from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.fragments import fragment_files, read_fragment_file
-from deckbuilder.render.layout import PrintOptions
+from deckbuilder.render.geometry import PrintOptions
 
 from .conftest import REPO
 
@@ -261,7 +261,7 @@ def test_help_loads_neither_the_model_nor_the_print_layout() -> None:
         "import sys\nfrom deckbuilder.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "print(sorted(m for m in sys.modules if m in {'deckbuilder.model', 'deckbuilder.errors', "
-        "'deckbuilder.render.layout', 'deckbuilder.render.options', 'json'}))"
+        "'deckbuilder.render.geometry', 'deckbuilder.render.options', 'json'}))"
     )
     output = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO

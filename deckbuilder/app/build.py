@@ -2,37 +2,33 @@
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import hashlib
-import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
-from deckbuilder.app.load import LoadedDeck, load_decks, updated_locks
+from deckbuilder.app.load import LoadedDeck, load_decks
 from deckbuilder.app.media import collect_media, remote_image_warnings
 from deckbuilder.app.output import (
+    build_lock,
     ensure_folder,
     ensure_writable,
     finish_interrupted,
-    folder_lock,
     write_atomically,
 )
+from deckbuilder.app.progress import NoProgress, Progress
+from deckbuilder.app.records import lock_files, remember_cards
 from deckbuilder.errors import Diagnostic, OutputError
 from deckbuilder.html.fragments import Fragments
-from deckbuilder.identity.lockfile import format_lock
-from deckbuilder.identity.resolve import CardMatch, Change
+from deckbuilder.identity.resolve import Change
 from deckbuilder.incremental.background import in_background
-from deckbuilder.incremental.cachefiles import CardText, recall, remember
+from deckbuilder.incremental.cachefiles import recall
 from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.collector import collector_paused
 from deckbuilder.incremental.fragments import DeckFragments, prerender
 from deckbuilder.incremental.plans import DeckPlans, preplan
 from deckbuilder.read.sources import resolve_sources
 from deckbuilder.render import FORMATS, CsvOptions, Renderer, RenderOptions
-from deckbuilder.render.layout import PrintOptions
+from deckbuilder.render.geometry import PrintOptions
 from deckbuilder.render.printplan import CardPlan, layout_warnings
 
 
@@ -211,75 +207,6 @@ def _render_outputs(
     files.update(lock_files([job.loaded for job in jobs]))
     write_atomically(files)
     return builds
-
-
-@contextlib.contextmanager
-def build_lock(source_folders: Iterable[Path], output: Path | None = None) -> Iterator[None]:
-    """Hold the build lock of every source folder (their lock files) and of the output folder,
-    taken in one global order so that two builds never wait for each other in a circle."""
-    folders = {folder.resolve() for folder in source_folders}
-    if output is not None:
-        folders.add(output.resolve())
-    with contextlib.ExitStack() as stack:
-        for folder in sorted(folders):
-            stack.enter_context(folder_lock(_busy_file(folder), folder))
-        yield
-
-
-def remember_cards(loaded: Sequence[LoadedDeck]) -> None:
-    """Keep the built cards' text in the local cache, for the next diff."""
-    for item in loaded:
-        matches = item.resolution.matches
-        remember(
-            item.lock_file.parent,
-            (_text(m) for m in matches if m.change is not Change.UNCHANGED),
-            functools.partial(map, _text, matches),
-        )
-
-
-def _text(match: CardMatch) -> CardText:
-    return (match.content, match.card.question, match.card.answer, match.card.tags)
-
-
-class Progress(Protocol):
-    """Told how many cards there are to render, then of each one rendered."""
-
-    def start(self, total: int) -> None:
-        """Called once with the number of card renderings ahead."""
-
-    def advance(self, done: int) -> None:
-        """Called as cards are rendered."""
-
-    def stage(self, name: str) -> None:
-        """Called when a long step that renders no card begins (printing a PDF)."""
-
-    def finish(self) -> None:
-        """Called when rendering is over, before files are written."""
-
-
-class NoProgress:
-    def start(self, total: int) -> None:
-        pass
-
-    def advance(self, done: int) -> None:
-        pass
-
-    def stage(self, name: str) -> None:
-        pass
-
-    def finish(self) -> None:
-        pass
-
-
-def lock_files(loaded: Sequence[LoadedDeck]) -> dict[Path, bytes]:
-    """The updated lock files of the loaded decks' folders."""
-    return {lock_file: format_lock(lock).encode("utf-8") for lock_file, lock in updated_locks(loaded).items()}
-
-
-def _busy_file(folder: Path) -> Path:
-    # Outside the source folder, so that no stray file appears beside the user's markdown.
-    digest = hashlib.sha256(str(folder).encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"deckbuilder-{digest}.busy"
 
 
 def _size(size: int) -> str:

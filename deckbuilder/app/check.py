@@ -11,7 +11,7 @@ from deckbuilder.app.notetypes import field_problems
 from deckbuilder.errors import Diagnostic, Severity
 from deckbuilder.incremental.caching import Caching
 from deckbuilder.model import Card, Deck
-from deckbuilder.render.layout import PrintOptions
+from deckbuilder.render.geometry import PrintOptions
 
 if TYPE_CHECKING:
     from deckbuilder.render.printplan import CardPlan

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import sys
@@ -181,3 +182,22 @@ def folder_lock(busy_file: Path, folder: Path | None = None) -> Iterator[None]:
     finally:
         fcntl.flock(stream.fileno(), fcntl.LOCK_UN)
         stream.close()
+
+
+@contextlib.contextmanager
+def build_lock(source_folders: Iterable[Path], output: Path | None = None) -> Iterator[None]:
+    """Hold the build lock of every source folder (their lock files) and of the output folder,
+    taken in one global order so that two builds never wait for each other in a circle."""
+    folders = {folder.resolve() for folder in source_folders}
+    if output is not None:
+        folders.add(output.resolve())
+    with contextlib.ExitStack() as stack:
+        for folder in sorted(folders):
+            stack.enter_context(folder_lock(_busy_file(folder), folder))
+        yield
+
+
+def _busy_file(folder: Path) -> Path:
+    # Outside the source folder, so that no stray file appears beside the user's markdown.
+    digest = hashlib.sha256(str(folder).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"deckbuilder-{digest}.busy"

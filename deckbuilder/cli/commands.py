@@ -27,7 +27,6 @@ from deckbuilder.cli.options import (
 )
 
 if TYPE_CHECKING:
-    from deckbuilder.app.push import PushReport
     from deckbuilder.errors import DeckbuilderError, Diagnostic
 
 DIFF_ERROR_EXIT = 2
@@ -247,7 +246,7 @@ def diff(sources: Sequence[Path], recursive: bool, as_json: bool, quiet: bool, v
     next build would change nothing, 1 when it would (like git diff
     --exit-code), 2 on an error.
     """
-    from deckbuilder.app.changes import deck_changes
+    from deckbuilder.app.diff import deck_changes
     from deckbuilder.app.load import load_decks
     from deckbuilder.cli.difftext import report_lines
     from deckbuilder.incremental.caching import Caching
@@ -355,7 +354,9 @@ def push(
     With --prune, notes of cards deleted from the markdown (and only those
     deckbuilder made) are deleted too, after you confirm.
     """
-    from deckbuilder.app.push import default_collection, push_sources
+    from deckbuilder.app.push import push_sources
+    from deckbuilder.cli.reports import list_pushed
+    from deckbuilder.collection.files import default_collection
 
     target = collection or default_collection()
     if collection is None and not quiet:
@@ -372,11 +373,7 @@ def push(
         if report.backup is not None:
             click.echo(f"backup of the collection before this push: {report.backup}", err=True)
     if verbose or dry_run:
-        _list_pushed(report)
-
-
-def _versions_json(card: Any) -> dict[str, str]:
-    return {"source": card.where, "question": card.question, "markdown": card.markdown, "anki": card.anki}
+        list_pushed(report)
 
 
 def _confirm_pruning(sources: Sequence[Path], target: Path, recursive: bool) -> None:
@@ -391,17 +388,6 @@ def _confirm_pruning(sources: Sequence[Path], target: Path, recursive: bool) -> 
         if not click.confirm("Delete them?", default=False):
             click.echo("nothing was changed", err=True)
             sys.exit(1)
-
-
-def _list_pushed(report: PushReport) -> None:
-    for label, questions in (
-        ("new", report.new),
-        ("updated", report.updated),
-        ("conflicting", report.conflicting),
-        ("deleted", report.pruned),
-    ):
-        for question in questions:
-            click.echo(f"  {label:<11} {question}")
 
 
 @main.command()
@@ -434,7 +420,8 @@ def pull(
     collection is only read.
     """
     from deckbuilder.app.pull import pull as pull_edits
-    from deckbuilder.app.push import default_collection
+    from deckbuilder.cli.reports import report_pull
+    from deckbuilder.collection.files import default_collection
 
     target = collection or default_collection()
     if collection is None and not quiet:
@@ -442,47 +429,7 @@ def pull(
     report = pull_edits(
         sources, target, dry_run=dry_run, add_new=add_new, recursive=recursive, chosen=collection is not None
     )
-    if as_json:
-        click.echo(_json_dumps({
-            "pulled": report.pulled, "added": report.added, "new_notes": report.new_notes,
-            "unaddable": report.unaddable, "dry_run": dry_run,
-            "conflicts": [_versions_json(c) for c in report.conflicts],
-            "unwritable": [_versions_json(c) for c in report.unwritable],
-        }, indent=2, ensure_ascii=False))  # fmt: skip
-    else:
-        if dry_run and report.diff:
-            click.echo(report.diff, nl=False)
-        for conflict in report.conflicts:
-            click.echo(
-                f"{conflict.where}: conflict: '{conflict.question}' was edited both in Anki and in the "
-                "markdown since the last build; the markdown is left as you wrote it. Keep the version "
-                "you want in the markdown, then build and import (or push)",
-                err=True,
-            )
-            click.echo(f"  markdown: {conflict.markdown}", err=True)
-            click.echo(f"  anki:     {conflict.anki}", err=True)
-        for card in report.unwritable:
-            click.echo(f"{card.where}: '{card.question}' was edited in Anki, but pull cannot rewrite a card "
-                       f"written as {card.shape}; copy the edit by hand", err=True)  # fmt: skip
-            click.echo(f"  markdown: {card.markdown}", err=True)
-            click.echo(f"  anki:     {card.anki}", err=True)
-        if report.unaddable:
-            click.echo(f"{_count(len(report.unaddable), 'new note')} of a note type the deck does not name "
-                       "(add it to note_types to append them):", err=True)  # fmt: skip
-            for line in report.unaddable:
-                click.echo(f"  {line}", err=True)
-        if report.new_notes and not add_new:
-            added = _count(len(report.new_notes), "note")
-            click.echo(f"{added} added in Anki (pull --add-new appends them):", err=True)
-            for line in report.new_notes:
-                click.echo(f"  {line}", err=True)
-        if not quiet:
-            verb = "would pull" if dry_run else "pulled"
-            click.echo(f"{verb} {_count(len(report.pulled), 'card')}, added {len(report.added)}, "
-                       f"{_count(len(report.conflicts), 'conflict')}")  # fmt: skip
-            if verbose:
-                for line in [*report.pulled, *report.added]:
-                    click.echo(f"  {line}")
+    report_pull(report, dry_run=dry_run, add_new=add_new, as_json=as_json, quiet=quiet, verbose=verbose)
     if report.conflicts or report.unwritable:
         sys.exit(1)
 
@@ -526,6 +473,7 @@ def import_deck(
     exactly stay as inline HTML; those notes are listed.
     """
     from deckbuilder.app.importing import DeckImportError, import_collection, import_package
+    from deckbuilder.cli.reports import report_import
 
     if (package is None) == (collection is None):
         raise DeckImportError("give a package to import, or --collection PATH with --deck NAME (not both)")
@@ -538,34 +486,7 @@ def import_deck(
     else:
         assert package is not None
         report = import_package(package, into, progress=ProgressBar("converting"))
-    if as_json:
-        click.echo(_json_dumps({
-            "decks": [{"path": str(path), "cards": cards} for path, cards in report.decks],
-            "note_types": [str(path) for path in report.note_types], "media": report.media,
-            "as_html": report.as_html, "not_cards": report.not_cards, "sounds": report.sounds,
-            "left_out": report.left_out,
-        }, indent=2, ensure_ascii=False))  # fmt: skip
-        return
-    if not quiet:
-        for path, cards in report.decks:
-            click.echo(f"{path}: {_count(cards, 'card')}")
-        click.echo(
-            f"{_count(len(report.note_types), 'note type')} and {_count(report.media, 'media file')} written"
-        )
-    for label, notes in (
-        ("kept as HTML (markdown cannot say it exactly; edit it there or leave it)", report.as_html),
-        ("with sounds, which builds do not carry: keep the files in Anki", report.sounds),
-        ("not read back as cards, so not managed by deckbuilder (an answer like TODO)", report.not_cards),
-        ("left out, as they would not read back as cards; they stay in Anki as they are", report.left_out),
-    ):
-        if notes:
-            click.echo(f"{_count(len(notes), 'note')} {label}:", err=True)
-            for line in (
-                notes
-                if verbose or len(notes) <= 10
-                else [*notes[:10], f"... and {len(notes) - 10} more (-v)"]
-            ):
-                click.echo(f"  {line}", err=True)
+    report_import(report, as_json=as_json, quiet=quiet, verbose=verbose)
 
 
 _ENDING_AT_ONCE = False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from deckbuilder.app.changes import CardChange, DeckChanges
+from deckbuilder.app.diff import CardChange, DeckChanges
 from deckbuilder.errors import shorten
 
 MARKS = {"added": "+", "changed": "~", "reworded": "~", "removed": "-"}

@@ -161,7 +161,7 @@ def with_settings(command: F) -> F:
 
 
 def print_settings(layout: str, paper: str, cards_per_page: str, card_size: str | None, duplex: str) -> Any:
-    from deckbuilder.render.layout import PrintOptions, grid_for
+    from deckbuilder.render.geometry import PrintOptions, grid_for
 
     chosen = PrintOptions(layout, paper, int(cards_per_page), card_size, duplex)
     try:

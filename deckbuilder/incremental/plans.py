@@ -17,7 +17,7 @@ from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.memo import Memo
 from deckbuilder.incremental.store import MarshalStore
 from deckbuilder.model import Deck
-from deckbuilder.render.layout import PrintOptions
+from deckbuilder.render.geometry import PrintOptions
 from deckbuilder.render.printplan import CardPlan, Face, Sizes, deck_faces, face_sizes, plans_of
 
 SIZES_LENGTH = 5

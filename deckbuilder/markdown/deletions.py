@@ -11,7 +11,8 @@ from deckbuilder.markdown.dialect import plain_text, syntax_tree
 
 EMPTY = re.compile(r"\{\{c\d+::(?:::[^}]*)?\}\}")
 OPENING = re.compile(r"\{\{c\d+::[^\s{}]{0,6}")
-HTML_DELETION = re.compile(r"\{\{c(\d+)::(.*?)\}\}", re.DOTALL)
+HTML_DELETION = re.compile(r"\{\{c(\d+)::(.*?)(::[^{}]*)?\}\}", re.DOTALL)
+"""A deletion in HTML, Anki's way: its number, its text, and its hint (``::hint``) when it has one."""
 ONE_COLON = re.compile(r"\{\{c\d+:(?!:)[^\s{}]{0,6}")
 
 
@@ -48,7 +49,7 @@ def _walk(tokens: list[dict[str, Any]], found: _Found) -> None:
             # Raw HTML is not markdown, but Anki finds deletions in it all the same.
             for deletion in HTML_DELETION.finditer(str(token.get("raw", ""))):
                 found.numbers.append(int(deletion.group(1)))
-                found.bodies.append((int(deletion.group(1)), deletion.group(2)))
+                found.bodies.append((int(deletion.group(1)), deletion.group(2) + (deletion.group(3) or "")))
         elif "children" in token:
             _walk(token["children"], found)
 

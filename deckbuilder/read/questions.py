@@ -28,7 +28,7 @@ def split_question(raw: str) -> QuestionParts:
     classes: list[str] = []
     explicit_id: str | None = None
     while True:
-        attributes = _trailing_attributes(text)
+        attributes = trailing_attributes(text)
         if attributes is not None:
             text, words = attributes
             for word in words:
@@ -53,7 +53,7 @@ def split_question(raw: str) -> QuestionParts:
     )
 
 
-def _trailing_attributes(text: str) -> tuple[str, list[str]] | None:
+def trailing_attributes(text: str) -> tuple[str, list[str]] | None:
     if not text.endswith("}"):
         return None
     opening = text.rfind("{")

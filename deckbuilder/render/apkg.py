@@ -18,7 +18,7 @@ import genanki
 
 from deckbuilder.html.fragments import Fragments
 from deckbuilder.html.markup import MarkupOptions, highlight_css
-from deckbuilder.model import Card, Deck, NoteType
+from deckbuilder.model import CONTEXT_SEPARATOR, Card, Deck, NoteType
 from deckbuilder.render import MediaNames, RenderOptions
 from deckbuilder.render.fields import answer_html, cloze_extra_html, cloze_html, field_html, question_html
 from deckbuilder.render.notetypes import (
@@ -41,7 +41,6 @@ STYLE_CHANGED_AT = 1_764_388_800
 STYLE_HASH = "67dc6e88be655647"
 
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)
-CONTEXT_SEPARATOR = " \u203a "  # a single right-pointing angle quotation mark
 
 
 def _template(name: str) -> str:

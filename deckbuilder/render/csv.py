@@ -8,11 +8,10 @@ import io
 
 from deckbuilder.html.fragments import Fragments
 from deckbuilder.html.markup import MarkupOptions
-from deckbuilder.model import Card, Deck
+from deckbuilder.model import CONTEXT_SEPARATOR, Card, Deck
 from deckbuilder.render import MediaNames, RenderOptions
 from deckbuilder.render.fields import answer_html, cloze_extra_html, cloze_html, field_html, question_html
 
-CONTEXT_SEPARATOR = " \u203a "  # the same single right-pointing angle quotation mark as the apkg
 BOM = "\ufeff"
 
 

@@ -16,7 +16,7 @@ from deckbuilder.html.markup import MarkupOptions, highlight_css
 from deckbuilder.model import Card, Deck
 from deckbuilder.render import MediaFile, RenderOptions
 from deckbuilder.render.fields import answer_html, question_html
-from deckbuilder.render.layout import Box, Grid, PrintOptions, grid_for
+from deckbuilder.render.geometry import Box, Grid, PrintOptions, grid_for
 from deckbuilder.render.printplan import CardPlan, Face, plan_deck
 
 

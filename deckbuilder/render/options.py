@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from deckbuilder.html.fragments import Fragments
 from deckbuilder.model import Deck
-from deckbuilder.render.layout import PrintOptions
+from deckbuilder.render.geometry import PrintOptions
 
 if TYPE_CHECKING:
     from deckbuilder.render.printplan import CardPlan

@@ -12,7 +12,7 @@ from deckbuilder.markdown.deletions import scan
 from deckbuilder.model import Card, Deck
 from deckbuilder.render.fields import answer_html, cloze_extra_html, cloze_html, question_html
 from deckbuilder.render.fit import FONT_STEPS_PT, MINIMUM_PT, QUESTION_STEPS_PT, fitting_size
-from deckbuilder.render.layout import Box, PrintOptions, grid_for
+from deckbuilder.render.geometry import Box, PrintOptions, grid_for
 
 PADDING_MM = 4.0
 """Inside each card side (print.css uses the same)."""

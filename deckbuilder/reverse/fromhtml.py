@@ -19,8 +19,8 @@ from markdownify import MarkdownConverter
 
 from deckbuilder.html.markup import to_html
 from deckbuilder.html.plaintext import html_to_text
+from deckbuilder.markdown.deletions import HTML_DELETION
 
-CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(::[^{}]*)?\}\}", re.DOTALL)
 MATH = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
 KEEP_OPEN, KEEP_CLOSE = "\ue000", "\ue001"
 """Private-use characters around a placeholder's number: markdownify leaves them alone."""
@@ -58,7 +58,7 @@ def html_to_markdown(field: str, image_name: Callable[[str], str] = lambda name:
     except Exception:  # bs4 refuses some broken markup ("<![1"): it stays as it is
         return Converted(_as_html(field, image_name), True)
     markdown = PLACEHOLDER.sub(lambda m: kept[int(m.group(1))], markdown)
-    if any("\n\n" in deletion.group(0) for deletion in CLOZE.finditer(markdown)):
+    if any("\n\n" in deletion.group(0) for deletion in HTML_DELETION.finditer(markdown)):
         return Converted(_as_html(field, image_name), True)  # a deletion across blocks: not markdown
     markdown = BLANK_LINES.sub("\n\n", markdown)
     if not markdown or _visible(markdown) != _visible_html(field):
@@ -80,7 +80,7 @@ def _protect(field: str, kept: list[str]) -> str:
         hint = match.group(3) or ""
         return keep(f"{{{{c{match.group(1)}::") + match.group(2) + keep(f"{html.unescape(hint)}}}}}")
 
-    return CLOZE.sub(cloze, MATH.sub(math, field))
+    return HTML_DELETION.sub(cloze, MATH.sub(math, field))
 
 
 class _Converter(MarkdownConverter):

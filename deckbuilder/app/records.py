@@ -1,0 +1,33 @@
+"""What a run keeps besides its outputs: the updated lock files, and the built cards' text in the
+local cache (for the next ``diff``)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from pathlib import Path
+
+from deckbuilder.app.load import LoadedDeck, updated_locks
+from deckbuilder.identity.lockfile import format_lock
+from deckbuilder.identity.resolve import CardMatch, Change
+from deckbuilder.incremental.cachefiles import CardText, remember
+
+
+def lock_files(loaded: Sequence[LoadedDeck]) -> dict[Path, bytes]:
+    """The updated lock files of the loaded decks' folders."""
+    return {lock_file: format_lock(lock).encode("utf-8") for lock_file, lock in updated_locks(loaded).items()}
+
+
+def remember_cards(loaded: Sequence[LoadedDeck]) -> None:
+    """Keep the built cards' text in the local cache, for the next diff."""
+    for item in loaded:
+        matches = item.resolution.matches
+        remember(
+            item.lock_file.parent,
+            (_text(m) for m in matches if m.change is not Change.UNCHANGED),
+            functools.partial(map, _text, matches),
+        )
+
+
+def _text(match: CardMatch) -> CardText:
+    return (match.content, match.card.question, match.card.answer, match.card.tags)

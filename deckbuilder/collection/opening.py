@@ -1,0 +1,142 @@
+"""Opening collections with Anki's backend: the user's own (changed only behind a backup), a copy of
+one (only read), or a scratch one holding a package's notes."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from deckbuilder.collection.files import (
+    BACKUPS_KEPT,
+    COLLECTION_FILE,
+    OPEN_IN_ANKI,
+    backup,
+    check_collection,
+    copy_exactly,
+    drop_backup,
+    same_bytes,
+)
+from deckbuilder.errors import AnkiError, DeckbuilderError, shorten
+
+T = TypeVar("T")
+MISSING_ANKI = 'this needs Anki\'s backend, the anki package: pip install "deckbuilder[anki]"'
+
+
+def require_anki() -> None:
+    try:
+        import anki.collection  # noqa: F401 - only checking that it is installed
+    except ImportError:
+        raise AnkiError(MISSING_ANKI) from None
+
+
+@contextlib.contextmanager
+def opened_collection(path: Path) -> Iterator[Any]:
+    from anki.collection import Collection
+    from anki.errors import DBError
+
+    try:
+        collection = Collection(str(path))
+    except DBError:
+        raise AnkiError(f"{path}: {OPEN_IN_ANKI}") from None
+    except Exception as error:  # the backend raises several kinds for unreadable files
+        raise AnkiError(f"{path}: cannot open the collection ({error})") from None
+    try:
+        yield collection
+    finally:
+        collection.close()
+
+
+@contextlib.contextmanager
+def opened_copy(path: Path, chosen: bool = True) -> Iterator[Any]:
+    """The collection at ``path``, opened from a copy of its exact bytes (refused when Anki has it
+    open); the copy is gone afterwards, and nothing can change the user's file (not even the schema
+    upgrade Anki does on opening an older one)."""
+    require_anki()
+    check_collection(path, writable=False, chosen=chosen)
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / COLLECTION_FILE
+        copy_exactly(path, copy)
+        with opened_collection(copy) as col:
+            yield col
+
+
+def changed_behind_backup(
+    collection: Path, change: Callable[[Path], T], backups: int = BACKUPS_KEPT, chosen: bool = True
+) -> tuple[T, Path | None]:
+    """``change`` applied to the collection itself, its exact bytes backed up first and put back on
+    any error. Also the backup, kept only when the collection changed."""
+    require_anki()
+    check_collection(collection, writable=True, chosen=chosen)
+    try:
+        saved = backup(collection, backups)
+    except OSError as error:
+        raise AnkiError(
+            f"{collection}: cannot back up the collection ({error.strerror}); nothing was changed"
+        ) from None
+    try:
+        result = change(collection)
+    except BaseException as error:
+        copy_exactly(saved, collection)
+        if isinstance(error, DeckbuilderError) or not isinstance(error, Exception):
+            raise
+        raise AnkiError(
+            f"{collection}: Anki could not take the decks ({shorten(str(error), 200)}); "
+            f"the collection is as it was (restored from {saved})"
+        ) from None
+    if same_bytes(saved, collection):  # nothing changed: no backup of it either
+        drop_backup(saved)
+        return result, None
+    return result, saved
+
+
+def changed_copy(collection: Path, change: Callable[[Path], T], chosen: bool = True) -> T:
+    """``change`` applied to a copy of the collection (a dry run): the collection is not touched,
+    not even opened by Anki, which would upgrade an older schema."""
+    require_anki()
+    check_collection(collection, writable=False, chosen=chosen)
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / COLLECTION_FILE
+        copy_exactly(collection, copy)
+        return change(copy)
+
+
+@contextlib.contextmanager
+def package_collection(package: Path) -> Iterator[tuple[Any, Path]]:
+    """A scratch collection holding the package's notes, scheduling and media, and its media folder.
+    It reads every package format Anki writes."""
+    require_anki()
+    from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    if not package.is_file():
+        raise AnkiError(f"{package}: no such package file; check the path")
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / COLLECTION_FILE
+        with opened_collection(path) as col:
+            _without_note_types(col)
+            options = ImportAnkiPackageOptions(with_scheduling=True)
+            try:
+                col.import_anki_package(ImportAnkiPackageRequest(package_path=str(package), options=options))
+            except Exception as error:  # the backend raises several kinds for damaged packages
+                raise AnkiError(f"{package}: Anki cannot read this package ({error})") from None
+            yield col, Path(col.media.dir())
+
+
+SCRATCH_NOTE_TYPE = "deckbuilder scratch"
+
+
+def _without_note_types(col: Any) -> None:
+    """Remove a new collection's own note types, so that the package's keep their names (Anki
+    renames one whose name is taken to "Name+"); a collection keeps one note type at least."""
+    models = col.models
+    scratch = models.new(SCRATCH_NOTE_TYPE)
+    models.add_field(scratch, models.new_field("Field"))
+    template = models.new_template("Card")
+    template["qfmt"], template["afmt"] = "{{Field}}", "{{Field}}"
+    models.add_template(scratch, template)
+    models.add(scratch)
+    for entry in models.all_names_and_ids():
+        if entry.name != SCRATCH_NOTE_TYPE:
+            models.remove(entry.id)

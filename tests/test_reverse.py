@@ -1,0 +1,230 @@
+"""The reverse direction without Anki: field HTML to markdown (what converts, what stays HTML), and
+notes written as markdown that read back as the same cards (note -> markdown -> parse -> card)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from deckbuilder.errors import Severity
+from deckbuilder.html.fragments import Fragments
+from deckbuilder.html.markup import MarkupOptions, to_html
+from deckbuilder.html.plaintext import html_to_text
+from deckbuilder.model import AnkiNote, Card, NoteType
+from deckbuilder.read.reader import parse
+from deckbuilder.render.apkg import card_fields
+from deckbuilder.render.fields import field_html
+from deckbuilder.render.notetypes import CLOZE_NOTE_TYPE_ID, NOTE_TYPE_ID, OWN_VIEWS, STOCK_NOTE_TYPES
+from deckbuilder.reverse.decks import deck_file_name, deck_markdown
+from deckbuilder.reverse.fromhtml import html_to_markdown
+from deckbuilder.reverse.patch import unified_diff
+
+
+@pytest.mark.parametrize(
+    ("field", "markdown"),
+    [
+        ("plain words", "plain words"),
+        ("<b>bold</b> and <i>italic</i>", "**bold** and *italic*"),
+        ("one<br>two", "one\\\ntwo"),
+        ("<div>first</div><div>second</div>", "first\n\nsecond"),
+        ("<ul><li>a</li><li>b</li></ul>", "- a\n- b"),
+        ("<ol><li>a</li><li>b</li></ol>", "1. a\n2. b"),
+        ('<img src="cell.png">', "![](<media/cell.png>)"),
+        ('<a href="https://example.org">a link</a>', "[a link](https://example.org)"),
+        ('<pre><code class="language-python">x = 1 &lt; 2\n</code></pre>', "```python\nx = 1 < 2\n```"),
+        ("<code>len(x)</code>", "`len(x)`"),
+        ("{{c1::Paris}} is in {{c2::France::country}}", "{{c1::Paris}} is in {{c2::France::country}}"),
+        ("{{c1::<b>bold</b> answer}}", "{{c1::**bold** answer}}"),
+        (r"\(x_1^2 &lt; y\)", "$x_1^2 < y$"),
+        (r"\[E = mc^2\]", "$$E = mc^2$$"),
+        ("a_b*c", "a\\_b\\*c"),
+        ("1. not a list", "1\\. not a list"),
+        ("<b>x</b> 1. y", "**x** 1\\. y"),  # the space before a number kept
+        ("- not a list", "\\- not a list"),
+        ("# not a heading", "\\# not a heading"),
+        ("x &lt;tag&gt; &amp; y", "x &lt;tag&gt; &amp; y"),
+        ("H<sub>2</sub>O", "H<sub>2</sub>O"),
+        ("<h1>Title</h1>text", "### Title\n\ntext"),
+        ("", ""),
+    ],
+)
+def test_fields_convert_to_readable_markdown(field: str, markdown: str) -> None:
+    converted = html_to_markdown(field, lambda name: f"media/{name}")
+    assert (converted.markdown, converted.as_html) == (markdown, False)
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        '<span style="color: red">red</span>',
+        "<u>underlined</u>",
+        '<font color="blue">blue</font>',
+        '<div style="text-align: left">left</div>',
+    ],
+)
+def test_formatting_markdown_has_no_words_for_stays_html(field: str) -> None:
+    converted = html_to_markdown(field)
+    assert converted.as_html and converted.markdown == f"<div>{field}</div>"
+
+
+def test_html_kept_has_no_blank_line_and_its_images_are_renamed() -> None:
+    converted = html_to_markdown('<u>a</u>\n\n<img src="x.png">', lambda name: f"media/{name}")
+    assert converted.markdown == '<div><u>a</u>\n<img src="media/x.png"></div>'
+
+
+def _words(fragment: str) -> str:
+    """The text a fragment shows, dollar signs aside (math marks), as words."""
+    return " ".join(html_to_text(fragment).replace("$", " ").split())
+
+
+FIELD_PARTS = st.lists(
+    st.one_of(
+        st.text(alphabet="ab *_#-1.<>&{}:\\$![]`", min_size=1, max_size=8),
+        st.sampled_from(
+            [
+                "<b>",
+                "</b>",
+                "<i>",
+                "</i>",
+                "<br>",
+                "<div>",
+                "</div>",
+                "<ul><li>",
+                "</li></ul>",
+                "{{c1::",
+                "}}",
+                "\\(",
+                "\\)",
+                "&amp;",
+                "&lt;",
+                "<p>",
+                "</p>",
+            ]
+        ),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(FIELD_PARTS)
+def test_no_field_loses_its_text(parts: list[str]) -> None:
+    """Whatever a field holds, its converted markdown shows the same words, or it stays HTML."""
+    field = "".join(parts)
+    converted = html_to_markdown(field)
+    if converted.as_html:
+        assert converted.markdown.replace("\n", "") == f"<div>{field.strip()}</div>".replace("\n", "")
+    elif "\\(" not in field and "{{" not in field:
+        assert _words(to_html(converted.markdown)) == _words(field)
+
+
+BASIC = STOCK_NOTE_TYPES["Basic"]
+CLOZE = STOCK_NOTE_TYPES["Cloze"]
+VOCABULARY = NoteType("Vocabulary", 1_600_000_000_001, ("Word", "Meaning", "Example", "Notes"), (), "")
+NOTE_TYPES = {definition.id: definition for definition in (BASIC, CLOZE, VOCABULARY, *OWN_VIEWS.values())}
+
+
+def _note(number: int, note_type: NoteType, *fields: str, tags: tuple[str, ...] = ()) -> AnkiNote:
+    padded = (*fields, *[""] * (len(note_type.fields) - len(fields)))
+    return AnkiNote(number, f"guid{number}", 1_700_000_000, note_type.id, padded, tags, "Deck")
+
+
+def _read_back(notes: list[AnkiNote], with_ids: frozenset[int] = frozenset()) -> tuple[str, list[Card]]:
+    text, placed = deck_markdown("Deck", 1, notes, NOTE_TYPES, set(), set(with_ids), lambda done: None)
+    parsed = parse(text, Path(deck_file_name("Deck")))
+    errors = [d for d in parsed.diagnostics if d.severity is Severity.ERROR]
+    assert errors == [], text
+    by_line = {card.source.line: card for card in parsed.deck.cards}
+    assert sorted(by_line) == [spot.line for spot in placed], text
+    return text, [by_line[spot.line] for spot in placed]
+
+
+def _shown(card: Card, note: AnkiNote) -> list[str]:
+    """The words each field of the card shows, as Anki would be given them."""
+    markup = MarkupOptions(math="mathjax")
+    if card.note_type:
+        definition = NOTE_TYPES[note.note_type_id]
+        fields = field_html(card, definition, Fragments(), markup)
+    else:
+        fields = card_fields(card, Fragments(), markup)[:2]
+    return [" ".join(html_to_text(field).split()) for field in fields]
+
+
+def _field_words(fields: tuple[str, ...]) -> list[str]:
+    return [" ".join(html_to_text(field).split()) for field in fields]
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        _note(1, BASIC, "What is <b>bold</b>?", "A <i>weight</i> of type.", tags=("typography",)),
+        _note(2, BASIC, "Two lines<br>of question", "<ul><li>one</li><li>two</li></ul>"),
+        _note(3, BASIC, "Ends with #hashtag", "Answer: {not} markers"),
+        _note(4, BASIC, "A question {.like-a-marker}", "TODO"),
+        _note(5, BASIC, "Empty back", ""),
+        _note(6, CLOZE, "{{c1::Paris}} is the capital of {{c2::France::country}}", ""),
+        _note(7, CLOZE, "A {{c1::long}} text<br>over lines", "Extra words"),
+        _note(8, VOCABULARY, "perro", "dog", "<b>El perro</b> ladra.", "masculine"),
+        _note(9, BASIC, r"What is \(x^2\)?", r"\[E = mc^2\]"),
+        _note(10, BASIC, "Code?", '<pre><code class="language-python">x = 1\n</code></pre>'),
+        _note(11, OWN_VIEWS[NOTE_TYPE_ID], "Own basic?", "Its answer"),
+        _note(12, OWN_VIEWS[CLOZE_NOTE_TYPE_ID], "Own {{c1::cloze}}", ""),
+    ],
+    ids=lambda note: f"note-{note.note_id}",
+)
+def test_a_note_written_as_markdown_reads_back_as_the_same_card(note: AnkiNote) -> None:
+    text, (card,) = _read_back([note])
+    definition = NOTE_TYPES[note.note_type_id]
+    shown = _shown(card, note)
+    expected = _field_words(note.fields[: len(shown)])
+    if definition.cloze:
+        assert card.kind == "cloze"
+        assert shown[0] == expected[0], text
+    else:
+        assert shown == expected, text
+    assert set(card.tags) == set(note.tags)
+
+
+def test_notes_asking_alike_get_ids_that_tell_their_cards_apart() -> None:
+    twins = [_note(1, BASIC, "Same?", "one"), _note(2, BASIC, "Same?", "two")]
+    text, cards = _read_back(twins, frozenset({1, 2}))
+    assert "{#anki-1}" in text and "{#anki-2}" in text
+    assert [card.explicit_id for card in cards] == ["anki-1", "anki-2"]
+
+
+# A question has words: one of digits or marks alone is no question a reader would take (import
+# leaves such notes out, listed, and the real-Anki property test covers them).
+SIMPLE_FIELD = st.text(alphabet="abc xyz?!.,:*_#-1{}()é", min_size=1, max_size=24).filter(
+    lambda text: any(character.isalpha() for character in text)
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(SIMPLE_FIELD, SIMPLE_FIELD), min_size=1, max_size=5))
+def test_any_basic_notes_read_back_as_cards_showing_their_field_words(fields: list[tuple[str, str]]) -> None:
+    notes = [_note(number, BASIC, question, answer) for number, (question, answer) in enumerate(fields, 1)]
+    _, cards = _read_back(notes, frozenset(note.note_id for note in notes))
+    for card, note in zip(cards, notes, strict=True):
+        question = _shown(card, note)[0]
+        assert question.replace("\\", "") == _field_words(note.fields)[0].replace("\\", "")
+
+
+def test_the_diff_writer_shows_only_the_lines_a_change_made() -> None:
+    before = ["# Deck", "", "## Q?", "", "old answer", "", "## Next?", "", "more"]
+    patch = unified_diff(Path("deck.md"), before, [(4, 5, ["new answer"])])
+    assert patch.splitlines() == [
+        "--- a/deck.md",
+        "+++ b/deck.md",
+        "@@ -2,7 +2,7 @@",
+        " ",
+        " ## Q?",
+        " ",
+        "-old answer",
+        "+new answer",
+        " ",
+        " ## Next?",
+        " ",
+    ]
