@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 
 from deckbuilder.app.media import media_digests, with_media_content
+from deckbuilder.app.moves import moved_resolutions
 from deckbuilder.app.notetypes import NoteTypeFiles, note_type_files, with_note_types
 from deckbuilder.app.settings import folder_settings
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity
@@ -131,10 +132,30 @@ def _load_decks(
                 note_types=typed,
             )
         )
-    loaded = _with_clashes(loaded)
+    loaded = _with_clashes(_with_moves(loaded, moment))
     if strict:
         raise_errors(d for deck in loaded for d in deck.diagnostics)
     return loaded
+
+
+def _with_moves(loaded: list[LoadedDeck], now: int) -> list[LoadedDeck]:
+    """The decks with the cards that moved between files of one folder matched to the entries they
+    had there (app.moves), and each folder's lock without gone files' entries that moved."""
+    by_lock: dict[Path, dict[str, int]] = {}
+    for index, item in enumerate(loaded):
+        by_lock.setdefault(item.lock_file, {})[item.lock_key] = index
+    result = list(loaded)
+    for lock_file, indexes in by_lock.items():
+        lock = loaded[next(iter(indexes.values()))].lock
+        before = {key: loaded[index].resolution for key, index in indexes.items()}
+        after, new_lock = moved_resolutions(lock_file, lock, before, now)
+        if after is before:
+            continue
+        for key, index in indexes.items():
+            item = loaded[index]
+            dropped = dropped_cards(lock.get(key, ()), after[key], item.deck.source)
+            result[index] = replace(item, resolution=after[key], lock=new_lock, dropped=dropped)
+    return result
 
 
 def prepared(

@@ -24,7 +24,7 @@ from deckbuilder.collection.opening import opened_copy
 from deckbuilder.errors import DeckbuilderError, Diagnostic, Severity, shorten
 from deckbuilder.html.fragments import Fragments
 from deckbuilder.html.markup import MarkupOptions
-from deckbuilder.identity.lockfile import LockEntry, format_lock, merged
+from deckbuilder.identity.lockfile import Lock, LockEntry, format_lock, merged
 from deckbuilder.identity.resolve import Change, entry_for
 from deckbuilder.model import AnkiNote, Deck
 from deckbuilder.read.blocks import normalise_newlines
@@ -89,9 +89,23 @@ def pull(
         return report
     by_lock = {item.lock_file: item.lock for item in loaded}
     for lock_file, decks in lock_updates.items():
-        files[lock_file] = format_lock(merged(by_lock[lock_file], decks)).encode("utf-8")
+        files[lock_file] = format_lock(_held_once(by_lock[lock_file], decks)).encode("utf-8")
     write_atomically(files)
     return report
+
+
+def _held_once(lock: Lock, decks: Mapping[str, Sequence[LockEntry]]) -> dict[str, tuple[LockEntry, ...]]:
+    """The lock with the pulled decks' entries new, each of their cards under its deck alone: a card
+    pulled into the file it moved to leaves the entry of the file it came from."""
+    placed = {
+        entry.guid: name for name, entries in decks.items() for entry in entries if entry.removed is None
+    }
+    result = {}
+    for name, entries in merged(lock, decks).items():
+        kept = tuple(entry for entry in entries if placed.get(entry.guid, name) == name)
+        if kept or name in decks:
+            result[name] = kept
+    return result
 
 
 def _edits(item: LoadedDeck, notes: Mapping[str, AnkiNote], report: PullReport) -> list[Edit]:
