@@ -122,6 +122,36 @@ def test_import_errors_are_clear(runner: CliRunner, anki_deck: Path, tmp_path: P
     assert nothing.exit_code == 1 and "no such package file" in nothing.stderr
 
 
+def test_import_never_overwrites_a_media_file_or_a_note_type_file(
+    runner: CliRunner, anki_deck: Path, tmp_path: Path
+) -> None:
+    first = tmp_path / "first"
+    assert (
+        runner.invoke(main, ["import", "-c", str(anki_deck), "-d", "Biology", "--into", str(first)]).exit_code
+        == 0
+    )
+    note_type_file = next((first / "note-types").glob("vocabulary-*.json"))
+    for taken, other in [
+        (Path("media/cell.png"), b"someone else's picture"),
+        # A note type file of another name at the path import would write.
+        (note_type_file.relative_to(first), note_type_file.read_bytes().replace(b'"Vocabulary"', b'"Words"')),
+    ]:
+        into = tmp_path / f"into-{taken.parent.name}"
+        (into / taken).parent.mkdir(parents=True)
+        (into / taken).write_bytes(other)
+        result = runner.invoke(main, ["import", "-c", str(anki_deck), "-d", "Biology", "--into", str(into)])
+        assert result.exit_code == 1, result.output
+        assert f"{into / taken} already exists with other content; import never overwrites" in result.stderr
+        assert (into / taken).read_bytes() == other
+        assert sorted(path.relative_to(into) for path in into.rglob("*") if path.is_file()) == [taken]
+    # The same bytes already there are no clash: the file is left as it is, and the import goes on.
+    again = tmp_path / "again"
+    (again / "media").mkdir(parents=True)
+    (again / "media" / "cell.png").write_bytes(PIXEL)
+    result = runner.invoke(main, ["import", "-c", str(anki_deck), "-d", "Biology", "--into", str(again)])
+    assert result.exit_code == 0, result.output
+
+
 def test_round_trip_of_the_shipped_deck_keeps_its_guids(
     runner: CliRunner, seed_folder: Path, tmp_path: Path
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from pathlib import Path
 
@@ -409,3 +410,27 @@ def test_pull_adds_a_reversed_note_of_deckbuilders_own_type_as_a_reversed_card(
     )
     again = push_at(runner, seed_folder, collection)
     assert "0 new, 0 updated, 33 unchanged, 0 conflicting" in again.stdout
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom", "newline"),
+    [("utf-8", codecs.BOM_UTF8, "\r\n"), ("utf-8", b"", "\r"), ("utf-16-le", codecs.BOM_UTF16_LE, "\r\n")],
+    ids=["utf-8-bom-crlf", "utf-8-cr", "utf-16-crlf"],
+)
+def test_pull_keeps_the_files_encoding_byte_order_mark_and_line_endings(
+    runner: CliRunner, tmp_path: Path, encoding: str, bom: bytes, newline: str
+) -> None:
+    folder = tmp_path / "source"
+    folder.mkdir()
+    text = (
+        "# Sky\n\n## Why is the sky blue?\n\nRayleigh scattering.\n\n## Why is grass green?\n\nChlorophyll.\n"
+    )
+    deck_file = folder / "sky.md"
+    deck_file.write_bytes(bom + text.replace("\n", newline).encode(encoding))
+    collection = pushed_an_hour_ago(runner, folder, tmp_path)
+    edit_in_anki(collection, "sky blue", Answer="Rayleigh scattering of blue light.")
+    pulled = runner.invoke(main, ["pull", str(folder), "--collection", str(collection)])
+    assert pulled.exit_code == 0, pulled.output
+    expected = text.replace("Rayleigh scattering.", "Rayleigh scattering of blue light.")
+    assert deck_file.read_bytes() == bom + expected.replace("\n", newline).encode(encoding)
+    assert runner.invoke(main, ["diff", str(folder)]).exit_code == 0

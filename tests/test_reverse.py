@@ -3,6 +3,7 @@ notes written as markdown that read back as the same cards (note -> markdown -> 
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from deckbuilder.render.notetypes import CLOZE_NOTE_TYPE_ID, NOTE_TYPE_ID, OWN_V
 from deckbuilder.reverse.decks import deck_file_name, deck_markdown
 from deckbuilder.reverse.fromhtml import html_to_markdown
 from deckbuilder.reverse.patch import unified_diff
+from deckbuilder.reverse.textform import read_form, written_in_form
 
 
 @pytest.mark.parametrize(
@@ -228,3 +230,21 @@ def test_the_diff_writer_shows_only_the_lines_a_change_made() -> None:
         " ## Next?",
         " ",
     ]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"# A\n\nline\n",
+        b"# A\r\n\r\nline\r\n",
+        b"# A\r\rline",
+        codecs.BOM_UTF8 + b"# A\n\nline",
+        codecs.BOM_UTF16_LE + "# A\r\n\r\nlíne\r\n".encode("utf-16-le"),
+        codecs.BOM_UTF16_BE + "# A\n".encode("utf-16-be"),
+    ],
+    ids=["lf", "crlf", "cr-no-final", "utf8-bom-no-final", "utf16le-crlf", "utf16be"],
+)
+def test_a_file_read_and_written_in_its_form_comes_back_byte_for_byte(data: bytes) -> None:
+    text, form = read_form(data)
+    assert "\r" not in text and not text.startswith("\ufeff")
+    assert written_in_form(text, form) == data

@@ -279,9 +279,33 @@ def _read_back(
 
 
 def _write(outputs: Mapping[Path, bytes], into: Path) -> None:
+    """Write the files, all or nothing; a file already there is left as it is when it holds the same
+    bytes, and refused (before anything is written) when it holds others."""
+    lock_file = lock_path(into)
+    outputs = {
+        path: data for path, data in outputs.items() if path == lock_file or not _same_file(path, data)
+    }
+    taken = [path for path in outputs if path != lock_file and (path.exists() or path.is_symlink())]
+    if taken:
+        raise DeckImportError(
+            f"{taken[0]} already exists with other content; import never overwrites a file: import into "
+            "another folder with --into, or move the file away; nothing was written"
+        )
     try:
         for folder in sorted({path.parent for path in outputs}):
             folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError(f"{into}: cannot make the folders to import into ({error.strerror})") from None
     write_atomically(outputs)
+
+
+def _same_file(path: Path, data: bytes) -> bool:
+    try:
+        return (
+            path.is_file()
+            and not path.is_symlink()
+            and path.stat().st_size == len(data)
+            and path.read_bytes() == data
+        )
+    except OSError:
+        return False

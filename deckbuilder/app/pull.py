@@ -17,7 +17,7 @@ from typing import Any
 
 from deckbuilder.app.load import LoadedDeck, load_decks, prepared
 from deckbuilder.app.media import collect_media
-from deckbuilder.app.output import write_atomically
+from deckbuilder.app.output import build_lock, finish_interrupted, write_atomically
 from deckbuilder.app.settings import folder_settings
 from deckbuilder.collection.notes import notes_by_guid, notes_of_deck_only
 from deckbuilder.collection.opening import opened_copy
@@ -29,11 +29,13 @@ from deckbuilder.identity.resolve import Change, entry_for
 from deckbuilder.model import AnkiNote, Deck
 from deckbuilder.read.blocks import normalise_newlines
 from deckbuilder.read.reader import parse
+from deckbuilder.read.sources import resolve_sources
 from deckbuilder.render import MediaNames
 from deckbuilder.reverse.cards import question_words
 from deckbuilder.reverse.edits import Edit, TwoVersions, anki_edit, card_note_type, versions
 from deckbuilder.reverse.patch import unified_diff
 from deckbuilder.reverse.rewrite import Rewritten, blocks_of, card_at, not_as_written, write_in
+from deckbuilder.reverse.textform import read_form, written_in_form
 
 
 class PullError(DeckbuilderError):
@@ -64,7 +66,18 @@ def pull(
     chosen: bool = True,
     now: int | None = None,
 ) -> PullReport:
-    loaded = load_decks(sources, recursive=recursive, now=now)
+    paths = resolve_sources(sources, recursive)
+    folders = sorted({path.parent for path in paths})
+    # Like a build: one run at a time in a folder, and a write a build or pull left half done finished.
+    with build_lock(folders):
+        finish_interrupted(folders)
+        return _pull(paths, collection, dry_run=dry_run, add_new=add_new, chosen=chosen, now=now)
+
+
+def _pull(
+    paths: Sequence[Path], collection: Path, *, dry_run: bool, add_new: bool, chosen: bool, now: int | None
+) -> PullReport:
+    loaded = load_decks(paths, now=now)
     report = PullReport()
     files: dict[Path, bytes] = {}
     lock_updates: dict[Path, dict[str, list[LockEntry]]] = {}
@@ -82,7 +95,7 @@ def pull(
             text, entries, diff = _rewritten(item, edits, new_notes if add_new else [], report)
             if text is None:
                 continue
-            files[item.deck.source] = text.encode("utf-8")
+            files[item.deck.source] = text
             lock_updates.setdefault(item.lock_file, {})[item.lock_key] = entries
             report.diff += diff
     if dry_run or not files:
@@ -140,7 +153,7 @@ def _new_notes(col: Any, item: LoadedDeck) -> list[AnkiNote]:
 
 def _rewritten(
     item: LoadedDeck, edits: Sequence[Edit], new_notes: Sequence[AnkiNote], report: PullReport
-) -> tuple[str | None, list[LockEntry], str]:
+) -> tuple[bytes | None, list[LockEntry], str]:
     """The deck's markdown with the edits written in, its lock entries after them, and the change
     as a unified diff.
 
@@ -148,7 +161,10 @@ def _rewritten(
     several lines in a shape of one line, say) is left as it was and reported, and the rest are
     written again without it."""
     path = item.deck.source
-    raw = path.read_text(encoding="utf-8")
+    try:
+        raw, form = read_form(path.read_bytes())
+    except (OSError, UnicodeDecodeError) as error:
+        raise PullError(f"{path}: cannot read the file again ({error}); pull changed nothing") from None
     original = normalise_newlines(raw)
     blocks = blocks_of(original, path)
     refused: set[str] = set()
@@ -173,14 +189,10 @@ def _rewritten(
                       for edit in edits if edit.note.guid in attempt.pulled]  # fmt: skip
     if not attempt.pulled:
         return None, [], ""
-    text = "\n".join(attempt.lines)
     entries = _lock_entries(item, parsed, attempt)
-    # The file's own line endings, and its last line as it ended (with or without a line break).
-    if not raw.endswith(("\n", "\r")):
-        text = text.rstrip("\n")
-    if "\r\n" in raw:
-        text = text.replace("\n", "\r\n")
-    return text, entries, unified_diff(path, attempt.before, attempt.changes)
+    # The file's own encoding, byte order mark and line endings, and its last line as it ended.
+    data = written_in_form("\n".join(attempt.lines), form)
+    return data, entries, unified_diff(path, attempt.before, attempt.changes)
 
 
 def _read(item: LoadedDeck, text: str) -> tuple[Deck, list[Diagnostic]]:
