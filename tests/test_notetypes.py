@@ -161,6 +161,63 @@ def test_a_damaged_note_type_file_is_a_clear_error(runner: CliRunner, tmp_path: 
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"fields": "Word"}, "fields must be a list of texts"),
+        ({"templates": ["front"]}, "templates must be a list of objects"),
+        ({"sort_field": 7}, "sort_field must be a whole number from 0 to 2"),
+        ({"modified": 1e999}, "modified must be a whole number"),
+        ({"id": 2**70}, "id must be a whole number from 1 to"),
+        (
+            {"templates": [{"name": "Card 1", "front": "{{#Word}}{{Word}}", "back": "{{Meaning}}"}]},
+            "the front template opens {{#Word}} and never closes it",
+        ),
+        (
+            {"templates": [{"name": "Card 1", "front": "{{Word}}{{/Word}}", "back": "{{Meaning}}"}]},
+            "the front template closes {{/Word}} where no such section is open",
+        ),
+    ],
+    ids=[
+        "fields-text",
+        "template-text",
+        "sort-field",
+        "modified-inf",
+        "id-too-large",
+        "unclosed",
+        "unopened",
+    ],
+)
+def test_a_hostile_note_type_file_is_one_clean_error(
+    runner: CliRunner, tmp_path: Path, change: dict[str, object], message: str
+) -> None:
+    folder = _folder(tmp_path)
+    path = folder / "note-types" / "vocabulary.json"
+    data = json.loads(path.read_text())
+    data.update(change)
+    path.write_text(json.dumps(data))  # 1e999 is written as Infinity, which json reads back
+    for command in ("check", "build"):
+        result = runner.invoke(
+            main, [command, str(folder), *(["-o", str(tmp_path / "out")] if command == "build" else [])]
+        )
+        assert result.exit_code == 1, result.output
+        assert (
+            f"vocabulary.json:1: error: the note type file is incomplete or damaged ({message}"
+            in result.stderr
+        )
+        assert isinstance(result.exception, SystemExit)  # a clean exit, not a traceback
+
+
+def test_a_note_type_file_nested_too_deep_is_a_clear_error(runner: CliRunner, tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    write(folder / "note-types", "vocabulary.json", "[" * 100_000 + "]" * 100_000)
+    result = runner.invoke(main, ["check", str(folder)])
+    assert (
+        result.exit_code == 1
+        and "vocabulary.json:1: error: the note type file nests too deep" in result.stderr
+    )
+
+
 @pytest.mark.anki
 def test_real_anki_takes_the_apkg_and_the_csv_with_their_note_types(
     runner: CliRunner, tmp_path: Path

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
@@ -60,6 +61,8 @@ def read_note_type(path: Path) -> tuple[NoteType, dict[str, Any]]:
             f"the note type file is not valid JSON ({error.msg}); fix it, or import the deck again",
             SourceLocation(str(path), error.lineno),
         ) from None
+    except RecursionError:
+        raise ConfigError("the note type file nests too deep to be a note type; fix it", where) from None
     try:
         return _note_type(data, str(path)), data
     except (KeyError, TypeError, ValueError) as error:
@@ -73,19 +76,17 @@ def read_note_type(path: Path) -> tuple[NoteType, dict[str, Any]]:
 def _note_type(data: Any, source: str) -> NoteType:
     if not isinstance(data, dict):
         raise TypeError("the file holds no object")
-    fields = tuple(_text(name, "a field name") for name in data["fields"])
+    fields = tuple(_text(name, "a field name") for name in _list(data["fields"], "fields"))
     templates = tuple(
         CardTemplate(
-            _text(t["name"], "a template name"), _text(t["front"], "front"), _text(t["back"], "back")
+            _text(t["name"], "a template name"), _template(t["front"], "front"), _template(t["back"], "back")
         )
-        for t in data["templates"]
+        for t in _list(data["templates"], "templates", of=dict)
     )
     kind = data.get("kind", "basic")
     if kind not in ("basic", "cloze"):
         raise ValueError(f"kind must be basic or cloze, not {quoted(kind)}")
-    note_type_id = data["id"]
-    if isinstance(note_type_id, bool) or not isinstance(note_type_id, int) or note_type_id < 1:
-        raise ValueError(f"id must be a positive whole number, not {quoted(note_type_id)}")
+    note_type_id = _whole(data["id"], "id", 1, LARGEST_ID)
     if not fields or not templates:
         raise ValueError("a note type needs a field and a template")
     if len(set(fields)) != len(fields):
@@ -97,12 +98,44 @@ def _note_type(data: Any, source: str) -> NoteType:
         templates=templates,
         css=_text(data.get("css", ""), "css", empty=True),
         cloze=kind == "cloze",
-        modified=int(data.get("modified", 0)),
-        sort_field=int(data.get("sort_field", 0)),
+        modified=_whole(data.get("modified", 0), "modified", 0, LARGEST_ID),
+        sort_field=_whole(data.get("sort_field", 0), "sort_field", 0, len(fields) - 1),
         latex_pre=_text(data.get("latex_pre", ""), "latex_pre", empty=True),
         latex_post=_text(data.get("latex_post", ""), "latex_post", empty=True),
         source=source,
     )
+
+
+LARGEST_ID = 2**53 - 1
+"""Anki's ids and times are whole numbers its JavaScript side holds exactly: at most 2**53 - 1."""
+TEMPLATE_SECTION = re.compile(r"\{\{\s*([#^/])\s*([^}]*?)\s*\}\}")
+
+
+def _list(value: Any, what: str, of: type = str) -> list[Any]:
+    if not isinstance(value, list) or not all(isinstance(item, of) for item in value):
+        kind = "texts" if of is str else "objects"
+        raise TypeError(f"{what} must be a list of {kind}, not {quoted(value)}")
+    return value
+
+
+def _whole(value: Any, what: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{what} must be a whole number from {low} to {high}, not {quoted(value)}")
+    return value
+
+
+def _template(value: Any, what: str) -> str:
+    """A template's side, its sections ({{#Field}} … {{/Field}}) balanced as Anki requires."""
+    text = _text(value, what)
+    open_sections: list[str] = []
+    for mark, name in TEMPLATE_SECTION.findall(text):
+        if mark in "#^":
+            open_sections.append(name)
+        elif not open_sections or open_sections.pop() != name:
+            raise ValueError(f"the {what} template closes {{{{/{name}}}}} where no such section is open")
+    if open_sections:
+        raise ValueError(f"the {what} template opens {{{{#{open_sections[-1]}}}}} and never closes it")
+    return text
 
 
 def _text(value: Any, what: str, empty: bool = False) -> str:
