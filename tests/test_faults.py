@@ -696,3 +696,25 @@ def test_a_read_only_source_folder_is_refused_before_the_output_folder_is_made(
         result.exit_code == 1 and "cannot write the lock file here (Read-only file system)" in result.stderr
     )
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "outside"])
+def test_an_image_that_is_no_regular_file_in_the_folder_is_an_error_not_a_hang(
+    runner: CliRunner, tmp_path: Path, kind: str
+) -> None:
+    folder = tmp_path / "source"
+    folder.mkdir()
+    if kind == "fifo":
+        os.mkfifo(folder / "picture.png")  # reading it would wait for a writer forever
+    elif kind == "device":
+        (folder / "picture.png").symlink_to("/dev/zero")  # reading it would never end
+    else:
+        (tmp_path / "secret.png").write_bytes(b"not the deck's")
+        (folder / "picture.png").symlink_to(tmp_path / "secret.png")
+    (folder / "deck.md").write_text(
+        "# Deck\n\n## What is shown?\n\n![a picture](picture.png)\n", encoding="utf-8"
+    )
+    result = runner.invoke(main, ["build", str(folder), "-o", str(tmp_path / "out"), "-f", "apkg"])
+    assert result.exit_code == 1, result.output
+    assert "deck.md:" in result.stderr and "picture.png" in result.stderr
+    assert not (tmp_path / "out" / "deck.apkg").exists()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -99,13 +101,33 @@ def media_digests(deck: Deck) -> dict[str, str]:
     for card in deck.cards:
         for reference in local_images(card):
             if reference not in digests:
-                try:
-                    digests[reference] = hashlib.sha256(
-                        (folder / unquote(reference)).read_bytes()
-                    ).hexdigest()
-                except OSError:
-                    digests[reference] = "missing"
+                digests[reference] = _digest(folder, reference)
     return digests
+
+
+LARGEST_IMAGE = 100 * 1024 * 1024
+"""Bytes an image may have: a larger file (or a device posing as one) is no card's image."""
+
+
+def _digest(folder: Path, reference: str) -> str:
+    """The SHA-256 of a regular file inside the folder, read in chunks up to LARGEST_IMAGE; "missing"
+    for anything else (outside the folder, a FIFO or device that would hang or never end, a file
+    too large): check then says what is wrong."""
+    target = (folder / unquote(reference)).resolve()
+    try:
+        # Looked at before it is opened: opening a FIFO waits for a writer that may never come.
+        if not target.is_relative_to(folder.resolve()) or not stat.S_ISREG(target.stat().st_mode):
+            return "missing"
+        with target.open("rb", buffering=0) as stream:
+            status = os.fstat(stream.fileno())
+            if not stat.S_ISREG(status.st_mode) or status.st_size > LARGEST_IMAGE:
+                return "missing"
+            digest = hashlib.sha256()
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
+            return digest.hexdigest()
+    except OSError:
+        return "missing"
 
 
 def with_media_content(deck: Deck, digests: Mapping[str, str]) -> Deck:
