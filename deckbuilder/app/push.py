@@ -23,7 +23,7 @@ from deckbuilder.collection.opening import (
     opened_collection,
     require_anki,
 )
-from deckbuilder.collection.packages import import_packages, remove_notes
+from deckbuilder.collection.packages import ImportLog, import_packages, remove_notes
 from deckbuilder.errors import OutputError
 from deckbuilder.identity.lockfile import live_guids
 from deckbuilder.incremental.caching import Caching
@@ -34,13 +34,9 @@ from deckbuilder.render.notetypes import CLOZE_NOTE_TYPE_ID, NOTE_TYPE_ID
 
 
 @dataclass(slots=True)
-class PushReport:
+class PushReport(ImportLog):
     """What an import and a prune did (or, in a dry run, would do) to the collection."""
 
-    new: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    conflicting: list[str] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
     backup: Path | None = None
 
