@@ -698,7 +698,7 @@ def test_a_read_only_source_folder_is_refused_before_the_output_folder_is_made(
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("kind", ["fifo", "device", "outside"])
+@pytest.mark.parametrize("kind", ["fifo", "device", "outside", "too-large"])
 def test_an_image_that_is_no_regular_file_in_the_folder_is_an_error_not_a_hang(
     runner: CliRunner, tmp_path: Path, kind: str
 ) -> None:
@@ -708,6 +708,9 @@ def test_an_image_that_is_no_regular_file_in_the_folder_is_an_error_not_a_hang(
         os.mkfifo(folder / "picture.png")  # reading it would wait for a writer forever
     elif kind == "device":
         (folder / "picture.png").symlink_to("/dev/zero")  # reading it would never end
+    elif kind == "too-large":
+        with (folder / "picture.png").open("wb") as sparse:  # sparse: no disk taken, 101 MB all the same
+            sparse.truncate(101 * 1024 * 1024)
     else:
         (tmp_path / "secret.png").write_bytes(b"not the deck's")
         (folder / "picture.png").symlink_to(tmp_path / "secret.png")

@@ -16,16 +16,34 @@ from deckbuilder.html.references import image_references, is_local_reference
 from deckbuilder.model import Card, Deck
 from deckbuilder.render import MediaFile
 
+LARGEST_IMAGE = 100 * 1024 * 1024
+"""Bytes an image may have: a larger file is no card's image, and a device posing as one never ends."""
+
 
 def image_problem(reference: str, folder: Path) -> str | None:
-    """Why a local image reference cannot be used, or None when it is fine (or remote)."""
+    """Why a local image reference cannot be used, or None when it is fine (or remote): the one
+    judge of an image file, for check and for the hash that loading reads (media_digests)."""
     if not reference or not is_local_reference(reference):
         return None
     target = (folder / unquote(reference)).resolve()
     if not target.is_relative_to(folder.resolve()):
         return f"image '{reference}' is outside the source folder; move it into {folder}/"
-    if not target.is_file():
+    try:
+        # Looked at before anything opens it: opening a FIFO waits for a writer that may never come.
+        status = target.stat()
+    except OSError:
+        status = None
+    if status is None or stat.S_ISDIR(status.st_mode):
         return f"image '{reference}' not found (looked for {target}); fix the path or add the file"
+    if not stat.S_ISREG(status.st_mode):
+        return (
+            f"image '{reference}' is not a file ({target} is a device or a pipe); point it at an image file"
+        )
+    if status.st_size > LARGEST_IMAGE:
+        return (
+            f"image '{reference}' has {status.st_size} bytes, more than the {LARGEST_IMAGE // 2**20} MB "
+            "an image may have; make it smaller"
+        )
     return None
 
 
@@ -105,20 +123,13 @@ def media_digests(deck: Deck) -> dict[str, str]:
     return digests
 
 
-LARGEST_IMAGE = 100 * 1024 * 1024
-"""Bytes an image may have: a larger file (or a device posing as one) is no card's image."""
-
-
 def _digest(folder: Path, reference: str) -> str:
-    """The SHA-256 of a regular file inside the folder, read in chunks up to LARGEST_IMAGE; "missing"
-    for anything else (outside the folder, a FIFO or device that would hang or never end, a file
-    too large): check then says what is wrong."""
-    target = (folder / unquote(reference)).resolve()
+    """The SHA-256 of the image file, read in chunks; "missing" for one image_problem refuses (check
+    and collect_media then say why) or that changed into one meanwhile."""
+    if image_problem(reference, folder) is not None:
+        return "missing"
     try:
-        # Looked at before it is opened: opening a FIFO waits for a writer that may never come.
-        if not target.is_relative_to(folder.resolve()) or not stat.S_ISREG(target.stat().st_mode):
-            return "missing"
-        with target.open("rb", buffering=0) as stream:
+        with (folder / unquote(reference)).resolve().open("rb", buffering=0) as stream:
             status = os.fstat(stream.fileno())
             if not stat.S_ISREG(status.st_mode) or status.st_size > LARGEST_IMAGE:
                 return "missing"
