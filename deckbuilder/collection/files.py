@@ -98,12 +98,12 @@ def backup(path: Path, kept: int = BACKUPS_KEPT) -> Path:
     backups = sorted(found for found in folder.iterdir() if own.fullmatch(found.name))
     for old in backups[1:-kept]:
         with contextlib.suppress(OSError):
-            old.unlink()
-            write_ahead_log(old).unlink(missing_ok=True)
+            drop_backup(old)
     return target
 
 
 def drop_backup(path: Path) -> None:
+    """Remove a backup with its write-ahead log."""
     path.unlink()
     write_ahead_log(path).unlink(missing_ok=True)
 

@@ -50,17 +50,23 @@ def opened_collection(path: Path) -> Iterator[Any]:
 
 
 @contextlib.contextmanager
-def opened_copy(path: Path, chosen: bool = True) -> Iterator[Any]:
-    """The collection at ``path``, opened from a copy of its exact bytes (refused when Anki has it
-    open); the copy is gone afterwards, and nothing can change the user's file (not even the schema
-    upgrade Anki does on opening an older one)."""
+def scratch_copy(path: Path, chosen: bool = True) -> Iterator[Path]:
+    """A copy of the collection's exact bytes in a scratch folder (refused when Anki has it open),
+    gone afterwards: nothing done to it can change the user's file (not even the schema upgrade
+    Anki does on opening an older one)."""
     require_anki()
     check_collection(path, writable=False, chosen=chosen)
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch) / COLLECTION_FILE
         copy_exactly(path, copy)
-        with opened_collection(copy) as col:
-            yield col
+        yield copy
+
+
+@contextlib.contextmanager
+def opened_copy(path: Path, chosen: bool = True) -> Iterator[Any]:
+    """The collection at ``path``, opened from a scratch copy (only read)."""
+    with scratch_copy(path, chosen) as copy, opened_collection(copy) as col:
+        yield col
 
 
 def changed_behind_backup(
@@ -93,13 +99,9 @@ def changed_behind_backup(
 
 
 def changed_copy(collection: Path, change: Callable[[Path], T], chosen: bool = True) -> T:
-    """``change`` applied to a copy of the collection (a dry run): the collection is not touched,
-    not even opened by Anki, which would upgrade an older schema."""
-    require_anki()
-    check_collection(collection, writable=False, chosen=chosen)
-    with tempfile.TemporaryDirectory() as scratch:
-        copy = Path(scratch) / COLLECTION_FILE
-        copy_exactly(collection, copy)
+    """``change`` applied to a scratch copy of the collection (a dry run): the collection is not
+    touched."""
+    with scratch_copy(collection, chosen) as copy:
         return change(copy)
 
 
