@@ -92,10 +92,10 @@ def _pull(
             report.new_notes.extend(f"{item.deck.source}: {question_words(note, 60)}" for note in new_notes)
             if not edits and not (add_new and new_notes):
                 continue
-            text, entries, diff = _rewritten(item, edits, new_notes if add_new else [], report)
-            if text is None:
+            data, entries, diff = _rewritten(item, edits, new_notes if add_new else [], report)
+            if data is None:
                 continue
-            files[item.deck.source] = text
+            files[item.deck.source] = data
             lock_updates.setdefault(item.lock_file, {})[item.lock_key] = entries
             report.diff += diff
     if dry_run or not files:
@@ -154,8 +154,8 @@ def _new_notes(col: Any, item: LoadedDeck) -> list[AnkiNote]:
 def _rewritten(
     item: LoadedDeck, edits: Sequence[Edit], new_notes: Sequence[AnkiNote], report: PullReport
 ) -> tuple[bytes | None, list[LockEntry], str]:
-    """The deck's markdown with the edits written in, its lock entries after them, and the change
-    as a unified diff.
+    """The deck file's bytes with the edits written in (in the file's own form), its lock entries
+    after them, and the change as a unified diff.
 
     Every card written is read back: one that does not read back as Anki has it (an answer of
     several lines in a shape of one line, say) is left as it was and reported, and the rest are

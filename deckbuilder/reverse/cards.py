@@ -126,8 +126,9 @@ OWN_LABELS = NOT_SECTION_LABELS
 
 
 EMPTY_ANSWER = "<!-- empty -->"
-KEPT_AS_IT_IS = "<!-- as in Anki -->"
 """The answer of a note whose back is empty: a comment, which the field shows as nothing."""
+KEPT_AS_IT_IS = "<!-- as in Anki -->"
+"""Ahead of an answer the reader would take for a placeholder (TODO, …): it is the note's answer."""
 
 
 def _braced(attributes: Sequence[str]) -> list[str]:
