@@ -19,7 +19,7 @@ from deckbuilder.read.reader import parse
 from deckbuilder.render.apkg import card_fields
 from deckbuilder.render.fields import field_html
 from deckbuilder.render.notetypes import CLOZE_NOTE_TYPE_ID, NOTE_TYPE_ID, OWN_VIEWS, STOCK_NOTE_TYPES
-from deckbuilder.reverse.decks import deck_file_name, deck_markdown
+from deckbuilder.reverse.decks import deck_file_names, deck_markdown
 from deckbuilder.reverse.fromhtml import html_to_markdown
 from deckbuilder.reverse.patch import unified_diff
 from deckbuilder.reverse.textform import read_form, written_in_form
@@ -75,6 +75,44 @@ def test_formatting_markdown_has_no_words_for_stays_html(field: str) -> None:
 def test_html_kept_has_no_blank_line_and_its_images_are_renamed() -> None:
     converted = html_to_markdown('<u>a</u>\n\n<img src="x.png">', lambda name: f"media/{name}")
     assert converted.markdown == '<div><u>a</u>\n<img src="media/x.png"></div>'
+
+
+@pytest.mark.parametrize(
+    ("field", "cloze", "markdown"),
+    [
+        ("What is {{c1::this}}?", True, "What is {{c1::this}}?"),
+        ("What is {{c1::this}}?", False, "What is \\{{c1::this}}?"),
+        ("write {{c1::text::hint}}", False, "write \\{{c1::text::hint}}"),
+        ("<u>{{c2::under}}</u>", False, "<div><u>&#123;{c2::under}}</u></div>"),
+        ("a\r\r## Fake?\r\rb", True, "a\n\\## Fake?\nb"),
+        ("<u>a\r\r## Fake?\rb</u>", True, "<div><u>a\n## Fake?\nb</u></div>"),
+    ],
+)
+def test_fields_say_what_the_reader_must_not_take_for_markup(field: str, cloze: bool, markdown: str) -> None:
+    """Deletions in a note type that is not a cloze are text; a carriage return, which markdown
+    reads as a line's end and HTML as a space, never starts a line of its own."""
+    assert html_to_markdown(field, cloze=cloze).markdown == markdown
+
+
+@pytest.mark.parametrize(
+    ("decks", "names"),
+    [
+        (["Languages::Spanish"], ["languages--spanish.md"]),
+        (["Spanish Verbs", "Spanish-Verbs", "Spanish.Verbs"],
+         ["spanish-verbs.md", "spanish-verbs-2.md", "spanish-verbs-3.md"]),
+        (["SPANISH", "spanish"], ["spanish.md", "spanish-2.md"]),
+        (["***", "Deck"], ["deck.md", "deck-2.md"]),
+    ],
+)  # fmt: skip
+def test_every_deck_gets_a_file_name_of_its_own(decks: list[str], names: list[str]) -> None:
+    assert list(deck_file_names(decks).values()) == names
+
+
+@given(st.lists(st.text(min_size=1, max_size=300), min_size=1, max_size=6))
+def test_deck_file_names_are_distinct_and_fit_a_file_system(decks: list[str]) -> None:
+    names = deck_file_names(decks)
+    assert len({name.casefold() for name in names.values()}) == len(set(decks))
+    assert all(len(name.encode("utf-8")) <= 255 and "/" not in name for name in names.values())
 
 
 def _words(fragment: str) -> str:
@@ -136,7 +174,7 @@ def _note(number: int, note_type: NoteType, *fields: str, tags: tuple[str, ...] 
 
 def _read_back(notes: list[AnkiNote], with_ids: frozenset[int] = frozenset()) -> tuple[str, list[Card]]:
     text, placed = deck_markdown("Deck", 1, notes, NOTE_TYPES, set(), set(with_ids), lambda done: None)
-    parsed = parse(text, Path(deck_file_name("Deck")))
+    parsed = parse(text, Path(deck_file_names(["Deck"])["Deck"]))
     errors = [d for d in parsed.diagnostics if d.severity is Severity.ERROR]
     assert errors == [], text
     by_line = {card.source.line: card for card in parsed.deck.cards}

@@ -179,6 +179,19 @@ def test_obsidian_syntax_from_settings() -> None:
     assert cards(text, DeckSettings(syntax=("obsidian",))) == [("Capital of Spain", "Madrid")]
 
 
+def test_deckbuilder_syntax_keeps_a_tagged_file_at_its_headings() -> None:
+    """``syntax: deckbuilder`` (which import writes): a ``#flashcards`` tag in an answer is text,
+    not a switch to Obsidian's ``::`` cards."""
+    text = "## Which tag?\n\nsee #flashcards now\n\n## Capital of Spain::Madrid\n\nyes\n"
+    unpinned = read.parse(text, Path("n.md")).deck.cards
+    assert "Which tag?" not in [card.question for card in unpinned]  # the tag switched the reading
+    pinned = "---\nsyntax: deckbuilder\ncard_level: 2\n---\n" + text
+    parsed = read.parse(pinned, Path("n.md"))
+    assert [(card.question, card.answer) for card in parsed.deck.cards] == [
+        ("Which tag?", "see #flashcards now"), ("Capital of Spain::Madrid", "yes")
+    ]  # fmt: skip
+
+
 def test_check_strict_fails_on_warnings_and_verbose_says_what_it_read(tmp_path: Path) -> None:
     deck = tmp_path / "deck.md"
     deck.write_text("---\nlayout: x\n---\n## A?\n\nOne.\n\n## B?\n\nTODO\n", encoding="utf-8")

@@ -31,7 +31,7 @@ from deckbuilder.markdown.deletions import OPENING
 from deckbuilder.model import AnkiContent, AnkiNote, NoteType
 from deckbuilder.render.notetypes import OWN_VIEWS
 from deckbuilder.reverse.cards import MEDIA_FOLDER, question_words
-from deckbuilder.reverse.decks import Placed, deck_file_name, deck_markdown, slug
+from deckbuilder.reverse.decks import Placed, capped, deck_file_names, deck_markdown, slug
 
 SOUND = re.compile(r"\[sound:[^\]]+\]")
 
@@ -82,9 +82,16 @@ def import_content(
     nothing reaches ``into`` until every deck reads back."""
     report = ImportReport()
     notes = []
+    first_with_guid: dict[str, AnkiNote] = {}
     for note in content.notes:
         definition = content.note_types[note.note_type_id]
-        if definition.cloze and not OPENING.search(note.fields[0] if note.fields else ""):
+        holder = first_with_guid.setdefault(note.guid, note)
+        if holder is not note:
+            report.left_out.append(
+                f"{note.deck}: {question_words(note, 60)}: it has the GUID of another note "
+                f"({question_words(holder, 40)}); Tools > Check Database in Anki gives it one of its own"
+            )
+        elif definition.cloze and not OPENING.search(note.fields[0] if note.fields else ""):
             report.left_out.append(f"{note.deck}: {question_words(note, 60)}: a cloze note without deletions")
         else:
             notes.append(note)
@@ -92,8 +99,9 @@ def import_content(
         raise DeckImportError("no notes to import: the deck is empty")
     if not notes:
         raise DeckImportError("none of the notes reads back as a card; nothing was written")
-    files = {note.deck: into / deck_file_name(note.deck) for note in notes}
+    files = {deck: into / name for deck, name in deck_file_names(note.deck for note in notes).items()}
     _refuse_existing(files, into)
+    _refuse_managed(notes, into)
     _refuse_other_note_types(content.note_types.values(), into)
     with_ids: set[int] = set()
     tracker = progress or NoProgress()
@@ -184,7 +192,7 @@ def _attempt(
     if settings.is_file():
         shutil.copyfile(settings, staging / settings.name)
     progress.stage("reading the markdown back")
-    _read_back(staging, into, written, attempt, now)
+    _read_back(staging, written, attempt, content, now)
     return attempt
 
 
@@ -204,6 +212,21 @@ def _refuse_existing(files: Mapping[str, Path], into: Path) -> None:
             )
 
 
+def _refuse_managed(notes: Sequence[AnkiNote], into: Path) -> None:
+    """Notes whose cards the folder already has (a deck imported before, its file renamed since):
+    a second file with their GUIDs would make every later command refuse the lock."""
+    holders = {entry.guid: name for name, entries in read_lock(lock_path(into)).items()
+               for entry in entries if entry.removed is None}  # fmt: skip
+    managed = [(note, holders[note.guid]) for note in notes if note.guid in holders]
+    if managed:
+        note, name = managed[0]
+        raise DeckImportError(
+            f"{len(managed)} of the notes are cards of {into / name} already ({question_words(note, 40)}, "
+            f"say): `deckbuilder pull {into}` brings Anki's edits to them; to import the deck again, "
+            "import into another folder with --into; nothing was written"
+        )
+
+
 def _refuse_other_note_types(note_types: Iterable[NoteType], into: Path) -> None:
     existing = note_type_files(into)
     for definition in note_types:
@@ -221,7 +244,8 @@ def _outputs(attempt: _Attempt, content: AnkiContent, media_used: set[str], into
     for definition in content.note_types.values():
         if definition.name in existing or definition.id in OWN_VIEWS:
             continue  # deckbuilder's own note types need no file: every build makes them
-        path = into / NOTE_TYPE_FOLDER / f"{slug(definition.name) or 'note-type'}-{definition.id}.json"
+        name = capped(slug(definition.name) or "note-type", definition.name)
+        path = into / NOTE_TYPE_FOLDER / f"{name}-{definition.id}.json"
         outputs[path] = note_type_json(definition).encode("utf-8")
         attempt.note_types.append(path)
     for name in sorted(media_used):
@@ -233,7 +257,11 @@ def _outputs(attempt: _Attempt, content: AnkiContent, media_used: set[str], into
 
 
 def _read_back(
-    staging: Path, into: Path, written: Mapping[Path, list[Placed]], attempt: _Attempt, now: int | None
+    staging: Path,
+    written: Mapping[Path, list[Placed]],
+    attempt: _Attempt,
+    content: AnkiContent,
+    now: int | None,
 ) -> None:
     """Read the written decks back: each card's lock entry with its note's GUID and mod time, and
     the notes whose cards have errors (refused, for the next pass to leave out)."""
@@ -272,10 +300,18 @@ def _read_back(
             if any(SOUND.search(value) for value in spot.note.fields):
                 attempt.sounds.append(f"{where} {question}")
             card, note = match.card, spot.note
+            if (card.kind == "cloze") != _cloze_type(note, content):
+                attempt.refused.append((note, "it would read back as another kind of card (cloze or not)"))
+                continue
             deck_entries.append(
                 entry_for(card.identified(note.guid, note.modified), card.fingerprint, match.content)
             )
         attempt.entries[path.name] = tuple(deck_entries)
+
+
+def _cloze_type(note: AnkiNote, content: AnkiContent) -> bool:
+    own = OWN_VIEWS.get(note.note_type_id)
+    return (own or content.note_types[note.note_type_id]).cloze
 
 
 def _write(outputs: Mapping[Path, bytes], into: Path) -> None:

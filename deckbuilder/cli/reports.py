@@ -118,3 +118,10 @@ def report_import(report: ImportReport, *, as_json: bool, quiet: bool, verbose: 
                 else [*notes[:10], f"... and {len(notes) - 10} more (-v)"]
             ):
                 click.echo(f"  {line}", err=True)
+    unmanaged = len(report.not_cards) + len(report.left_out)
+    if unmanaged:
+        click.echo(
+            f"error: {count(unmanaged, 'note')} not managed by deckbuilder (listed above); the rest is "
+            "imported: edit those notes in Anki, or write them into the markdown by hand",
+            err=True,
+        )

@@ -84,6 +84,8 @@ def notes_by_id(col: Any, note_ids: Sequence[int]) -> list[AnkiNote]:
     for note_id in note_ids:
         note = col.get_note(note_id)
         first = min(note.cards(), key=lambda card: (card.ord, card.id), default=None)
-        notes.append(AnkiNote(note_id, note.guid, note.mod, note.mid, tuple(note.fields), tuple(note.tags),
-                              col.decks.name(first.did) if first else ""))  # fmt: skip
+        # A card in a filtered deck is there for a while: its home deck (odid) is the note's deck.
+        deck = col.decks.name(first.odid or first.did) if first else ""
+        fields, tags = tuple(note.fields), tuple(note.tags)
+        notes.append(AnkiNote(note_id, note.guid, note.mod, note.mid, fields, tags, deck))
     return notes

@@ -29,6 +29,7 @@ from deckbuilder.read.headings import heading_traits
 from deckbuilder.read.pieces import closes_fence, fence_opening
 from deckbuilder.read.questions import split_question
 from deckbuilder.read.shapes import Draft, scan_shapes
+from deckbuilder.read.values import OWN_SYNTAX
 
 LayoutProblem = tuple[int, str, str]
 """A problem the layout found: (line, severity, message)."""
@@ -67,7 +68,8 @@ def lay_out(raw_blocks: Sequence[Block], settings: DeckSettings) -> Layout:
         return layout
     others = [h for h in headings if h != title_index]
     roles = _Roles(blocks, others, separated, settings, layout)
-    if "obsidian" in settings.syntax or any(_tagged_flashcards(block) for block in blocks):
+    other_apps = OWN_SYNTAX not in settings.syntax
+    if other_apps and ("obsidian" in settings.syntax or any(_tagged_flashcards(block) for block in blocks)):
         layout.mode = "obsidian"  # the app's own rule: headings are sections, cards are in lines
     else:
         roles.decide()

@@ -112,7 +112,10 @@ def expect_names(options: Sequence[str], noun: str) -> Callable[[Any, str, Sourc
     return check
 
 
-SYNTAXES = ("obsidian",)
+OWN_SYNTAX = "deckbuilder"
+"""The syntax that turns the others off: cards at headings only, whatever a file's text says (a
+``#flashcards`` tag in an answer); ``import`` writes it into the files it makes."""
+SYNTAXES = ("obsidian", OWN_SYNTAX)
 """Other apps' flashcard syntaxes that settings may turn on for files that do not say they use them
-(Logseq's ``#card`` blocks and the other shapes are read everywhere)."""
+(Logseq's ``#card`` blocks and the other shapes are read everywhere), or deckbuilder's own alone."""
 expect_syntaxes = expect_names(SYNTAXES, "syntaxes")

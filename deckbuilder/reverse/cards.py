@@ -33,7 +33,12 @@ def media_path(source: str) -> str:
     the collection's (a web address, a data URL)."""
     if "://" in source or source.startswith("data:"):
         return source
-    return f"{MEDIA_FOLDER}/{source}"
+    return f"{MEDIA_FOLDER}/{source.translate(PATH_ESCAPES)}"
+
+
+PATH_ESCAPES = str.maketrans({"%": "%25", "<": "%3C", ">": "%3E", "\n": "%0A", "\r": "%0D"})
+"""Characters of a media file's name that an image path in markdown cannot hold as they are: a
+build reads ``%xx`` in a path as the character it stands for, and the path sits between ``<>``."""
 
 
 def own_marker(note: AnkiNote, view: NoteType) -> str:
@@ -54,7 +59,7 @@ def card_markdown(
 ) -> tuple[str, bool]:
     """A note as a card of the markdown: a heading, its text, sections for the other fields and a
     tags line. Also whether a field had to stay HTML."""
-    values, as_html = field_values(note.fields, image_name)
+    values, as_html = field_values(note.fields, image_name, definition.cloze)
     attributes = [] if marker in ("basic", "cloze") else [f".{marker}"]
     if repeated:  # two notes asking alike: an id tells their cards apart for good
         attributes.insert(0, f"#anki-{note.note_id}")
@@ -94,9 +99,12 @@ def card_markdown(
     return "\n\n".join(parts), as_html
 
 
-def field_values(fields: Sequence[str], image_name: Callable[[str], str]) -> tuple[list[str], bool]:
-    """A note's fields as markdown a card can hold, and whether one of them had to stay HTML."""
-    converted = [html_to_markdown(value, image_name) for value in fields]
+def field_values(
+    fields: Sequence[str], image_name: Callable[[str], str], cloze: bool
+) -> tuple[list[str], bool]:
+    """A note's fields as markdown a card can hold, and whether one of them had to stay HTML
+    (``cloze``: the note type is a cloze, whose fields' deletions are deletions)."""
+    converted = [html_to_markdown(value, image_name, cloze) for value in fields]
     return [_unlabelled(item.markdown) for item in converted], any(item.as_html for item in converted)
 
 

@@ -3,13 +3,15 @@ section headings deckbuilder's own notes came from, and a card for each note."""
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from deckbuilder.model import CONTEXT_SEPARATOR, AnkiNote, NoteType
+from deckbuilder.read.values import OWN_SYNTAX
 from deckbuilder.render.notetypes import CLOZE_FIELDS, CLOZE_NOTE_TYPE_ID, FIELDS, NOTE_TYPE_ID, OWN_VIEWS
 from deckbuilder.reverse.cards import CARD_LEVEL, card_markdown, heading_text, media_path, own_marker
 
@@ -25,9 +27,36 @@ CONTEXT_FIELDS = {NOTE_TYPE_ID: FIELDS.index("Context"), CLOZE_NOTE_TYPE_ID: CLO
 """Where deckbuilder's own note types (basic, cloze) keep the section path of a card."""
 
 
-def deck_file_name(deck: str) -> str:
-    parts = [slug(part) or "deck" for part in deck.split("::")]
-    return SUB_DECK_JOINER.join(parts) + ".md"
+LONGEST_FILE_NAME = 200
+"""Bytes of a file name written for a deck or note type: file systems allow 255, and a
+``.deckbuilder-*.tmp`` beside it while it is written needs a little more."""
+
+
+def deck_file_names(decks: Iterable[str]) -> dict[str, str]:
+    """Each deck's file name: ``Languages::Spanish`` is ``languages--spanish.md``; decks whose
+    names make the same file name (``Spanish Verbs``, ``Spanish-Verbs``) get ``-2``, ``-3`` in the
+    order of their names, and a name too long for a file system is cut, with a hash of the whole."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for deck in sorted(set(decks)):
+        base = capped(SUB_DECK_JOINER.join(slug(part) or "deck" for part in deck.split("::")), deck)
+        name, number = base, 1
+        while name.casefold() in taken:
+            number += 1
+            name = f"{base}-{number}"
+        taken.add(name.casefold())
+        names[deck] = name + ".md"
+    return names
+
+
+def capped(name: str, whole: str) -> str:
+    """``name``, cut to fit a file name when it is too long, and then told apart by a hash of
+    ``whole`` (what it was made from)."""
+    data = name.encode("utf-8")
+    if len(data) <= LONGEST_FILE_NAME:
+        return name
+    cut = data[: LONGEST_FILE_NAME - 20].decode("utf-8", errors="ignore").rstrip("-")
+    return f"{cut}-{hashlib.sha256(whole.encode('utf-8')).hexdigest()[:12]}"
 
 
 def slug(text: str) -> str:
@@ -59,6 +88,8 @@ def deck_markdown(
     if deck_id is not None:
         lines.append(f"deck_id: {deck_id}")
     lines.append(f"card_level: {level}")
+    # Pinned: a field's text (a #flashcards tag, say) must not switch the file to another app's syntax.
+    lines.append(f"syntax: {OWN_SYNTAX}")
     if markers:
         lines.append("note_types:")
         for marker, name in markers.values():

@@ -63,7 +63,7 @@ def edit_of(
 ) -> Edit:
     if not fields_differ:
         return Edit(card, note, None, None, tags)
-    values, _ = field_values(note.fields[: len(definition.fields)], media_path)
+    values, _ = field_values(note.fields[: len(definition.fields)], media_path, definition.cloze)
     question: str | None
     answer: str | None
     if definition.cloze:

@@ -43,30 +43,42 @@ class Converted:
     """The field stayed HTML: its markdown would not have shown the same."""
 
 
-def html_to_markdown(field: str, image_name: Callable[[str], str] = lambda name: name) -> Converted:
-    """A field's markdown; ``image_name`` maps an image's file name to the path the markdown uses."""
+def html_to_markdown(
+    field: str, image_name: Callable[[str], str] = lambda name: name, cloze: bool = True
+) -> Converted:
+    """A field's markdown; ``image_name`` maps an image's file name to the path the markdown uses.
+    A field of a note type that is not a cloze shows Anki's ``{{c1::…}}`` as text, and its markdown
+    says so (``cloze`` False), or the reader would make the card a cloze."""
     if not field.strip():
         return Converted("", False)
+    if "\r" in field:
+        # A carriage return ends a line in markdown, not in HTML: left in, it would break the
+        # card's text into lines of its own (a heading, another card).
+        field = field.replace("\r\n", "\n").replace("\r", "\n")
     if PLAIN_TEXT.fullmatch(field) and not LINE_START_MARKUP.match(field):
         return Converted(" ".join(field.split()), False)  # most vocabulary fields: nothing to convert
     if LOSSY_TAGS.search(field):
-        return Converted(_as_html(field, image_name), True)
+        return Converted(_as_html(field, image_name, cloze), True)
     kept: list[str] = []
-    protected = _protect(field, kept)
+    protected = _protect(field, kept, cloze)
     try:
         markdown = _Converter(image_name).convert(protected).strip()
     except Exception:  # bs4 refuses some broken markup ("<![1"): it stays as it is
-        return Converted(_as_html(field, image_name), True)
+        return Converted(_as_html(field, image_name, cloze), True)
     markdown = PLACEHOLDER.sub(lambda m: kept[int(m.group(1))], markdown)
     if any("\n\n" in deletion.group(0) for deletion in HTML_DELETION.finditer(markdown)):
-        return Converted(_as_html(field, image_name), True)  # a deletion across blocks: not markdown
+        return Converted(_as_html(field, image_name, cloze), True)  # a deletion across blocks: not markdown
     markdown = BLANK_LINES.sub("\n\n", markdown)
     if not markdown or _visible(markdown) != _visible_html(field):
-        return Converted(_as_html(field, image_name), True)
+        return Converted(_as_html(field, image_name, cloze), True)
     return Converted(markdown, False)
 
 
-def _protect(field: str, kept: list[str]) -> str:
+LITERAL_OPENING = "\\{{c"
+"""A deletion's opening as text: the escaped brace shows as itself, and no deletion starts there."""
+
+
+def _protect(field: str, kept: list[str], cloze: bool) -> str:
     def keep(text: str) -> str:
         kept.append(text)
         return f"{KEEP_OPEN}{len(kept) - 1}{KEEP_CLOSE}"
@@ -76,11 +88,12 @@ def _protect(field: str, kept: list[str]) -> str:
         tex = html.unescape(re.sub(r"<br\s*/?>", " ", inline if inline is not None else display)).strip()
         return keep(f"${tex}$" if inline is not None else f"$${tex}$$")
 
-    def cloze(match: re.Match[str]) -> str:
+    def deletion(match: re.Match[str]) -> str:
         hint = match.group(3) or ""
-        return keep(f"{{{{c{match.group(1)}::") + match.group(2) + keep(f"{html.unescape(hint)}}}}}")
+        opening = "{{c" if cloze else LITERAL_OPENING
+        return keep(f"{opening}{match.group(1)}::") + match.group(2) + keep(f"{html.unescape(hint)}}}}}")
 
-    return HTML_DELETION.sub(cloze, MATH.sub(math, field))
+    return HTML_DELETION.sub(deletion, MATH.sub(math, field))
 
 
 class _Converter(MarkdownConverter):
@@ -134,9 +147,13 @@ def _code_language(el: Any) -> str | None:
     return None
 
 
-def _as_html(field: str, image_name: Callable[[str], str]) -> str:
+def _as_html(field: str, image_name: Callable[[str], str], cloze: bool) -> str:
     """The field as one HTML block: inside a ``<div>``, with no blank line, so that markdown reads
-    it whole and takes nothing in it for markup (a field of text such as ``## x`` included)."""
+    it whole and takes nothing in it for markup (a field of text such as ``## x`` included). A
+    deletion's opening in a note type that is not a cloze is written as an entity, which shows as
+    the same braces, for the reader finds deletions in HTML too."""
+    if not cloze:
+        field = HTML_DELETION.sub(lambda match: "&#123;" + match.group(0)[1:], field)
     renamed = re.sub(
         r"""(<img\b[^>]*?\bsrc=)(["'])(.*?)\2""",
         lambda m: f"{m.group(1)}{m.group(2)}{html.escape(image_name(html.unescape(m.group(3))))}{m.group(2)}",
