@@ -12,7 +12,7 @@ import pytest
 from deckbuilder import read
 from deckbuilder.fingerprint import content_hash, normalise_question
 from deckbuilder.identity.lockfile import LockEntry, format_lock, read_lock
-from deckbuilder.identity.resolve import SIMILARITY_THRESHOLD, Change, Resolution, resolve
+from deckbuilder.identity.resolve import SIMILARITY_THRESHOLD, Change, Resolution, adopted, resolve
 from deckbuilder.model import Card, Deck, SourceLocation
 
 from .conftest import FIXTURES_DIR, SEED
@@ -276,3 +276,15 @@ def test_unrelated_questions_in_scripts_without_spaces_stay_apart() -> None:
     first = build(deck_text([("日本の首都はどこですか", "東京."), *OTHERS]))
     second = build(deck_text([("猫は何を食べますか", "魚."), *OTHERS]), first.entries, T1)
     assert second.deck.cards[0].guid != first.deck.cards[0].guid and len(second.removed) == 1
+
+
+def test_a_new_card_adopting_a_note_takes_its_guid_and_time_unchanged() -> None:
+    deck = read.parse("## One?\n\nA.\n\n## Two?\n\nB.\n", Path("d.md")).deck
+    resolution = resolve(deck, [], now=1000)
+    one, two = resolution.matches
+    found = adopted(resolution, {one.card.guid: ("note-guid", 500)})
+    assert [match.change for match in found.matches] == [Change.UNCHANGED, Change.NEW]
+    assert (found.deck.cards[0].guid, found.deck.cards[0].changed_at) == ("note-guid", 500)
+    assert found.entries[0].guid == "note-guid" and found.entries[0].changed == 500
+    assert found.matches[0].previous == found.entries[0]
+    assert found.entries[1] == resolution.entries[1] and found.deck.cards[1] == two.card

@@ -434,3 +434,30 @@ def test_pull_keeps_the_files_encoding_byte_order_mark_and_line_endings(
     expected = text.replace("Rayleigh scattering.", "Rayleigh scattering of blue light.")
     assert deck_file.read_bytes() == bom + expected.replace("\n", newline).encode(encoding)
     assert runner.invoke(main, ["diff", str(folder)]).exit_code == 0
+
+
+def test_a_lost_lock_does_not_make_pull_add_the_decks_notes_again(
+    runner: CliRunner, anki_deck: Path, tmp_path: Path
+) -> None:
+    """Notes whose fields show what a card builds are that card: with the lock gone, pull
+    --add-new finds them in the markdown already, adds only what is new, and writes the lock."""
+    source = tmp_path / "source"
+    imported = runner.invoke(main, ["import", "-c", str(anki_deck), "-d", "Biology", "--into", str(source)])
+    assert imported.exit_code == 0, imported.output
+    lock = json.loads((source / "deckbuilder.lock").read_text(encoding="utf-8"))
+    (source / "deckbuilder.lock").unlink()
+    col = anki_collection.Collection(str(anki_deck))
+    add_note(col, "Basic", "Biology", [], Front="What is a vacuole?", Back="A storage sac.")
+    col.close()
+    before = (source / "biology.md").read_text(encoding="utf-8")
+    result = runner.invoke(main, ["pull", str(source), "-c", str(anki_deck), "--add-new"])
+    assert result.exit_code == 0, result.output
+    assert "pulled 0 cards, added 1, 0 conflicts" in result.stdout
+    assert (source / "biology.md").read_text(
+        encoding="utf-8"
+    ) == before + "\n## What is a vacuole?\n\nA storage sac.\n"
+    found = json.loads((source / "deckbuilder.lock").read_text(encoding="utf-8"))
+    guids = {entry["guid"] for entry in found["decks"]["biology.md"]}
+    assert {entry["guid"] for entry in lock["decks"]["biology.md"]} < guids
+    assert runner.invoke(main, ["diff", str(source)]).exit_code == 0
+    built_back_changes_nothing(runner, source, anki_deck, tmp_path / "out")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -319,3 +320,36 @@ def test_a_package_anki_refuses_leaves_the_collection_as_it_was(
     assert col.note_count() == notes
     col.close()
     assert not (seed_folder / "deckbuilder.lock").exists()
+
+
+def test_a_lost_lock_does_not_make_push_add_a_second_note_for_each_card(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """An imported deck whose lock is gone: each card is found as the note it came from, so push
+    adds nothing, keeps every review, and writes the lock with the notes' GUIDs."""
+    from .anki_decks import collection_state, make_anki_deck
+
+    collection = make_anki_deck(tmp_path)
+    source = tmp_path / "source"
+    imported = runner.invoke(main, ["import", "-c", str(collection), "-d", "Biology", "--into", str(source)])
+    assert imported.exit_code == 0, imported.output
+    lock = (source / "deckbuilder.lock").read_text(encoding="utf-8")
+    (source / "deckbuilder.lock").unlink()
+    before = collection_state(collection)
+    (source / "biology.md").write_text(
+        (source / "biology.md").read_text(encoding="utf-8") + "\n## What is new?\n\nThis card.\n",
+        encoding="utf-8",
+    )
+    result = push(runner, source, collection)
+    assert result.exit_code == 0, result.output
+    assert "1 new, 0 updated" in result.stdout
+    after = collection_state(collection)
+    assert after[0].items() >= before[0].items()  # every card, its interval, due and reviews
+    assert len(after[2]) == len(before[2]) + 1
+    for guid, note in before[2].items():
+        assert after[2][guid] == note
+    restored = json.loads((source / "deckbuilder.lock").read_text(encoding="utf-8"))
+    old = json.loads(lock)
+    assert {e["guid"] for e in old["decks"]["biology.md"]} < {
+        e["guid"] for e in restored["decks"]["biology.md"]
+    }

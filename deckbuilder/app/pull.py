@@ -15,22 +15,20 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from deckbuilder.app.adoption import anki_markup, with_notes_adopted
 from deckbuilder.app.load import LoadedDeck, load_decks, prepared
-from deckbuilder.app.media import collect_media
 from deckbuilder.app.output import build_lock, finish_interrupted, write_atomically
 from deckbuilder.app.settings import folder_settings
 from deckbuilder.collection.notes import notes_by_guid, notes_of_deck_only
 from deckbuilder.collection.opening import opened_copy
 from deckbuilder.errors import DeckbuilderError, Diagnostic, Severity, shorten
 from deckbuilder.html.fragments import Fragments
-from deckbuilder.html.markup import MarkupOptions
 from deckbuilder.identity.lockfile import Lock, LockEntry, format_lock, merged
 from deckbuilder.identity.resolve import Change, entry_for
 from deckbuilder.model import AnkiNote, Deck
 from deckbuilder.read.blocks import normalise_newlines
 from deckbuilder.read.reader import parse
 from deckbuilder.read.sources import resolve_sources
-from deckbuilder.render import MediaNames
 from deckbuilder.reverse.cards import question_words
 from deckbuilder.reverse.edits import Edit, TwoVersions, anki_edit, card_note_type, versions
 from deckbuilder.reverse.patch import unified_diff
@@ -77,11 +75,17 @@ def pull(
 def _pull(
     paths: Sequence[Path], collection: Path, *, dry_run: bool, add_new: bool, chosen: bool, now: int | None
 ) -> PullReport:
-    loaded = load_decks(paths, now=now)
     report = PullReport()
     files: dict[Path, bytes] = {}
     lock_updates: dict[Path, dict[str, list[LockEntry]]] = {}
     with opened_copy(collection, chosen) as col:
+        loaded = load_decks(paths, now=now)
+        # Cards a lost lock no longer knew, found in Anki: their notes are no new notes to add.
+        adopted = with_notes_adopted(col, loaded)
+        for before, item in zip(loaded, adopted, strict=True):
+            if item is not before:
+                lock_updates.setdefault(item.lock_file, {})[item.lock_key] = list(item.lock[item.lock_key])
+        loaded = adopted
         # Only notes edited after the build that gave them their content can hold an edit to pull.
         matches = [match for item in loaded for match in item.resolution.matches]
         built = {match.card.guid: match.previous.changed for match in matches if match.previous is not None}
@@ -98,7 +102,7 @@ def _pull(
             files[item.deck.source] = data
             lock_updates.setdefault(item.lock_file, {})[item.lock_key] = entries
             report.diff += diff
-    if dry_run or not files:
+    if dry_run or not lock_updates:
         return report
     by_lock = {item.lock_file: item.lock for item in loaded}
     for lock_file, decks in lock_updates.items():
@@ -129,7 +133,7 @@ def _edits(item: LoadedDeck, notes: Mapping[str, AnkiNote], report: PullReport) 
     if not touched:
         return []
     deck = item.deck
-    markup = MarkupOptions(math="mathjax", image_src=MediaNames(collect_media(deck, item.media_digests)))
+    markup = anki_markup(item)
     fragments = Fragments()
     edits = []
     for match, note in touched:

@@ -7,11 +7,12 @@ added, updated or left alone exactly as a manual import would.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from deckbuilder.app.adoption import with_notes_adopted
 from deckbuilder.app.load import LoadedDeck, load_decks, updated_locks
 from deckbuilder.app.media import collect_media
 from deckbuilder.app.output import build_lock, finish_interrupted, write_atomically
@@ -52,41 +53,51 @@ class PushReport(ImportLog):
         return ", ".join(parts)
 
 
+PackagesOf = Callable[[Sequence[LoadedDeck]], Mapping[Path, bytes]]
+"""Renders the decks as packages, by file name."""
+
+
 def push(
     loaded: Sequence[LoadedDeck],
-    packages: Sequence[Path],
+    packages: PackagesOf,
     collection: Path,
     *,
     prune: bool = False,
     dry_run: bool = False,
     backups: int = BACKUPS_KEPT,
     chosen: bool = True,
-) -> PushReport:
-    """Import the packages; with ``prune``, delete the notes of cards that left the markdown.
+) -> tuple[list[LoadedDeck], PushReport]:
+    """Import the decks' packages; with ``prune``, delete the notes of cards that left the markdown.
 
-    A dry run does all of it to a copy of the collection and reports; the collection is not touched.
-    A real push first copies the collection's exact bytes to a backup (kept only when the push
-    changed the collection), and on any error puts them back. ``chosen``: the collection was named,
-    not found by default.
+    Cards new to the lock that the deck's Anki deck already has as notes (a lost lock) take their
+    notes' GUIDs first (app.adoption); the decks as pushed come back with the report. A dry run
+    does all of it to a copy of the collection and reports; the collection is not touched. A real
+    push first copies the collection's exact bytes to a backup (kept only when the push changed the
+    collection), and on any error puts them back. ``chosen``: the collection was named, not found
+    by default.
     """
 
-    def apply(path: Path) -> PushReport:
+    def apply(path: Path) -> tuple[list[LoadedDeck], PushReport]:
         return _apply(loaded, packages, path, prune)
 
     if dry_run:
         return changed_copy(collection, apply, chosen)
-    report, backup = changed_behind_backup(collection, apply, backups, chosen)
+    (pushed, report), backup = changed_behind_backup(collection, apply, backups, chosen)
     report.backup = backup
-    return report
+    return pushed, report
 
 
-def _apply(loaded: Sequence[LoadedDeck], packages: Sequence[Path], path: Path, prune: bool) -> PushReport:
+def _apply(
+    loaded: Sequence[LoadedDeck], packages: PackagesOf, path: Path, prune: bool
+) -> tuple[list[LoadedDeck], PushReport]:
     with opened_collection(path) as col:
-        log = import_packages(col, packages)
+        pushed = with_notes_adopted(col, loaded)
+        with tempfile.TemporaryDirectory() as scratch:
+            log = import_packages(col, stage_packages(packages(pushed), Path(scratch)))
         report = PushReport(log.new, log.updated, log.unchanged, log.conflicting)
         if prune:
-            report.pruned = _prune(col, loaded)
-    return report
+            report.pruned = _prune(col, pushed)
+    return pushed, report
 
 
 def _prune(col: Any, loaded: Sequence[LoadedDeck]) -> list[str]:
@@ -104,7 +115,7 @@ def _live_anywhere(loaded: Sequence[LoadedDeck]) -> set[str]:
     return {guid for lock in updated_locks(loaded).values() for guid in live_guids(lock)}
 
 
-def stage_packages(files: dict[Path, bytes], folder: Path) -> list[Path]:
+def stage_packages(files: Mapping[Path, bytes], folder: Path) -> list[Path]:
     """Write in-memory packages to a scratch folder for Anki's importer."""
     paths = []
     for name, data in files.items():
@@ -137,21 +148,24 @@ def push_sources(
         finish_interrupted(sorted({path.parent for path in paths}))
         caching = Caching(use="read")  # the caches a build wrote; push renders only packages for Anki
         loaded = load_decks(paths, now=now, caching=caching)
-        tables = prerender([item.deck for item in loaded], caching)
-        packages = {
-            Path(f"{item.deck.source.stem}.apkg"): render(
-                item.deck,
-                RenderOptions(media=collect_media(item.deck, item.media_digests), fragments=table.fragments),
-            )
-            for item, table in zip(loaded, tables, strict=True)
-        }
-        with tempfile.TemporaryDirectory() as scratch:
-            staged = stage_packages(packages, Path(scratch))
-            report = push(
-                loaded, staged, collection, prune=prune, dry_run=dry_run, backups=backups, chosen=chosen
-            )
+
+        def packages(decks: Sequence[LoadedDeck]) -> dict[Path, bytes]:
+            tables = prerender([item.deck for item in decks], caching)
+            return {
+                Path(f"{item.deck.source.stem}.apkg"): render(
+                    item.deck,
+                    RenderOptions(
+                        media=collect_media(item.deck, item.media_digests), fragments=table.fragments
+                    ),
+                )
+                for item, table in zip(decks, tables, strict=True)
+            }
+
+        pushed, report = push(
+            loaded, packages, collection, prune=prune, dry_run=dry_run, backups=backups, chosen=chosen
+        )
         if not dry_run:
-            write_atomically(lock_files(loaded))
+            write_atomically(lock_files(pushed))
     if not dry_run:
-        remember_cards(loaded)
-    return loaded, report
+        remember_cards(pushed)
+    return pushed, report

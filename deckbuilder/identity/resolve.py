@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import heapq
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TypeGuard
@@ -221,6 +221,30 @@ def resolve(deck: Deck, entries: Sequence[LockEntry], now: int) -> Resolution:
         entries=(*new_entries, *kept),
         removed=tuple(entry for entry in leftovers if entry.removed is None),
         comparisons=matcher.comparisons,
+    )
+
+
+def adopted(resolution: Resolution, notes: Mapping[str, tuple[str, int]]) -> Resolution:
+    """The resolution with some new cards found to be notes Anki already has (the lock that held
+    them lost): ``notes`` maps such a card's GUID to its note's GUID and mod time, which the card
+    takes, unchanged since, as if the lock had held it all along."""
+    if not notes:
+        return resolution
+    matches = list(resolution.matches)
+    entries = list(resolution.entries)  # a card's entry is at its match's position
+    for position, match in enumerate(matches):
+        found = notes.get(match.card.guid) if match.change is Change.NEW else None
+        if found is None:
+            continue
+        card = match.card.identified(*found)
+        entry = entry_for(card, card.fingerprint or normalise_question(card.question), match.content)
+        matches[position] = CardMatch(card, Change.UNCHANGED, match.content, entry)
+        entries[position] = entry
+    return replace(
+        resolution,
+        deck=replace(resolution.deck, cards=tuple(match.card for match in matches)),
+        matches=tuple(matches),
+        entries=tuple(entries),
     )
 
 
