@@ -6,6 +6,8 @@ import contextlib
 import json
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -721,3 +723,30 @@ def test_an_image_that_is_no_regular_file_in_the_folder_is_an_error_not_a_hang(
     assert result.exit_code == 1, result.output
     assert "deck.md:" in result.stderr and "picture.png" in result.stderr
     assert not (tmp_path / "out" / "deck.apkg").exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_cache_file_that_is_no_regular_file_is_a_miss_not_a_hang(tmp_path: Path, kind: str) -> None:
+    """Every cache file of a built deck replaced by a FIFO (opening it would wait for a writer) or
+    a link to /dev/zero (reading it would never end): the next build treats them as misses. Run in
+    a process of its own, with a memory cap and a time limit, which the old reading broke."""
+    folder = tmp_path / "source"
+    folder.mkdir()
+    (folder / "deck.md").write_text("# Deck\n\n## What is cached?\n\nThe parse.\n", encoding="utf-8")
+    command = [sys.executable, "-m", "deckbuilder", "build", str(folder), "-o", str(tmp_path / "out")]
+    assert subprocess.run(command, capture_output=True, timeout=120).returncode == 0
+    caches = sorted((folder / ".deckbuilder-cache").glob("*.bin"))
+    assert caches
+    for cache in caches:
+        cache.unlink()
+        if kind == "fifo":
+            os.mkfifo(cache)
+        else:
+            cache.symlink_to("/dev/zero")
+    capped = "import resource, runpy, sys; resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30)); "
+    capped += (
+        "sys.argv = ['deckbuilder', *sys.argv[1:]]; runpy.run_module('deckbuilder', run_name='__main__')"
+    )
+    result = subprocess.run([sys.executable, "-c", capped, *command[3:]], capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "deck.apkg").is_file()

@@ -6,6 +6,8 @@ exits non-zero and says which it left), and what a build makes of the cards is w
 from __future__ import annotations
 
 import json
+import os
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -262,3 +264,62 @@ def test_an_import_leaving_notes_unmanaged_says_so_and_exits_non_zero(
     assert result.exit_code == 1
     assert "1 note not managed by deckbuilder" in result.stderr
     assert (source / "lang.md").is_file()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "too-large"])
+def test_a_media_file_no_deck_can_hold_is_listed_not_read(
+    runner: CliRunner, tmp_path: Path, kind: str
+) -> None:
+    def fill(col: Any) -> None:
+        media = Path(col.media.dir())
+        if kind == "fifo":
+            os.mkfifo(media / "odd.png")  # reading it would wait for a writer forever
+        else:
+            with (media / "odd.png").open("wb") as sparse:  # 101 MB, taking no disk
+                sparse.truncate(101 * 1024 * 1024)
+        (media / "fine.png").write_bytes(PIXEL)
+        add_note(col, "Basic", "Lang", [], Front='What is this? <img src="odd.png">', Back="odd")
+        add_note(col, "Basic", "Lang", [], Front='And this? <img src="fine.png">', Back="fine")
+
+    collection = collection_of(tmp_path, fill)
+    source = tmp_path / "source"
+    result = import_deck(runner, collection, "Lang", source)
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert [line.split(":")[0] for line in report["media_left"]] == ["odd.png"]
+    assert sorted(path.name for path in (source / "media").iterdir()) == ["fine.png"]
+    assert report["decks"][0]["cards"] == 2
+
+
+def test_a_package_that_unpacks_a_hundredfold_is_refused(runner: CliRunner, tmp_path: Path) -> None:
+    """A package in Anki's older format, its media map naming an entry of 200 MB of zeros that
+    packs to 200 kB: refused before anything unpacks it."""
+
+    def fill(col: Any) -> None:
+        (Path(col.media.dir()) / "big.png").write_bytes(PIXEL)
+        add_note(col, "Basic", "Lang", [], Front='What is this? <img src="big.png">', Back="big")
+
+    collection = collection_of(tmp_path, fill)
+    package = tmp_path / "lang.apkg"
+    col = anki_collection.Collection(str(collection))
+    options = anki_collection.ExportAnkiPackageOptions(with_scheduling=True, with_media=True, legacy=True)
+    col.export_anki_package(out_path=str(package), options=options, limit=None)
+    col.close()
+    bomb = tmp_path / "bomb.apkg"
+    with zipfile.ZipFile(package) as original, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as packed:
+        media = json.loads(original.read("media"))
+        for entry in original.infolist():
+            if entry.filename != "media" and media.get(entry.filename) != "big.png":
+                packed.writestr(entry, original.read(entry))
+        number = next(key for key, name in media.items() if name == "big.png")
+        packed.writestr("media", json.dumps(media))
+        with packed.open(number, "w", force_zip64=True) as entry_stream:
+            zeros = bytes(1 << 20)
+            for _ in range(200):
+                entry_stream.write(zeros)
+    assert bomb.stat().st_size < 2 << 20
+    source = tmp_path / "source"
+    result = runner.invoke(main, ["import", str(bomb), "--into", str(source)])
+    assert result.exit_code == 1, result.output
+    assert "unpacks to 209715200 bytes" in result.stderr and "not imported" in result.stderr
+    assert not source.exists()

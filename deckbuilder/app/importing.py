@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deckbuilder.app.load import load_decks
+from deckbuilder.app.media import NOT_FOUND, file_problem, media_bytes
 from deckbuilder.app.notetypes import NOTE_TYPE_FOLDER, note_type_files, note_type_json
 from deckbuilder.app.output import write_atomically
 from deckbuilder.app.progress import NoProgress, Progress
@@ -48,6 +49,8 @@ class ImportReport:
     """Each markdown file written, with its number of cards."""
     note_types: list[Path] = field(default_factory=list)
     media: int = 0
+    media_left: list[str] = field(default_factory=list)
+    """``name: why`` of media files the notes show that were not copied (a device, too large)."""
     as_html: list[str] = field(default_factory=list)
     """``path:line question`` of notes with a field kept as HTML."""
     not_cards: list[str] = field(default_factory=list)
@@ -131,6 +134,7 @@ def import_content(
     _write(outputs, into)
     report.note_types = attempt.note_types
     report.media = attempt.media
+    report.media_left = attempt.media_left
     report.as_html, report.sounds, report.not_cards = attempt.as_html, attempt.sounds, attempt.not_cards
     report.decks = [(path, len(attempt.entries[path.name])) for path in attempt.texts]
     return report
@@ -149,6 +153,7 @@ class _Attempt:
     not tell them apart, so the next pass gives them ids."""
     note_types: list[Path] = field(default_factory=list)
     media: int = 0
+    media_left: list[str] = field(default_factory=list)
     as_html: list[str] = field(default_factory=list)
     sounds: list[str] = field(default_factory=list)
     not_cards: list[str] = field(default_factory=list)
@@ -249,10 +254,16 @@ def _outputs(attempt: _Attempt, content: AnkiContent, media_used: set[str], into
         outputs[path] = note_type_json(definition).encode("utf-8")
         attempt.note_types.append(path)
     for name in sorted(media_used):
+        if "/" in name or name in (".", ".."):
+            continue
         source = content.media / name
-        if source.is_file() and "/" not in name and name not in (".", ".."):
-            outputs[into / MEDIA_FOLDER / name] = source.read_bytes()
+        problem = file_problem(source)
+        data = media_bytes(source) if problem is None else None
+        if data is not None:
+            outputs[into / MEDIA_FOLDER / name] = data
             attempt.media += 1
+        elif problem != NOT_FOUND:
+            attempt.media_left.append(f"{name}: {problem or 'changed while it was read'}")
     return outputs
 
 

@@ -28,23 +28,49 @@ def image_problem(reference: str, folder: Path) -> str | None:
     target = (folder / unquote(reference)).resolve()
     if not target.is_relative_to(folder.resolve()):
         return f"image '{reference}' is outside the source folder; move it into {folder}/"
-    try:
-        # Looked at before anything opens it: opening a FIFO waits for a writer that may never come.
-        status = target.stat()
-    except OSError:
-        status = None
-    if status is None or stat.S_ISDIR(status.st_mode):
+    problem = file_problem(target)
+    if problem == NOT_FOUND:
         return f"image '{reference}' not found (looked for {target}); fix the path or add the file"
+    if problem is not None:
+        return f"image '{reference}' {problem}"
+    return None
+
+
+NOT_FOUND = "not found"
+
+
+def file_problem(path: Path) -> str | None:
+    """Why the file is no media file to read, or None: not found, not a regular file, or too large.
+    Looked at before anything opens it: opening a FIFO waits for a writer that may never come."""
+    try:
+        status = path.stat()
+    except OSError:
+        return NOT_FOUND
+    if stat.S_ISDIR(status.st_mode):
+        return NOT_FOUND
     if not stat.S_ISREG(status.st_mode):
-        return (
-            f"image '{reference}' is not a file ({target} is a device or a pipe); point it at an image file"
-        )
+        return f"is not a file ({path} is a device or a pipe); point it at an image file"
     if status.st_size > LARGEST_IMAGE:
         return (
-            f"image '{reference}' has {status.st_size} bytes, more than the {LARGEST_IMAGE // 2**20} MB "
-            "an image may have; make it smaller"
+            f"has {status.st_size} bytes, more than the {LARGEST_IMAGE // 2**20} MB a media file may have; "
+            "make it smaller"
         )
     return None
+
+
+def media_bytes(path: Path) -> bytes | None:
+    """The bytes of a media file file_problem passes, read no further than the size it had then
+    (a file swapped for a device meanwhile is None)."""
+    if file_problem(path) is not None:
+        return None
+    try:
+        with path.open("rb", buffering=0) as stream:
+            status = os.fstat(stream.fileno())
+            if not stat.S_ISREG(status.st_mode) or status.st_size > LARGEST_IMAGE:
+                return None
+            return stream.read(status.st_size)
+    except OSError:
+        return None
 
 
 def _card_text(card: Card) -> str:

@@ -487,8 +487,9 @@ def import_deck(
         assert package is not None
         report = import_package(package, into, progress=ProgressBar("converting"))
     report_import(report, as_json=as_json, quiet=quiet, verbose=verbose)
-    if report.not_cards or report.left_out:
-        # The decks are written, but these notes stay in Anki unmanaged: a script must hear of it.
+    if report.not_cards or report.left_out or report.media_left:
+        # The decks are written, but these notes stay in Anki unmanaged (or their images were not
+        # copied, which a build will miss): a script must hear of it.
         sys.exit(1)
 
 

@@ -95,7 +95,7 @@ def report_import(report: ImportReport, *, as_json: bool, quiet: bool, verbose: 
             "decks": [{"path": str(path), "cards": cards} for path, cards in report.decks],
             "note_types": [str(path) for path in report.note_types], "media": report.media,
             "as_html": report.as_html, "not_cards": report.not_cards, "sounds": report.sounds,
-            "left_out": report.left_out,
+            "left_out": report.left_out, "media_left": report.media_left,
         }, indent=2, ensure_ascii=False))  # fmt: skip
         return
     if not quiet:
@@ -109,9 +109,11 @@ def report_import(report: ImportReport, *, as_json: bool, quiet: bool, verbose: 
         ("with sounds, which builds do not carry: keep the files in Anki", report.sounds),
         ("not read back as cards, so not managed by deckbuilder (an answer like TODO)", report.not_cards),
         ("left out, as they would not read back as cards; they stay in Anki as they are", report.left_out),
+        ("not copied, as no media file can be (the cards show them missing)", report.media_left),
     ):
         if notes:
-            click.echo(f"{count(len(notes), 'note')} {label}:", err=True)
+            noun = "media file" if notes is report.media_left else "note"
+            click.echo(f"{count(len(notes), noun)} {label}:", err=True)
             for line in (
                 notes
                 if verbose or len(notes) <= 10

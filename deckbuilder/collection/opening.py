@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -114,6 +115,7 @@ def package_collection(package: Path) -> Iterator[tuple[Any, Path]]:
 
     if not package.is_file():
         raise AnkiError(f"{package}: no such package file; check the path")
+    _refuse_bombs(package)
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / COLLECTION_FILE
         with opened_collection(path) as col:
@@ -124,6 +126,29 @@ def package_collection(package: Path) -> Iterator[tuple[Any, Path]]:
             except Exception as error:  # the backend raises several kinds for damaged packages
                 raise AnkiError(f"{package}: Anki cannot read this package ({error})") from None
             yield col, Path(col.media.dir())
+
+
+UNPACKED_LARGEST = 100 << 20
+"""Bytes above which a package's entry must not unpack to over COMPRESSION_MOST times its size."""
+COMPRESSION_MOST = 100
+"""Media is compressed already and a collection compresses a few times: an entry that packs a
+hundredfold is built to fill the disk (a zip bomb)."""
+
+
+def _refuse_bombs(package: Path) -> None:
+    """Refuse a package whose entries say they unpack to far more than any deck's content would."""
+    try:
+        with zipfile.ZipFile(package) as archive:
+            entries = archive.infolist()
+    except (OSError, zipfile.BadZipFile):
+        return  # not a zip at all: Anki's importer says what is wrong with it
+    for entry in entries:
+        packed = max(entry.compress_size, 1)
+        if entry.file_size > UNPACKED_LARGEST and entry.file_size > COMPRESSION_MOST * packed:
+            raise AnkiError(
+                f"{package}: its entry '{entry.filename}' unpacks to {entry.file_size} bytes from "
+                f"{entry.compress_size}, which no deck's content does; this package is not imported"
+            )
 
 
 SCRATCH_NOTE_TYPE = "deckbuilder scratch"

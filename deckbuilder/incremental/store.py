@@ -17,6 +17,7 @@ import hmac
 import marshal
 import os
 import secrets
+import stat
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -83,10 +84,10 @@ def read_marshal(path: Path, header: str) -> Any:
     """The value written under ``header``; None when missing, damaged, written under another header,
     or not sealed with this user's key (a flipped bit, or a cache file made elsewhere)."""
     expected = _preamble(header)
-    try:
-        data = memoryview(path.read_bytes())
-    except OSError:
+    raw = regular_file_bytes(path, LARGEST_CACHE)
+    if raw is None:
         return None
+    data = memoryview(raw)
     start = len(expected) + SEAL_BYTES
     if data[: len(expected)] != expected:
         return None
@@ -102,6 +103,28 @@ def read_marshal(path: Path, header: str) -> Any:
         value = None
     checker.join()
     return value if checked == [True] else None
+
+
+LARGEST_CACHE = 4 << 30
+"""Bytes a cache file may have: far more than 100,000 cards take, and less than what a device
+posing as a cache file would have read into memory."""
+
+
+def regular_file_bytes(path: Path, largest: int) -> bytes | None:
+    """The file's bytes; None when it cannot be read, or is no regular file of at most ``largest``
+    bytes (a FIFO or a device a cache's name was linked to: opened without waiting, never read)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(descriptor, "rb") as stream:
+        try:
+            status = os.fstat(descriptor)
+            if not stat.S_ISREG(status.st_mode) or status.st_size > largest:
+                return None
+            return stream.read(status.st_size)
+        except OSError:
+            return None
 
 
 def write_marshal(path: Path, header: str, value: Any) -> None:
@@ -151,11 +174,10 @@ def cache_key() -> bytes:
 
 
 def _stored_key(key_file: Path) -> bytes | None:
-    try:
-        key = key_file.read_bytes()
-    except FileNotFoundError:
+    if not key_file.exists():
         return None
-    return key if len(key) == KEY_BYTES else None
+    key = regular_file_bytes(key_file, KEY_BYTES)
+    return key if key is not None and len(key) == KEY_BYTES else None
 
 
 def _new_key(key_file: Path) -> bytes:
