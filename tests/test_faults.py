@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from deckbuilder.cli import main
+from deckbuilder.errors import Severity
 from deckbuilder.identity.lockfile import read_lock
 
 from .conftest import write
@@ -153,6 +154,31 @@ def test_a_yaml_alias_bomb_is_refused_at_once(runner: CliRunner, tmp_path: Path)
         result = runner.invoke(main, ["check", str(source)])
     assert result.exit_code == 1
     assert f"{source}:3: error: front matter repeats a value by the YAML alias '*a'" in result.stderr
+
+
+def test_deep_front_matter_is_refused_at_the_first_level_too_deep(runner: CliRunner, tmp_path: Path) -> None:
+    """Refused while the YAML is read, at the line of the 33rd level: not after building all 3,000."""
+    nested = "".join(" " * depth + f"k{depth}:\n" for depth in range(3000))
+    source = write(tmp_path, "deep.md", f"---\n{nested}---\n## Q?\n\nA.\n")
+    with hang_guard(10):
+        result = runner.invoke(main, ["check", str(source)])
+    assert result.exit_code == 1
+    assert f"{source}:34: error: front matter nests values more than 32 levels deep" in result.stderr
+
+
+def test_a_list_nested_thousands_deep_reads_at_a_capped_depth_with_a_warning(tmp_path: Path) -> None:
+    """mistune passes over everything below each level of a list: 3,000 levels took seconds, 5,000
+    a minute. Indentation past 128 characters is read as 128, and the file says where."""
+    from deckbuilder.read.reader import parse
+
+    nested = "".join("  " * depth + f"- level {depth}\n" for depth in range(3000))
+    with hang_guard(10):
+        parsed = parse(f"## What is deep?\n\n{nested}", tmp_path / "deep.md")
+    (card,) = parsed.deck.cards
+    assert "level 2999" in card.answer
+    warnings = [d for d in parsed.diagnostics if d.severity is Severity.WARNING]
+    assert [(d.location.line if d.location else 0) for d in warnings] == [3 + 65]  # depth 65: 130 spaces
+    assert "2935 lines from here indented more than 128 characters" in warnings[0].message
 
 
 def test_a_huge_nested_value_is_quoted_short(runner: CliRunner, tmp_path: Path) -> None:
@@ -372,7 +398,7 @@ def test_any_lock_file_gives_a_build_or_a_clean_error(
         (
             "deck.md",
             "---\na: " + "[" * 3000 + "]" * 3000 + "\n---\n## Q?\n\nA.\n",
-            "front matter nests values too deeply",
+            "front matter nests values more than 32 levels deep",
         ),
     ],
     ids=["float-grid", "deep-toml", "deep-yaml"],

@@ -168,6 +168,46 @@ def test_a_collection_open_in_anki_is_refused_by_import_and_pull(
     assert not (seed_folder / "x").exists()
 
 
+def test_reading_a_collection_leaves_nothing_beside_it(
+    runner: CliRunner, anki_deck: Path, tmp_path: Path
+) -> None:
+    """import and pull only read the collection: no -wal or -shm file is left beside it."""
+    folder = anki_deck.parent
+    before = sorted(path.name for path in folder.iterdir())
+    source = tmp_path / "source"
+    imported = runner.invoke(main, ["import", "-c", str(anki_deck), "-d", "Biology", "--into", str(source)])
+    assert imported.exit_code == 0, imported.output
+    pulled = runner.invoke(main, ["pull", str(source), "-c", str(anki_deck), "--dry-run"])
+    assert pulled.exit_code == 0, pulled.output
+    dry = runner.invoke(main, ["push", str(source), "-c", str(anki_deck), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert sorted(path.name for path in folder.iterdir()) == before
+
+
+def test_a_collection_of_a_newer_anki_is_named_and_said_so(
+    runner: CliRunner, anki_deck: Path, tmp_path: Path
+) -> None:
+    import contextlib
+    import sqlite3
+
+    source = tmp_path / "source"
+    imported = runner.invoke(main, ["import", "-c", str(anki_deck), "-d", "Biology", "--into", str(source)])
+    assert imported.exit_code == 0, imported.output
+    with contextlib.closing(sqlite3.connect(anki_deck)) as db:
+        db.execute("update col set ver = 99")
+        db.commit()
+    for command in (
+        ["import", "-c", str(anki_deck), "-d", "Biology", "--into", str(tmp_path / "again")],
+        ["pull", str(source), "-c", str(anki_deck)],
+        ["push", str(source), "-c", str(anki_deck), "--dry-run"],
+        ["push", str(source), "-c", str(anki_deck)],
+    ):
+        result = runner.invoke(main, command)
+        assert result.exit_code == 1, result.output
+        assert f"{anki_deck}: the collection was written by a newer Anki" in result.stderr, result.stderr
+        assert "pip install -U anki" in result.stderr and "open in Anki" not in result.stderr
+
+
 def test_pull_fills_a_custom_note_types_section_from_its_field(
     runner: CliRunner, anki_deck: Path, tmp_path: Path
 ) -> None:

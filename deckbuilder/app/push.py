@@ -78,7 +78,7 @@ def push(
     """
 
     def apply(path: Path) -> tuple[list[LoadedDeck], PushReport]:
-        return _apply(loaded, packages, path, prune)
+        return _apply(loaded, packages, path, prune, named=collection)
 
     if dry_run:
         return changed_copy(collection, apply, chosen)
@@ -88,9 +88,9 @@ def push(
 
 
 def _apply(
-    loaded: Sequence[LoadedDeck], packages: PackagesOf, path: Path, prune: bool
+    loaded: Sequence[LoadedDeck], packages: PackagesOf, path: Path, prune: bool, named: Path
 ) -> tuple[list[LoadedDeck], PushReport]:
-    with opened_collection(path) as col:
+    with opened_collection(path, named) as col:
         pushed = with_notes_adopted(col, loaded)
         with tempfile.TemporaryDirectory() as scratch:
             log = import_packages(col, stage_packages(packages(pushed), Path(scratch)))

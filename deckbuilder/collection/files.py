@@ -62,13 +62,17 @@ def check_collection(path: Path, writable: bool, chosen: bool = True) -> None:
     if not path.is_file():
         hint = "check the path" if chosen else "pass --collection PATH to collection.anki2"
         raise AnkiError(f"{path}: no such collection file; {hint}")
+    if _locked_by_another(path):  # Anki holds its collection's lock while it has it open
+        raise AnkiError(f"{path}: {OPEN_IN_ANKI}")
     try:
+        # Immutable: no locks and no -wal or -shm files beside the collection, which a read-only
+        # connection to a database in WAL mode would leave (it cannot checkpoint them away).
         with contextlib.closing(
-            sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.5)
+            sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, timeout=0.5)
         ) as db:
             tables = {name for (name,) in db.execute("select name from sqlite_master where type = 'table'")}
     except sqlite3.OperationalError as error:
-        if "locked" in str(error):  # Anki holds its collection's lock while it has it open
+        if "locked" in str(error):
             raise AnkiError(f"{path}: {OPEN_IN_ANKI}") from None
         raise AnkiError(f"{path}: cannot read the collection ({error})") from None
     except sqlite3.DatabaseError:
@@ -100,6 +104,31 @@ def backup(path: Path, kept: int = BACKUPS_KEPT) -> Path:
         with contextlib.suppress(OSError):
             drop_backup(old)
     return target
+
+
+SQLITE_SHARED_LOCK_BYTES = (0x40000002, 510)
+"""Where SQLite locks a database file on POSIX systems (its SHARED_FIRST and SHARED_SIZE): a
+connection with an exclusive lock, as Anki's while it has the collection open, write-locks them."""
+
+
+def _locked_by_another(path: Path) -> bool:
+    """Whether another process holds the database's exclusive lock, probed on SQLite's own lock
+    bytes with a read lock taken and let go at once (on systems without POSIX locks: never)."""
+    try:
+        import fcntl
+    except ImportError:
+        return False
+    start, length = SQLITE_SHARED_LOCK_BYTES
+    try:
+        with path.open("rb") as stream:
+            try:
+                fcntl.lockf(stream, fcntl.LOCK_SH | fcntl.LOCK_NB, length, start)
+            except OSError:
+                return True
+            fcntl.lockf(stream, fcntl.LOCK_UN, length, start)
+    except OSError:
+        return False  # unreadable: the connection below says why
+    return False
 
 
 def drop_backup(path: Path) -> None:

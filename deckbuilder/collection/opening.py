@@ -34,20 +34,47 @@ def require_anki() -> None:
 
 
 @contextlib.contextmanager
-def opened_collection(path: Path) -> Iterator[Any]:
+def opened_collection(path: Path, named: Path | None = None) -> Iterator[Any]:
+    """The collection at ``path`` open; errors name ``named`` (the user's file a copy was made of)."""
     from anki.collection import Collection
     from anki.errors import DBError
 
+    shown = named or path
     try:
         collection = Collection(str(path))
-    except DBError:
-        raise AnkiError(f"{path}: {OPEN_IN_ANKI}") from None
+    except DBError as error:
+        raise AnkiError(f"{shown}: {_database_problem(str(error))}") from None
     except Exception as error:  # the backend raises several kinds for unreadable files
-        raise AnkiError(f"{path}: cannot open the collection ({error})") from None
+        raise AnkiError(f"{shown}: cannot open the collection ({error})") from None
     try:
         yield collection
     finally:
         collection.close()
+
+
+def _database_problem(message: str) -> str:
+    """What the backend's database error (``DbError { info: "", kind: FileTooNew }``) means."""
+    if "FileTooNew" in message:
+        return (
+            f"the collection was written by a newer Anki than the anki package here ({_anki_version()}) "
+            "reads; upgrade it: pip install -U anki"
+        )
+    if "FileTooOld" in message:
+        return (
+            "the collection is older than the anki package here reads; open it in Anki once, then run again"
+        )
+    if "Locked" in message or "locked" in message:
+        return OPEN_IN_ANKI
+    return f"cannot open the collection ({shorten(message, 200)})"
+
+
+def _anki_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("anki")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 @contextlib.contextmanager
@@ -66,7 +93,7 @@ def scratch_copy(path: Path, chosen: bool = True) -> Iterator[Path]:
 @contextlib.contextmanager
 def opened_copy(path: Path, chosen: bool = True) -> Iterator[Any]:
     """The collection at ``path``, opened from a scratch copy (only read)."""
-    with scratch_copy(path, chosen) as copy, opened_collection(copy) as col:
+    with scratch_copy(path, chosen) as copy, opened_collection(copy, named=path) as col:
         yield col
 
 

@@ -49,11 +49,27 @@ def split_front_matter(text: str, path: str) -> tuple[FrontMatter, str]:
     )
 
 
-def _refuse_aliases(yaml: Any, yaml_text: str, path: str) -> None:
-    """Front matter may not repeat a value by alias (``*name``): a few lines of nested aliases
-    expand to billions of items, and no setting of ours needs one."""
+DEEPEST_FRONT_MATTER = 32
+"""Levels of lists and mappings front matter may nest: our settings take three at most."""
+
+
+def _refuse_hostile(yaml: Any, yaml_text: str, path: str) -> None:
+    """Refused while the events stream in, before anything is built: a value repeated by alias
+    (``*name``; a few lines of nested aliases expand to billions of items) and nesting deeper than
+    any setting of ours (thousands of levels take minutes to build). No setting needs either."""
+    depth = 0
     for event in yaml.parse(yaml_text, Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.AliasEvent):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > DEEPEST_FRONT_MATTER:
+                raise ConfigError(
+                    f"front matter nests values more than {DEEPEST_FRONT_MATTER} levels deep; no setting "
+                    "needs that: write the values flatter",
+                    SourceLocation(path, event.start_mark.line + 2),
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
             raise ConfigError(
                 f"front matter repeats a value by the YAML alias '*{shorten(str(event.anchor), 40)}'; "
                 "write the value out instead",
@@ -65,7 +81,7 @@ def _load_yaml(yaml_text: str, path: str) -> dict[str, tuple[Any, int]]:
     import yaml  # only files with front matter pay for importing PyYAML
 
     try:
-        _refuse_aliases(yaml, yaml_text, path)
+        _refuse_hostile(yaml, yaml_text, path)
         node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(yaml_text)
     except RecursionError:

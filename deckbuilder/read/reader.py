@@ -73,9 +73,33 @@ def split_source(text: str, path: Path, base: DeckSettings | None = None) -> Sou
     characters (each removal a warning)."""
     shown = str(path)
     text, removed = _without_control_characters(normalise_newlines(text), shown)
+    text, flattened = _without_deep_indentation(text, shown)
     front, body = split_front_matter(text, shown)
     settings, notes = apply_front_matter(base or DeckSettings(), front, shown)
-    return SourceText(path, settings, normalise_newlines(body), front.body_line + 1, (*notes, *removed))
+    return SourceText(
+        path, settings, normalise_newlines(body), front.body_line + 1, (*notes, *removed, *flattened)
+    )
+
+
+DEEPEST_INDENTATION = 128
+"""Characters of indentation a line keeps: markdown's lists nest 20 levels at most (mistune's limit)
+in far less, and each level of a list nested thousands deep costs mistune a pass over everything
+below it (5,000 levels took a minute)."""
+DEEP_INDENTATION = re.compile(rf"^([ \t]{{{DEEPEST_INDENTATION}}})[ \t]+", re.MULTILINE)
+
+
+def _without_deep_indentation(text: str, shown: str) -> tuple[str, tuple[Diagnostic, ...]]:
+    first = DEEP_INDENTATION.search(text)
+    if first is None:
+        return text, ()
+    line = text.count("\n", 0, first.start()) + 1
+    count = len(DEEP_INDENTATION.findall(text))
+    message = (
+        f"{count} line{'s' if count > 1 else ''} from here indented more than {DEEPEST_INDENTATION} "
+        f"characters, read as {DEEPEST_INDENTATION} (lists nest no deeper than that); indent less"
+    )
+    warning = Diagnostic(SourceLocation(shown, line), Severity.WARNING, message)
+    return DEEP_INDENTATION.sub(r"\1", text), (warning,)
 
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
