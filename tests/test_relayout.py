@@ -67,8 +67,11 @@ def test_structural_edits_lay_out_again(tmp_path: Path, change: tuple[str, str, 
 
 HEADINGS = st.sampled_from(["# ", "## ", "## ", "## ", "### "])
 QUESTIONS = st.sampled_from(
-    ["What is A?", "What is B?", "Why `c`?", "", "Section", "1. Numbered?", "D? #tag"]
-)
+    ["What is A?", "What is B?", "Why `c`?", "", "Section", "1. Numbered?", "D? #tag",
+     "Explain E", "2. Describe F", "Q3. Name G", "Example"]
+)  # fmt: skip
+"""Questions, requests (which count in a class of questions), labels and topics: an edit among them
+can change which class of headings holds the cards."""
 BODIES = st.sampled_from(
     ["Answer.\n", "**Answer:** it is.\n", "**Role:** x\n\n**Usage:** y\n", "Q: Inner?\nA: Yes.\n",
      "**Is it bold?**\nYes.\n", "---\n\nfooter\n", "- item\n- item\n", "```\n## not a heading\n```\n", "\n",

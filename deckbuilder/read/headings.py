@@ -38,6 +38,24 @@ FRONT_TITLES = frozenset({"front", "front side", "frontside", "question", "promp
 BACK_TITLES = frozenset({"back", "back side", "backside", "answer"})
 
 
+REQUEST_OPENING = re.compile(
+    r"(?:(?:explain|describe|compare|contrast|define|write|give|discuss|outline|summari[sz]e|illustrate"
+    r"|implement|tell|identify|differentiate|distinguish|(?:the\s+)?differences?\s+between|how\s+to"
+    r"|when\s+to|what's|erkläre|erklären|beschreibe|beschreiben|vergleiche|vergleichen|nenne|nennen"
+    r"|definiere|unterschied|explica|explique|describa|compara|defina|diferencia|expliquez|décrivez"
+    r"|décris|comparez|définissez|différence|spiega|descrivi|confronta|differenza|descreva|diferença"
+    r"|объясните|объясни|опишите|опиши|сравните|назовите|перечислите|разница|поясніть|опишіть"
+    r"|порівняйте|назвіть|різниця|wyjaśnij|opisz|porównaj|różnica|vysvětlete|popište)(?=\W|$)"
+    r"|請|请|解释|解釋|描述|比较|比較|说明|說明|区别|區別|설명|비교|차이)",
+    re.IGNORECASE,
+)
+"""A request where a question would be (``Explain …``, ``Опишите …``, ``请说明 …``): a question in a
+class of headings that ask, never alone. Words that also start titles (``List of …``, ``State
+management``) are not among them."""
+REQUEST_ENDINGS = ("教えてください", "説明してください", "説明せよ", "述べよ", "について", "の違い", "とは")
+"""Endings of Japanese requests and prompts, which go without a question mark."""
+
+
 class HeadingTraits(NamedTuple):
     asks: bool
     """Phrased as a question: ends with a question mark, says 'Q1.', or holds a cloze deletion."""
@@ -47,6 +65,10 @@ class HeadingTraits(NamedTuple):
     """Titled like a part of an answer (``Example``, ``References``) or ending with a colon."""
     side: str
     """``front`` or ``back`` for the headings of front/back cards, else empty."""
+    requests: bool = False
+    """Phrased as a request (``Explain …``, ``Difference between …``): asks, in a class that asks."""
+    numbering: str = ""
+    """How it is numbered: ``label`` (``Q1.``), the number's punctuation (``.``, ``)``, ``:``), or empty."""
 
 
 @lru_cache(maxsize=1 << 14)
@@ -66,7 +88,16 @@ def heading_traits(text: str) -> HeadingTraits:
     numbered = bool(NUMBER_PREFIX.match(words)) and not SUBSECTION_NUMBER.match(words)
     answer_part = bool(ANSWER_PART_TITLES.fullmatch(title)) or (bare.endswith(":") and not asks)
     side = "front" if title in FRONT_TITLES else "back" if title in BACK_TITLES else ""
-    return HeadingTraits(asks, numbered, answer_part, side)
+    requests = bool(REQUEST_OPENING.match(bare)) or stripped.endswith(REQUEST_ENDINGS)
+    return HeadingTraits(asks, numbered, answer_part, side, requests, _numbering(words, numbered))
+
+
+def _numbering(words: str, numbered: bool) -> str:
+    if QUESTION_PREFIX.match(words):
+        return "label"
+    if numbered:
+        return NUMBER_PREFIX.match(words).group().strip()[-1:]  # type: ignore[union-attr]
+    return ""
 
 
 def _asks_midway(text: str) -> bool:

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from deckbuilder.markdown.dialect import inline_tokens, plain_text
 from deckbuilder.model import DeckSettings
 from deckbuilder.read.answers import SPLIT_COMMENT
 from deckbuilder.read.blocks import Block
-from deckbuilder.read.headings import heading_traits
+from deckbuilder.read.headings import HeadingTraits, heading_traits
 from deckbuilder.read.pieces import closes_fence, fence_opening
 from deckbuilder.read.questions import split_question
 from deckbuilder.read.shapes import Draft, scan_shapes
@@ -211,7 +211,17 @@ class _Roles:
         numbered = [h for h in self.headings if traits[h].numbered]
         numbered_ask = 2 * sum(1 for h in numbered if traits[h].asks) >= len(numbered) > 0
         asking = [h for h in self.headings if traits[h].asks or (numbered_ask and traits[h].numbered)]
-        if asking and len(asking) * QUESTION_SHARE >= len(self.headings):
+        share_asks = bool(asking) and len(asking) * QUESTION_SHARE >= len(self.headings)
+        members = self._card_class(traits)
+        if members:
+            # The class decides its level; the file's other questions count where no member's
+            # answer holds them (a question inside an answer is a part of it).
+            inside = self._inside(members)
+            extra = {h for h in asking if h not in inside} if share_asks else set()
+            self.layout.mode = "questions"
+            self._questions(members | extra)
+            return
+        if share_asks:
             self.layout.mode = "questions"
             self._questions(set(asking))
             return
@@ -224,6 +234,56 @@ class _Roles:
         if level is not None:
             self.layout.mode = "topics"
             self._by_level(level, topics=not self._separated_deck(level))
+
+    def _card_class(self, traits: Mapping[int, HeadingTraits]) -> set[int]:
+        """The headings of the file's card class: of one level and numbered alike (or not at all),
+        mostly asking (a question, or a request among questions) or all labelled ``Q1.``, with text
+        under several. Of several such classes, the one whose members have text of their own (not
+        only sub-headings) wins, then the outermost; classes of its level come with it."""
+        classes: dict[tuple[int, str], list[int]] = {}
+        for h in self.headings:
+            if not (traits[h].answer_part or traits[h].side):
+                classes.setdefault((self.blocks[h].level, traits[h].numbering), []).append(h)
+        found: list[tuple[bool, int, list[int]]] = []
+        for (level, numbering), heads in classes.items():
+            bodies = sum(1 for h in heads if self._stretch_has_content(h))
+            if len(heads) < 2 or bodies < 2 or 3 * bodies < len(heads):
+                continue
+            asks = sum(1 for h in heads if traits[h].asks)
+            alike = sum(1 for h in heads if traits[h].asks or traits[h].requests)
+            # Requests alone make no class (titles start with verbs too) unless numbered alike.
+            if numbering == "label" or (2 * alike > len(heads) and (numbering or 4 * asks >= len(heads))):
+                own = sum(1 for h in heads if not self._body_empty(h))
+                found.append((2 * own < len(heads), level, heads))
+        if not found:
+            return set()
+        found.sort(key=lambda item: item[:2])
+        _, level, _ = found[0]
+        # A member named like a topic (``React Hooks`` among questions) stays a topic: a card only
+        # when its text marks an answer; numbered or labelled like the others, it is one.
+        return {h for _, at, heads in found if at == level for h in heads
+                if traits[h].asks or traits[h].requests or traits[h].numbering}  # fmt: skip
+
+    def _stretch_end(self, h: int) -> int:
+        """Where the heading's stretch ends: at the next heading of its level or above."""
+        level = self.blocks[h].level
+        at = bisect.bisect_right(self.headings, h)
+        for other in self.headings[at:]:
+            if self.blocks[other].level <= level:
+                return other
+        return len(self.blocks)
+
+    def _stretch_has_content(self, h: int) -> bool:
+        return _has_content([block for block in self.blocks[h + 1 : self._stretch_end(h)]
+                             if block.kind != "heading"])  # fmt: skip
+
+    def _inside(self, members: set[int]) -> set[int]:
+        """The headings inside the members' stretches (deeper, before the next of their level)."""
+        inside: set[int] = set()
+        for h in members:
+            end = self._stretch_end(h)
+            inside.update(other for other in self.headings if h < other < end)
+        return inside
 
     def _questions(self, asking: set[int]) -> None:
         current: int | None = None

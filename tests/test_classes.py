@@ -1,0 +1,79 @@
+"""Cards decided per class of look-alike headings (issue 25): headings of one level written alike
+(numbered the same way, or not at all) are a class; a class whose members mostly ask and have
+text under them is a card class, and each member with text is a card, asking or not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from deckbuilder import read
+
+
+def questions(text: str) -> list[str]:
+    parsed = read.parse(text, Path("notes.md"))
+    return [card.question for card in parsed.deck.cards]
+
+
+def numbered_with_parts(count: int, parts: int) -> str:
+    """``count`` numbered question headings, each answer with ``parts`` sub-headings of its own."""
+    sections = ["# Kitchen interview\n"]
+    for number in range(1, count + 1):
+        sections.append(f"## {number}. Why does step {number} of a braise matter?\n\nIt builds flavour.\n")
+        for part in ("Overview", "How it works", "Pitfalls", "In practice", "Variations")[:parts]:
+            sections.append(f"### {part}\n\nSome words on {part.lower()} for step {number}.\n")
+            sections.append(f"#### Detail of {part.lower()}\n\nMore words.\n")
+    return "\n".join(sections)
+
+
+CLASSES = {
+    "numbered-questions-whose-answers-hold-many-sub-headings": (
+        numbered_with_parts(4, 5),
+        [f"Why does step {n} of a braise matter?" for n in range(1, 5)],
+    ),
+    "requests-among-questions-of-one-level": (
+        "# Sauces\n\n## Basics\n\n### Explain how a roux thickens\n\nStarch swells in the fat.\n\n"
+        "### What is a mother sauce?\n\nOne of five bases.\n\n### Describe a beurre blanc\n\n"
+        "Butter whisked into a reduction.\n\n### Difference between stock and broth\n\n"
+        "Stock is made from bones.\n\n### Why does a sauce split?\n\nThe emulsion breaks.\n",
+        [
+            "Explain how a roux thickens",
+            "What is a mother sauce?",
+            "Describe a beurre blanc",
+            "Difference between stock and broth",
+            "Why does a sauce split?",
+        ],
+    ),
+    "unnumbered-headings-beside-a-numbered-class-stay-sections": (
+        "# Notes\n\n## Introduction\n\nWhy these notes exist.\n\n"
+        + "".join(
+            f"## {n}. What is knife skill {n}?\n\nPractice {n}.\n\n### Example\n\nCut.\n\n"
+            f"### Notes\n\nMore.\n\n### See also\n\nBooks.\n\n### Drill\n\nDaily.\n\n"
+            for n in range(1, 4)
+        )
+        + "## Summary\n\nPractise daily.\n",
+        [f"What is knife skill {n}?" for n in range(1, 4)],
+    ),
+    "a-member-named-like-a-topic-stays-a-topic": (
+        "# Knives\n\n### What is a santoku?\n\nA Japanese knife.\n\n### Sharpening stones\n\n"
+        "Whetstones come in grits.\n\n### Why hone a knife?\n\nTo straighten the edge.\n\n"
+        "### How to hold a knife?\n\nPinch grip.\n",
+        ["What is a santoku?", "Why hone a knife?", "How to hold a knife?"],
+    ),
+    "questions-inside-a-class-members-answer-stay-in-it": (
+        "# Bread\n\n"
+        + "".join(
+            f"## {n}. Explain step {n} of baking bread\n\nDo it well.\n\n### Why does it matter?\n\n"
+            f"It shapes the loaf.\n\n### Example\n\nA baguette.\n\n#### Variations\n\nRye.\n\n"
+            f"### Notes\n\nNone.\n\n### See also\n\nBooks.\n\n"
+            for n in range(1, 4)
+        ),
+        [f"Explain step {n} of baking bread" for n in range(1, 4)],
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), CLASSES.values(), ids=CLASSES.keys())
+def test_cards_follow_the_class_of_their_headings(text: str, expected: list[str]) -> None:
+    assert questions(text) == expected
