@@ -115,6 +115,20 @@ def _longest_chain(graph: grimp.ImportGraph, module: str, within: str, seen: tup
     )
 
 
+def test_each_use_case_chooses_its_own_caching() -> None:
+    """How a command uses the caches is its use case's to say (build writes them; check, diff, push
+    and pull only read): the command line, which only lists without a use case, builds no other."""
+    made = [
+        line.strip()
+        for path in sorted((PACKAGE / "cli").glob("*.py"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if "Caching(" in line
+    ]
+    assert made == ['caching = Caching(use="read")'], made  # ``list``, which has no use case
+    for use_case in ("build", "check", "diff", "push", "pull"):
+        assert "Caching(use=" in (PACKAGE / "app" / f"{use_case}.py").read_text(encoding="utf-8"), use_case
+
+
 def test_use_cases_import_at_most_four_app_modules_deep() -> None:
     graph = grimp.build_graph("deckbuilder", exclude_type_checking_imports=True)
     depths = {

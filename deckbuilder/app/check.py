@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from deckbuilder.app.load import LoadedDeck
+from deckbuilder.app.load import LoadedDeck, load_decks
 from deckbuilder.app.media import image_diagnostics
 from deckbuilder.app.notetypes import field_problems
 from deckbuilder.errors import Diagnostic, Severity
@@ -15,6 +16,16 @@ from deckbuilder.render.geometry import PrintOptions
 
 if TYPE_CHECKING:
     from deckbuilder.render.printplan import CardPlan
+
+
+def check_sources(
+    sources: Sequence[Path], printing: PrintOptions, recursive: bool = False
+) -> tuple[list[LoadedDeck], list[Diagnostic]]:
+    """The decks of the sources and every problem they have. Check reads the caches a build wrote
+    and writes none: checking changes nothing in the folder."""
+    caching = Caching(use="read")
+    loaded = load_decks(sources, recursive=recursive, strict=False, caching=caching)
+    return loaded, check_decks(loaded, printing, caching)
 
 
 def check_decks(

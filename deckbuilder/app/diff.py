@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from deckbuilder.app.load import LoadedDeck
+from deckbuilder.app.load import LoadedDeck, load_decks
 from deckbuilder.app.media import local_images
 from deckbuilder.errors import shorten
 from deckbuilder.fingerprint import normalise_question
@@ -15,6 +17,7 @@ from deckbuilder.html.plaintext import html_to_text
 from deckbuilder.identity.lockfile import LockEntry
 from deckbuilder.identity.resolve import Change
 from deckbuilder.incremental.cachefiles import RememberedCard, recall
+from deckbuilder.incremental.caching import Caching
 from deckbuilder.model import Card
 from deckbuilder.render.notetypes import CLOZE_FIELDS, CLOZE_NOTE_TYPE_NAME, FIELDS, NOTE_TYPE_NAME
 
@@ -90,6 +93,13 @@ class DeckChanges:
             "changes": [change.as_json() for change in self.changes],
             "anki_search_for_removed": self.anki_search(),
         }
+
+
+def diff_sources(sources: Sequence[Path], recursive: bool = False) -> list[DeckChanges]:
+    """What the next build of the sources would change, deck by deck. Diff reads the caches a build
+    wrote and writes none (nor the lock): it changes nothing."""
+    loaded = load_decks(sources, recursive=recursive, caching=Caching(use="read"))
+    return [deck_changes(item) for item in loaded]
 
 
 def deck_changes(loaded: LoadedDeck) -> DeckChanges:

@@ -25,6 +25,7 @@ from deckbuilder.errors import DeckbuilderError, Diagnostic, Severity, shorten
 from deckbuilder.html.fragments import Fragments
 from deckbuilder.identity.lockfile import Lock, LockEntry, format_lock, merged
 from deckbuilder.identity.resolve import Change, entry_for
+from deckbuilder.incremental.caching import Caching
 from deckbuilder.model import AnkiNote, Deck
 from deckbuilder.read.blocks import normalise_newlines
 from deckbuilder.read.reader import parse
@@ -79,7 +80,8 @@ def _pull(
     files: dict[Path, bytes] = {}
     lock_updates: dict[Path, dict[str, list[LockEntry]]] = {}
     with opened_copy(collection, chosen) as col:
-        loaded = load_decks(paths, now=now)
+        # Pull reads the caches a build wrote (its parse is the build's) and writes none.
+        loaded = load_decks(paths, now=now, caching=Caching(use="read"))
         # Cards a lost lock no longer knew, found in Anki: their notes are no new notes to add.
         adopted = with_notes_adopted(col, loaded)
         for before, item in zip(loaded, adopted, strict=True):

@@ -94,15 +94,11 @@ def check(
     """
     from collections import Counter
 
-    from deckbuilder.app.check import check_decks
-    from deckbuilder.app.load import load_decks
+    from deckbuilder.app.check import check_sources
     from deckbuilder.errors import Severity
-    from deckbuilder.incremental.caching import Caching
 
-    layout = print_settings(**printing)
-    caching = Caching(use="read")
-    loaded = load_decks(sources, recursive=recursive, strict=False, caching=caching)
-    problems = [p for p in check_decks(loaded, layout, caching) if verbose or p.severity is not Severity.NOTE]
+    loaded, found = check_sources(sources, print_settings(**printing), recursive)
+    problems = [p for p in found if verbose or p.severity is not Severity.NOTE]
     problems.sort(key=lambda p: (p.location.path, p.location.line) if p.location else ("", 0))
     errors = sum(1 for p in problems if p.severity is Severity.ERROR)
     warnings = sum(1 for p in problems if p.severity is Severity.WARNING)
@@ -246,13 +242,10 @@ def diff(sources: Sequence[Path], recursive: bool, as_json: bool, quiet: bool, v
     next build would change nothing, 1 when it would (like git diff
     --exit-code), 2 on an error.
     """
-    from deckbuilder.app.diff import deck_changes
-    from deckbuilder.app.load import load_decks
+    from deckbuilder.app.diff import diff_sources
     from deckbuilder.cli.difftext import report_lines
-    from deckbuilder.incremental.caching import Caching
 
-    loaded = load_decks(sources, recursive=recursive, caching=Caching(use="read"))
-    reports = [deck_changes(item) for item in loaded]
+    reports = diff_sources(sources, recursive)
     changed = any(report.changes for report in reports)
     if as_json:
         click.echo(
