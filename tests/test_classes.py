@@ -77,3 +77,30 @@ CLASSES = {
 @pytest.mark.parametrize(("text", "expected"), CLASSES.values(), ids=CLASSES.keys())
 def test_cards_follow_the_class_of_their_headings(text: str, expected: list[str]) -> None:
     assert questions(text) == expected
+
+
+DECORATED = {
+    "bold-questions-with-emoji": (
+        "## Statistics\n\n**What is regression? 👶**\n\nFitting a line.\n\n**What is variance? 🔥**\n\nSpread.\n",
+        ["What is regression? 👶", "What is variance? 🔥"],
+    ),
+    "bold-questions-with-a-note-in-full-width-brackets": (
+        "# 面试\n\n**什么是闭包？** （出现频率：95%）\n\n函数和其环境。\n\n"
+        "**什么是原型链？**（出现频率：80%）\n\n对象继承。\n",
+        ["什么是闭包？", "什么是原型链？"],
+    ),
+    "bold-list-items-with-emoji": (
+        "# Sets\n\n- **What is a list? 🙂**\n  An ordered thing.\n- **What is a set?**\n  Unordered.\n",
+        ["What is a list? 🙂", "What is a set?"],
+    ),
+    "headings-with-stars-and-tags-of-novelty": (
+        "# FP\n\n## Setup\n\nInstall it.\n\n## Usage\n\nRun it.\n\n## Links\n\nSee more.\n\n"
+        "## Notes\n\nNone.\n\n## What is a monad? ⭐ NEW\n\nA pattern.\n\n## What is a functor\uff1f(★)\n\nA map.\n",
+        ["What is a monad? ⭐ NEW", "What is a functor\uff1f(★)"],
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), DECORATED.values(), ids=DECORATED.keys())
+def test_decorations_after_a_question_do_not_hide_it(text: str, expected: list[str]) -> None:
+    assert questions(text) == expected

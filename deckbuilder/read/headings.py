@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from deckbuilder.markdown.cloze import MAYBE_CLOZE
-from deckbuilder.read.questions import split_question
+from deckbuilder.read.questions import ends_asking, split_question
 
 QUESTION_PREFIX = re.compile(
     r"(?:q(?:uestion)?|вопрос|питання|frage|pregunta)\s*(?:n[o°º]\.?\s*|#\s*)?\d+[a-z]?\s*[.):\-\u2013]"
@@ -80,6 +80,7 @@ def heading_traits(text: str) -> HeadingTraits:
     stripped = bare.rstrip(TRAILING_NOISE)
     asks = (
         stripped.endswith(QUESTION_MARKS)
+        or ends_asking(bare)
         or stripped.endswith(QUESTION_PARTICLES)
         or bool(QUESTION_PREFIX.match(words))
         or MAYBE_CLOZE in bare

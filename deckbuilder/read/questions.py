@@ -63,3 +63,27 @@ def trailing_attributes(text: str) -> tuple[str, list[str]] | None:
     if not words or not all(len(w) > 1 and w[0] in "#." for w in words):
         return None
     return text[:opening].rstrip(), words
+
+
+DECORATION = re.compile(
+    r"(?:\s*(?:[(\[\uff08\u3010][^()\[\]\uff08\uff09\u3010\u3011\n]{0,60}[)\]\uff09\u3011]"
+    r"|[\u2190-\u21ff\u2300-\u23ff\u2460-\u24ff\u25a0-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
+    r"\ufe0f\u20e3\u200d]+(?:\s+[A-Z]{2,5}\b)?))+\s*$"
+)
+"""What people put after a question that is not part of it: emoji and stars (``NEW`` after one),
+and a note in brackets, round, square or full-width (how often it is asked, ``(advanced)``)."""
+QUESTION_ENDINGS = ("?", "\uff1f", "\u061f")
+"""A question's last character: Latin, full-width or Arabic."""
+
+
+def undecorated(text: str) -> str:
+    """The text without the decorations after it."""
+    return DECORATION.sub("", text) if text else text
+
+
+def ends_asking(text: str) -> bool:
+    """Whether the text, decorations aside, ends with a question mark of any script."""
+    stripped = text.rstrip(" *_")
+    if stripped.endswith(QUESTION_ENDINGS):
+        return True
+    return undecorated(stripped).rstrip(" *_").endswith(QUESTION_ENDINGS)

@@ -19,6 +19,7 @@ from deckbuilder.read.answers import (
     open_details,
 )
 from deckbuilder.read.blocks import Block, lead_in, whole_line_strong
+from deckbuilder.read.questions import ends_asking, undecorated
 
 
 @dataclass(slots=True)
@@ -183,10 +184,11 @@ def _answer_paragraph(block: Block) -> Block | None:
 
 def _bold_question(block: Block, section: tuple[str, ...]) -> Draft | None:
     first, _, rest = block.stripped_text.partition("\n")
-    if not first.rstrip("*_ ").endswith("?"):
+    if not ends_asking(first):
         return None  # not a question: skip the inline parse
+    first = undecorated(first)  # a note after the bold question (its frequency, say) is no part of it
     text = whole_line_strong(first)
-    if text is None or not text.endswith("?"):
+    if text is None or not ends_asking(text):
         return None
     question = first.strip()[2:-2].strip()
     pieces = [Block("paragraph", rest, block.line + 1)] if rest.strip() else []
@@ -210,7 +212,7 @@ def _faq_question(block: Block) -> bool:
     return (
         block.kind == "paragraph"
         and len(text) <= FAQ_QUESTION_LENGTH
-        and text.rstrip("*_ ").endswith(("?", "\uff1f"))
+        and ends_asking(text)
         and text.count("\n") < 3
     )
 
@@ -262,7 +264,7 @@ def _item_questions(item: ListItem, line: int, section: tuple[str, ...]) -> list
         answer = LOGSEQ_PROPERTY.sub("", item.rest).strip()
         pieces = [Block("paragraph", answer + "\n", line)] if answer else []
         return [Draft(question, line, pieces, section, missing_answer=not answer, shape="logseq")]
-    if len(first) == 1 and first[0]["type"] == "strong" and "?" in item.first_plain:
+    if len(first) == 1 and first[0]["type"] == "strong" and ends_asking(item.first_plain):
         question = item.first_line.strip()
         question = question[2:-2].strip() if question[:2] in ("**", "__") else question
         pieces = [Block("paragraph", item.rest + "\n", line)] if item.rest.strip() else []
