@@ -200,6 +200,24 @@ WARNINGS = {
         2,
     ),
     "misspelt-marker": ("## A? {.revers}\n\nOne.\n", 1, "did you mean {.reverse}", 1),
+    "bold-question-merged-into-the-answer-above": (
+        "**What is A?**\nAlpha is first.\n**What is B?**\nBeta.\n\n**What is C?**\n\nGamma.\n",
+        3,
+        "'**What is B?**' looks like a question of its own but is read as part of the answer to line 1",
+        2,
+    ),
+    "q-a-pair-merged-into-a-heading-card": (
+        "## What is A?\n\nAlpha.\nQ: What is B?\nA: Beta.\n",
+        4,
+        "part of the answer to line 1",
+        1,
+    ),
+    "labelled-bold-question-merged-into-a-heading-card": (
+        "## What is A?\n\nAlpha.\n**Q4. Write a query**\nSELECT 1.\n",
+        4,
+        "'**Q4. Write a query**' looks like a question of its own",
+        1,
+    ),
 }
 
 
@@ -293,3 +311,9 @@ def test_a_misspelt_marker_is_a_warning_naming_the_marker_it_resembles(heading: 
     assert [(d.location.line, d.severity.value, d.message) for d in parsed.diagnostics if d.location] == [
         (5, "warning", message)
     ]
+
+
+def test_a_bold_question_inside_a_heading_cards_answer_is_emphasis_not_a_warning() -> None:
+    parsed = parse("## What is A?\n\nAlpha.\n**Why does it matter?**\nBecause.\n\n## What is B?\n\nBeta.\n")
+    assert [card.question for card in parsed.deck.cards] == ["What is A?", "What is B?"]
+    assert [d for d in parsed.diagnostics if d.severity is Severity.WARNING] == []

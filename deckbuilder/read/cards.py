@@ -15,7 +15,7 @@ from deckbuilder.read.answers import Answer, assemble_answer, joined, marked_ans
 from deckbuilder.read.blocks import Block
 from deckbuilder.read.links import LinkDefinitions, with_definitions
 from deckbuilder.read.questions import QuestionParts, split_question
-from deckbuilder.read.shapes import Draft
+from deckbuilder.read.shapes import Draft, absorbed_questions
 from deckbuilder.read.tags import TagRules, merge_tags, section_tag
 
 Problem = tuple[str, str, int]
@@ -97,6 +97,12 @@ class CardBuilder:
                 "write its answer below it, or delete it",
             )
             return None
+        for line, text in absorbed_questions(draft):
+            self.warn(
+                line,
+                f"'{shorten(text, QUOTED)}' looks like a question of its own but is read as part of the "
+                f"answer to line {draft.line}; put a blank line (or a heading) above it if it is a card",
+            )
         return self._card(draft, parts, answer, kind)
 
     def _question_parts(self, draft: Draft) -> QuestionParts:

@@ -352,3 +352,43 @@ def _inline_separator(line: str) -> int | None:
             continue
         index += 1
     return candidates[0] if candidates else None
+
+
+LABELLED_QUESTION = re.compile(
+    r"(?:\*\*|__)\s*(?:q(?:uestion)?|вопрос|frage|pregunta)\s*\d{1,4}[a-z]?\s*[.):]", re.I
+)
+"""A line that opens with a bold question label (``**Q4.``, ``**Question 12)``): a card anywhere."""
+ASKED_LIKE_CARDS = frozenset({"bold", "bold-item", "q-a", "faq"})
+"""Shapes of cards whose answers are checked for a bold question line too (another card of theirs)."""
+
+
+def absorbed_questions(draft: Draft) -> list[tuple[int, str]]:
+    """Lines of the draft's answer shaped like a card of their own, with their file lines: a
+    labelled question (``Q:`` with an answer after it, ``**Q4. …**``) under any card, and a bold
+    question line under a bold (or ``Q:``) question. Each was merged into this answer; none is
+    lost without a word."""
+    found: list[tuple[int, str]] = []
+    bold_cards = draft.shape in ASKED_LIKE_CARDS
+    for block in draft.pieces:
+        if block.kind != "paragraph":
+            continue
+        lines = block.text.split("\n")
+        for offset, line in enumerate(lines):
+            text = line.strip()
+            if not text or (offset == 0 and block is draft.pieces[0] and draft.shape == "q-a"):
+                continue
+            labelled = bool(LABELLED_QUESTION.match(text))
+            if not labelled and ":" in text and offset + 1 < len(lines):
+                marker = lead_in(text)
+                labelled = (
+                    marker is not None
+                    and marker.key in QUESTION_MARKERS
+                    and any(
+                        (answer := lead_in(rest)) is not None and answer.key in ANSWER_MARKERS
+                        for rest in lines[offset + 1 :]
+                    )
+                )
+            asked = bold_cards and ends_asking(text) and whole_line_strong(undecorated(text)) is not None
+            if labelled or asked:
+                found.append((block.line + offset, text))
+    return found
