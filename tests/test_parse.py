@@ -203,13 +203,13 @@ WARNINGS = {
     "bold-question-merged-into-the-answer-above": (
         "**What is A?**\nAlpha is first.\n**What is B?**\nBeta.\n\n**What is C?**\n\nGamma.\n",
         3,
-        "'**What is B?**' looks like a question of its own but is read as part of the answer to line 1",
+        "'**What is B?**' looks like a question of its own but is read as part of the answer to 'What is A?'",
         2,
     ),
     "q-a-pair-merged-into-a-heading-card": (
         "## What is A?\n\nAlpha.\nQ: What is B?\nA: Beta.\n",
         4,
-        "part of the answer to line 1",
+        "part of the answer to 'What is A?'",
         1,
     ),
     "labelled-bold-question-merged-into-a-heading-card": (

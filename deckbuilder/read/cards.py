@@ -101,7 +101,8 @@ class CardBuilder:
             self.warn(
                 line,
                 f"'{shorten(text, QUOTED)}' looks like a question of its own but is read as part of the "
-                f"answer to line {draft.line}; put a blank line (or a heading) above it if it is a card",
+                f"answer to '{shorten(parts.text, QUOTED)}'; put a blank line (or a heading) above it if it "
+                "is a card",
             )
         return self._card(draft, parts, answer, kind)
 
