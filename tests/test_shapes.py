@@ -246,3 +246,15 @@ def test_blank_lines_trailing_spaces_and_a_table_of_contents_change_no_cards(
                 changed = "- [Contents](#contents)\n- [What is it?](#what-is-it)\n\n" + changed
         found = [(" ".join(q.split()), " ".join(a.split())) for q, a in cards(changed)]
         assert found == [(" ".join(q.split()), " ".join(a.split())) for q, a in expected], name
+
+
+def test_another_tools_value_under_a_shared_front_matter_key_is_a_warning_not_an_error() -> None:
+    """Dataview and Obsidian use 'type' and 'tags' for their own values: the file still reads."""
+    text = '---\ntype:\n  - "[[Flashcards]]"\ntags: {a: 1}\n---\n## What is A?\n\nAlpha.\n'
+    parsed = read.parse(text, Path("n.md"))
+    assert [card.question for card in parsed.deck.cards] == ["What is A?"]
+    warnings = [d for d in parsed.diagnostics if d.severity is Severity.WARNING]
+    assert [d.location.line if d.location else 0 for d in warnings] == [2, 4]
+    assert all("ignored, as other tools use" in d.message for d in warnings)
+    with pytest.raises(ConfigError, match="'card_level'"):  # ours alone: still loud
+        read.parse("---\ncard_level: two\n---\n## Q?\n\nA.\n", Path("n.md"))

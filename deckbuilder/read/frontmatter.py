@@ -126,6 +126,9 @@ OWN_KEY = "deckbuilder"
 """A key holding our settings in a file whose front matter other tools read too."""
 CLOSE_ENOUGH = 0.75
 """How alike a foreign key must be to one of ours to be taken for a misspelling of it."""
+SHARED_KEYS = frozenset({"type", "tags", "title"})
+"""Keys of ours that other tools' front matter uses too, with values of their own: a value that is
+not one of ours is ignored with a warning (nothing is lost but a setting the file never meant)."""
 TOOL_KEYS = frozenset({"layout", "date", "aliases", "description", "permalink", "lang", "name"})
 """Keys of other tools (Jekyll, Obsidian, Eleventy) that are never a misspelling of ours."""
 
@@ -141,6 +144,15 @@ def apply_front_matter(
         where = SourceLocation(path, line)
         if key == OWN_KEY:
             changes.update(_own_settings(value, where))
+        elif key in SHARED_KEYS:
+            field_name, convert = FRONT_MATTER_KEYS[key]
+            try:
+                changes[field_name] = convert(value, key, where)
+            except ConfigError as error:
+                # Another tool's value under a key we share (dataview's 'type', say): ignored, said.
+                notes.append(Diagnostic(where, Severity.WARNING, (
+                    f"{error.message}: ignored, as other tools use '{key}' too; put deckbuilder's own "
+                    f"under '{OWN_KEY}:' ('{OWN_KEY}: {{{key}: …}}')")))  # fmt: skip
         elif key in FRONT_MATTER_KEYS:
             field_name, convert = FRONT_MATTER_KEYS[key]
             changes[field_name] = convert(value, key, where)

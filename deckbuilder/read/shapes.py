@@ -264,7 +264,8 @@ def _item_questions(item: ListItem, line: int, section: tuple[str, ...]) -> list
         answer = LOGSEQ_PROPERTY.sub("", item.rest).strip()
         pieces = [Block("paragraph", answer + "\n", line)] if answer else []
         return [Draft(question, line, pieces, section, missing_answer=not answer, shape="logseq")]
-    if len(first) == 1 and first[0]["type"] == "strong" and ends_asking(item.first_plain):
+    asks = "?" in item.first_plain or ends_asking(item.first_plain)
+    if len(first) == 1 and first[0]["type"] == "strong" and asks:
         question = item.first_line.strip()
         question = question[2:-2].strip() if question[:2] in ("**", "__") else question
         pieces = [Block("paragraph", item.rest + "\n", line)] if item.rest.strip() else []
