@@ -22,6 +22,11 @@ def cards(text: str, deck_settings: DeckSettings | None = None) -> list[tuple[st
 
 
 SHAPES = {
+    "dataview-fields-and-double-colon-labels": (
+        "**Author**:: [[Me]]\n\n**Covers**:: [[Networks]]\n\nQ:: What is HTTP?\nA::\nA protocol.\n\n"
+        "Q:: What is TCP?  \nA::\nA transport.\n",
+        [("What is HTTP?", "A protocol."), ("What is TCP?", "A transport.")],
+    ),
     "numbered-question-headings": (
         "# Deck\n\n## 1. What is A?\n\nAlpha.\n\n## 2. Name B\n\nBeta.\n",
         [("What is A?", "Alpha."), ("Name B", "Beta.")],

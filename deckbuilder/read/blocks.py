@@ -175,9 +175,10 @@ def _label(prefix: str) -> tuple[str, bool, int] | None:
     if head["type"] in EMPHASIS_TYPES:
         return _emphasised_label(prefix, head, tokens[1:])
     if head["type"] == "text":
-        label, separator, _ = str(head["raw"]).partition(":")
+        label, separator, after = str(head["raw"]).partition(":")
         if separator and label.strip().casefold() in PLAIN_MARKERS and label == label.lstrip():
-            return label.strip(), False, len(label) + 1
+            # ``Q::`` (a Dataview field's double colon) is the same label.
+            return label.strip(), False, len(label) + (2 if after.startswith(":") else 1)
     return None
 
 

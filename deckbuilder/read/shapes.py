@@ -232,6 +232,8 @@ def _vocabulary(block: Block, section: tuple[str, ...]) -> list[Draft]:
         if len(tokens) < 2 or tokens[0]["type"] != "strong" or tokens[1]["type"] != "text":
             return []
         after = str(tokens[1]["raw"]).lstrip()
+        if after.startswith("::"):
+            return []  # ``**Source**:: …``: a Dataview field, the note's metadata, not a term
         dash = next((d for d in VOCABULARY_DASHES if after.startswith(d)), None)
         closing = line.find("**", line.find("**") + 2)
         if dash is None or closing < 0:
