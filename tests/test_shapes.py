@@ -22,6 +22,21 @@ def cards(text: str, deck_settings: DeckSettings | None = None) -> list[tuple[st
 
 
 SHAPES = {
+    "numbered-lines-with-ans-labels": (
+        "1). What is a roux?\nAns). Flour cooked in fat.\n   * thickens sauces\n\n"
+        "2). What is a fond?\nAns). The browned bits in a pan.\n\n"
+        "**3).Why deglaze?**\nAns). To lift the fond.\n\n**4)Describe a liaison**\nEgg yolk and cream.\n",
+        [
+            ("What is a roux?", "Flour cooked in fat.\n\n   * thickens sauces"),
+            ("What is a fond?", "The browned bits in a pan."),
+            ("Why deglaze?", "To lift the fond."),
+            ("Describe a liaison", "Egg yolk and cream."),
+        ],
+    ),
+    "a-line-of-spaces-ends-a-paragraph": (
+        "Q: What is A?\nA: Alpha.\n" + " " * 20 + "\nQ: What is B?\nA: Beta.\n",
+        [("What is A?", "Alpha."), ("What is B?", "Beta.")],
+    ),
     "dataview-fields-and-double-colon-labels": (
         "**Author**:: [[Me]]\n\n**Covers**:: [[Networks]]\n\nQ:: What is HTTP?\nA::\nA protocol.\n\n"
         "Q:: What is TCP?  \nA::\nA transport.\n",

@@ -74,6 +74,7 @@ def split_source(text: str, path: Path, base: DeckSettings | None = None) -> Sou
     shown = str(path)
     text, removed = _without_control_characters(normalise_newlines(text), shown)
     text, flattened = _without_deep_indentation(text, shown)
+    text = WHITESPACE_LINE.sub("", text)
     front, body = split_front_matter(text, shown)
     settings, notes = apply_front_matter(base or DeckSettings(), front, shown)
     return SourceText(
@@ -81,6 +82,9 @@ def split_source(text: str, path: Path, base: DeckSettings | None = None) -> Sou
     )
 
 
+WHITESPACE_LINE = re.compile(r"^[ \t]+$", re.MULTILINE)
+"""A line of spaces alone: blank, to markdown, but mistune takes one of eight spaces or more for a
+paragraph's next line, and the paragraph below it (a card's question) merged into the one above."""
 DEEPEST_INDENTATION = 128
 """Characters of indentation a line keeps: markdown's lists nest 20 levels at most (mistune's limit)
 in far less, and each level of a list nested thousands deep costs mistune a pass over everything

@@ -68,6 +68,7 @@ def scan_shapes(
     drafts: list[Draft] = []
     before_first: list[Block] = []
     faq = sum(1 for block in blocks if _faq_question(block)) >= 2
+    numbered = sum(1 for block in blocks if _numbered_line(block) is not None) >= 2
     index = 0
     while index < len(blocks):
         block = blocks[index]
@@ -95,7 +96,7 @@ def scan_shapes(
             drafts.extend(found)
             index += 1
             continue
-        found = _question_start(block, section, faq)
+        found = _question_start(block, section, faq, numbered)
         if not found:
             (current.pieces if current is not None else before_first).append(block)
             index += 1
@@ -139,11 +140,12 @@ def _closes_details(blocks: Sequence[Block]) -> bool:
     return any("</details" in block.text.lower() for block in blocks)
 
 
-def _question_start(block: Block, section: tuple[str, ...], faq: bool) -> list[Draft]:
+def _question_start(block: Block, section: tuple[str, ...], faq: bool, numbered: bool = False) -> list[Draft]:
     if block.kind == "paragraph":
         draft = (
             _separated_card(block, section)
             or _marked_question(block, section)
+            or (_numbered_line_draft(block, section) if numbered else None)
             or _bold_question(block, section)
             or (_faq_draft(block, section) if faq else None)
         )
@@ -171,6 +173,37 @@ def _marked_question(block: Block, section: tuple[str, ...]) -> Draft | None:
             answer_block = Block("paragraph", answer.rest, block.line + index)
             return Draft(question, block.line, [answer_block], section, shape="q-a")
     return Draft(marker.rest, block.line, [], section, missing_answer=True, shape="q-a")
+
+
+NUMBERED_LINE = re.compile(r"[ \t]{0,3}(?:\*\*|__)?\s*(\d{1,4})\)\.?\s*(?=\S)")
+"""A paragraph opening ``1).``, ``8)`` or ``**7).``: no list marker (``1)`` takes a space after it),
+but numbered all the same; a run of them is a class of questions, each answered below."""
+ANSWER_LABEL = re.compile(
+    r"[ \t]*(?:\*\*|__)?(?:ans(?:wer)?|antwort|respuesta|réponse|ответ|відповідь)\s*(?:\)\.?|[.:\-\u2013])"
+    r"(?:\*\*|__)?[ \t]*",
+    re.IGNORECASE,
+)
+"""``Ans).``, ``Answer -``, ``Ответ:``: the label opening an answer written on its own line."""
+
+
+def _numbered_line(block: Block) -> re.Match[str] | None:
+    return NUMBERED_LINE.match(block.text) if block.kind == "paragraph" else None
+
+
+def _numbered_line_draft(block: Block, section: tuple[str, ...]) -> Draft | None:
+    """A paragraph of a run opening ``N)``: its first line the question (without its number and
+    bold), the rest of the paragraph (after an ``Ans).`` label) its answer's start."""
+    found = _numbered_line(block)
+    if found is None:
+        return None
+    first, _, rest = block.text[found.end() :].partition("\n")
+    question = first.strip().removesuffix("**").removesuffix("__").strip()
+    if not question:
+        return None
+    label = ANSWER_LABEL.match(rest)
+    answer = rest[label.end() :] if label else rest
+    pieces = [Block("paragraph", answer, block.line + 1)] if answer.strip() else []
+    return Draft(f"{found.group(1)}. {question}", block.line, pieces, section, shape="numbered-line")
 
 
 def _answer_paragraph(block: Block) -> Block | None:
