@@ -22,6 +22,15 @@ def cards(text: str, deck_settings: DeckSettings | None = None) -> list[tuple[st
 
 
 SHAPES = {
+    "labelled-questions-in-block-quotes": (
+        "# Notes\n\nSome prose.\n\n> **Q: What is A?**\n>\n> A: Alpha.\n\n> Q: What is B?\n> A: Beta.\n\n"
+        "> A quote that asks nothing.\n",
+        [("What is A?", "Alpha."), ("What is B?", "Beta.\n\n> A quote that asks nothing.")],
+    ),
+    "a-bold-line-labelled-q-is-a-question-asking-or-not": (
+        "**Q: Walk me through a deploy**\n\nA: Build, test, ship.\n\n**Q: Why roll back?**\nTo undo.\n",
+        [("Walk me through a deploy", "Build, test, ship."), ("Why roll back?", "To undo.")],
+    ),
     "numbered-lines-with-ans-labels": (
         "1). What is a roux?\nAns). Flour cooked in fat.\n   * thickens sauces\n\n"
         "2). What is a fond?\nAns). The browned bits in a pan.\n\n"

@@ -18,7 +18,7 @@ from deckbuilder.read.answers import (
     marked_answer,
     open_details,
 )
-from deckbuilder.read.blocks import Block, lead_in, whole_line_strong
+from deckbuilder.read.blocks import Block, lead_in, tokenize, whole_line_strong
 from deckbuilder.read.questions import ends_asking, undecorated
 
 
@@ -58,6 +58,8 @@ FAQ_QUESTION_LENGTH = 300
 VOCABULARY_DASHES = ("\u2014", "\u2013", "-", ":")
 LOGSEQ_CARD = re.compile(r"(?:^|\s)#card(?=\s|$)")
 LOGSEQ_PROPERTY = re.compile(r"^\s*[\w-]+:: .*$", re.MULTILINE)
+QUESTION_LABEL = r"(?:q(?:uestion)?|вопрос|frage|pregunta)\s*\d*\s*[:.]"
+"""``Q:``, ``Question 3.``, ``Вопрос:``: a label saying a question follows."""
 
 
 def scan_shapes(
@@ -87,6 +89,13 @@ def scan_shapes(
                 drafts.append(_inka_draft(blocks[index - 1], block, section))
                 index += 1
                 continue
+        if block.kind == "block_quote" and QUOTED_LABEL.search(block.text):
+            quoted = scan_shapes(unquoted(block), section, inline_cards)
+            if quoted.drafts:  # questions written in a quote (``> **Q:** …`` / ``> A: …``)
+                (current.pieces if current is not None else before_first).extend(quoted.before_first)
+                drafts.extend(quoted.drafts)
+                index += 1
+                continue
         found = _inline_cards(block, section) if inline_cards and block.kind == "paragraph" else []
         if found:
             if not found[-1].pieces and index + 1 < len(blocks) and blocks[index + 1].kind == "block_code":
@@ -113,6 +122,16 @@ def scan_shapes(
                 index += 1
         drafts.extend(found)
     return ShapeScan(drafts, before_first)
+
+
+QUOTED_LABEL = re.compile(rf"^ {{0,3}}>[ \t]*(?:\*\*|__)?[ \t]*{QUESTION_LABEL}", re.I | re.M)
+"""A quote holding a labelled question: its text is read for cards like any other."""
+
+
+def unquoted(block: Block) -> list[Block]:
+    """The blocks inside a block quote, on their lines in the file."""
+    text = "\n".join(re.sub(r"^ {0,3}> ?", "", line) for line in block.text.split("\n"))
+    return tokenize(text, block.line)
 
 
 def _gather_question(draft: Draft, blocks: Sequence[Block], index: int) -> int:
@@ -164,7 +183,7 @@ def _marked_question(block: Block, section: tuple[str, ...]) -> Draft | None:
         return None  # the label before the colon cannot be Q or Question: skip reading it
     marker = lead_in(block.text)
     if marker is None or marker.key not in QUESTION_MARKERS:
-        return None
+        return _bold_labelled_question(block, section)
     lines = marker.rest.split("\n")
     for index in range(1, len(lines)):
         answer = lead_in("\n".join(lines[index:]))
@@ -204,6 +223,25 @@ def _numbered_line_draft(block: Block, section: tuple[str, ...]) -> Draft | None
     answer = rest[label.end() :] if label else rest
     pieces = [Block("paragraph", answer, block.line + 1)] if answer.strip() else []
     return Draft(f"{found.group(1)}. {question}", block.line, pieces, section, shape="numbered-line")
+
+
+BOLD_LABEL = re.compile(rf"{QUESTION_LABEL}\s*", re.I)
+
+
+def _bold_labelled_question(block: Block, section: tuple[str, ...]) -> Draft | None:
+    """``**Q: Walk me through …**``: the label inside the bold line; a question, asking or not, its
+    answer the rest of the paragraph or the ``A:`` paragraph below."""
+    first, _, rest = block.stripped_text.partition("\n")
+    text = whole_line_strong(first)
+    label = BOLD_LABEL.match(text) if text else None
+    if text is None or label is None or not text[label.end() :].strip():
+        return None
+    question = BOLD_LABEL.sub("", first.strip()[2:-2].strip(), count=1)
+    if not rest.strip():
+        return Draft(question, block.line, [], section, missing_answer=True, shape="q-a")
+    answer = lead_in(rest)
+    text = answer.rest if answer is not None and answer.key in ANSWER_MARKERS else rest
+    return Draft(question, block.line, [Block("paragraph", text, block.line + 1)], section, shape="q-a")
 
 
 def _answer_paragraph(block: Block) -> Block | None:
