@@ -22,6 +22,18 @@ def cards(text: str, deck_settings: DeckSettings | None = None) -> list[tuple[st
 
 
 SHAPES = {
+    "details-written-without-blank-lines": (
+        "<details>\n\n<summary>What is A?</summary>\n\nAlpha.\n\n</details>\n"
+        "<details> <summary>What is B?\n</summary>\n\n- one\n- two\n</details>\n\n"
+        "<details> <summary>What is C?</summary>\n\nGamma.\n</details>\n<details><summary>What is D?</summary>\n\n"
+        "Delta.\n\n</details>\n",
+        [
+            ("What is A?", "Alpha."),
+            ("What is B?", "- one\n- two"),
+            ("What is C?", "Gamma."),
+            ("What is D?", "Delta."),
+        ],
+    ),
     "labelled-questions-in-block-quotes": (
         "# Notes\n\nSome prose.\n\n> **Q: What is A?**\n>\n> A: Alpha.\n\n> Q: What is B?\n> A: Beta.\n\n"
         "> A quote that asks nothing.\n",

@@ -4,6 +4,7 @@ sentences in lists, Logseq ``#card`` blocks, and numbered questions answered in 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -67,6 +68,8 @@ def scan_shapes(
 ) -> ShapeScan:
     """Find the questions among blocks that sit under a heading which is not itself a card; with
     ``inline_cards``, also Obsidian's one-line ``question::answer`` cards."""
+    if "<details" in "".join(block.text for block in blocks if block.kind != "block_code").lower():
+        blocks = details_apart(blocks)
     drafts: list[Draft] = []
     before_first: list[Block] = []
     faq = sum(1 for block in blocks if _faq_question(block)) >= 2
@@ -132,6 +135,42 @@ def unquoted(block: Block) -> list[Block]:
     """The blocks inside a block quote, on their lines in the file."""
     text = "\n".join(re.sub(r"^ {0,3}> ?", "", line) for line in block.text.split("\n"))
     return tokenize(text, block.line)
+
+
+DETAILS_LINE = re.compile(r"^ {0,3}</?details\b", re.IGNORECASE | re.MULTILINE)
+
+
+def details_apart(blocks: Sequence[Block]) -> list[Block]:
+    """The blocks with each ``<details>`` and ``</details>`` line starting a block of its own, and a
+    ``<details>`` alone joined to the ``<summary>`` block below it. Written without blank lines, a
+    ``</details>`` ends up inside a list item or paragraph, and the next ``<details>`` inside the HTML
+    block of the one before: each hid the cards after it."""
+    parted: list[Block] = []
+    for block in blocks:
+        starts = [match.start() for match in DETAILS_LINE.finditer(block.text) if match.start() > 0]
+        if block.kind == "block_code" or not starts:
+            parted.append(block)
+            continue
+        bounds = [0, *starts, len(block.text)]
+        for start, end in itertools.pairwise(bounds):
+            text = block.text[start:end]
+            line = block.line + block.text.count("\n", 0, start)
+            kind = "block_html" if start > 0 else block.kind
+            parted.append(Block(kind, text, line))
+    joined: list[Block] = []
+    for block in parted:
+        previous = joined[-1] if joined else None
+        if (
+            previous is not None
+            and previous.kind == "block_html"
+            and previous.stripped_text.lower() == "<details>"
+            and block.kind == "block_html"
+            and block.stripped_text.lower().startswith("<summary")
+        ):
+            joined[-1] = Block("block_html", previous.text + block.text, previous.line)
+            continue
+        joined.append(block)
+    return joined
 
 
 def _gather_question(draft: Draft, blocks: Sequence[Block], index: int) -> int:
