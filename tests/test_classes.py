@@ -71,6 +71,18 @@ CLASSES = {
         ),
         [f"Explain step {n} of baking bread" for n in range(1, 4)],
     ),
+    "a-quiz-of-numbered-stems-answered-in-admonitions": (
+        "# Quiz\n\n---\n\n"
+        + "".join(
+            f'#### {n}. {stem}\n\n1. one\n2. two\n\n??? question "Show Answer"\n'
+            f"    The correct answer is **B**.\n\n    **Concept Tested:** {n}\n\n---\n\n"
+            for n, stem in enumerate(["A roux is made of:", "What thickens a sauce?", "A liaison uses:"], 1)
+        ),
+        [
+            f"{stem}\n\n1. one\n2. two"
+            for stem in ("A roux is made of:", "What thickens a sauce?", "A liaison uses:")
+        ],
+    ),
 }
 
 
@@ -104,3 +116,12 @@ DECORATED = {
 @pytest.mark.parametrize(("text", "expected"), DECORATED.values(), ids=DECORATED.keys())
 def test_decorations_after_a_question_do_not_hide_it(text: str, expected: list[str]) -> None:
     assert questions(text) == expected
+
+
+def test_an_admonition_labelled_as_the_answer_holds_it() -> None:
+    parsed = read.parse(
+        '## Whisk\n\nWhat does it do?\n\n??? note "Answer"\n    It beats air into cream.\n\n    **Tip:** chill it.\n',
+        Path("notes.md"),
+    )
+    (card,) = parsed.deck.cards
+    assert card.answer == "It beats air into cream.\n\n**Tip:** chill it."

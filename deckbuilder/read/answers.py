@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from deckbuilder.model import Section
-from deckbuilder.read.blocks import Block, lead_in
+from deckbuilder.read.blocks import Block, lead_in, tokenize
 from deckbuilder.read.tags import split_tag_list
 
 ANSWER_MARKERS = frozenset({"answer", "a"})
@@ -118,10 +118,31 @@ def marked_answer(pieces: Sequence[Block]) -> MarkedAnswer | None:
             continue
         kind, answer = found
         before = list(pieces[:index])
+        if kind == "admonition":
+            return MarkedAnswer(before, _admonition_body(block, pieces[index + 1 :]), kind)
         if kind == "choice":
             return MarkedAnswer([*before, block], [*answer, *pieces[index + 1 :]], kind)
         return MarkedAnswer(before, [*answer, *_without_closing(pieces[index + 1 :], kind)], kind)
     return None
+
+
+ADMONITION = re.compile(r'(?:\?\?\?\+?|!!!)[ \t]+[\w-]+[ \t]+"([^"\n]*)"[ \t]*(?:\n|$)')
+"""A collapsible or plain admonition of mkdocs (``??? question "Show Answer"``): with a title that
+labels an answer, its indented body is the answer."""
+
+
+def _admonition_body(block: Block, after: Sequence[Block]) -> list[Block]:
+    """The admonition's indented body as blocks: the rest of its paragraph, and the indented blocks
+    after it (which markdown reads as code), four spaces taken off each line."""
+    lines = block.text.split("\n")[1:]
+    taken = 0
+    for piece in after:
+        if piece.kind != "block_code" or not piece.text.startswith("    "):
+            break
+        lines += piece.text.split("\n")
+        taken += 1
+    body = "\n".join(line[4:] if line.startswith("    ") else line.lstrip() for line in lines)
+    return [*tokenize(body.strip("\n") + "\n", block.line + 1), *after[taken:]]
 
 
 def _marker(block: Block) -> tuple[str, list[Block]] | None:
@@ -129,6 +150,9 @@ def _marker(block: Block) -> tuple[str, list[Block]] | None:
     if block.kind == "paragraph":
         if text in SEPARATOR_LINES:
             return "separator", []
+        admonition = ADMONITION.match(text)
+        if admonition is not None and labels_answer(admonition.group(1)):
+            return "admonition", []
         opening = lead_in(block.text)
         if opening is not None and opening.key in ANSWER_MARKERS:
             return "lead-in", [block._replace(text=opening.rest)] if opening.rest.strip() else []

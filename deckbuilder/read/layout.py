@@ -298,7 +298,11 @@ class _Roles:
             if current is not None:
                 level, own = self.blocks[current].level, heading_traits(block.heading)
                 same = block.level == level
-                if block.level > level or own.answer_part or (same and (empty or continued)):
+                # Numbered like the card above, it is the next of their class ('4. The image is:'),
+                # however it ends.
+                sibling = same and bool(own.numbering) and own.numbering == self._numbering(current)
+                part = own.answer_part and not sibling
+                if block.level > level or part or (same and (empty or continued) and not sibling):
                     self.parts.add(h)
                     continued = continued or same
                     continue
@@ -307,6 +311,9 @@ class _Roles:
                 # A topic among questions: a card only if its text marks an answer or holds cloze
                 # deletions (the card builder decides, and says why not with -v).
                 self.cards[h] = True
+
+    def _numbering(self, h: int) -> str:
+        return heading_traits(self.blocks[h].heading).numbering
 
     def _front_back(self) -> None:
         pending: int | None = None
