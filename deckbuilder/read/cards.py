@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -88,6 +89,16 @@ class CardBuilder:
             answer = replace(answer, markdown=with_definitions(answer.markdown, self.definitions))
         kind = self._kind(draft, parts, answer.markdown)
         if kind is None:
+            return None
+        if (
+            kind != "cloze"
+            and not draft.shape  # a heading: a tool's card marker (#card, Q:) says it is a card
+            and only_references(answer.markdown)
+            and not self._marked_as_card(draft, parts)
+        ):
+            self.note(draft.line, (
+                f"'{shorten(parts.text, QUOTED)}' is answered by a list of links alone (a reading "
+                "list), so it is not a card; write the answer beside the links to make it one"))  # fmt: skip
             return None
         if kind != "cloze" and (not answer.markdown or placeholder(answer.markdown)):
             what = "has no answer" if not answer.markdown else "has only a placeholder for an answer"
@@ -231,6 +242,19 @@ class CardBuilder:
 
     def warn(self, line: int, message: str) -> None:
         self.diagnostics.append(Diagnostic(SourceLocation(self.shown, line), Severity.WARNING, message))
+
+
+REFERENCE_LINE = re.compile(
+    r"\s*(?:[-*+]|\d{1,3}[.)])?\s*(?:\[[^\]\n]*\]\([^)\n]*\)|<?https?://[^\s>]+>?)\s*[.,;]?\s*"
+)
+"""A line that is a link and nothing else (as a list item or not): ``- [Title](https://…)``."""
+
+
+def only_references(answer: str) -> bool:
+    """An answer of links alone, two or more: a reading list. One link (a person's name, the
+    address of the form asked for) may well be the answer."""
+    lines = [line for line in answer.split("\n") if line.strip()]
+    return len(lines) >= 2 and all(REFERENCE_LINE.fullmatch(line) for line in lines)
 
 
 def _line_of(draft: Draft, snippet: str) -> int:

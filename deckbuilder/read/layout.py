@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -244,25 +245,28 @@ class _Roles:
         for h in self.headings:
             if not (traits[h].answer_part or traits[h].side):
                 classes.setdefault((self.blocks[h].level, traits[h].numbering), []).append(h)
-        found: list[tuple[bool, int, list[int]]] = []
+        found: list[tuple[bool, int, list[int], bool]] = []
         for (level, numbering), heads in classes.items():
             bodies = sum(1 for h in heads if self._stretch_has_content(h))
             if len(heads) < 2 or bodies < 2 or 3 * bodies < len(heads):
                 continue
             asks = sum(1 for h in heads if traits[h].asks)
             alike = sum(1 for h in heads if traits[h].asks or traits[h].requests)
+            labelled = numbering == "label" or (
+                4 * asks >= len(heads) and _shared_label([self.blocks[h].heading for h in heads])
+            )
             # Requests alone make no class (titles start with verbs too) unless numbered alike.
-            if numbering == "label" or (2 * alike > len(heads) and (numbering or 4 * asks >= len(heads))):
+            if labelled or (2 * alike > len(heads) and (numbering or 4 * asks >= len(heads))):
                 own = sum(1 for h in heads if not self._body_empty(h))
-                found.append((2 * own < len(heads), level, heads))
+                found.append((2 * own < len(heads), level, heads, labelled))
         if not found:
             return set()
         found.sort(key=lambda item: item[:2])
-        _, level, _ = found[0]
+        level = found[0][1]
         # A member named like a topic (``React Hooks`` among questions) stays a topic: a card only
         # when its text marks an answer; numbered or labelled like the others, it is one.
-        return {h for _, at, heads in found if at == level for h in heads
-                if traits[h].asks or traits[h].requests or traits[h].numbering}  # fmt: skip
+        return {h for _, at, heads, labelled in found if at == level for h in heads
+                if labelled or traits[h].asks or traits[h].requests or traits[h].numbering}  # fmt: skip
 
     def _stretch_end(self, h: int) -> int:
         """Where the heading's stretch ends: at the next heading of its level or above."""
@@ -374,6 +378,20 @@ class _Roles:
         return (
             self._body_empty(h) and end < len(self.blocks) and self.blocks[end].level > self.blocks[h].level
         )
+
+
+LABEL_PREFIX = re.compile(r".{2,60}?(?:\)\s*[-\u2013\u2014:|]|\s[-\u2013\u2014|]|\]\s*[-\u2013\u2014:|]?)\s")
+"""A heading's leading label ending in a separator: ``(Section: Repair) - ``, ``[Kafka] ``."""
+
+
+def _shared_label(texts: Sequence[str]) -> bool:
+    """Whether most of the headings (three at least) open with one and the same label: a tool's or
+    the author's mark on every card (``(Section: Repair) - What is …``)."""
+    labels = Counter(found.group() for text in texts if (found := LABEL_PREFIX.match(text)) is not None)
+    if not labels:
+        return False
+    _, count = labels.most_common(1)[0]
+    return count >= 3 and 3 * count >= 2 * len(texts)
 
 
 def _collect(
