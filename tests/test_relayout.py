@@ -76,7 +76,8 @@ BODIES = st.sampled_from(
     ["Answer.\n", "**Answer:** it is.\n", "**Role:** x\n\n**Usage:** y\n", "Q: Inner?\nA: Yes.\n",
      "**Is it bold?**\nYes.\n", "---\n\nfooter\n", "- item\n- item\n", "```\n## not a heading\n```\n", "\n",
      "<details><summary>Q?</summary>A</details>\n", "Tags: one two\n", "{{c1::cloze}}\n", "| a |\n|---|\n| b |\n",
-     "See [it][r].\n", "[r]: https://example.org\n"]
+     "See [it][r].\n", "[r]: https://example.org\n", "A ;; B\nC ;; D\nE ;; F\n", "#flashcards\n",
+     "The ==kernel== runs.\n"]
 )  # fmt: skip
 SECTIONS = st.lists(st.tuples(HEADINGS, QUESTIONS, BODIES), min_size=1, max_size=12)
 

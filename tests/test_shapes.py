@@ -22,6 +22,18 @@ def cards(text: str, deck_settings: DeckSettings | None = None) -> list[tuple[st
 
 
 SHAPES = {
+    "a-files-own-separators-and-highlight-clozes": (
+        "# OS\n\nManages the hardware ;; Operating system\n\nRuns first at boot ;; Bootstrap program\n\n"
+        "Keeps time ;; Clock\n\nKernel goals\n,,\n- run programs\n- share hardware\n\n"
+        "The ==kernel== runs in ==supervisor== mode.\n\nPlain prose stays prose.\n",
+        [
+            ("Manages the hardware", "Operating system"),
+            ("Runs first at boot", "Bootstrap program"),
+            ("Keeps time", "Clock"),
+            ("Kernel goals", "- run programs\n- share hardware"),
+            ("The {{c1::kernel}} runs in {{c2::supervisor}} mode.", ""),
+        ],
+    ),
     "details-written-without-blank-lines": (
         "<details>\n\n<summary>What is A?</summary>\n\nAlpha.\n\n</details>\n"
         "<details> <summary>What is B?\n</summary>\n\n- one\n- two\n</details>\n\n"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from deckbuilder.read.blocks import Block, BlockSpan
 from deckbuilder.read.headings import heading_traits
-from deckbuilder.read.layout import unclosed_fence
+from deckbuilder.read.layout import may_switch_reading, unclosed_fence
 from deckbuilder.read.shapes import Draft, scan_shapes
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ def reuse_layout(
             return None
         if _may_change_roles(old) or _may_change_roles(pieces.spans[index], pieces.texts[index]):
             return None
-        if _holds_shaped_question(pieces.blocks(index)):
+        if _holds_shaped_question(pieces.blocks(index)) or may_switch_reading(pieces.texts[index]):
             return None
     edited = set(changed)
     drafts: list[Draft] = []

@@ -29,7 +29,7 @@ from deckbuilder.read.blocks import Block
 from deckbuilder.read.headings import HeadingTraits, heading_traits
 from deckbuilder.read.pieces import closes_fence, fence_opening
 from deckbuilder.read.questions import split_question
-from deckbuilder.read.shapes import Draft, scan_shapes
+from deckbuilder.read.shapes import OWN_SEPARATORS, OWN_SIDE_SEPARATORS, Draft, own_separators, scan_shapes
 from deckbuilder.read.values import OWN_SYNTAX
 
 LayoutProblem = tuple[int, str, str]
@@ -55,6 +55,10 @@ class Layout:
     problems: list[LayoutProblem] = field(default_factory=list)
     mode: str = ""
     """How the file's cards were found: questions, topics, level, front-back (for ``check -v``)."""
+    separator: str = ""
+    """Obsidian's line-card separator in this file (``::``, or the file's own: ``;;``)."""
+    side: str = ""
+    """The file's own separator line of multi-line cards (``,,``), besides ``?``."""
 
 
 def lay_out(raw_blocks: Sequence[Block], settings: DeckSettings) -> Layout:
@@ -70,8 +74,15 @@ def lay_out(raw_blocks: Sequence[Block], settings: DeckSettings) -> Layout:
     others = [h for h in headings if h != title_index]
     roles = _Roles(blocks, others, separated, settings, layout)
     other_apps = OWN_SYNTAX not in settings.syntax
-    if other_apps and ("obsidian" in settings.syntax or any(_tagged_flashcards(block) for block in blocks)):
+    separator, side = own_separators(blocks) if other_apps else ("", "")
+    if other_apps and (
+        separator
+        or side
+        or "obsidian" in settings.syntax
+        or any(_tagged_flashcards(block) for block in blocks)
+    ):
         layout.mode = "obsidian"  # the app's own rule: headings are sections, cards are in lines
+        layout.separator, layout.side = separator or "::", side
     else:
         roles.decide()
     _collect(blocks, headings, title_index, roles, layout)
@@ -81,6 +92,12 @@ def lay_out(raw_blocks: Sequence[Block], settings: DeckSettings) -> Layout:
 FLASHCARDS_TAG = re.compile(r"(?:^|\s)#flashcards(?:/[\w/-]*)?(?=\s|$)")
 """The tag Obsidian Spaced Repetition requires of a note before it reads ``::`` cards in it."""
 FRONT_BACK_SEPARATORS = frozenset({". . .", "%", "???"})
+
+
+def may_switch_reading(text: str) -> bool:
+    """Whether text holds what decides a whole file's reading at once (a ``#flashcards`` tag, a
+    separator of line cards): an edit adding it must lay the file out again."""
+    return "#flashcards" in text or any(mark in text for mark in (*OWN_SEPARATORS, *OWN_SIDE_SEPARATORS))
 
 
 def _tagged_flashcards(block: Block) -> bool:
@@ -399,7 +416,7 @@ def _collect(
 ) -> None:
     """The drafts in order: card headings with their text, shapes in the text of the others."""
     first = headings[0] if headings else len(blocks)
-    preamble = scan_shapes(blocks[:first], (), layout.mode == "obsidian")
+    preamble = scan_shapes(blocks[:first], (), layout.separator, layout.side)
     _add_shaped(layout, preamble.drafts)
     description = list(preamble.before_first)
     sections: list[tuple[int, str]] = []
@@ -409,9 +426,8 @@ def _collect(
     while position < len(blocks):
         heading = blocks[position]
         body_end = _next_heading(headings, position, len(blocks))
-        inline = layout.mode == "obsidian"
         if position == title_index:
-            scan = scan_shapes(blocks[position + 1 : body_end], (), inline)
+            scan = scan_shapes(blocks[position + 1 : body_end], (), layout.separator, layout.side)
             _add_shaped(layout, scan.drafts)
             description.extend(scan.before_first)
             position = body_end
@@ -442,7 +458,8 @@ def _collect(
             sections.pop()
         sections.append((heading.level, _section_name(heading)))
         path = tuple(name for _, name in sections)
-        _add_shaped(layout, scan_shapes(blocks[position + 1 : body_end], path, inline).drafts)
+        shaped = scan_shapes(blocks[position + 1 : body_end], path, layout.separator, layout.side)
+        _add_shaped(layout, shaped.drafts)
         position = body_end
     layout.description = _joined(description)
     layout.footer = _joined(_split_footer(layout.drafts))

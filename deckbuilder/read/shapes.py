@@ -64,10 +64,12 @@ QUESTION_LABEL = r"(?:q(?:uestion)?|вопрос|frage|pregunta)\s*\d*\s*[:.]"
 
 
 def scan_shapes(
-    blocks: Sequence[Block], section: tuple[str, ...] = (), inline_cards: bool = False
+    blocks: Sequence[Block], section: tuple[str, ...] = (), separator: str = "", side: str = ""
 ) -> ShapeScan:
     """Find the questions among blocks that sit under a heading which is not itself a card; with
-    ``inline_cards``, also Obsidian's one-line ``question::answer`` cards."""
+    a ``separator`` (``::``, or one the file uses throughout: ``;;``), also Obsidian's one-line
+    ``question::answer`` cards written with it; a ``side`` line (``,,``) parts multi-line cards as
+    ``?`` does."""
     if "<details" in "".join(block.text for block in blocks if block.kind != "block_code").lower():
         blocks = details_apart(blocks)
     drafts: list[Draft] = []
@@ -93,13 +95,13 @@ def scan_shapes(
                 index += 1
                 continue
         if block.kind == "block_quote" and QUOTED_LABEL.search(block.text):
-            quoted = scan_shapes(unquoted(block), section, inline_cards)
+            quoted = scan_shapes(unquoted(block), section, separator, side)
             if quoted.drafts:  # questions written in a quote (``> **Q:** …`` / ``> A: …``)
                 (current.pieces if current is not None else before_first).extend(quoted.before_first)
                 drafts.extend(quoted.drafts)
                 index += 1
                 continue
-        found = _inline_cards(block, section) if inline_cards and block.kind == "paragraph" else []
+        found = _inline_cards(block, section, separator) if separator and block.kind == "paragraph" else []
         if found:
             if not found[-1].pieces and index + 1 < len(blocks) and blocks[index + 1].kind == "block_code":
                 found[-1].pieces.append(blocks[index + 1])  # 'question::' over its code
@@ -108,9 +110,12 @@ def scan_shapes(
             drafts.extend(found)
             index += 1
             continue
-        found = _question_start(block, section, faq, numbered)
+        found = _question_start(block, section, faq, numbered, side)
+        if not found and separator and block.kind == "paragraph":
+            found = _highlight_cloze(block, section)
         if not found:
-            (current.pieces if current is not None else before_first).append(block)
+            if current is None or current.shape not in WHOLE_IN_ONE_LINE:
+                (current.pieces if current is not None else before_first).append(block)
             index += 1
             continue
         index += 1
@@ -198,10 +203,12 @@ def _closes_details(blocks: Sequence[Block]) -> bool:
     return any("</details" in block.text.lower() for block in blocks)
 
 
-def _question_start(block: Block, section: tuple[str, ...], faq: bool, numbered: bool = False) -> list[Draft]:
+def _question_start(
+    block: Block, section: tuple[str, ...], faq: bool, numbered: bool = False, side: str = ""
+) -> list[Draft]:
     if block.kind == "paragraph":
         draft = (
-            _separated_card(block, section)
+            _separated_card(block, section, side)
             or _marked_question(block, section)
             or (_numbered_line_draft(block, section) if numbered else None)
             or _bold_question(block, section)
@@ -409,35 +416,39 @@ SIDE_SEPARATORS = {"?": False, "??": True}
 """Lines parting a multi-line card's front from its back (Obsidian's), and whether it is reversed."""
 
 
-def _separated_card(block: Block, section: tuple[str, ...]) -> Draft | None:
-    """A paragraph with a line holding only ``?`` (or ``??``, both ways) between front and back."""
-    if "?" not in block.text:
+def _separated_card(block: Block, section: tuple[str, ...], side: str = "") -> Draft | None:
+    """A paragraph with a line holding only ``?`` (or ``??``, both ways), or the file's own side
+    separator (``,,``; ``,,,`` both ways), between front and back."""
+    if "?" not in block.text and not (side and side in block.text):
         return None
+    separators = {**SIDE_SEPARATORS, side: False, side + side[-1]: True} if side else SIDE_SEPARATORS
     lines = block.stripped_text.split("\n")
     for index, line in enumerate(lines):
-        if line.strip() in SIDE_SEPARATORS and index > 0:
+        if line.strip() in separators and index > 0:
             front = "\n".join(lines[:index]).strip()
             back = SR_COMMENT.sub("", "\n".join(lines[index + 1 :])).strip()
-            if SIDE_SEPARATORS[line.strip()]:
+            if separators[line.strip()]:
                 front = " ".join(front.split()) + " {.reverse}"
             pieces = [Block("paragraph", back + "\n", block.line + index + 1)] if back else []
             return Draft(front, block.line, pieces, section, shape="multi-line")
     return None
 
 
-def _inline_cards(block: Block, section: tuple[str, ...]) -> list[Draft]:
-    """Obsidian's ``question::answer`` (``:::`` both ways), one card per line."""
+def _inline_cards(block: Block, section: tuple[str, ...], separator: str = "::") -> list[Draft]:
+    """Obsidian's ``question::answer`` (``:::`` both ways), one card per line; or with the file's
+    own separator (``question ;; answer``, ``;;;`` both ways)."""
     drafts = []
+    reverse = separator + separator[-1]
     for offset, line in enumerate(block.stripped_text.split("\n")):
         line = SR_COMMENT.sub("", line).strip()
-        at = _inline_separator(line)
+        at = _inline_separator(line) if separator == "::" else _own_separator(line, separator)
         if at is None:
             continue
-        width = 3 if line[at : at + 3] == ":::" else 2
+        width = len(reverse) if line[at : at + len(reverse)] == reverse else len(separator)
         question, answer = line[:at].strip(), line[at + width :].strip()
         if not question:
             continue
-        if width == 3:
+        if width == len(reverse):
             question = f"{question} {{.reverse}}"
         pieces = [Block("paragraph", answer + "\n", block.line + offset)] if answer else []
         drafts.append(Draft(question, block.line + offset, pieces, section, missing_answer=not answer,
@@ -465,6 +476,64 @@ def _inline_separator(line: str) -> int | None:
             continue
         index += 1
     return candidates[0] if candidates else None
+
+
+WHOLE_IN_ONE_LINE = frozenset({"inline", "highlight-cloze"})
+"""Cards that end where their paragraph does: the text after them is notes, not their answer."""
+HIGHLIGHT = re.compile(r"(?<![=\w])==(?!=)([^=\n]+?)(?<!=)==(?![=\w])")
+"""``==hidden words==``: a cloze deletion in a flashcards file (Obsidian's spaced repetition)."""
+
+
+def _highlight_cloze(block: Block, section: tuple[str, ...]) -> list[Draft]:
+    """A paragraph of a flashcards file with ``==highlights==``: one cloze note, each highlight a
+    deletion of its own (as the app asks them)."""
+    if "==" not in block.text or not HIGHLIGHT.search(block.text):
+        return []
+    numbers = itertools.count(1)
+    text = HIGHLIGHT.sub(lambda found: f"{{{{c{next(numbers)}::{found.group(1)}}}}}", block.stripped_text)
+    return [Draft(SR_COMMENT.sub("", text).strip(), block.line, [], section, shape="highlight-cloze")]
+
+
+def _own_separator(line: str, separator: str) -> int | None:
+    """Where the file's own separator parts the line, outside inline code."""
+    in_code = False
+    for index, character in enumerate(line):
+        if character == "`":
+            in_code = not in_code
+        elif not in_code and line.startswith(separator, index):
+            return index
+    return None
+
+
+OWN_SEPARATORS = (";;", "||")
+"""Separators people set Obsidian's spaced repetition to instead of ``::``: a file writing one in
+many lines uses it for cards."""
+OWN_SIDE_SEPARATORS = (",,", ";;")
+"""Lines people set it to part a multi-line card's front from its back, instead of ``?``."""
+
+
+def own_separators(blocks: Sequence[Block]) -> tuple[str, str]:
+    """The file's own line-card separator and multi-line separator ("" for none): one written in
+    three lines or more (outside code) is the file's way of writing cards."""
+    counts: dict[str, int] = dict.fromkeys((*OWN_SEPARATORS, *OWN_SIDE_SEPARATORS), 0)
+    sides: dict[str, int] = dict.fromkeys(OWN_SIDE_SEPARATORS, 0)
+    for block in blocks:
+        if block.kind not in ("paragraph", "list"):
+            continue
+        for line in block.text.split("\n"):
+            stripped = line.strip()
+            if stripped in sides:
+                sides[stripped] += 1
+                continue
+            for separator in OWN_SEPARATORS:
+                at = _own_separator(stripped, separator) if separator in stripped else None
+                if at is not None and at > 0:
+                    counts[separator] += 1
+    line_separator = max(OWN_SEPARATORS, key=lambda separator: counts[separator])
+    side = max(OWN_SIDE_SEPARATORS, key=lambda separator: sides[separator])
+    found = line_separator if counts[line_separator] >= 3 else ""
+    # Once the file writes line cards its own way, one side line is enough to say it does both.
+    return found, side if sides[side] >= (1 if found else 2) else ""
 
 
 LABELLED_QUESTION = re.compile(
