@@ -22,6 +22,10 @@ def cards(text: str, deck_settings: DeckSettings | None = None) -> list[tuple[st
 
 
 SHAPES = {
+    "vocabulary-whose-terms-ask": (
+        "## Greetings\n\n**¿Qué tal?** — How are you?\n\n**¿Y tú?** — And you?\n\n**hola** — hello\n",
+        [("¿Qué tal?", "How are you?"), ("¿Y tú?", "And you?"), ("hola", "hello")],
+    ),
     "a-files-own-separators-and-highlight-clozes": (
         "# OS\n\nManages the hardware ;; Operating system\n\nRuns first at boot ;; Bootstrap program\n\n"
         "Keeps time ;; Clock\n\nKernel goals\n,,\n- run programs\n- share hardware\n\n"

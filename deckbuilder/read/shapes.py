@@ -74,7 +74,7 @@ def scan_shapes(
         blocks = details_apart(blocks)
     drafts: list[Draft] = []
     before_first: list[Block] = []
-    faq = sum(1 for block in blocks if _faq_question(block)) >= 2
+    faq = sum(1 for block in blocks if _faq_question(block) and not _vocabulary(block, ())) >= 2
     numbered = sum(1 for block in blocks if _numbered_line(block) is not None) >= 2
     index = 0
     while index < len(blocks):
@@ -212,9 +212,16 @@ def _question_start(
             or _marked_question(block, section)
             or (_numbered_line_draft(block, section) if numbered else None)
             or _bold_question(block, section)
-            or (_faq_draft(block, section) if faq else None)
         )
-        return [draft] if draft is not None else _vocabulary(block, section)
+        if draft is not None:
+            return [draft]
+        # A term and its meaning (``**¿Qué tal?** — How are you?``) before an FAQ question: the
+        # question mark there is the term's own.
+        terms = _vocabulary(block, section)
+        if terms:
+            return terms
+        draft = _faq_draft(block, section) if faq else None
+        return [draft] if draft is not None else []
     if block.kind == "block_html" and block.stripped_text.lower().startswith("<details"):
         draft = _details_question(block, section)
         return [draft] if draft is not None else []
