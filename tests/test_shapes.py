@@ -22,6 +22,17 @@ def cards(text: str, deck_settings: DeckSettings | None = None) -> list[tuple[st
 
 
 SHAPES = {
+    "bold-list-items-of-a-class-of-questions-that-do-not-ask": (
+        "- **What is a byte?**  \nEight bits.\n\n- **What is a nibble?**  \nFour bits.\n\n"
+        "- **Bits in a word: `w = 2^k`**  \nDepends on the machine.\n\n- **What is a bit?**  \nA binary digit.\n\n"
+        "- **Further notes**\n",
+        [
+            ("What is a byte?", "Eight bits."),
+            ("What is a nibble?", "Four bits."),
+            ("Bits in a word: `w = 2^k`", "Depends on the machine."),
+            ("What is a bit?", "A binary digit."),
+        ],
+    ),
     "vocabulary-whose-terms-ask": (
         "## Greetings\n\n**¿Qué tal?** — How are you?\n\n**¿Y tú?** — And you?\n\n**hola** — hello\n",
         [("¿Qué tal?", "How are you?"), ("¿Y tú?", "And you?"), ("hola", "hello")],

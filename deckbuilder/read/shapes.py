@@ -377,21 +377,35 @@ def _list_questions(block: Block, section: tuple[str, ...]) -> list[Draft]:
     text = block.text
     if "**" not in text and "__" not in text and "#card" not in text and MAYBE_CLOZE not in text:
         return []  # nothing any item could be: skip the parse
+    items = list_items(text)
+    bold = [item for item in items if _bold_led(item)]
+    asking = sum(1 for item in bold if _asks(item))
+    # Most bold items ask: they are a class of questions, and the others of it are questions too
+    # ('**What is N_q: `formula`**' among '**What is q?**').
+    class_of_questions = len(bold) >= 3 and 2 * asking > len(bold)
     drafts: list[Draft] = []
-    for item in list_items(text):
-        drafts.extend(_item_questions(item, block.line, section))
+    for item in items:
+        drafts.extend(_item_questions(item, block.line, section, class_of_questions))
     return drafts
 
 
-def _item_questions(item: ListItem, line: int, section: tuple[str, ...]) -> list[Draft]:
-    first = item.first_tokens
+def _bold_led(item: ListItem) -> bool:
+    return len(item.first_tokens) == 1 and item.first_tokens[0]["type"] == "strong"
+
+
+def _asks(item: ListItem) -> bool:
+    return "?" in item.first_plain or ends_asking(item.first_plain)
+
+
+def _item_questions(
+    item: ListItem, line: int, section: tuple[str, ...], class_of_questions: bool = False
+) -> list[Draft]:
     if LOGSEQ_CARD.search(item.first_line):
         question = LOGSEQ_CARD.sub(" ", item.first_line).strip()
         answer = LOGSEQ_PROPERTY.sub("", item.rest).strip()
         pieces = [Block("paragraph", answer + "\n", line)] if answer else []
         return [Draft(question, line, pieces, section, missing_answer=not answer, shape="logseq")]
-    asks = "?" in item.first_plain or ends_asking(item.first_plain)
-    if len(first) == 1 and first[0]["type"] == "strong" and asks:
+    if _bold_led(item) and (_asks(item) or (class_of_questions and item.rest.strip())):
         question = item.first_line.strip()
         question = question[2:-2].strip() if question[:2] in ("**", "__") else question
         pieces = [Block("paragraph", item.rest + "\n", line)] if item.rest.strip() else []
@@ -400,7 +414,7 @@ def _item_questions(item: ListItem, line: int, section: tuple[str, ...]) -> list
         return [Draft(item.paragraph, line, [], section, shape="cloze-item")]
     drafts: list[Draft] = []
     for child in item.children:
-        drafts.extend(_item_questions(child, line, section))
+        drafts.extend(_item_questions(child, line, section, class_of_questions))
     return drafts
 
 
