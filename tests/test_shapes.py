@@ -22,6 +22,14 @@ def cards(text: str, deck_settings: DeckSettings | None = None) -> list[tuple[st
 
 
 SHAPES = {
+    "inka-question-continued-by-a-list": (
+        "1. Explain braising:\n- name the liquid\n\n> Slow cooking in a little liquid.\n\n"
+        "2. Explain searing:\n\n> Browning at high heat.\n",
+        [
+            ("Explain braising:\n\n- name the liquid", "Slow cooking in a little liquid."),
+            ("Explain searing:", "Browning at high heat."),
+        ],
+    ),
     "bold-list-items-of-a-class-of-questions-that-do-not-ask": (
         "- **What is a byte?**  \nEight bits.\n\n- **What is a nibble?**  \nFour bits.\n\n"
         "- **Bits in a word: `w = 2^k`**  \nDepends on the machine.\n\n- **What is a bit?**  \nA binary digit.\n\n"

@@ -87,11 +87,15 @@ def scan_shapes(
                 current.pieces.append(block)
             index += 1
             continue
-        if block.kind == "block_quote" and index > 0 and _inka_question(blocks[index - 1]):
+        asked = _inka_asked(blocks, index) if block.kind == "block_quote" else 0
+        if asked:
             owner = current.pieces if current is not None else before_first
-            if owner and owner[-1] is blocks[index - 1]:
-                owner.pop()
-                drafts.append(_inka_draft(blocks[index - 1], block, section))
+            question = list(blocks[index - asked : index])
+            if owner[-asked:] == question and all(
+                a is b for a, b in zip(owner[-asked:], question, strict=True)
+            ):
+                del owner[-asked:]
+                drafts.append(_inka_draft(question, block, section))
                 index += 1
                 continue
         if block.kind == "block_quote" and QUOTED_LABEL.search(block.text):
@@ -423,12 +427,26 @@ def _inka_question(block: Block) -> bool:
     return block.kind == "list" and block.stripped_text[:1].isdigit()
 
 
-def _inka_draft(question: Block, quote: Block, section: tuple[str, ...]) -> Draft:
-    first = next(iter(list_items(question.text)), None)
+def _inka_asked(blocks: Sequence[Block], index: int) -> int:
+    """How many blocks before the quote at ``index`` are its inka question: the numbered item
+    right above it, or that item and the list that continues its question ('1. Explain X:' over
+    '- provide …'); 0 when none is."""
+    if index > 0 and _inka_question(blocks[index - 1]):
+        return 1
+    if index > 1 and blocks[index - 1].kind == "list" and _inka_question(blocks[index - 2]):
+        return 2
+    return 0
+
+
+def _inka_draft(question: Sequence[Block], quote: Block, section: tuple[str, ...]) -> Draft:
+    first = next(iter(list_items(question[0].text)), None)
     asked = "" if first is None else first.paragraph + (f"\n\n{first.rest}" if first.rest else "")
+    asked = "\n\n".join([asked.strip(), *(block.text.strip() for block in question[1:])])
     lines = [re.sub(r"^ {0,3}> ?", "", line) for line in quote.text.split("\n")]
     answer = Block("paragraph", "\n".join(lines), quote.line)
-    return Draft(asked.strip(), question.line, [answer], section, shape="inka")
+    # A question of several blocks is markdown of its own, kept as written (not a heading's line).
+    multiple = len(question) > 1
+    return Draft(asked.strip(), question[0].line, [answer], section, front_back=multiple, shape="inka")
 
 
 SR_COMMENT = re.compile(r"<!--SR:[^>]*-->")
