@@ -53,7 +53,7 @@ def test_a_list_nested_deeper_than_the_card_is_reported_not_planned_forever(
         tmp_path, "deck.md", f"## Deep?\n\n{nested_list(15)}\n## Raw?\n\n{deep}\n\n## Short?\n\nYes.\n"
     )
     with hang_guard():
-        checked = runner.invoke(main, ["check", str(source), "--cards-per-page", cards_per_page])
+        checked = runner.invoke(main, ["check", str(source), "--print", "--cards-per-page", cards_per_page])
         built = runner.invoke(
             main,
             [
@@ -189,8 +189,9 @@ def test_a_huge_nested_value_is_quoted_short(runner: CliRunner, tmp_path: Path) 
         f"---\ntitle: {nested}\ntags: [{', '.join(['x' * 500] * 200)}]\n---\n## Q?\n\nA.\n",
     )
     result = runner.invoke(main, ["check", str(source)])
-    assert result.exit_code == 1 and "'title' must be a non-empty text" in result.stderr
-    assert max(len(line) for line in result.stderr.splitlines()) < 300
+    # Another tool's title (a key we share) is a warning; either way the value is quoted short.
+    assert "'title' must be a non-empty text" in result.output, result.output
+    assert max(len(line) for line in result.output.splitlines()) < 300
 
 
 def test_a_build_waiting_for_another_says_so_then_builds(tmp_path: Path) -> None:

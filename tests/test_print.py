@@ -141,8 +141,10 @@ def test_a_very_long_answer_is_reported_and_printed_larger(
         f"{source}:7: warning: card 'Long?' is too long for a card (a4, 8 per page, long duplex)"
         in result.stderr
     )
-    check = runner.invoke(main, ["check", str(source)])
+    check = runner.invoke(main, ["check", str(source), "--print"])
     assert check.exit_code == 0 and "card 'Long?' is too long for a card" in check.stdout
+    plain = runner.invoke(main, ["check", str(source)])  # printing unasked: nothing about it
+    assert plain.exit_code == 0 and "too long for a card" not in plain.stdout
     page = open_print(browser, tmp_path / "out" / "long.html")
     sides = measure(page)
     assert_printable(sides)

@@ -73,7 +73,7 @@ def test_parallel_and_cached_builds_equal_a_serial_cold_build(tmp_path: Path) ->
 
 def read_only_outputs(runner: CliRunner, source: Path) -> list[str]:
     outputs = []
-    for command in (["check", "--json"], ["list", "--json"], ["diff", "--json"]):
+    for command in (["check", "--json", "--print"], ["list", "--json"], ["diff", "--json"]):
         result = runner.invoke(main, [*command, str(source)], env={"SOURCE_DATE_EPOCH": "1700000000"})
         assert result.exit_code in (0, 1), result.output
         outputs.append(result.stdout)

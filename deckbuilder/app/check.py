@@ -19,23 +19,24 @@ if TYPE_CHECKING:
 
 
 def check_sources(
-    sources: Sequence[Path], printing: PrintOptions, recursive: bool = False
+    sources: Sequence[Path], printing: PrintOptions | None, recursive: bool = False
 ) -> tuple[list[LoadedDeck], list[Diagnostic]]:
-    """The decks of the sources and every problem they have. Check reads the caches a build wrote
-    and writes none: checking changes nothing in the folder."""
+    """The decks of the sources and every problem they have (with ``printing``, also cards too long
+    to print on a card, which only html and pdf builds care about). Check reads the caches a build
+    wrote and writes none: checking changes nothing in the folder."""
     caching = Caching(use="read")
     loaded = load_decks(sources, recursive=recursive, strict=False, caching=caching)
     return loaded, check_decks(loaded, printing, caching)
 
 
 def check_decks(
-    loaded: Sequence[LoadedDeck], printing: PrintOptions, caching: Caching | None = None
+    loaded: Sequence[LoadedDeck], printing: PrintOptions | None, caching: Caching | None = None
 ) -> list[Diagnostic]:
     """Every problem of the loaded decks: those parsing found and those check_deck finds, with the
     print plans made ahead (from the caches ``caching`` reads, on all cores)."""
     decks = [item.deck for item in loaded]
     plans: list[Sequence[CardPlan] | None] = [None] * len(decks)
-    if printing.layout == "cards":  # the print check renders and plans every card
+    if printing is not None and printing.layout == "cards":  # it renders and plans every card
         from deckbuilder.incremental.fragments import prerender
         from deckbuilder.incremental.plans import preplan
 
@@ -53,14 +54,13 @@ def check_decks(
 def check_deck(
     deck: Deck, printing: PrintOptions | None = None, plans: Sequence[CardPlan] | None = None
 ) -> list[Diagnostic]:
-    """Numbering gaps and repeats (warnings), images that cannot be found (errors) and cards too long
-    to print on a card (warnings; from ``plans`` when they were made ahead)."""
+    """Numbering gaps and repeats (warnings), images that cannot be found (errors) and, when
+    ``printing``, cards too long to print on a card (warnings; from ``plans`` when made ahead)."""
     from deckbuilder.render.printplan import layout_warnings, plan_deck
 
-    options = printing or PrintOptions()
     printed = []
-    if options.layout == "cards":
-        printed = layout_warnings(list(plans) if plans is not None else plan_deck(deck, options), options)
+    if printing is not None and printing.layout == "cards":
+        printed = layout_warnings(list(plans) if plans is not None else plan_deck(deck, printing), printing)
     return [*_numbering(deck.cards), *image_diagnostics(deck), *printed]
 
 

@@ -73,6 +73,12 @@ def main() -> None:
 @recursive_option
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
 @click.option("--strict", is_flag=True, help="Count warnings as errors (exit 1 on any), for CI.")
+@click.option(
+    "--print",
+    "printed",
+    is_flag=True,
+    help="Also check that every card fits a printed card (what html and pdf builds need).",
+)
 @print_options
 @verbosity_options
 @with_settings
@@ -81,6 +87,7 @@ def check(
     recursive: bool,
     as_json: bool,
     strict: bool,
+    printed: bool,
     quiet: bool,
     verbose: bool,
     **printing: Any,
@@ -97,7 +104,7 @@ def check(
     from deckbuilder.app.check import check_sources
     from deckbuilder.errors import Severity
 
-    loaded, found = check_sources(sources, print_settings(**printing), recursive)
+    loaded, found = check_sources(sources, print_settings(**printing) if printed else None, recursive)
     problems = [p for p in found if verbose or p.severity is not Severity.NOTE]
     problems.sort(key=lambda p: (p.location.path, p.location.line) if p.location else ("", 0))
     errors = sum(1 for p in problems if p.severity is Severity.ERROR)
