@@ -180,6 +180,9 @@ def test_split_question(
 
 
 PROBLEMS = {
+    "unclosed-comment": ("## A?\n\nOne.\n\n<!-- a note\n\n## B?\n\nTwo.\n", 5, "'<!--' never closes"),
+    "unclosed-pre": ("## A?\n\n<pre>\ncode\n\n## B?\n\nTwo.\n", 3, "'<pre>' never closes"),
+    "unclosed-processing-instruction": ("## A?\n\nOne.\n\n<?php echo 1;\n\n## B?\n\nTwo.\n", 5, "'<?' never"),
     "duplicate-id": ("## A? {#k}\n\nOne.\n\n## B? {#k}\n\nTwo.\n", 5, "duplicate id 'k'"),
     "unclosed-fence": ("## A?\n\n```\ncode\n\n## B?\n\nTwo.\n", 3, "code fence never closes"),
     "unclosed-details": (

@@ -161,6 +161,13 @@ def prepare(raw: Sequence[Block], problems: list[LayoutProblem]) -> tuple[list[B
             if depth == 0 and opens > closes:
                 opened_at, hidden = block.line, 0
             depth = max(0, depth + opens - closes)
+        if block.kind == "block_html":
+            unclosed = _unclosed_html(block.text)
+            if unclosed is not None:
+                opener, closer = unclosed
+                problems.append((block.line, "error", (
+                    f"this {opener} never closes, so everything below it is read as raw HTML, not "
+                    f"cards; close it with {closer}")))  # fmt: skip
         elif block.kind == "heading":
             if depth > 0:
                 blocks[index] = block._replace(kind=INNER_HEADING)
@@ -180,6 +187,31 @@ def prepare(raw: Sequence[Block], problems: list[LayoutProblem]) -> tuple[list[B
             f"this <details> never closes, so the {hidden} heading(s) below it are read as part of one "
             "answer, not as cards; close it with </details>")))  # fmt: skip
     return blocks, separated
+
+
+RAW_HTML_ENDS = (
+    (re.compile(r"<!--"), "<!--", "-->"),
+    (re.compile(r"<\?"), "<?", "?>"),
+    (re.compile(r"<!\[CDATA\[", re.IGNORECASE), "<![CDATA[", "]]>"),
+    (re.compile(r"<(script|pre|style|textarea)(?=[\s>]|$)", re.IGNORECASE), "", ""),
+)
+"""HTML blocks that run past blank lines until their end (CommonMark's kinds 1 to 3 and 5): one left
+open takes the rest of the file."""
+
+
+def _unclosed_html(text: str) -> tuple[str, str] | None:
+    """The opener and closer of an HTML block that never closes and runs on past a blank line into
+    more text (everything below it, then); None otherwise."""
+    stripped = text.lstrip()
+    for pattern, opener, closer in RAW_HTML_ENDS:
+        found = pattern.match(stripped)
+        if found is None:
+            continue
+        if not opener:
+            opener, closer = f"<{found.group(1).lower()}>", f"</{found.group(1).lower()}>"
+        ran_on = re.search(r"\n[ \t]*\n\s*\S", stripped) is not None
+        return (f"'{opener}'", f"'{closer}'") if closer.lower() not in stripped.lower() and ran_on else None
+    return None
 
 
 def _is_underlined_answer(blocks: list[Block], index: int) -> bool:
