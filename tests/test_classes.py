@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from deckbuilder import read
 from deckbuilder.errors import ParseError
@@ -144,3 +146,24 @@ def test_an_admonition_labelled_as_the_answer_holds_it() -> None:
     )
     (card,) = parsed.deck.cards
     assert card.answer == "It beats air into cream.\n\n**Tip:** chill it."
+
+
+DECORATIONS = st.sampled_from([" 🔥", " ⭐ NEW", " (advanced)", " （出现频率：90%）", " 👶", " (★)"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(sorted(CLASSES)), DECORATIONS, st.booleans())
+def test_decorations_after_questions_and_a_table_of_contents_change_no_cards(
+    name: str, decoration: str, with_contents: bool
+) -> None:
+    """Every question line decorated, a table of contents of links put on top: the same cards,
+    each question as it was but for its decoration."""
+    text, expected = CLASSES[name]
+    decorated = "\n".join(
+        line + decoration if line.startswith("#") and line.rstrip().endswith("?") else line
+        for line in text.split("\n")
+    )
+    if with_contents:
+        decorated = "- [Contents](#contents)\n- [Questions](#questions)\n\n" + decorated
+    found = questions(decorated)
+    assert [question.replace(decoration, "") for question in found] == expected
