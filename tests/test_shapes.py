@@ -22,6 +22,15 @@ def cards(text: str, deck_settings: DeckSettings | None = None) -> list[tuple[st
 
 
 SHAPES = {
+    "headings-inside-numbered-items-under-a-table-of-contents": (
+        "# Kitchen\n\n| No. | Questions |\n|---|---|\n| 1 | [What is a roux](#what-is-a-roux) |\n\n"
+        "1. ### What is a roux\n\n   Flour cooked in fat.\n\n   **[⬆ Back to Top](#table-of-contents)**\n\n"
+        "2. ### What is a fond\n\n   The browned bits.\n\n   ```text\n   pan\n   ```\n",
+        [
+            ("What is a roux", "Flour cooked in fat."),
+            ("What is a fond", "The browned bits.\n\n```text\npan\n```"),
+        ],
+    ),
     "inka-question-continued-by-a-list": (
         "1. Explain braising:\n- name the liquid\n\n> Slow cooking in a little liquid.\n\n"
         "2. Explain searing:\n\n> Browning at high heat.\n",

@@ -37,6 +37,9 @@ class ListItem:
     """For a task list item, whether it is ticked."""
     children: tuple[ListItem, ...]
     """The items of the lists inside this one."""
+    heading: str = ""
+    """The text of the heading the item opens with (``1. ### What is X``), else empty; ``rest``
+    is then everything under it."""
 
     @property
     def first_plain(self) -> str:
@@ -76,7 +79,11 @@ def _item(token: dict[str, Any]) -> ListItem:
     first: list[dict[str, Any]] = []
     after: list[dict[str, Any]] = []
     paragraph = ""
-    if children and children[0]["type"] in ("paragraph", "block_text"):
+    heading = ""
+    if children and children[0]["type"] == "heading":
+        heading = plain_text(list(children[0].get("children", []))).strip()
+        children = children[1:]
+    elif children and children[0]["type"] in ("paragraph", "block_text"):
         inline = list(children[0].get("children", []))
         cut = next((i for i, t in enumerate(inline) if t["type"] in BREAKS), len(inline))
         first, after = inline[:cut], inline[cut + 1 :]
@@ -93,4 +100,5 @@ def _item(token: dict[str, Any]) -> ListItem:
         _write(rest_tokens) if rest_tokens else "",
         checked,
         tuple(nested),
+        heading,
     )

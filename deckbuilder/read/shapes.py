@@ -379,9 +379,13 @@ def _list_questions(block: Block, section: tuple[str, ...]) -> list[Draft]:
     """Questions written as list items: bold questions with their answer below them, Logseq
     ``#card`` blocks, and cloze sentences (each item with deletions is a note)."""
     text = block.text
-    if "**" not in text and "__" not in text and "#card" not in text and MAYBE_CLOZE not in text:
+    if "**" not in text and "__" not in text and "#" not in text and MAYBE_CLOZE not in text:
         return []  # nothing any item could be: skip the parse
     items = list_items(text)
+    headed = [item for item in items if item.heading]
+    if len(headed) >= 2 and 2 * len(headed) > len(items):
+        # ``1. ### What is X`` with the answer indented under it: each item a card.
+        return [_headed_item(item, block.line, section) for item in headed]
     bold = [item for item in items if _bold_led(item)]
     asking = sum(1 for item in bold if _asks(item))
     # Most bold items ask: they are a class of questions, and the others of it are questions too
@@ -391,6 +395,16 @@ def _list_questions(block: Block, section: tuple[str, ...]) -> list[Draft]:
     for item in items:
         drafts.extend(_item_questions(item, block.line, section, class_of_questions))
     return drafts
+
+
+NAVIGATION = re.compile(r"^\s*(?:\*\*|__)?\[[^\]\n]*\]\(#[^)\n]*\)(?:\*\*|__)?\s*$", re.MULTILINE)
+"""A line that is only a link to a place in the same file (``**[⬆ Back to Top](#contents)**``)."""
+
+
+def _headed_item(item: ListItem, line: int, section: tuple[str, ...]) -> Draft:
+    answer = NAVIGATION.sub("", item.rest).strip()
+    pieces = [Block("paragraph", answer + "\n", line)] if answer else []
+    return Draft(item.heading, line, pieces, section, missing_answer=not answer, shape="list-heading")
 
 
 def _bold_led(item: ListItem) -> bool:
