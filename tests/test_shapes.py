@@ -22,6 +22,15 @@ def cards(text: str, deck_settings: DeckSettings | None = None) -> list[tuple[st
 
 
 SHAPES = {
+    "question-and-answer-labels-in-other-languages": (
+        "**Вопрос:** Что такое замыкание?\n**Ответ:** Функция с окружением.\n\n"
+        "问：什么是闭包？\n答：函数和其环境。\n\nPregunta: ¿Qué es HTTP?\nRespuesta: Un protocolo.\n",
+        [
+            ("Что такое замыкание?", "Функция с окружением."),
+            ("什么是闭包？", "函数和其环境。"),
+            ("¿Qué es HTTP?", "Un protocolo."),
+        ],
+    ),
     "headings-inside-numbered-items-under-a-table-of-contents": (
         "# Kitchen\n\n| No. | Questions |\n|---|---|\n| 1 | [What is a roux](#what-is-a-roux) |\n\n"
         "1. ### What is a roux\n\n   Flour cooked in fat.\n\n   **[⬆ Back to Top](#table-of-contents)**\n\n"

@@ -142,10 +142,23 @@ class LeadIn:
 
     @property
     def key(self) -> str:
-        return self.label.casefold()
+        """The label as a marker: ``question``, ``answer``, ``q``, ``a``, ``tags`` whatever the
+        language it is written in (``Вопрос``, ``Respuesta``, ``答``), else the label itself."""
+        folded = self.label.casefold()
+        return LABEL_ALIASES.get(folded, folded)
 
 
-PLAIN_MARKERS = frozenset({"q", "question", "a", "answer", "tags"})
+LABEL_ALIASES = {
+    "вопрос": "question", "ответ": "answer", "питання": "question", "відповідь": "answer",
+    "pregunta": "question", "respuesta": "answer", "frage": "question", "antwort": "answer",
+    "réponse": "answer", "domanda": "question", "risposta": "answer", "pergunta": "question",
+    "resposta": "answer", "pytanie": "question", "odpowiedź": "answer", "otázka": "question",
+    "odpověď": "answer", "ans": "answer", "问": "question", "問": "question", "问题": "question",
+    "問題": "question", "答": "answer", "答案": "answer", "回答": "answer", "질문": "question",
+    "답": "answer",
+}  # fmt: skip
+"""Question and answer labels in other languages, read as ``question`` and ``answer``."""
+PLAIN_MARKERS = frozenset({"q", "question", "a", "answer", "tags", *LABEL_ALIASES})
 EMPHASIS_TYPES = ("strong", "emphasis")
 
 
@@ -154,6 +167,9 @@ def lead_in(text: str) -> LeadIn | None:
     stripped = text.lstrip(" ")
     first, _, remainder = stripped.partition("\n")
     colon = first.find(":")
+    wide = first.find("\uff1a")  # the full-width colon of Chinese and Japanese labels
+    if wide >= 0 and (colon < 0 or wide < colon):
+        first, colon = first[:wide] + ":" + first[wide + 1 :], wide
     if colon < 0:
         return None  # every lead-in has its colon on the first line; skip the inline parse
     # The label ends at its first colon and the emphasis closing it right after, so that prefix

@@ -19,7 +19,7 @@ from deckbuilder.read.answers import (
     marked_answer,
     open_details,
 )
-from deckbuilder.read.blocks import Block, lead_in, tokenize, whole_line_strong
+from deckbuilder.read.blocks import LABEL_ALIASES, Block, lead_in, tokenize, whole_line_strong
 from deckbuilder.read.questions import ends_asking, undecorated
 
 
@@ -236,7 +236,10 @@ def _question_start(
 
 def _marked_question(block: Block, section: tuple[str, ...]) -> Draft | None:
     colon = block.text.find(":")
-    if colon < 0 or "q" not in block.text[:colon].lower():
+    wide = block.text.find("\uff1a")
+    colon = wide if wide >= 0 and (colon < 0 or wide < colon) else colon
+    label = block.text[:colon].strip(" *_").casefold()
+    if colon < 0 or ("q" not in label and LABEL_ALIASES.get(label) != "question"):
         return None  # the label before the colon cannot be Q or Question: skip reading it
     marker = lead_in(block.text)
     if marker is None or marker.key not in QUESTION_MARKERS:
