@@ -21,6 +21,18 @@ def cards_of(text: str) -> list[tuple[int | None, str, str]]:
 
 
 CASES = {
+    "answers-of-one-symbol-are-answers": (
+        "## Which sign starts a PHP variable?\n\n`$`\n\n## What is 0! ?\n\n1\n\n## Which sign is money?\n\n$\n",
+        [
+            (None, "Which sign starts a PHP variable?", "`$`"),
+            (None, "What is 0! ?", "1"),
+            (None, "Which sign is money?", "$"),
+        ],
+    ),
+    "invisible-characters-do-not-hide-a-heading": (
+        "## What is A?\n\nAlpha.\n\n\u200b## What is B?\n\nBeta.\n\n##\u00a0What is C?\n\nGamma.\n",
+        [(None, "What is A?", "Alpha."), (None, "What is B?", "Beta."), (None, "What is C?", "Gamma.")],
+    ),
     "heading-cards": (
         "# T\n\n## 1. What is A?\n\nAnswer A.\n\n## 2. What is B?\n\nAnswer B.\n",
         [(1, "What is A?", "Answer A."), (2, "What is B?", "Answer B.")],

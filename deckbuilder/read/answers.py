@@ -225,11 +225,16 @@ def _checked_options(text: str) -> str:
 
 PLACEHOLDERS = frozenset({"todo", "tbd", "tba", "wip", "coming soon", "to do", "n/a", "placeholder", "fixme"})
 HAS_WORD = re.compile(r"\w")
+PLACEHOLDER_MARKS = frozenset("*_~#>[]()!:|-.?\u2026\u2013\u2014\uff1f")
+"""What an answer that is not there yet is written with: '.....', '???', '—', '**…**'."""
 
 
 def placeholder(text: str) -> bool:
     """An answer that holds no answer yet: ``TODO``, ``.....``, ``???``, ``-``."""
+    if "`" in text:
+        return False  # code, however short ('`$`'), is an answer
     words = " ".join(re.sub(r"[*_`~#>\[\]()!:|-]", " ", text).split()).casefold()
     if not HAS_WORD.search(words):
-        return True
+        # Dots, dashes and question marks hold the place of an answer; a symbol ('$', '==') is one.
+        return all(character in PLACEHOLDER_MARKS or character.isspace() for character in text)
     return words.rstrip(".!?") in PLACEHOLDERS or (words.startswith("todo") and len(words) < 80)

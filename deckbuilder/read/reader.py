@@ -75,11 +75,23 @@ def split_source(text: str, path: Path, base: DeckSettings | None = None) -> Sou
     text, removed = _without_control_characters(normalise_newlines(text), shown)
     text, flattened = _without_deep_indentation(text, shown)
     text = WHITESPACE_LINE.sub("", text)
+    if "\u200b" in text or "\ufeff" in text or "\u00a0" in text:
+        text = _visible_spacing(text)
     front, body = split_front_matter(text, shown)
     settings, notes = apply_front_matter(base or DeckSettings(), front, shown)
     return SourceText(
         path, settings, normalise_newlines(body), front.body_line + 1, (*notes, *removed, *flattened)
     )
+
+
+HEADING_NO_BREAK = re.compile(r"^([ \t]{0,3}#{1,6})\u00a0", re.MULTILINE)
+
+
+def _visible_spacing(text: str) -> str:
+    """The text as a person sees it: zero-width spaces (copied from web pages: before ``##``, after
+    ``Q``) gone, and a no-break space after a heading's ``#`` marks a space, so that the heading is
+    one (markdown would read it as text, and the card merge into the answer above)."""
+    return HEADING_NO_BREAK.sub(r"\1 ", text.replace("\u200b", "").replace("\ufeff", ""))
 
 
 WHITESPACE_LINE = re.compile(r"^[ \t]+$", re.MULTILINE)
