@@ -21,6 +21,10 @@ def cards_of(text: str) -> list[tuple[int | None, str, str]]:
 
 
 CASES = {
+    "cards-of-another-shape-after-the-last-rule-are-cards": (
+        "## What is A?\n\nAlpha.\n\n---\n\nQ: What is B?\nA: Beta.\n",
+        [(None, "What is A?", "Alpha."), (None, "What is B?", "Beta.")],
+    ),
     "answers-of-one-symbol-are-answers": (
         "## Which sign starts a PHP variable?\n\n`$`\n\n## What is 0! ?\n\n1\n\n## Which sign is money?\n\n$\n",
         [

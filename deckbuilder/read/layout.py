@@ -494,7 +494,13 @@ def _collect(
         _add_shaped(layout, shaped.drafts)
         position = body_end
     layout.description = _joined(description)
-    layout.footer = _joined(_split_footer(layout.drafts))
+    footer = _split_footer(layout.drafts)
+    if footer:
+        # Cards of another shape after the last card's '---' are cards, not the deck's footer.
+        after = scan_shapes(footer, (), layout.separator, layout.side)
+        _add_shaped(layout, after.drafts)
+        footer = after.before_first if after.drafts else footer
+    layout.footer = _joined(footer)
 
 
 def _card_end(blocks: list[Block], position: int, heading_set: set[int], roles: _Roles) -> int:
