@@ -22,6 +22,16 @@ def cards(text: str, deck_settings: DeckSettings | None = None) -> list[tuple[st
 
 
 SHAPES = {
+    "obsidian-to-anki-notes-among-prose": (
+        "# Notes\n\nSome prose.\n\nSTART\nBasic\nWhat is a cell?\nBack: The unit of life.\n<!--ID: 1566052191670-->\n"
+        "END\n\nMore prose.\n\nSTART\nBasic\nFront: What is DNA?\nBack: The molecule of heredity.\n\n"
+        "It is a double helix.\nEND\n\nSTART\nCloze\nThe {{c1::nucleus}} holds DNA.\nEND\n",
+        [
+            ("What is a cell?", "The unit of life."),
+            ("What is DNA?", "The molecule of heredity.\n\nIt is a double helix."),
+            ("The {{c1::nucleus}} holds DNA.", ""),
+        ],
+    ),
     "question-and-answer-labels-in-other-languages": (
         "**Вопрос:** Что такое замыкание?\n**Ответ:** Функция с окружением.\n\n"
         "问：什么是闭包？\n答：函数和其环境。\n\nPregunta: ¿Qué es HTTP?\nRespuesta: Un protocolo.\n",

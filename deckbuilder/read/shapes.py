@@ -87,6 +87,14 @@ def scan_shapes(
                 current.pieces.append(block)
             index += 1
             continue
+        if block.kind == "paragraph" and block.text.startswith("START") and TOOL_START.match(block.text):
+            end = _tool_note_end(blocks, index)
+            if end is not None:
+                note = _tool_note(blocks[index : end + 1], section)
+                if note is not None:
+                    drafts.append(note)
+                    index = end + 1
+                    continue
         asked = _inka_asked(blocks, index) if block.kind == "block_quote" else 0
         if asked:
             owner = current.pieces if current is not None else before_first
@@ -444,6 +452,48 @@ def _inka_question(block: Block) -> bool:
     return block.kind == "list" and block.stripped_text[:1].isdigit()
 
 
+TOOL_START = re.compile(r"START[ \t]*(?:\n|$)")
+TOOL_END = re.compile(r"^END[ \t]*$", re.MULTILINE)
+TOOL_NOTE_ID = re.compile(r"<!--\s*ID:\s*\d+\s*-->")
+TOOL_FIELD = re.compile(r"^(Front|Back|Text|Extra|Back Extra)\s*:\s?", re.MULTILINE)
+REVERSED_TYPES = frozenset({"basic (and reversed card)", "basic (optional reversed card)"})
+
+
+def _tool_note_end(blocks: Sequence[Block], index: int) -> int | None:
+    """The index of the block holding the ``END`` of an Obsidian_to_Anki note opened at ``index``
+    (before any heading), or None when it never ends."""
+    for end in range(index, min(len(blocks), index + 40)):
+        if blocks[end].kind == "heading":
+            return None
+        if TOOL_END.search(blocks[end].text):
+            return end
+    return None
+
+
+def _tool_note(blocks: Sequence[Block], section: tuple[str, ...]) -> Draft | None:
+    """An Obsidian_to_Anki note: ``START``, its note type's name, its fields (``Front:`` may go
+    without its label, ``Back:`` parts the answer off), its ``<!--ID: …-->``, ``END``."""
+    text = "\n\n".join(block.text.rstrip("\n") for block in blocks) + "\n"
+    body = TOOL_END.split(TOOL_NOTE_ID.sub("", text.split("\n", 1)[1]), maxsplit=1)[0]
+    note_type, _, fields = body.partition("\n")
+    parts = TOOL_FIELD.split(fields)
+    front, back = parts[0], ""
+    for label, value in zip(parts[1::2], parts[2::2], strict=False):
+        if label in ("Front", "Text"):
+            front = value
+        elif label == "Back" or not back:
+            back = value if label == "Back" else back
+    front, back = front.strip(), back.strip()
+    if not front:
+        return None
+    if note_type.strip().casefold() in REVERSED_TYPES:
+        front = f"{' '.join(front.split())} {{.reverse}}"
+    pieces = [Block("paragraph", back + "\n", blocks[0].line)] if back else []
+    unanswered = not back and MAYBE_CLOZE not in front
+    return Draft(front, blocks[0].line, pieces, section, missing_answer=unanswered, front_back=True,
+                 shape="obsidian-to-anki")  # fmt: skip
+
+
 def _inka_asked(blocks: Sequence[Block], index: int) -> int:
     """How many blocks before the quote at ``index`` are its inka question: the numbered item
     right above it, or that item and the list that continues its question ('1. Explain X:' over
@@ -534,8 +584,9 @@ def _inline_separator(line: str) -> int | None:
     return candidates[0] if candidates else None
 
 
-WHOLE_IN_ONE_LINE = frozenset({"inline", "highlight-cloze"})
-"""Cards that end where their paragraph does: the text after them is notes, not their answer."""
+WHOLE_IN_ONE_LINE = frozenset({"inline", "highlight-cloze", "obsidian-to-anki"})
+"""Cards that end where their own syntax does (their line, paragraph, or ``END``): the text after
+them is notes, not their answer."""
 HIGHLIGHT = re.compile(r"(?<![=\w])==(?!=)([^=\n]+?)(?<!=)==(?![=\w])")
 """``==hidden words==``: a cloze deletion in a flashcards file (Obsidian's spaced repetition)."""
 
