@@ -21,6 +21,14 @@ def cards_of(text: str) -> list[tuple[int | None, str, str]]:
 
 
 CASES = {
+    "display-math-opened-on-its-first-line-swallows-no-card": (
+        "## What is A?\n\n$$x = 1\n$$\n\n## What is B?\n\nBeta.\n\n## What is C?\n\n$$\ny\n$$\n",
+        [
+            (None, "What is A?", "$$x = 1\n$$"),
+            (None, "What is B?", "Beta."),
+            (None, "What is C?", "$$\ny\n$$"),
+        ],
+    ),
     "cards-of-another-shape-after-the-last-rule-are-cards": (
         "## What is A?\n\nAlpha.\n\n---\n\nQ: What is B?\nA: Beta.\n",
         [(None, "What is A?", "Alpha."), (None, "What is B?", "Beta.")],

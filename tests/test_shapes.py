@@ -22,6 +22,14 @@ def cards(text: str, deck_settings: DeckSettings | None = None) -> list[tuple[st
 
 
 SHAPES = {
+    "logseq-clozes": (
+        "- How to add? #card\n  - {{cloze 2}} plus {{cloze 2}} is four\n- What is {{cloze HTTP}}? #card\n"
+        "  - a protocol\n",
+        [
+            ("How to add?", "- {{c1::2}} plus {{c2::2}} is four"),
+            ("What is {{c1::HTTP}}?\n\n- a protocol", ""),
+        ],
+    ),
     "obsidian-to-anki-notes-among-prose": (
         "# Notes\n\nSome prose.\n\nSTART\nBasic\nWhat is a cell?\nBack: The unit of life.\n<!--ID: 1566052191670-->\n"
         "END\n\nMore prose.\n\nSTART\nBasic\nFront: What is DNA?\nBack: The molecule of heredity.\n\n"

@@ -18,7 +18,10 @@ INLINE_MATH = (
     r"|\$(?=[^\s$])(?P<inline_math_body>(?:[^$\\\n]|\\.)*?[^\s\\$])\$(?!\d)"
     r"|\$(?P<single_math_body>[^\s$\\\d])\$(?!\d)"
 )
-BLOCK_MATH = r"^ {0,3}\$\$[ \t]*\n(?P<block_math_body>[\s\S]*?)\n {0,3}\$\$[ \t]*$"
+BLOCK_MATH = r"^ {0,3}\$\$[ \t]*\n(?P<block_math_body>(?:(?!\n[ \t]*\n)[\s\S])*?)\n {0,3}\$\$[ \t]*$"
+"""``$$`` alone on a line, the math, ``$$`` alone on a line; never across a blank line (TeX allows
+none in display math): a ``$$`` that closes ``$$x = …`` written on one line is no opener, and the
+cards below it are not swallowed up to the next ``$$``."""
 
 
 def _parse_inline_math(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:

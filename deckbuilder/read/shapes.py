@@ -59,6 +59,8 @@ FAQ_QUESTION_LENGTH = 300
 VOCABULARY_DASHES = ("\u2014", "\u2013", "-", ":")
 LOGSEQ_CARD = re.compile(r"(?:^|\s)#card(?=\s|$)")
 LOGSEQ_PROPERTY = re.compile(r"^\s*[\w-]+:: .*$", re.MULTILINE)
+LOGSEQ_CLOZE = re.compile(r"\{\{cloze\s+(.+?)\}\}")
+"""Logseq's cloze, ``{{cloze hidden words}}``: Anki's ``{{c1::hidden words}}``."""
 QUESTION_LABEL = r"(?:q(?:uestion)?|вопрос|frage|pregunta)\s*\d*\s*[:.]"
 """``Q:``, ``Question 3.``, ``Вопрос:``: a label saying a question follows."""
 
@@ -432,6 +434,16 @@ def _item_questions(
     if LOGSEQ_CARD.search(item.first_line):
         question = LOGSEQ_CARD.sub(" ", item.first_line).strip()
         answer = LOGSEQ_PROPERTY.sub("", item.rest).strip()
+        if "{{cloze" in question or "{{cloze" in answer:
+            numbers = itertools.count(1)
+
+            def deletion(found: re.Match[str]) -> str:
+                return f"{{{{c{next(numbers)}::{found.group(1).strip()}}}}}"
+
+            question, answer = LOGSEQ_CLOZE.sub(deletion, question), LOGSEQ_CLOZE.sub(deletion, answer)
+            if MAYBE_CLOZE in question:  # the block itself is the cloze: its children go with it
+                text = f"{question}\n\n{answer}".strip()
+                return [Draft(text, line, [], section, front_back=True, shape="logseq")]
         pieces = [Block("paragraph", answer + "\n", line)] if answer else []
         return [Draft(question, line, pieces, section, missing_answer=not answer, shape="logseq")]
     if _bold_led(item) and (_asks(item) or (class_of_questions and item.rest.strip())):
