@@ -21,6 +21,18 @@ def cards_of(text: str) -> list[tuple[int | None, str, str]]:
 
 
 CASES = {
+    "bold-questions-written-without-blank-lines-are-cards-each": (
+        "**What is A?**\nAlpha is first.\n**What is B?**\nBeta.\n\n**What is C?**\n\nGamma.\n",
+        [
+            (None, "What is A?", "Alpha is first."),
+            (None, "What is B?", "Beta."),
+            (None, "What is C?", "Gamma."),
+        ],
+    ),
+    "a-form-of-bold-questions-with-empty-answer-labels-has-no-cards": (
+        "**What is A?**\nAnswer:\n**What is B?**\nRespuesta:\n\n**What is C?**\n\nC.\n",
+        [(None, "What is C?", "C.")],
+    ),
     "display-math-opened-on-its-first-line-swallows-no-card": (
         "## What is A?\n\n$$x = 1\n$$\n\n## What is B?\n\nBeta.\n\n## What is C?\n\n$$\ny\n$$\n",
         [
@@ -227,12 +239,6 @@ WARNINGS = {
         2,
     ),
     "misspelt-marker": ("## A? {.revers}\n\nOne.\n", 1, "did you mean {.reverse}", 1),
-    "bold-question-merged-into-the-answer-above": (
-        "**What is A?**\nAlpha is first.\n**What is B?**\nBeta.\n\n**What is C?**\n\nGamma.\n",
-        3,
-        "'**What is B?**' looks like a question of its own but is read as part of the answer to 'What is A?'",
-        2,
-    ),
     "q-a-pair-merged-into-a-heading-card": (
         "## What is A?\n\nAlpha.\nQ: What is B?\nA: Beta.\n",
         4,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from deckbuilder.model import Section
-from deckbuilder.read.blocks import Block, lead_in, tokenize
+from deckbuilder.read.blocks import LABEL_ALIASES, Block, lead_in, tokenize
 from deckbuilder.read.tags import split_tag_list
 
 ANSWER_MARKERS = frozenset({"answer", "a"})
@@ -223,6 +223,10 @@ def _checked_options(text: str) -> str:
     return "\n\n".join(lines) + "\n\n"
 
 
+ANSWER_LABELS = frozenset(
+    {"answer", "ans", *(label for label, key in LABEL_ALIASES.items() if key == "answer")}
+)
+"""An answer's label in any language, which alone is no answer."""
 PLACEHOLDERS = frozenset({"todo", "tbd", "tba", "wip", "coming soon", "to do", "n/a", "placeholder", "fixme"})
 HAS_WORD = re.compile(r"\w")
 PLACEHOLDER_MARKS = frozenset("*_~#>[]()!:|-.?\u2026\u2013\u2014\uff1f")
@@ -237,4 +241,8 @@ def placeholder(text: str) -> bool:
     if not HAS_WORD.search(words):
         # Dots, dashes and question marks hold the place of an answer; a symbol ('$', '==') is one.
         return all(character in PLACEHOLDER_MARKS or character.isspace() for character in text)
-    return words.rstrip(".!?") in PLACEHOLDERS or (words.startswith("todo") and len(words) < 80)
+    return (
+        words.rstrip(".!?") in PLACEHOLDERS
+        or words in ANSWER_LABELS  # the form's 'Answer:' with nothing written after it
+        or (words.startswith("todo") and len(words) < 80)
+    )

@@ -74,6 +74,7 @@ def scan_shapes(
     ``?`` does."""
     if "<details" in "".join(block.text for block in blocks if block.kind != "block_code").lower():
         blocks = details_apart(blocks)
+    blocks = bold_questions_apart(blocks)
     drafts: list[Draft] = []
     before_first: list[Block] = []
     faq = sum(1 for block in blocks if _faq_question(block) and not _vocabulary(block, ())) >= 2
@@ -154,6 +155,36 @@ def unquoted(block: Block) -> list[Block]:
     """The blocks inside a block quote, on their lines in the file."""
     text = "\n".join(re.sub(r"^ {0,3}> ?", "", line) for line in block.text.split("\n"))
     return tokenize(text, block.line)
+
+
+def bold_questions_apart(blocks: Sequence[Block]) -> list[Block]:
+    """Paragraphs that open with a bold question, parted at each further line that is one: written
+    without blank lines between them, each question and its answer is still a card of its own."""
+    parted: list[Block] = []
+    for block in blocks:
+        lines = block.text.split("\n")
+        if block.kind != "paragraph" or len(lines) < 3 or not _bold_asking_line(lines[0]):
+            parted.append(block)
+            continue
+        starts = [0, *(i for i in range(1, len(lines)) if _bold_asking_line(lines[i]))]
+        if len(starts) == 1:
+            parted.append(block)
+            continue
+        for start, end in itertools.pairwise([*starts, len(lines)]):
+            text = "\n".join(lines[start:end])
+            parted.append(
+                Block("paragraph", text if text.endswith("\n") else text + "\n", block.line + start)
+            )
+    return parted
+
+
+def _bold_asking_line(line: str) -> bool:
+    text = line.strip()
+    return (
+        text.startswith(("**", "__"))
+        and ends_asking(text)
+        and whole_line_strong(undecorated(text)) is not None
+    )
 
 
 DETAILS_LINE = re.compile(r"^ {0,3}</?details\b", re.IGNORECASE | re.MULTILINE)
