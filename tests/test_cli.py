@@ -36,7 +36,12 @@ def test_check_reports_every_problem_with_its_line(runner: CliRunner, tmp_path: 
     assert any(
         line.startswith(f"{shown}:21: error: duplicate id 'a', also used at line 17") for line in lines
     )
-    assert any(line.startswith(f"{shown}:7: warning: numbering jumps from 1 to 3") for line in lines)
+    assert any(
+        line.startswith(
+            f"{shown}:7: warning: numbering jumps from 1 to 3 (is 2 in the answer to line 3, 'A?'?)"
+        )
+        for line in lines
+    )
     assert any(line.startswith(f"{shown}:7: error: image 'missing.png' not found") for line in lines)
     assert "error" in result.stderr
 

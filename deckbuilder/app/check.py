@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from deckbuilder.app.load import LoadedDeck, load_decks
 from deckbuilder.app.media import image_diagnostics
 from deckbuilder.app.notetypes import field_problems
-from deckbuilder.errors import Diagnostic, Severity
+from deckbuilder.errors import Diagnostic, Severity, shorten
 from deckbuilder.incremental.caching import Caching
 from deckbuilder.model import Card, Deck
 from deckbuilder.render.geometry import PrintOptions
@@ -83,11 +83,18 @@ def _numbering(cards: Sequence[Card]) -> list[Diagnostic]:
                 )
             )
         elif previous is not None and previous.number is not None and card.number != previous.number + 1:
+            suspect = ""
+            if card.number > previous.number + 1:
+                missing = previous.number + 1
+                between = f"{missing}" if card.number == missing + 1 else f"{missing} to {card.number - 1}"
+                verb = "is" if card.number == missing + 1 else "are"
+                suspect = (f" ({verb} {between} in the answer to line {previous.source.line}, "
+                           f"'{shorten(previous.question, 40)}'?)")  # fmt: skip
             problems.append(
                 Diagnostic(
                     card.source,
                     Severity.WARNING,
-                    f"numbering jumps from {previous.number} to {card.number}; "
+                    f"numbering jumps from {previous.number} to {card.number}{suspect}; "
                     "renumber, or ignore this if intended",
                 )
             )
