@@ -22,6 +22,10 @@ def cards(text: str, deck_settings: DeckSettings | None = None) -> list[tuple[st
 
 
 SHAPES = {
+    "inline-cards-parted-by-a-line-separator": (
+        "#flashcards\n\nCapital of France::Paris\u2028Capital of Spain::Madrid\n",
+        [("Capital of France", "Paris"), ("Capital of Spain", "Madrid")],
+    ),
     "logseq-clozes": (
         "- How to add? #card\n  - {{cloze 2}} plus {{cloze 2}} is four\n- What is {{cloze HTTP}}? #card\n"
         "  - a protocol\n",

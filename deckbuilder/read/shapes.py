@@ -588,7 +588,8 @@ def _inline_cards(block: Block, section: tuple[str, ...], separator: str = "::")
     own separator (``question ;; answer``, ``;;;`` both ways)."""
     drafts = []
     reverse = separator + separator[-1]
-    for offset, line in enumerate(block.stripped_text.split("\n")):
+    # A line separator (U+2028, pasted from some editors) ends a line as a person sees it.
+    for offset, line in enumerate(LINE_ENDS.split(block.stripped_text)):
         line = SR_COMMENT.sub("", line).strip()
         at = _inline_separator(line) if separator == "::" else _own_separator(line, separator)
         if at is None:
@@ -627,6 +628,7 @@ def _inline_separator(line: str) -> int | None:
     return candidates[0] if candidates else None
 
 
+LINE_ENDS = re.compile("[\n\u2028\u2029]")
 WHOLE_IN_ONE_LINE = frozenset({"inline", "highlight-cloze", "obsidian-to-anki"})
 """Cards that end where their own syntax does (their line, paragraph, or ``END``): the text after
 them is notes, not their answer."""
