@@ -22,6 +22,15 @@ def cards(text: str, deck_settings: DeckSettings | None = None) -> list[tuple[st
 
 
 SHAPES = {
+    "a-vocabulary-table-is-a-card-per-row": (
+        "# Japanese\n\n## Lesson 3\n\n| Word | Reading | Meaning |\n|---|---|---|\n| 猫 | ねこ | cat |\n"
+        "| 犬 | いぬ | dog |\n\n## Lesson 4\n\n| Palabra | Significado |\n|---|---|\n| gato | cat |\n",
+        [("猫", "Reading: ねこ  \nMeaning: cat"), ("犬", "Reading: いぬ  \nMeaning: dog"), ("gato", "cat")],
+    ),
+    "a-table-of-data-under-a-card-stays-in-its-answer": (
+        "## What is fast?\n\nThis.\n\n| Word | Meaning |\n|---|---|\n| a | b |\n",
+        [("What is fast?", "This.\n\n| Word | Meaning |\n|---|---|\n| a | b |")],
+    ),
     "inline-cards-parted-by-a-line-separator": (
         "#flashcards\n\nCapital of France::Paris\u2028Capital of Spain::Madrid\n",
         [("Capital of France", "Paris"), ("Capital of Spain", "Madrid")],

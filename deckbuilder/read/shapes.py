@@ -272,7 +272,58 @@ def _question_start(
         return [draft] if draft is not None else []
     if block.kind == "list":
         return _list_questions(block, section)
+    if block.kind == "table":
+        return _table_cards(block, section)
     return []
+
+
+PROMPT_HEADERS = frozenset({
+    "word", "term", "question", "front", "prompt", "phrase", "expression", "kanji", "vocabulary",
+    "wort", "begriff", "frage", "palabra", "término", "pregunta", "mot", "terme", "parola", "termine",
+    "слово", "термин", "вопрос", "单词", "词语", "问题", "単語", "言葉", "質問", "단어", "질문",
+})  # fmt: skip
+"""First-column headers of a table whose rows are things to learn (a vocabulary, a glossary, a
+quiz): each row is a card asking its first cell."""
+ANSWER_HEADERS = frozenset({
+    "meaning", "definition", "translation", "answer", "back", "reading", "english", "description",
+    "bedeutung", "übersetzung", "antwort", "significado", "definición", "traducción",
+    "respuesta", "sens", "signification", "traduction", "réponse", "significato", "risposta",
+    "значение", "определение", "перевод", "ответ", "意思", "释义", "答案", "意味", "読み", "訳", "答え",
+    "뜻", "의미", "답",
+})  # fmt: skip
+TABLE_ROW = re.compile(r"(?<!\\)\|")
+
+
+def _table_cards(block: Block, section: tuple[str, ...]) -> list[Draft]:
+    """A table whose header names a prompt column first and an answer column after it (Word |
+    Reading | Meaning; Question | Answer): a card per row, its first cell asked, the others the
+    answer, each under its header. Other tables (comparisons, data) are the text they stand in."""
+    lines = [line.strip() for line in block.text.strip().split("\n")]
+    if len(lines) < 3:
+        return []
+    header = _cells(lines[0])
+    named = [" ".join(cell.strip("*_ ").casefold().split()) for cell in header]
+    if len(named) < 2 or named[0] not in PROMPT_HEADERS or not ANSWER_HEADERS.intersection(named[1:]):
+        return []
+    drafts = []
+    for offset, line in enumerate(lines[2:], 2):
+        cells = _cells(line)
+        if not cells or not cells[0]:
+            continue
+        shown = [(header[i], cell) for i, cell in enumerate(cells[1:], 1) if cell and i < len(header)]
+        if not shown:
+            continue
+        answer = shown[0][1] if len(shown) == 1 else "\n".join(f"{name}: {cell}  " for name, cell in shown)
+        pieces = [Block("paragraph", answer.rstrip() + "\n", block.line + offset)]
+        drafts.append(Draft(cells[0], block.line + offset, pieces, section, shape="table-row"))
+    return drafts
+
+
+def _cells(line: str) -> list[str]:
+    inner = line.strip()
+    inner = inner[1:] if inner.startswith("|") else inner
+    inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
+    return [cell.strip() for cell in TABLE_ROW.split(inner)]
 
 
 def _marked_question(block: Block, section: tuple[str, ...]) -> Draft | None:
