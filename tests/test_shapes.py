@@ -22,6 +22,18 @@ def cards(text: str, deck_settings: DeckSettings | None = None) -> list[tuple[st
 
 
 SHAPES = {
+    "bold-labelled-and-bold-numbered-lines-between-rules": (
+        "# SQL\n\n---\n\n**Q1. Write a query that lists users**\n\nSELECT * FROM users;\n\n---\n\n"
+        "**Q2. Count the orders**\n\nSELECT count(*) FROM orders;\n\n---\n",
+        [
+            ("Write a query that lists users", "SELECT * FROM users;"),
+            ("Count the orders", "SELECT count(*) FROM orders;"),
+        ],
+    ),
+    "bold-numbers-open-a-class-of-questions": (
+        "**1)** List the users\n\nSELECT * FROM users;\n\n**2. Count the orders**\n\nSELECT count(*) FROM orders;\n",
+        [("List the users", "SELECT * FROM users;"), ("Count the orders", "SELECT count(*) FROM orders;")],
+    ),
     "a-vocabulary-table-is-a-card-per-row": (
         "# Japanese\n\n## Lesson 3\n\n| Word | Reading | Meaning |\n|---|---|---|\n| 猫 | ねこ | cat |\n"
         "| 犬 | いぬ | dog |\n\n## Lesson 4\n\n| Palabra | Significado |\n|---|---|\n| gato | cat |\n",

@@ -255,6 +255,7 @@ def _question_start(
         draft = (
             _separated_card(block, section, side)
             or _marked_question(block, section)
+            or _bold_labelled_question(block, section)
             or (_numbered_line_draft(block, section) if numbered else None)
             or _bold_question(block, section)
         )
@@ -346,9 +347,12 @@ def _marked_question(block: Block, section: tuple[str, ...]) -> Draft | None:
     return Draft(marker.rest, block.line, [], section, missing_answer=True, shape="q-a")
 
 
-NUMBERED_LINE = re.compile(r"[ \t]{0,3}(?:\*\*|__)?\s*(\d{1,4})\)\.?\s*(?=\S)")
-"""A paragraph opening ``1).``, ``8)`` or ``**7).``: no list marker (``1)`` takes a space after it),
-but numbered all the same; a run of them is a class of questions, each answered below."""
+NUMBERED_LINE = re.compile(
+    r"[ \t]{0,3}(?:(?:\*\*|__)\s*(?P<bold>\d{1,4})\s*[.)]\.?(?:\*\*|__)?|(?P<plain>\d{1,4})\)\.?)\s*(?=\S)"
+)
+"""A paragraph opening ``1).``, ``8)``, ``**7).`` or ``**1.**``: no list marker (``1)`` takes a space
+after it, and bold is no marker), but numbered all the same; a run of them is a class of questions,
+each answered below."""
 ANSWER_LABEL = re.compile(
     r"[ \t]*(?:\*\*|__)?(?:ans(?:wer)?|antwort|respuesta|réponse|ответ|відповідь)\s*(?:\)\.?|[.:\-\u2013])"
     r"(?:\*\*|__)?[ \t]*",
@@ -374,7 +378,8 @@ def _numbered_line_draft(block: Block, section: tuple[str, ...]) -> Draft | None
     label = ANSWER_LABEL.match(rest)
     answer = rest[label.end() :] if label else rest
     pieces = [Block("paragraph", answer, block.line + 1)] if answer.strip() else []
-    return Draft(f"{found.group(1)}. {question}", block.line, pieces, section, shape="numbered-line")
+    number = found.group("bold") or found.group("plain")
+    return Draft(f"{number}. {question}", block.line, pieces, section, shape="numbered-line")
 
 
 BOLD_LABEL = re.compile(rf"{QUESTION_LABEL}\s*", re.I)
@@ -389,8 +394,8 @@ def _bold_labelled_question(block: Block, section: tuple[str, ...]) -> Draft | N
     if text is None or label is None or not text[label.end() :].strip():
         return None
     question = BOLD_LABEL.sub("", first.strip()[2:-2].strip(), count=1)
-    if not rest.strip():
-        return Draft(question, block.line, [], section, missing_answer=True, shape="q-a")
+    if not rest.strip():  # answered below, as a bold question is ('A:' there or not)
+        return Draft(question, block.line, [], section, shape="q-a")
     answer = lead_in(rest)
     text = answer.rest if answer is not None and answer.key in ANSWER_MARKERS else rest
     return Draft(question, block.line, [Block("paragraph", text, block.line + 1)], section, shape="q-a")
