@@ -104,6 +104,20 @@ CLASSES = {
         "## Python - lists\n\nOrdered.\n\n## Python - dicts\n\nKeyed.\n\n## Python - sets\n\nUnique.\n",
         [],
     ),
+    "chinese-questions-and-requests-with-stars-some-unanswered": (
+        "# 前端面试题\n\n## 1. 什么是闭包？⭐⭐⭐\n\n函数和其词法环境。\n\n## 2. 说说 Promise 的理解 ⭐⭐\n\n"
+        "异步编程的解决方案。\n\n## 3. ★ 谈谈事件循环\n\n先宏任务后微任务。\n\n## 4. CSS 盒模型有哪些\n\n"
+        "标准盒模型和 IE 盒模型。\n\n## 5. let 和 var 的区别（出现频率：90%）\n\n作用域不同。\n\n"
+        "## 6. 什么是原型链？\n\n## 7. 简述 HTTP 缓存\n\n强缓存与协商缓存。\n",
+        [
+            "什么是闭包？⭐⭐⭐",
+            "说说 Promise 的理解 ⭐⭐",
+            "★ 谈谈事件循环",
+            "CSS 盒模型有哪些",
+            "let 和 var 的区别（出现频率：90%）",
+            "简述 HTTP 缓存",
+        ],
+    ),
 }
 
 

@@ -52,8 +52,21 @@ REQUEST_OPENING = re.compile(
 """A request where a question would be (``Explain …``, ``Опишите …``, ``请说明 …``): a question in a
 class of headings that ask, never alone. Words that also start titles (``List of …``, ``State
 management``) are not among them."""
+CJK_ASKING = re.compile(
+    r"什么|甚麼|怎么|怎麼|怎样|怎樣|如何|为什么|為什麼|为何|為何|哪些|哪个|哪個|是否|区别|區別|不同|原理|理解"
+    r"|说说|說說|谈谈|談談|讲讲|講講|介绍|介紹|简述|簡述|列举|列舉|阐述|闡述"
+    r"|とは|ですか|ますか|なぜ|どう|違い|教えて|説明|무엇|어떻게|차이|설명"
+)
+"""Words that make a Chinese, Japanese or Korean heading a question or request wherever they stand
+(``CSS 盒模型有哪些``, ``let 和 var 的区别``), where those scripts often go without a question mark."""
 REQUEST_ENDINGS = ("教えてください", "説明してください", "説明せよ", "述べよ", "について", "の違い", "とは")
 """Endings of Japanese requests and prompts, which go without a question mark."""
+
+
+LEADING_DECORATION = re.compile(
+    r"^[\s\u2190-\u21ff\u2300-\u23ff\u25a0-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f]+"
+)
+"""Stars and emoji before a heading's words (``★ 谈谈…``), which say nothing of what it asks."""
 
 
 class HeadingTraits(NamedTuple):
@@ -89,7 +102,12 @@ def heading_traits(text: str) -> HeadingTraits:
     numbered = bool(NUMBER_PREFIX.match(words)) and not SUBSECTION_NUMBER.match(words)
     answer_part = bool(ANSWER_PART_TITLES.fullmatch(title)) or (bare.endswith(":") and not asks)
     side = "front" if title in FRONT_TITLES else "back" if title in BACK_TITLES else ""
-    requests = bool(REQUEST_OPENING.match(bare)) or stripped.endswith(REQUEST_ENDINGS)
+    opening = LEADING_DECORATION.sub("", bare)  # '★ 谈谈…', '⭐ Explain …'
+    requests = (
+        bool(REQUEST_OPENING.match(opening))
+        or stripped.endswith(REQUEST_ENDINGS)
+        or bool(CJK_ASKING.search(bare))
+    )
     return HeadingTraits(asks, numbered, answer_part, side, requests, _numbering(words, numbered))
 
 
