@@ -239,6 +239,14 @@ WARNINGS = {
         2,
     ),
     "misspelt-marker": ("## A? {.revers}\n\nOne.\n", 1, "did you mean {.reverse}", 1),
+    "details-left-open-before-the-next-questions-details": (
+        "<details><summary>What is A?</summary>\n\nAlpha.\n\n<details><summary>What is B?</summary>\n\n"
+        "Beta.\n\n</details>\n\n<details><summary>What is C?</summary>\n\nGamma.\n\n"
+        "<details><summary>Hint</summary>\n\nG.\n\n</details>\n\n</details>\n",
+        1,
+        "the <details> of 'What is A?' never closes before the next question's <details>",
+        3,
+    ),
     "q-a-pair-merged-into-a-heading-card": (
         "## What is A?\n\nAlpha.\nQ: What is B?\nA: Beta.\n",
         4,

@@ -108,6 +108,10 @@ class CardBuilder:
                 "write its answer below it, or delete it",
             )
             return None
+        if draft.unclosed_details:
+            self.warn(draft.line, (
+                f"the <details> of '{shorten(parts.text, QUOTED)}' never closes before the next "
+                "question's <details>, a card of its own; close it with </details>"))  # fmt: skip
         for line, text in absorbed_questions(draft):
             self.warn(
                 line,

@@ -37,6 +37,8 @@ class Draft:
     missing_answer: bool = False
     """A ``Q:`` with no ``A:``: reported, never a card."""
     open_details: bool = False
+    unclosed_details: bool = False
+    """Its ``<details>`` never closed before the next question's opened (a warning)."""
     topic: bool = False
     """A heading that names a topic: a card only when the text under it marks an answer."""
     front_back: bool = False
@@ -84,12 +86,19 @@ def scan_shapes(
         block = blocks[index]
         current = drafts[-1] if drafts else None
         if current is not None and current.open_details:
-            if block.kind == "block_html" and block.stripped_text.lower().startswith("</details"):
-                current.open_details = False
+            opening = block.kind == "block_html" and block.stripped_text.lower().startswith("<details")
+            sibling = _details_question(block, section) if opening else None
+            if sibling is not None and ends_asking(sibling.question):
+                # Another question's <details> where this one's answer should have closed: the
+                # </details> is missing, not the card. Said, and the next card starts here.
+                current.open_details, current.unclosed_details = False, True
             else:
-                current.pieces.append(block)
-            index += 1
-            continue
+                if block.kind == "block_html" and block.stripped_text.lower().startswith("</details"):
+                    current.open_details = False
+                else:
+                    current.pieces.append(block)
+                index += 1
+                continue
         if block.kind == "paragraph" and block.text.startswith("START") and TOOL_START.match(block.text):
             end = _tool_note_end(blocks, index)
             if end is not None:
