@@ -250,6 +250,8 @@ class _Roles:
     parts: set[int] = field(default_factory=set)
     """Headings that stay in the answer of the card above them."""
     fronts: dict[int, int] = field(default_factory=dict)
+    stretch_ends: dict[int, int] = field(default_factory=dict)
+    """Each heading's stretch end (see _stretch_end), made on first use."""
     """Front headings and the back heading that goes with each."""
 
     def decide(self) -> None:
@@ -319,12 +321,17 @@ class _Roles:
 
     def _stretch_end(self, h: int) -> int:
         """Where the heading's stretch ends: at the next heading of its level or above."""
-        level = self.blocks[h].level
-        at = bisect.bisect_right(self.headings, h)
-        for other in self.headings[at:]:
-            if self.blocks[other].level <= level:
-                return other
-        return len(self.blocks)
+        if not self.stretch_ends:
+            # All at once, in one pass with a stack of the headings still open: one heading at a
+            # time would look ahead over the rest of the file each, quadratic at 40,000 cards.
+            open_headings: list[int] = []
+            for other in self.headings:
+                level = self.blocks[other].level
+                while open_headings and self.blocks[open_headings[-1]].level >= level:
+                    self.stretch_ends[open_headings.pop()] = other
+                open_headings.append(other)
+            self.stretch_ends.update(dict.fromkeys(open_headings, len(self.blocks)))
+        return self.stretch_ends.get(h, len(self.blocks))
 
     def _stretch_has_content(self, h: int) -> bool:
         return _has_content([block for block in self.blocks[h + 1 : self._stretch_end(h)]
@@ -335,7 +342,8 @@ class _Roles:
         inside: set[int] = set()
         for h in members:
             end = self._stretch_end(h)
-            inside.update(other for other in self.headings if h < other < end)
+            first = bisect.bisect_right(self.headings, h)
+            inside.update(self.headings[first : bisect.bisect_left(self.headings, end, first)])
         return inside
 
     def _questions(self, asking: set[int]) -> None:

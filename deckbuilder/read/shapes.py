@@ -761,6 +761,15 @@ ASKED_LIKE_CARDS = frozenset({"bold", "bold-item", "q-a", "faq"})
 """Shapes of cards whose answers are checked for a bold question line too (another card of theirs)."""
 
 
+def _labels_question(line: str) -> bool:
+    """Whether the words before the line's colon could be a question label (cheap, before parsing)."""
+    colon = line.find(":")
+    if colon < 0 or colon > 30:
+        return False
+    label = line[:colon].strip(" *_").casefold()
+    return label in ("q", "question") or LABEL_ALIASES.get(label) == "question"
+
+
 def absorbed_questions(draft: Draft) -> list[tuple[int, str]]:
     """Lines of the draft's answer shaped like a card of their own, with their file lines: a
     labelled question (``Q:`` with an answer after it, ``**Q4. …**``) under any card, and a bold
@@ -777,7 +786,7 @@ def absorbed_questions(draft: Draft) -> list[tuple[int, str]]:
             if not text or (offset == 0 and block is draft.pieces[0] and draft.shape == "q-a"):
                 continue
             labelled = bool(LABELLED_QUESTION.match(text))
-            if not labelled and ":" in text and offset + 1 < len(lines):
+            if not labelled and offset + 1 < len(lines) and _labels_question(text):
                 marker = lead_in(text)
                 labelled = (
                     marker is not None
