@@ -78,7 +78,9 @@ QUESTION_ENDINGS = ("?", "\uff1f", "\u061f")
 
 def undecorated(text: str) -> str:
     """The text without the decorations after it."""
-    return DECORATION.sub("", text) if text else text
+    if not text or (text[-1].isalnum() and not text[-1].isupper()):
+        return text  # ends in a word: no decoration (and no search from every position for one)
+    return DECORATION.sub("", text)
 
 
 def ends_asking(text: str) -> bool:

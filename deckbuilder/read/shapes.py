@@ -726,6 +726,7 @@ OWN_SEPARATORS = (";;", "||")
 """Separators people set Obsidian's spaced repetition to instead of ``::``: a file writing one in
 many lines uses it for cards."""
 OWN_SIDE_SEPARATORS = (",,", ";;")
+OWN_MARKS = (";;", "||", ",,")
 """Lines people set it to part a multi-line card's front from its back, instead of ``?``."""
 
 
@@ -735,7 +736,7 @@ def own_separators(blocks: Sequence[Block]) -> tuple[str, str]:
     counts: dict[str, int] = dict.fromkeys((*OWN_SEPARATORS, *OWN_SIDE_SEPARATORS), 0)
     sides: dict[str, int] = dict.fromkeys(OWN_SIDE_SEPARATORS, 0)
     for block in blocks:
-        if block.kind not in ("paragraph", "list"):
+        if block.kind not in ("paragraph", "list") or not any(mark in block.text for mark in OWN_MARKS):
             continue
         for line in block.text.split("\n"):
             stripped = line.strip()
@@ -761,6 +762,21 @@ ASKED_LIKE_CARDS = frozenset({"bold", "bold-item", "q-a", "faq"})
 """Shapes of cards whose answers are checked for a bold question line too (another card of theirs)."""
 
 
+QUESTION_LINE = re.compile(
+    r"^[ \t]*(?:\*\*|__)?[ \t]*(?:q(?:uestion)?\s*\d*\s*[:.)]|(?:"
+    + "|".join(
+        sorted(
+            (re.escape(label) for label, key in LABEL_ALIASES.items() if key == "question"),
+            key=len,
+            reverse=True,
+        )
+    )
+    + r")\s*[:\uff1a])",
+    re.IGNORECASE | re.MULTILINE,
+)
+"""A line opening with a question's label, in any language we know (``Q:``, ``**Q4.``, ``Вопрос:``)."""
+
+
 def _labels_question(line: str) -> bool:
     """Whether the words before the line's colon could be a question label (cheap, before parsing)."""
     colon = line.find(":")
@@ -780,6 +796,9 @@ def absorbed_questions(draft: Draft) -> list[tuple[int, str]]:
     for block in draft.pieces:
         if block.kind != "paragraph":
             continue
+        asks = bold_cards and ("?" in block.text or "\uff1f" in block.text)
+        if not asks and not QUESTION_LINE.search(block.text):
+            continue  # no line could be a question: most answers, checked without a line loop
         lines = block.text.split("\n")
         for offset, line in enumerate(lines):
             text = line.strip()
