@@ -395,3 +395,12 @@ def test_another_tools_value_under_a_shared_front_matter_key_is_a_warning_not_an
     assert all("ignored, as other tools use" in d.message for d in warnings)
     with pytest.raises(ConfigError, match="'card_level'"):  # ours alone: still loud
         read.parse("---\ncard_level: two\n---\n## Q?\n\nA.\n", Path("n.md"))
+
+
+def test_obsidian_to_anki_target_deck_names_the_deck_unless_settings_do() -> None:
+    text = "# Biology\n\nTARGET DECK\nScience::Biology\n\nSTART\nBasic\nWhat is a cell?\nBack: The unit of life.\nEND\n"
+    parsed = read.parse(text, Path("n.md"))
+    assert parsed.deck.anki_deck == "Science::Biology" and parsed.deck.description == ""
+    assert [(card.question, card.source.line) for card in parsed.deck.cards] == [("What is a cell?", 6)]
+    named = read.parse("---\ndeck: Mine\n---\n" + text, Path("n.md"))
+    assert named.deck.anki_deck == "Mine"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from deckbuilder.errors import Diagnostic, Severity
@@ -79,9 +79,26 @@ def split_source(text: str, path: Path, base: DeckSettings | None = None) -> Sou
         text = _visible_spacing(text)
     front, body = split_front_matter(text, shown)
     settings, notes = apply_front_matter(base or DeckSettings(), front, shown)
+    if "TARGET DECK" in body:
+        body, settings = _target_deck(body, settings)
     return SourceText(
         path, settings, normalise_newlines(body), front.body_line + 1, (*notes, *removed, *flattened)
     )
+
+
+TARGET_DECK = re.compile(r"^TARGET DECK(?:[ \t]*\n|:[ \t]*)(\S[^\n]*)$", re.MULTILINE)
+"""Obsidian_to_Anki's deck line: ``TARGET DECK`` and the deck's name on the next line."""
+
+
+def _target_deck(body: str, settings: DeckSettings) -> tuple[str, DeckSettings]:
+    """The deck an Obsidian_to_Anki file names for its notes, unless settings name one; its lines
+    are blanked (kept as lines, so that every line number stays), being no part of any card."""
+    found = TARGET_DECK.search(body)
+    if found is None:
+        return body, settings
+    blank = "\n" * found.group(0).count("\n")
+    body = body[: found.start()] + blank + body[found.end() :]
+    return body, settings if settings.anki_deck else replace(settings, anki_deck=found.group(1).strip())
 
 
 HEADING_NO_BREAK = re.compile(r"^([ \t]{0,3}#{1,6})\u00a0", re.MULTILINE)
