@@ -99,10 +99,10 @@ def scan_shapes(
                     current.pieces.append(block)
                 index += 1
                 continue
-        if block.kind == "paragraph" and block.text.startswith("START") and TOOL_START.match(block.text):
-            end = _tool_note_end(blocks, index)
+        if block.kind == "paragraph" and block.text.startswith("START") and O2A_START.match(block.text):
+            end = _obsidian_to_anki_end(blocks, index)
             if end is not None:
-                note = _tool_note(blocks[index : end + 1], section)
+                note = _obsidian_to_anki_note(blocks[index : end + 1], section)
                 if note is not None:
                     drafts.append(note)
                     index = end + 1
@@ -560,31 +560,32 @@ def _inka_question(block: Block) -> bool:
     return block.kind == "list" and block.stripped_text[:1].isdigit()
 
 
-TOOL_START = re.compile(r"START[ \t]*(?:\n|$)")
-TOOL_END = re.compile(r"^END[ \t]*$", re.MULTILINE)
-TOOL_NOTE_ID = re.compile(r"<!--\s*ID:\s*\d+\s*-->")
-TOOL_FIELD = re.compile(r"^(Front|Back|Text|Extra|Back Extra)\s*:\s?", re.MULTILINE)
+# Obsidian_to_Anki's note syntax (O2A): START, the note type, the fields, an optional id, END.
+O2A_START = re.compile(r"START[ \t]*(?:\n|$)")
+O2A_END = re.compile(r"^END[ \t]*$", re.MULTILINE)
+O2A_NOTE_ID = re.compile(r"<!--\s*ID:\s*\d+\s*-->")
+O2A_FIELD = re.compile(r"^(Front|Back|Text|Extra|Back Extra)\s*:\s?", re.MULTILINE)
 REVERSED_TYPES = frozenset({"basic (and reversed card)", "basic (optional reversed card)"})
 
 
-def _tool_note_end(blocks: Sequence[Block], index: int) -> int | None:
+def _obsidian_to_anki_end(blocks: Sequence[Block], index: int) -> int | None:
     """The index of the block holding the ``END`` of an Obsidian_to_Anki note opened at ``index``
     (before any heading), or None when it never ends."""
     for end in range(index, min(len(blocks), index + 40)):
         if blocks[end].kind == "heading":
             return None
-        if TOOL_END.search(blocks[end].text):
+        if O2A_END.search(blocks[end].text):
             return end
     return None
 
 
-def _tool_note(blocks: Sequence[Block], section: tuple[str, ...]) -> Draft | None:
+def _obsidian_to_anki_note(blocks: Sequence[Block], section: tuple[str, ...]) -> Draft | None:
     """An Obsidian_to_Anki note: ``START``, its note type's name, its fields (``Front:`` may go
     without its label, ``Back:`` parts the answer off), its ``<!--ID: …-->``, ``END``."""
     text = "\n\n".join(block.text.rstrip("\n") for block in blocks) + "\n"
-    body = TOOL_END.split(TOOL_NOTE_ID.sub("", text.split("\n", 1)[1]), maxsplit=1)[0]
+    body = O2A_END.split(O2A_NOTE_ID.sub("", text.split("\n", 1)[1]), maxsplit=1)[0]
     note_type, _, fields = body.partition("\n")
-    parts = TOOL_FIELD.split(fields)
+    parts = O2A_FIELD.split(fields)
     front, back = parts[0], ""
     for label, value in zip(parts[1::2], parts[2::2], strict=False):
         if label in ("Front", "Text"):
