@@ -22,6 +22,16 @@ def cards(text: str, deck_settings: DeckSettings | None = None) -> list[tuple[st
 
 
 SHAPES = {
+    "a-request-among-bold-questions-is-one-and-a-bold-note-is-not": (
+        "## Basics\n\n**What is JavaScript?**\n\nA language.\n\n**Explain the event loop**\n\nIt runs tasks.\n\n"
+        "**What is a closure?**\n\nA function.\n\n**Why use strict mode?**\n\nSafety.\n\n**Note**\n\nSee docs.\n",
+        [
+            ("What is JavaScript?", "A language."),
+            ("Explain the event loop", "It runs tasks."),
+            ("What is a closure?", "A function."),
+            ("Why use strict mode?", "Safety.\n\n**Note**\n\nSee docs."),
+        ],
+    ),
     "bold-labelled-and-bold-numbered-lines-between-rules": (
         "# SQL\n\n---\n\n**Q1. Write a query that lists users**\n\nSELECT * FROM users;\n\n---\n\n"
         "**Q2. Count the orders**\n\nSELECT count(*) FROM orders;\n\n---\n",

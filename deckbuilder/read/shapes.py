@@ -20,6 +20,7 @@ from deckbuilder.read.answers import (
     open_details,
 )
 from deckbuilder.read.blocks import LABEL_ALIASES, Block, lead_in, tokenize, whole_line_strong
+from deckbuilder.read.headings import heading_traits
 from deckbuilder.read.questions import ends_asking, undecorated
 
 
@@ -81,6 +82,7 @@ def scan_shapes(
     before_first: list[Block] = []
     faq = sum(1 for block in blocks if _faq_question(block) and not _vocabulary(block, ())) >= 2
     numbered = sum(1 for block in blocks if _numbered_line(block) is not None) >= 2
+    requests = _bold_questions_class(blocks)
     index = 0
     while index < len(blocks):
         block = blocks[index]
@@ -134,7 +136,7 @@ def scan_shapes(
             drafts.extend(found)
             index += 1
             continue
-        found = _question_start(block, section, faq, numbered, side)
+        found = _question_start(block, section, faq, numbered, side, requests)
         if not found and separator and block.kind == "paragraph":
             found = _highlight_cloze(block, section)
         if not found:
@@ -258,7 +260,12 @@ def _closes_details(blocks: Sequence[Block]) -> bool:
 
 
 def _question_start(
-    block: Block, section: tuple[str, ...], faq: bool, numbered: bool = False, side: str = ""
+    block: Block,
+    section: tuple[str, ...],
+    faq: bool,
+    numbered: bool = False,
+    side: str = "",
+    requests: bool = False,
 ) -> list[Draft]:
     if block.kind == "paragraph":
         draft = (
@@ -266,7 +273,7 @@ def _question_start(
             or _marked_question(block, section)
             or _bold_labelled_question(block, section)
             or (_numbered_line_draft(block, section) if numbered else None)
-            or _bold_question(block, section)
+            or _bold_question(block, section, requests)
         )
         if draft is not None:
             return [draft]
@@ -419,17 +426,34 @@ def _answer_paragraph(block: Block) -> Block | None:
     return Block("paragraph", marker.rest, block.line)
 
 
-def _bold_question(block: Block, section: tuple[str, ...]) -> Draft | None:
+def _bold_question(block: Block, section: tuple[str, ...], requests: bool = False) -> Draft | None:
+    """A paragraph opening with a bold question; with ``requests`` (the run is a class of bold
+    questions), also one opening with a bold request (``**Explain the event loop**``)."""
     first, _, rest = block.stripped_text.partition("\n")
-    if not ends_asking(first):
+    asks = ends_asking(first)
+    if not asks and not (requests and first.lstrip().startswith(("**", "__"))):
         return None  # not a question: skip the inline parse
     first = undecorated(first)  # a note after the bold question (its frequency, say) is no part of it
     text = whole_line_strong(first)
-    if text is None or not ends_asking(text):
+    if text is None or not (ends_asking(text) or (requests and heading_traits(text).requests)):
         return None
     question = first.strip()[2:-2].strip()
     pieces = [Block("paragraph", rest, block.line + 1)] if rest.strip() else []
     return Draft(question, block.line, pieces, section, shape="bold")
+
+
+def _bold_questions_class(blocks: Sequence[Block]) -> bool:
+    """Whether the run's bold-led paragraphs (three or more) mostly ask: a class of bold questions,
+    whose requests (``**Describe …**``) are questions too."""
+    bold = [
+        block
+        for block in blocks
+        if block.kind == "paragraph" and block.text.lstrip().startswith(("**", "__"))
+    ]
+    if len(bold) < 3:
+        return False
+    asking = sum(1 for block in bold if ends_asking(block.stripped_text.partition("\n")[0]))
+    return 2 * asking > len(bold)
 
 
 def _details_question(block: Block, section: tuple[str, ...]) -> Draft | None:
