@@ -414,3 +414,14 @@ def test_obsidian_to_anki_target_deck_names_the_deck_unless_settings_do() -> Non
     assert [(card.question, card.source.line) for card in parsed.deck.cards] == [("What is a cell?", 6)]
     named = read.parse("---\ndeck: Mine\n---\n" + text, Path("n.md"))
     assert named.deck.anki_deck == "Mine"
+
+
+def test_each_card_of_a_list_names_its_own_item_line() -> None:
+    text = "# X\n\n- **What is A?**\n  Alpha.\n- **What is B?**\n\n  ```\n  - not an item\n  ```\n- **What is C?**\n"
+    parsed = read.parse(text, Path("n.md"))
+    assert [(card.question, card.source.line) for card in parsed.deck.cards] == [
+        ("What is A?", 3),
+        ("What is B?", 5),
+    ]
+    [warning] = [d for d in parsed.diagnostics if d.severity is Severity.WARNING]
+    assert warning.location is not None and warning.location.line == 10

@@ -515,19 +515,42 @@ def _list_questions(block: Block, section: tuple[str, ...]) -> list[Draft]:
     if "**" not in text and "__" not in text and "#" not in text and MAYBE_CLOZE not in text:
         return []  # nothing any item could be: skip the parse
     items = list_items(text)
-    headed = [item for item in items if item.heading]
+    lines = _item_lines(block, len(items))
+    headed = [(item, line) for item, line in zip(items, lines, strict=True) if item.heading]
     if len(headed) >= 2 and 2 * len(headed) > len(items):
         # ``1. ### What is X`` with the answer indented under it: each item a card.
-        return [_headed_item(item, block.line, section) for item in headed]
+        return [_headed_item(item, line, section) for item, line in headed]
     bold = [item for item in items if _bold_led(item)]
     asking = sum(1 for item in bold if _asks(item))
     # Most bold items ask: they are a class of questions, and the others of it are questions too
     # ('**What is N_q: `formula`**' among '**What is q?**').
     class_of_questions = len(bold) >= 3 and 2 * asking > len(bold)
     drafts: list[Draft] = []
-    for item in items:
-        drafts.extend(_item_questions(item, block.line, section, class_of_questions))
+    for item, line in zip(items, lines, strict=True):
+        drafts.extend(_item_questions(item, line, section, class_of_questions))
     return drafts
+
+
+ITEM_MARKER = re.compile(r"([ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+
+
+def _item_lines(block: Block, count: int) -> list[int]:
+    """The file line of each of the list's ``count`` items: where a marker stands at the list's own
+    indentation (outside fences); the list's first line for all when that does not find as many."""
+    lines = block.text.split("\n")
+    first = ITEM_MARKER.match(lines[0]) if lines else None
+    if first is None:
+        return [block.line] * count
+    indent = first.group(1)
+    found: list[int] = []
+    fenced = False
+    for offset, line in enumerate(lines):
+        if line.strip().startswith(("```", "~~~")):
+            fenced = not fenced
+        marker = None if fenced else ITEM_MARKER.match(line)
+        if marker is not None and marker.group(1) == indent:
+            found.append(block.line + offset)
+    return found if len(found) == count else [block.line] * count
 
 
 NAVIGATION = re.compile(r"^\s*(?:\*\*|__)?\[[^\]\n]*\]\(#[^)\n]*\)(?:\*\*|__)?\s*$", re.MULTILINE)
