@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import unquote
 
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity, shorten
@@ -64,13 +66,20 @@ def media_bytes(path: Path) -> bytes | None:
     if file_problem(path) is not None:
         return None
     try:
-        with path.open("rb", buffering=0) as stream:
-            status = os.fstat(stream.fileno())
-            if not stat.S_ISREG(status.st_mode) or status.st_size > LARGEST_IMAGE:
-                return None
-            return stream.read(status.st_size)
+        with _still_regular(path) as opened:
+            return opened[0].read(opened[1]) if opened is not None else None
     except OSError:
         return None
+
+
+@contextlib.contextmanager
+def _still_regular(path: Path) -> Iterator[tuple[BinaryIO, int] | None]:
+    """The file opened, with its size, when it is still a regular file of at most LARGEST_IMAGE
+    bytes now that it is open (it may have been swapped for a device since it was looked at)."""
+    with path.open("rb", buffering=0) as stream:
+        status = os.fstat(stream.fileno())
+        regular = stat.S_ISREG(status.st_mode) and status.st_size <= LARGEST_IMAGE
+        yield (stream, status.st_size) if regular else None
 
 
 def _card_text(card: Card) -> str:
@@ -155,12 +164,11 @@ def _digest(folder: Path, reference: str) -> str:
     if image_problem(reference, folder) is not None:
         return "missing"
     try:
-        with (folder / unquote(reference)).resolve().open("rb", buffering=0) as stream:
-            status = os.fstat(stream.fileno())
-            if not stat.S_ISREG(status.st_mode) or status.st_size > LARGEST_IMAGE:
+        with _still_regular((folder / unquote(reference)).resolve()) as opened:
+            if opened is None:
                 return "missing"
             digest = hashlib.sha256()
-            while chunk := stream.read(1 << 20):
+            while chunk := opened[0].read(1 << 20):
                 digest.update(chunk)
             return digest.hexdigest()
     except OSError:

@@ -29,7 +29,7 @@ from deckbuilder.read.blocks import Block
 from deckbuilder.read.headings import HeadingTraits, heading_traits
 from deckbuilder.read.pieces import closes_fence, fence_opening
 from deckbuilder.read.questions import split_question
-from deckbuilder.read.shapes import OWN_SEPARATORS, OWN_SIDE_SEPARATORS, Draft, own_separators, scan_shapes
+from deckbuilder.read.shapes import OWN_MARKS, Draft, own_separators, scan_shapes
 from deckbuilder.read.values import OWN_SYNTAX
 
 LayoutProblem = tuple[int, str, str]
@@ -97,7 +97,7 @@ FRONT_BACK_SEPARATORS = frozenset({". . .", "%", "???"})
 def may_switch_reading(text: str) -> bool:
     """Whether text holds what decides a whole file's reading at once (a ``#flashcards`` tag, a
     separator of line cards): an edit adding it must lay the file out again."""
-    return "#flashcards" in text or any(mark in text for mark in (*OWN_SEPARATORS, *OWN_SIDE_SEPARATORS))
+    return "#flashcards" in text or any(mark in text for mark in OWN_MARKS)
 
 
 def _tagged_flashcards(block: Block) -> bool:

@@ -62,7 +62,7 @@ FAQ_QUESTION_LENGTH = 300
 VOCABULARY_DASHES = ("\u2014", "\u2013", "-", ":")
 LOGSEQ_CARD = re.compile(r"(?:^|\s)#card(?=\s|$)")
 LOGSEQ_PROPERTY = re.compile(r"^\s*[\w-]+:: .*$", re.MULTILINE)
-LOGSEQ_CLOZE = re.compile(r"\{\{cloze\s+(.+?)\}\}")
+LOGSEQ_CLOZE = re.compile(r"\{\{cloze\s+(.+?)\s*\}\}")
 """Logseq's cloze, ``{{cloze hidden words}}``: Anki's ``{{c1::hidden words}}``."""
 QUESTION_LABEL = r"(?:q(?:uestion)?|вопрос|frage|pregunta)\s*\d*\s*[:.]"
 """``Q:``, ``Question 3.``, ``Вопрос:``: a label saying a question follows."""
@@ -113,9 +113,7 @@ def scan_shapes(
         if asked:
             owner = current.pieces if current is not None else before_first
             question = list(blocks[index - asked : index])
-            if owner[-asked:] == question and all(
-                a is b for a, b in zip(owner[-asked:], question, strict=True)
-            ):
+            if len(owner) >= asked and all(a is b for a, b in zip(owner[-asked:], question, strict=True)):
                 del owner[-asked:]
                 drafts.append(_inka_draft(question, block, section))
                 index += 1
@@ -164,8 +162,15 @@ QUOTED_LABEL = re.compile(rf"^ {{0,3}}>[ \t]*(?:\*\*|__)?[ \t]*{QUESTION_LABEL}"
 
 def unquoted(block: Block) -> list[Block]:
     """The blocks inside a block quote, on their lines in the file."""
-    text = "\n".join(re.sub(r"^ {0,3}> ?", "", line) for line in block.text.split("\n"))
-    return tokenize(text, block.line)
+    return tokenize(_quote_text(block), block.line)
+
+
+def _quote_text(block: Block) -> str:
+    """A block quote's text without its ``>`` marks."""
+    return "\n".join(QUOTE_MARK.sub("", line) for line in block.text.split("\n"))
+
+
+QUOTE_MARK = re.compile(r"^ {0,3}> ?")
 
 
 def bold_questions_apart(blocks: Sequence[Block]) -> list[Block]:
@@ -512,7 +517,12 @@ def _list_questions(block: Block, section: tuple[str, ...]) -> list[Draft]:
     """Questions written as list items: bold questions with their answer below them, Logseq
     ``#card`` blocks, and cloze sentences (each item with deletions is a note)."""
     text = block.text
-    if "**" not in text and "__" not in text and "#" not in text and MAYBE_CLOZE not in text:
+    if (
+        "**" not in text
+        and "__" not in text
+        and MAYBE_CLOZE not in text
+        and ("#card" not in text and not HEADED_ITEM.search(text))
+    ):
         return []  # nothing any item could be: skip the parse
     items = list_items(text)
     lines = _item_lines(block, len(items))
@@ -531,6 +541,8 @@ def _list_questions(block: Block, section: tuple[str, ...]) -> list[Draft]:
     return drafts
 
 
+HEADED_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+#{1,6}[ \t]", re.MULTILINE)
+"""An item opening with a heading (``1. ### What is X``)."""
 ITEM_MARKER = re.compile(r"([ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 
 
@@ -578,12 +590,7 @@ def _item_questions(
         question = LOGSEQ_CARD.sub(" ", item.first_line).strip()
         answer = LOGSEQ_PROPERTY.sub("", item.rest).strip()
         if "{{cloze" in question or "{{cloze" in answer:
-            numbers = itertools.count(1)
-
-            def deletion(found: re.Match[str]) -> str:
-                return f"{{{{c{next(numbers)}::{found.group(1).strip()}}}}}"
-
-            question, answer = LOGSEQ_CLOZE.sub(deletion, question), LOGSEQ_CLOZE.sub(deletion, answer)
+            question, answer = numbered_deletions(LOGSEQ_CLOZE, question, answer)
             if MAYBE_CLOZE in question:  # the block itself is the cloze: its children go with it
                 text = f"{question}\n\n{answer}".strip()
                 return [Draft(text, line, [], section, front_back=True, shape="logseq")]
@@ -637,8 +644,8 @@ def _obsidian_to_anki_note(blocks: Sequence[Block], section: tuple[str, ...]) ->
     for label, value in zip(parts[1::2], parts[2::2], strict=False):
         if label in ("Front", "Text"):
             front = value
-        elif label == "Back" or not back:
-            back = value if label == "Back" else back
+        elif label == "Back":
+            back = value
     front, back = front.strip(), back.strip()
     if not front:
         return None
@@ -665,8 +672,7 @@ def _inka_draft(question: Sequence[Block], quote: Block, section: tuple[str, ...
     first = next(iter(list_items(question[0].text)), None)
     asked = "" if first is None else first.paragraph + (f"\n\n{first.rest}" if first.rest else "")
     asked = "\n\n".join([asked.strip(), *(block.text.strip() for block in question[1:])])
-    lines = [re.sub(r"^ {0,3}> ?", "", line) for line in quote.text.split("\n")]
-    answer = Block("paragraph", "\n".join(lines), quote.line)
+    answer = Block("paragraph", _quote_text(quote), quote.line)
     # A question of several blocks is markdown of its own, kept as written (not a heading's line).
     multiple = len(question) > 1
     return Draft(asked.strip(), question[0].line, [answer], section, front_back=multiple, shape="inka")
@@ -754,9 +760,19 @@ def _highlight_cloze(block: Block, section: tuple[str, ...]) -> list[Draft]:
     deletion of its own (as the app asks them)."""
     if "==" not in block.text or not HIGHLIGHT.search(block.text):
         return []
-    numbers = itertools.count(1)
-    text = HIGHLIGHT.sub(lambda found: f"{{{{c{next(numbers)}::{found.group(1)}}}}}", block.stripped_text)
+    (text,) = numbered_deletions(HIGHLIGHT, block.stripped_text)
     return [Draft(SR_COMMENT.sub("", text).strip(), block.line, [], section, shape="highlight-cloze")]
+
+
+def numbered_deletions(pattern: re.Pattern[str], *texts: str) -> tuple[str, ...]:
+    """The texts with each match of another app's cloze (its hidden words in group 1) an Anki
+    deletion, numbered ``c1``, ``c2``, … through all the texts in order: a card for each."""
+    numbers = itertools.count(1)
+
+    def deletion(found: re.Match[str]) -> str:
+        return f"{{{{c{next(numbers)}::{found.group(1)}}}}}"
+
+    return tuple(pattern.sub(deletion, text) for text in texts)
 
 
 def _own_separator(line: str, separator: str) -> int | None:
@@ -774,14 +790,15 @@ OWN_SEPARATORS = (";;", "||")
 """Separators people set Obsidian's spaced repetition to instead of ``::``: a file writing one in
 many lines uses it for cards."""
 OWN_SIDE_SEPARATORS = (",,", ";;")
-OWN_MARKS = (";;", "||", ",,")
+OWN_MARKS = tuple(dict.fromkeys((*OWN_SEPARATORS, *OWN_SIDE_SEPARATORS)))
+"""Every separator of the two kinds, once: a block without any holds none."""
 """Lines people set it to part a multi-line card's front from its back, instead of ``?``."""
 
 
 def own_separators(blocks: Sequence[Block]) -> tuple[str, str]:
     """The file's own line-card separator and multi-line separator ("" for none): one written in
     three lines or more (outside code) is the file's way of writing cards."""
-    counts: dict[str, int] = dict.fromkeys((*OWN_SEPARATORS, *OWN_SIDE_SEPARATORS), 0)
+    counts: dict[str, int] = dict.fromkeys(OWN_SEPARATORS, 0)
     sides: dict[str, int] = dict.fromkeys(OWN_SIDE_SEPARATORS, 0)
     for block in blocks:
         if block.kind not in ("paragraph", "list") or not any(mark in block.text for mark in OWN_MARKS):
