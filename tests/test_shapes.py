@@ -274,6 +274,57 @@ SHAPES = {
         "# Types\n\n## []\nA list\n---\n## {}\nA dict\n---\n## ()\nA tuple\n",
         [("[]", "A list"), ("{}", "A dict"), ("()", "A tuple")],
     ),
+    "list-items-that-ask-answered-in-sub-lists-a-request-among-them": (
+        "# Tides\n\n1. What causes tides?\n   - The moon's pull.\n2. What is a spring tide?\n"
+        "   - A tide at full or new moon.\n3. Difference between ebb and flood\n   - Falling and rising.\n",
+        [
+            ("What causes tides?", "- The moon's pull."),
+            ("What is a spring tide?", "- A tide at full or new moon."),
+            ("Difference between ebb and flood", "- Falling and rising."),
+        ],
+    ),
+    "list-items-that-ask-answered-in-an-indented-paragraph": (
+        "# Birds\n\n1. Why do geese fly in a V?\n\n   To save energy.\n\n2. How far do swifts fly\n"
+        "   in a year?\n\n   Some 200,000 km.\n",
+        [
+            ("Why do geese fly in a V?", "To save energy."),
+            ("How far do swifts fly in a year?", "Some 200,000 km."),
+        ],
+    ),
+    "list-items-that-ask-answered-on-the-next-line": (
+        "# Knots\n\n- What holds a boat to a post?\nA clove hitch.\n- What joins two ropes?\nA sheet bend.\n",
+        [("What holds a boat to a post?", "A clove hitch."), ("What joins two ropes?", "A sheet bend.")],
+    ),
+    "labelled-questions-in-list-items": (
+        "# Shell\n\n- Q: What does `ls` do?\n  A: Lists files.\n- Q: What does `cd` do?\n  A: Changes folder.\n",
+        [("What does `ls` do?", "Lists files."), ("What does `cd` do?", "Changes folder.")],
+    ),
+    "bold-questions-answered-on-their-line-in-list-items": (
+        "# Git\n\n## Basics\n\n- **What does `git init` do?** Makes a repository.\n"
+        "- **What does `git add` do?** Stages changes.\n",
+        [("What does `git init` do?", "Makes a repository."), ("What does `git add` do?", "Stages changes.")],
+    ),
+    "bold-questions-answered-on-their-line-in-paragraphs": (
+        "# CSS\n\n**What is the box model?** Content, padding, border and margin.\n\n"
+        "**What does `z-index` do?** Orders overlapping boxes.\n\n**¿Qué tal?** — How are you?\n",
+        [
+            ("What is the box model?", "Content, padding, border and margin."),
+            ("What does `z-index` do?", "Orders overlapping boxes."),
+            ("¿Qué tal?", "How are you?"),
+        ],
+    ),
+    "a-worked-example-of-bold-questions-stays-in-a-marked-answer": (
+        "# Incidents\n\n## What went wrong?\n\n**Answer:** the cache.\n\n"
+        "1. **Why did it fail?** The cache expired.\n2. **Why did it expire?** No refresh.\n\n"
+        "## What is a post-mortem?\n\nA blameless review.\n",
+        [
+            (
+                "What went wrong?",
+                "the cache.\n\n1. **Why did it fail?** The cache expired.\n2. **Why did it expire?** No refresh.",
+            ),
+            ("What is a post-mortem?", "A blameless review."),
+        ],
+    ),
 }
 
 
@@ -287,6 +338,12 @@ NO_CARDS = {
     "questions-with-no-answers": "# Ask them\n\n- What is the role?\n- Who is on the team?\n",
     "table-of-contents-only": "# Contents\n\n- [What is A?](#what-is-a)\n- [What is B?](#what-is-b)\n",
     "inline-cards-in-an-untagged-file": "# C++\n\nThe scope operator std::vector:: is prose here.\n",
+    "questions-with-follow-up-questions-only": (
+        "# Ask them\n\n1. What is the role?\n   - Who decides it?\n2. How big is the team?\n   - Is it growing?\n"
+    ),
+    "one-bold-question-answered-on-its-line-in-notes": (
+        "# Notes\n\n**Why bother?** Because it pays.\n\nThen the rest of the notes.\n"
+    ),
 }
 
 

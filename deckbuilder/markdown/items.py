@@ -40,6 +40,8 @@ class ListItem:
     heading: str = ""
     """The text of the heading the item opens with (``1. ### What is X``), else empty; ``rest``
     is then everything under it."""
+    after_paragraph: str = ""
+    """The markdown after the item's own text: its further paragraphs, sub-lists and code."""
 
     @property
     def first_plain(self) -> str:
@@ -101,4 +103,5 @@ def _item(token: dict[str, Any]) -> ListItem:
         checked,
         tuple(nested),
         heading,
+        _write(children) if children and paragraph else "",
     )

@@ -232,3 +232,24 @@ def whole_line_strong(line: str) -> str | None:
     if len(tokens) == 1 and tokens[0]["type"] == "strong":
         return plain_text(tokens[0]["children"]).strip()
     return None
+
+
+def bold_lead(line: str) -> tuple[str, str] | None:
+    """A line opening with a bold span and going on after it (``**What is X?** It is …``): the
+    span's markdown and the rest of the line."""
+    line = line.strip()
+    delimiter = line[:2]
+    if delimiter not in ("**", "__"):
+        return None
+    tokens = inline_tokens(line)
+    if len(tokens) < 2 or tokens[0]["type"] != "strong":
+        return None
+    bold = plain_text(tokens[0]["children"])
+    closing = line.find(delimiter, 2)
+    while closing >= 0:
+        head = inline_tokens(line[: closing + 2])
+        if len(head) == 1 and head[0]["type"] == "strong" and plain_text(head[0]["children"]) == bold:
+            rest = line[closing + 2 :].strip()
+            return (line[2:closing].strip(), rest) if rest else None
+        closing = line.find(delimiter, closing + 2)
+    return None

@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 
 from deckbuilder.markdown.dialect import inline_tokens, plain_text
 from deckbuilder.model import DeckSettings
-from deckbuilder.read.answers import SPLIT_COMMENT
+from deckbuilder.read.answers import SPLIT_COMMENT, marked_answer
 from deckbuilder.read.blocks import Block
 from deckbuilder.read.headings import HeadingTraits, heading_traits
 from deckbuilder.read.pieces import closes_fence, fence_opening
 from deckbuilder.read.questions import split_question
-from deckbuilder.read.shapes import OWN_MARKS, Draft, own_separators, scan_shapes
+from deckbuilder.read.shapes import IN_TEXT_SHAPES, OWN_MARKS, Draft, own_separators, scan_shapes
 from deckbuilder.read.values import OWN_SYNTAX
 
 LayoutProblem = tuple[int, str, str]
@@ -556,15 +556,20 @@ def _has_content(blocks: Sequence[Block]) -> bool:
 
 def _detect_card_level(blocks: Sequence[Block], headings: list[int], shaped: list[int]) -> int | None:
     """The heading level that holds the most answers directly (ties go to the deeper level); the
-    headings whose text below holds a question by shape are added to ``shaped``."""
+    headings whose text below holds a question by shape are added to ``shaped`` (those holding only
+    shapes that also stand in notes' text, when nothing there marks an answer)."""
     counts: dict[int, int] = {}
     for h in headings:
         body = blocks[h + 1 : _next_heading(headings, h, len(blocks))]
         if not _has_content(body):
             continue
-        if scan_shapes(body).drafts:
+        drafts = scan_shapes(body).drafts
+        strong = any(draft.shape not in IN_TEXT_SHAPES for draft in drafts)
+        # Questions that also stand in notes' text (a worked example's 'Why …?' steps) leave the
+        # heading's level counted; they make a section of a topic whose text marks no answer.
+        if strong or (drafts and marked_answer(body) is None):
             shaped.append(h)
-        else:
+        if not strong:
             counts[blocks[h].level] = counts.get(blocks[h].level, 0) + 1
     if not counts:
         # No heading holds an answer: still treat the deepest headings as cards, so that each is

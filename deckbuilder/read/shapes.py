@@ -19,9 +19,9 @@ from deckbuilder.read.answers import (
     marked_answer,
     open_details,
 )
-from deckbuilder.read.blocks import LABEL_ALIASES, Block, lead_in, tokenize, whole_line_strong
+from deckbuilder.read.blocks import LABEL_ALIASES, Block, bold_lead, lead_in, tokenize, whole_line_strong
 from deckbuilder.read.headings import heading_traits
-from deckbuilder.read.questions import ends_asking, undecorated
+from deckbuilder.read.questions import QUESTION_ENDINGS, ends_asking, undecorated
 
 
 @dataclass(slots=True)
@@ -83,6 +83,7 @@ def scan_shapes(
     faq = sum(1 for block in blocks if _faq_question(block) and not _vocabulary(block, ())) >= 2
     numbered = sum(1 for block in blocks if _numbered_line(block) is not None) >= 2
     requests = _bold_questions_class(blocks)
+    leads = _bold_leads_class(blocks)
     index = 0
     while index < len(blocks):
         block = blocks[index]
@@ -134,7 +135,7 @@ def scan_shapes(
             drafts.extend(found)
             index += 1
             continue
-        found = _question_start(block, section, faq, numbered, side, requests)
+        found = _question_start(block, section, faq, numbered, side, requests, leads)
         if not found and separator and block.kind == "paragraph":
             found = _highlight_cloze(block, section)
         if not found:
@@ -260,6 +261,11 @@ def _gather_question(draft: Draft, blocks: Sequence[Block], index: int) -> int:
     return stop
 
 
+IN_TEXT_SHAPES = frozenset({"bold-lead", "list-item"})
+"""Shapes that also stand in the text of notes (a worked example's list of 'Why …?' steps): cards
+where no heading is, but no reason to take the headings above them for sections."""
+
+
 def _closes_details(blocks: Sequence[Block]) -> bool:
     return any("</details" in block.text.lower() for block in blocks)
 
@@ -271,6 +277,7 @@ def _question_start(
     numbered: bool = False,
     side: str = "",
     requests: bool = False,
+    leads: bool = False,
 ) -> list[Draft]:
     if block.kind == "paragraph":
         draft = (
@@ -278,7 +285,7 @@ def _question_start(
             or _marked_question(block, section)
             or _bold_labelled_question(block, section)
             or (_numbered_line_draft(block, section) if numbered else None)
-            or _bold_question(block, section, requests)
+            or _bold_question(block, section, requests, leads)
         )
         if draft is not None:
             return [draft]
@@ -431,10 +438,18 @@ def _answer_paragraph(block: Block) -> Block | None:
     return Block("paragraph", marker.rest, block.line)
 
 
-def _bold_question(block: Block, section: tuple[str, ...], requests: bool = False) -> Draft | None:
+def _bold_question(
+    block: Block, section: tuple[str, ...], requests: bool = False, leads: bool = False
+) -> Draft | None:
     """A paragraph opening with a bold question; with ``requests`` (the run is a class of bold
-    questions), also one opening with a bold request (``**Explain the event loop**``)."""
+    questions), also one opening with a bold request (``**Explain the event loop**``); with
+    ``leads`` (the run has a class of them), a bold question with its answer on the same line."""
     first, _, rest = block.stripped_text.partition("\n")
+    lead = _asking_bold_lead(first) if leads else None
+    if lead is not None:
+        answer = f"{lead[1]}\n{rest}".strip()
+        return Draft(lead[0], block.line, [Block("paragraph", answer + "\n", block.line)], section,
+                     shape="bold-lead")  # fmt: skip
     asks = ends_asking(first)
     if not asks and not (requests and first.lstrip().startswith(("**", "__"))):
         return None  # not a question: skip the inline parse
@@ -445,6 +460,24 @@ def _bold_question(block: Block, section: tuple[str, ...], requests: bool = Fals
     question = first.strip()[2:-2].strip()
     pieces = [Block("paragraph", rest, block.line + 1)] if rest.strip() else []
     return Draft(question, block.line, pieces, section, shape="bold")
+
+
+def _asking_bold_lead(line: str) -> tuple[str, str] | None:
+    """A line opening with a bold question and answering it after (``**Why?** Because …``)."""
+    lead = bold_lead(line) if "?" in line or "\uff1f" in line or "\u061f" in line else None
+    if lead is None or not ends_asking(lead[0]) or lead[1].startswith(VOCABULARY_DASHES):
+        return None  # '**¿Qué tal?** — How are you?' is a term and its meaning: vocabulary's
+    return lead
+
+
+def _bold_leads_class(blocks: Sequence[Block]) -> bool:
+    """Whether two or more paragraphs of the run open with a bold question answered on its line."""
+    leads = (
+        _asking_bold_lead(block.text.partition("\n")[0])
+        for block in blocks
+        if block.kind == "paragraph" and block.text[:2] in ("**", "__")
+    )
+    return sum(1 for lead in leads if lead is not None) >= 2
 
 
 def _bold_questions_class(blocks: Sequence[Block]) -> bool:
@@ -522,6 +555,7 @@ def _list_questions(block: Block, section: tuple[str, ...]) -> list[Draft]:
         and "__" not in text
         and MAYBE_CLOZE not in text
         and ("#card" not in text and not HEADED_ITEM.search(text))
+        and not any(mark in text for mark in (*QUESTION_ENDINGS, ":", "\uff1a"))
     ):
         return []  # nothing any item could be: skip the parse
     items = list_items(text)
@@ -535,10 +569,60 @@ def _list_questions(block: Block, section: tuple[str, ...]) -> list[Draft]:
     # Most bold items ask: they are a class of questions, and the others of it are questions too
     # ('**What is N_q: `formula`**' among '**What is q?**').
     class_of_questions = len(bold) >= 3 and 2 * asking > len(bold)
+    leads = [_asking_bold_lead(item.first_line) if item.first_line[:2] in ("**", "__") else None
+             for item in items]  # fmt: skip
     drafts: list[Draft] = []
+    if sum(1 for lead in leads if lead is not None) >= 2:
+        # '- **What does X do?** It does Y.': two or more asking bold leads make a class of them.
+        for item, line, lead in zip(items, lines, leads, strict=True):
+            if lead is not None:
+                answer = f"{lead[1]}\n{item.rest}".strip()
+                drafts.append(Draft(lead[0], line, [Block("paragraph", answer + "\n", line)], section,
+                                    shape="bold-lead"))  # fmt: skip
+            else:
+                drafts.extend(_item_questions(item, line, section, class_of_questions))
+        return drafts
     for item, line in zip(items, lines, strict=True):
         drafts.extend(_item_questions(item, line, section, class_of_questions))
-    return drafts
+    if drafts:
+        return drafts
+    return _asking_items(items, lines, section)
+
+
+def _asking_items(items: Sequence[ListItem], lines: Sequence[int], section: tuple[str, ...]) -> list[Draft]:
+    """A list whose items mostly ask, two or more answered under their own line (a sub-list, an
+    indented paragraph, a line run on): a class of questions, each item with an answer a card.
+    Items whose only text below asks again (follow-up questions) answer nothing."""
+    split = [_asked_item(item) for item in items]
+    asking = sum(1 for _, _, asks in split if asks)
+    answered = sum(1 for _, answer, asks in split if asks and answer)
+    if answered < 2 or 2 * asking <= len(items) or 2 * answered < asking:
+        return []
+    # The class asks: each of its items with an answer is a card, a request among them too.
+    return [
+        Draft(question, line, [Block("paragraph", answer + "\n", line)], section, shape="list-item")
+        for (question, answer, _), line in zip(split, lines, strict=True)
+        if answer
+    ]
+
+
+def _asked_item(item: ListItem) -> tuple[str, str, bool]:
+    """The item's question (its own text when that asks, else its first line), its answer (empty
+    when nothing below it answers), and whether it asks."""
+    if item.heading or not item.first_line:
+        return "", "", False
+    labelled = _marked_question(Block("paragraph", item.paragraph, 0), ())
+    if labelled is not None and labelled.pieces:  # '- Q: … / A: …'
+        answer = "\n\n".join(piece.text.strip() for piece in labelled.pieces)
+        return labelled.question.strip(), f"{answer}\n\n{item.after_paragraph}".strip(), True
+    if ends_asking(" ".join(item.paragraph.split())):
+        question, answer, asks = item.paragraph, item.after_paragraph, True
+    else:
+        question, answer = item.first_line, item.rest
+        asks = ends_asking(item.first_plain) or heading_traits(item.first_plain).asks
+    if all(ends_asking(line.strip(" -*+\t")) for line in answer.split("\n") if line.strip()):
+        answer = ""  # nothing below, or only follow-up questions
+    return " ".join(question.split()), answer.strip(), asks
 
 
 HEADED_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+#{1,6}[ \t]", re.MULTILINE)
@@ -823,7 +907,7 @@ LABELLED_QUESTION = re.compile(
     r"(?:\*\*|__)\s*(?:q(?:uestion)?|вопрос|frage|pregunta)\s*\d{1,4}[a-z]?\s*[.):]", re.I
 )
 """A line that opens with a bold question label (``**Q4.``, ``**Question 12)``): a card anywhere."""
-ASKED_LIKE_CARDS = frozenset({"bold", "bold-item", "q-a", "faq"})
+ASKED_LIKE_CARDS = frozenset({"bold", "bold-item", "bold-lead", "q-a", "faq", "list-item"})
 """Shapes of cards whose answers are checked for a bold question line too (another card of theirs)."""
 
 
