@@ -313,6 +313,29 @@ SHAPES = {
             ("¿Qué tal?", "How are you?"),
         ],
     ),
+    "cloze-sentences-as-paragraphs-with-extra-text-after-one": (
+        "# Bones\n\nThe {{c1::femur}} is the longest bone.\n\nIt is in the thigh.\n\n"
+        "The {{c1::stapes}} is the smallest.\n",
+        [("", "The {{c1::femur}} is the longest bone.\n\nIt is in the thigh."), ("", "The {{c1::stapes}} is the smallest.")],
+    ),
+    "questions-and-answers-labelled-with-a-full-stop": (
+        "# Cells\n\nQ. What makes energy in a cell?\nA. The mitochondrion.\n\n**Q.** Name the cell's store of DNA.\n"
+        "**A.** The nucleus.\n",
+        [("What makes energy in a cell?", "The mitochondrion."), ("Name the cell's store of DNA.", "The nucleus.")],
+    ),
+    "front-and-back-labels": (
+        "# Sky\n\nFront: What colour is the sky?\nBack: Blue\n\nFront: Largest planet\nBack: Jupiter\n",
+        [("What colour is the sky?", "Blue"), ("Largest planet", "Jupiter")],
+    ),
+    "a-question-answered-on-a-labelled-line-below-it": (
+        "# Sorting\n\nHow fast is binary search?\nAnswer: O(log n)\n\nIs the answer label read in a sentence?\n"
+        "No: only at the start of a line.\n",
+        [("How fast is binary search?", "O(log n)\n\nIs the answer label read in a sentence?\nNo: only at the start of a line.")],
+    ),
+    "options-lettered-with-a-full-stop-are-no-answer-label": (
+        "# Quiz\n\n## Which is prime?\n\nA. 4\nB. 7\n\nAnswer: B\n",
+        [("Which is prime?\n\nA. 4\nB. 7", "B")],
+    ),
     "a-worked-example-of-bold-questions-stays-in-a-marked-answer": (
         "# Incidents\n\n## What went wrong?\n\n**Answer:** the cache.\n\n"
         "1. **Why did it fail?** The cache expired.\n2. **Why did it expire?** No refresh.\n\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from re import Match
@@ -139,6 +140,8 @@ class LeadIn:
     """Whether the label was strong or emphasised."""
     rest: str
     """The paragraph's source text after the label."""
+    dotted: bool = False
+    """Written with a full stop (``Q.``), not a colon."""
 
     @property
     def key(self) -> str:
@@ -155,17 +158,26 @@ LABEL_ALIASES = {
     "resposta": "answer", "pytanie": "question", "odpowiedź": "answer", "otázka": "question",
     "odpověď": "answer", "ans": "answer", "问": "question", "問": "question", "问题": "question",
     "問題": "question", "答": "answer", "答案": "answer", "回答": "answer", "질문": "question",
-    "답": "answer",
+    "답": "answer", "front": "question", "back": "answer",
 }  # fmt: skip
 """Question and answer labels in other languages, read as ``question`` and ``answer``."""
 PLAIN_MARKERS = frozenset({"q", "question", "a", "answer", "tags", *LABEL_ALIASES})
 EMPHASIS_TYPES = ("strong", "emphasis")
 
 
+DOTTED_LABEL = re.compile(r"((?:\*\*|__)?(?:q|question))\.(?:\*\*|__)?(?=[ \t])", re.IGNORECASE)
+"""``Q.`` (bold or not) before a space: the question label with a full stop. (``A.`` is read as a
+label only after one: alone it is the first option of a multiple choice.)"""
+DOTTED_ANSWER = re.compile(r"[ \t]*(?:\*\*|__)?(?:a|answer)\.(?:\*\*|__)?[ \t]+", re.IGNORECASE)
+
+
 def lead_in(text: str) -> LeadIn | None:
     """Read a label off the first line of a paragraph's source text, using mistune's inline parse."""
     stripped = text.lstrip(" ")
     first, _, remainder = stripped.partition("\n")
+    dotted = DOTTED_LABEL.match(first)
+    if dotted is not None:  # 'Q. What is X?' / 'A. Y': the same labels with a full stop
+        first = first[: dotted.end(1)] + ":" + first[dotted.end(1) + 1 :]
     colon = first.find(":")
     wide = first.find("\uff1a")  # the full-width colon of Chinese and Japanese labels
     if wide >= 0 and (colon < 0 or wide < colon):
@@ -178,7 +190,7 @@ def lead_in(text: str) -> LeadIn | None:
     if found is None:
         return None
     label, bold, consumed = found
-    return LeadIn(label, bold, _join_rest(first[consumed:], remainder))
+    return LeadIn(label, bold, _join_rest(first[consumed:], remainder), dotted is not None)
 
 
 @lru_cache(maxsize=1 << 14)

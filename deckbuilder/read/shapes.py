@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from deckbuilder.markdown.cloze import MAYBE_CLOZE
+from deckbuilder.markdown.deletions import scan as cloze_numbers
 from deckbuilder.markdown.dialect import inline_tokens
 from deckbuilder.markdown.items import ListItem, list_items
 from deckbuilder.read.answers import (
@@ -19,7 +20,16 @@ from deckbuilder.read.answers import (
     marked_answer,
     open_details,
 )
-from deckbuilder.read.blocks import LABEL_ALIASES, Block, bold_lead, lead_in, tokenize, whole_line_strong
+from deckbuilder.read.blocks import (
+    DOTTED_ANSWER,
+    DOTTED_LABEL,
+    LABEL_ALIASES,
+    Block,
+    bold_lead,
+    lead_in,
+    tokenize,
+    whole_line_strong,
+)
 from deckbuilder.read.headings import heading_traits
 from deckbuilder.read.questions import QUESTION_ENDINGS, ends_asking, undecorated
 
@@ -84,6 +94,7 @@ def scan_shapes(
     numbered = sum(1 for block in blocks if _numbered_line(block) is not None) >= 2
     requests = _bold_questions_class(blocks)
     leads = _bold_leads_class(blocks)
+    clozes = sum(1 for block in blocks if _cloze_paragraph(block)) >= 2
     index = 0
     while index < len(blocks):
         block = blocks[index]
@@ -135,7 +146,7 @@ def scan_shapes(
             drafts.extend(found)
             index += 1
             continue
-        found = _question_start(block, section, faq, numbered, side, requests, leads)
+        found = _question_start(block, section, faq, numbered, side, requests, leads, clozes)
         if not found and separator and block.kind == "paragraph":
             found = _highlight_cloze(block, section)
         if not found:
@@ -278,6 +289,7 @@ def _question_start(
     side: str = "",
     requests: bool = False,
     leads: bool = False,
+    clozes: bool = False,
 ) -> list[Draft]:
     if block.kind == "paragraph":
         draft = (
@@ -285,6 +297,7 @@ def _question_start(
             or _marked_question(block, section)
             or _bold_labelled_question(block, section)
             or (_numbered_line_draft(block, section) if numbered else None)
+            or _answered_below(block, section)
             or _bold_question(block, section, requests, leads)
         )
         if draft is not None:
@@ -294,6 +307,10 @@ def _question_start(
         terms = _vocabulary(block, section)
         if terms:
             return terms
+        if clozes and _cloze_paragraph(block):
+            # Sentences with Anki's deletions, two or more in a run: each a cloze note (one alone
+            # under a heading is that heading's card).
+            return [Draft("{.cloze}", block.line, [block], section, shape="cloze")]
         draft = _faq_draft(block, section) if faq else None
         return [draft] if draft is not None else []
     if block.kind == "block_html" and block.stripped_text.lower().startswith("<details"):
@@ -359,6 +376,9 @@ def _marked_question(block: Block, section: tuple[str, ...]) -> Draft | None:
     colon = block.text.find(":")
     wide = block.text.find("\uff1a")
     colon = wide if wide >= 0 and (colon < 0 or wide < colon) else colon
+    dotted = DOTTED_LABEL.match(block.text.lstrip(" "))
+    if dotted is not None and (colon < 0 or dotted.end(1) < colon):
+        colon = len(block.text) - len(block.text.lstrip(" ")) + dotted.end(1)
     label = block.text[:colon].strip(" *_").casefold()
     if colon < 0 or ("q" not in label and LABEL_ALIASES.get(label) != "question"):
         return None  # the label before the colon cannot be Q or Question: skip reading it
@@ -372,6 +392,11 @@ def _marked_question(block: Block, section: tuple[str, ...]) -> Draft | None:
             question = "\n".join(lines[:index])
             answer_block = Block("paragraph", answer.rest, block.line + index)
             return Draft(question, block.line, [answer_block], section, shape="q-a")
+        dotted = DOTTED_ANSWER.match(lines[index]) if marker.dotted else None
+        if dotted is not None:  # 'Q. …' then 'A. …'
+            rest = "\n".join([lines[index][dotted.end() :], *lines[index + 1 :]])
+            answer_block = Block("paragraph", rest, block.line + index)
+            return Draft("\n".join(lines[:index]), block.line, [answer_block], section, shape="q-a")
     return Draft(marker.rest, block.line, [], section, missing_answer=True, shape="q-a")
 
 
@@ -427,6 +452,27 @@ def _bold_labelled_question(block: Block, section: tuple[str, ...]) -> Draft | N
     answer = lead_in(rest)
     text = answer.rest if answer is not None and answer.key in ANSWER_MARKERS else rest
     return Draft(question, block.line, [Block("paragraph", text, block.line + 1)], section, shape="q-a")
+
+
+def _cloze_paragraph(block: Block) -> bool:
+    """A paragraph holding Anki's deletions (``{{c1::…}}``), outside code spans."""
+    return block.kind == "paragraph" and MAYBE_CLOZE in block.text and bool(cloze_numbers(block.text)[0])
+
+
+def _answered_below(block: Block, section: tuple[str, ...]) -> Draft | None:
+    """A paragraph that asks, then answers on a line labelled as the answer (``Answer: …``)."""
+    lines = block.text.split("\n")
+    for index in range(1, len(lines)):
+        if ":" not in lines[index] and "\uff1a" not in lines[index]:
+            continue
+        answer = lead_in("\n".join(lines[index:]))
+        if answer is not None and answer.key in ANSWER_MARKERS:
+            question = " ".join(" ".join(lines[:index]).split())
+            if not ends_asking(question):
+                return None
+            return Draft(question, block.line, [Block("paragraph", answer.rest, block.line + index)],
+                         section, shape="q-a")  # fmt: skip
+    return None
 
 
 def _answer_paragraph(block: Block) -> Block | None:
