@@ -118,6 +118,30 @@ CLASSES = {
             "简述 HTTP 缓存",
         ],
     ),
+    "a-class-of-requests-alone-across-topics": (
+        "# Databases\n\n## Indexes\n\n### Explain B-tree indexes\n\nSorted trees.\n\n"
+        "### Describe hash indexes\n\nBuckets.\n\n## Transactions\n\n### Explain ACID\n\nFour promises.\n",
+        ["Explain B-tree indexes", "Describe hash indexes", "Explain ACID"],
+    ),
+    "a-manuals-how-to-sections-stay-sections": (
+        "# Tool\n\n## How to install\n\nRun pip.\n\n## How to configure\n\nEdit the file.\n\n"
+        "## How to uninstall\n\nRun pip again.\n",
+        [],
+    ),
+    "greek-questions-end-with-a-semicolon": (
+        "# Δίκτυα\n\n## Τι είναι το HTTP;\n\nΠρωτόκολλο.\n\n## Τι κάνει ένας δρομολογητής;\n\nΠροωθεί πακέτα.\n",
+        ["Τι είναι το HTTP;", "Τι κάνει ένας δρομολογητής;"],
+    ),
+    "questions-labelled-in-another-language-without-a-question-mark": (
+        "# 日本史\n\n## 問1 鎌倉幕府を開いた人物\n\n源頼朝\n\n## 問2 江戸幕府を開いた人物\n\n徳川家康\n\n"
+        "## Frage 3 Hauptstadt von Frankreich\n\nParis\n",
+        ["鎌倉幕府を開いた人物", "江戸幕府を開いた人物", "Hauptstadt von Frankreich"],
+    ),
+    "a-label-alone-over-its-question-and-an-answer-heading": (
+        "# Kubernetes\n\n## Question 1\nWhat is a pod?\n\n### Answer\nThe smallest unit.\n\n"
+        "## Question 2\nWhat is a service?\n\n### Answer\nA stable endpoint.\n",
+        ["What is a pod?", "What is a service?"],
+    ),
 }
 
 

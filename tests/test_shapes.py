@@ -313,6 +313,14 @@ SHAPES = {
             ("¿Qué tal?", "How are you?"),
         ],
     ),
+    "an-answer-sub-heading-parts-question-from-answer": (
+        "# JS\n\n### What is hoisting?\n\n#### Answer\n\nDeclarations move up.\n\n### What is a closure?\n\n"
+        "Think of scopes.\n\n#### Answer\n\nA function with its scope.\n",
+        [
+            ("What is hoisting?", "Declarations move up."),
+            ("What is a closure?\n\nThink of scopes.", "A function with its scope."),
+        ],
+    ),
     "cloze-sentences-as-paragraphs-with-extra-text-after-one": (
         "# Bones\n\nThe {{c1::femur}} is the longest bone.\n\nIt is in the thigh.\n\n"
         "The {{c1::stapes}} is the smallest.\n",

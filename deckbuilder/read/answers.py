@@ -93,6 +93,12 @@ ANSWER_SUMMARY = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 """A ``<summary>`` that labels the answer inside its ``<details>``."""
+ANSWER_HEADING = re.compile(
+    r"(?:the |show |see )?(?:answer|answers|solution|back|ответ|відповідь|antwort|respuesta|réponse"
+    r"|risposta|resposta|odpowiedź|odpověď|回答|答案|解答|答え|정답|답)\s*:?",
+    re.IGNORECASE,
+)
+"""A sub-heading that says the answer follows (``### Answer``): what is above it is the question's."""
 CHECKED_OPTION = re.compile(r"^\s*[-*+]\s+\[[xX]\]\s+", re.MULTILINE)
 OPTION = re.compile(r"^\s*[-*+]\s+\[[ xX]\]\s+", re.MULTILINE)
 
@@ -167,6 +173,8 @@ def _marker(block: Block) -> tuple[str, list[Block]] | None:
             inside = after if end < 0 else after[:end]
             return "details", [block._replace(text=inside)] if inside.strip() else []
         return None
+    if block.kind == "heading" and ANSWER_HEADING.fullmatch(block.heading.strip(" *_#")):
+        return "heading", []
     if block.kind == "list" and CHECKED_OPTION.search(block.text):
         options = OPTION.findall(block.text)
         if len(options) >= 2:

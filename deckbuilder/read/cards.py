@@ -15,7 +15,7 @@ from deckbuilder.model import Card, DeckSettings, SourceLocation
 from deckbuilder.read.answers import Answer, assemble_answer, joined, marked_answer, placeholder
 from deckbuilder.read.blocks import Block
 from deckbuilder.read.links import LinkDefinitions, with_definitions
-from deckbuilder.read.questions import QuestionParts, split_question
+from deckbuilder.read.questions import QUESTION_WORDS, QuestionParts, split_question
 from deckbuilder.read.shapes import Draft, absorbed_questions
 from deckbuilder.read.tags import TagRules, merge_tags, section_tag
 
@@ -23,6 +23,10 @@ Problem = tuple[str, str, int]
 """A problem as a value: severity, message, and its line below the draft's heading."""
 MARKERS = ("cloze", "basic", "reverse")
 """The ``{.name}`` markers a heading may carry."""
+BARE_LABEL = re.compile(
+    rf"(?:q|{QUESTION_WORDS})\s*(?:n[o°º]\.?\s*|#\s*)?\d{{0,6}}[a-z]?\s*[.):\uff1a]?", re.I
+)
+"""A question's label and number with no question (``Question 3``, ``Q4:``, ``問1``)."""
 NOT_A_CARD_YET = "so it is not a card yet"
 """Said of every question left out for want of an answer (reader.py counts them by it)."""
 QUOTED = 60
@@ -80,7 +84,10 @@ class CardBuilder:
             return None
         in_question, pieces = parted
         if in_question:
-            parts = replace(parts, text=(parts.text + "\n\n" + joined(in_question)).strip())
+            # A heading that is a label alone ('## Question 3') has its question written below it.
+            label = BARE_LABEL.fullmatch(parts.text) is not None
+            text = joined(in_question) if label else parts.text + "\n\n" + joined(in_question)
+            parts = replace(parts, text=text.strip())
         if not parts.text and not (draft.pieces and "cloze" in parts.classes):
             self.error(draft.line, "card has no question; write it after the '#' marks or above its answer")
             return None

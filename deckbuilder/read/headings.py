@@ -10,20 +10,21 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from deckbuilder.markdown.cloze import MAYBE_CLOZE
-from deckbuilder.read.questions import ends_asking, split_question
+from deckbuilder.read.questions import QUESTION_WORDS, ends_asking, split_question
 
 QUESTION_PREFIX = re.compile(
-    r"(?:q(?:uestion)?|вопрос|питання|frage|pregunta)\s*(?:n[o°º]\.?\s*|#\s*)?\d+[a-z]?\s*[.):\-\u2013]"
-    r"|q\s*[.:]\s",
+    rf"(?:q|{QUESTION_WORDS})\s*(?:n[o°º]\.?\s*|#\s*)?\d+[a-z]?\s*[.):\-\u2013\uff1a\u3001]"
+    rf"|(?:{QUESTION_WORDS})\s*\d+[a-z]?(?:\s|$)|q\s*[.:]\s",
     re.IGNORECASE,
 )
-"""``Q1.``, ``Question 17a.``, ``Q.``: a heading that says it is a question."""
+"""``Q1.``, ``Question 17a.``, ``Frage 3``, ``問1``, ``Q.``: a heading that says it is a question
+(``Q3`` alone is as often a quarter of a year)."""
 NUMBER_PREFIX = re.compile(r"\d{1,4}[a-z]?\s*[.):]\s*(?=\S)", re.IGNORECASE)
 """``12.``, ``8 .``, ``17a)``: a numbered item, a question only where the file's numbered headings are."""
 SUBSECTION_NUMBER = re.compile(r"\d+\.\d+")
 """``1.1``: the numbering of notes' sections, never of questions."""
 QUESTION_MARKS = ("?", "\uff1f")
-"""A question's last character: Latin or full-width."""
+"""The question marks a remark may follow (``Why X? (advanced)``)."""
 QUESTION_PARTICLES = ("ですか", "ますか", "でしょうか", "のか", "吗", "呢", "什么", "까", "나요", "가요")
 """Endings that ask in scripts whose questions often go without a question mark."""
 TRAILING_NOISE = " \t*_`:.)]}\"'\u201d\u2019\u00bb"

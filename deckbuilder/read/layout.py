@@ -306,8 +306,12 @@ class _Roles:
             labelled = numbering == "label" or (
                 4 * asks >= len(heads) and _shared_label([self.blocks[h].heading for h in heads])
             )
-            # Requests alone make no class (titles start with verbs too) unless numbered alike.
-            if labelled or (2 * alike > len(heads) and (numbering or 4 * asks >= len(heads))):
+            # Requests alone make no class (titles start with verbs too) unless numbered alike,
+            # or three or more, every one a request and none a how-to (a manual's sections).
+            requests = len(heads) >= 3 and all(
+                traits[h].requests and not HOW_TO.match(self.blocks[h].heading) for h in heads
+            )
+            if labelled or requests or (2 * alike > len(heads) and (numbering or 4 * asks >= len(heads))):
                 own = sum(1 for h in heads if not self._body_empty(h))
                 found.append((2 * own < len(heads), level, heads, labelled))
         if not found:
@@ -437,6 +441,8 @@ class _Roles:
         )
 
 
+HOW_TO = re.compile(r"\W*(?:how|when|where)\s+to\b", re.IGNORECASE)
+"""``How to install``: a request in form, the title of a manual's section in use."""
 LABEL_PREFIX = re.compile(r".{2,60}?(?:\)\s*[-\u2013\u2014:|]|\s[-\u2013\u2014|]|\]\s*[-\u2013\u2014:|]?)\s")
 """A heading's leading label ending in a separator: ``(Section: Repair) - ``, ``[Kafka] ``."""
 

@@ -7,7 +7,15 @@ from dataclasses import dataclass
 
 from deckbuilder.read.tags import split_tag_list
 
-NUMBER_PREFIX = re.compile(r"(?:q(?:uestion)?\s*)?(\d{1,6})\s*[.):]\s+(?=\S)", re.IGNORECASE)
+QUESTION_WORDS = (
+    r"question|вопрос|питання|frage|pregunta|pergunta|domanda|vraag|pytanie|otázka|kérdés|fråga"
+    r"|spørsmål|spørgsmål|kysymys|soru|câu hỏi|問題|问题|問|问|質問|질문|문제"
+)
+"""The word for 'question' in the languages whose notes label questions (``Frage 3:``, ``問1``)."""
+NUMBER_PREFIX = re.compile(
+    rf"(?:(?:q|{QUESTION_WORDS})\s*)?(\d{{1,6}})\s*[.):\uff1a]\s+(?=\S)|(?:{QUESTION_WORDS})\s*(\d{{1,6}})\s+(?=\S)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +54,7 @@ def split_question(raw: str) -> QuestionParts:
     number = None
     match = NUMBER_PREFIX.match(text)
     if match:
-        number = int(match.group(1))
+        number = int(match.group(1) or match.group(2))
         text = text[match.end() :]
     return QuestionParts(
         text.strip(), number, tuple(split_tag_list(" ".join(tags))), explicit_id, tuple(classes)
@@ -72,8 +80,9 @@ DECORATION = re.compile(
 )
 """What people put after a question that is not part of it: emoji and stars (``NEW`` after one),
 and a note in brackets, round, square or full-width (how often it is asked, ``(advanced)``)."""
-QUESTION_ENDINGS = ("?", "\uff1f", "\u061f")
-"""A question's last character: Latin, full-width or Arabic."""
+QUESTION_ENDINGS = ("?", "\uff1f", "\u061f", "\u037e", "\u1367", "\u2e2e", "\ufe56")
+"""A question's last character: Latin, full-width, Arabic, Greek, Ethiopic, reversed or small."""
+GREEK_LETTER = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
 
 
 def undecorated(text: str) -> str:
@@ -86,6 +95,13 @@ def undecorated(text: str) -> str:
 def ends_asking(text: str) -> bool:
     """Whether the text, decorations aside, ends with a question mark of any script."""
     stripped = text.rstrip(" *_")
-    if stripped.endswith(QUESTION_ENDINGS):
+    if stripped.endswith(QUESTION_ENDINGS) or _greek_asking(stripped):
         return True
-    return undecorated(stripped).rstrip(" *_").endswith(QUESTION_ENDINGS)
+    bare = undecorated(stripped).rstrip(" *_")
+    return bare.endswith(QUESTION_ENDINGS) or _greek_asking(bare)
+
+
+def _greek_asking(text: str) -> bool:
+    """Greek asks with ``;`` (the Greek question mark folds to it; Greek's semicolon is ``·``):
+    a sentence in Greek ending with one, whatever word comes last (a Latin acronym, often)."""
+    return text.endswith(";") and bool(GREEK_LETTER.search(text))

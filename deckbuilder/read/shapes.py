@@ -31,7 +31,7 @@ from deckbuilder.read.blocks import (
     whole_line_strong,
 )
 from deckbuilder.read.headings import heading_traits
-from deckbuilder.read.questions import QUESTION_ENDINGS, ends_asking, undecorated
+from deckbuilder.read.questions import QUESTION_ENDINGS, QUESTION_WORDS, ends_asking, undecorated
 
 
 @dataclass(slots=True)
@@ -74,7 +74,7 @@ LOGSEQ_CARD = re.compile(r"(?:^|\s)#card(?=\s|$)")
 LOGSEQ_PROPERTY = re.compile(r"^\s*[\w-]+:: .*$", re.MULTILINE)
 LOGSEQ_CLOZE = re.compile(r"\{\{cloze\s+(.+?)\s*\}\}")
 """Logseq's cloze, ``{{cloze hidden words}}``: Anki's ``{{c1::hidden words}}``."""
-QUESTION_LABEL = r"(?:q(?:uestion)?|вопрос|frage|pregunta)\s*\d*\s*[:.]"
+QUESTION_LABEL = rf"(?:q|{QUESTION_WORDS})\s*\d*\s*[:.]"
 """``Q:``, ``Question 3.``, ``Вопрос:``: a label saying a question follows."""
 
 
@@ -949,9 +949,7 @@ def own_separators(blocks: Sequence[Block]) -> tuple[str, str]:
     return found, side if sides[side] >= (1 if found else 2) else ""
 
 
-LABELLED_QUESTION = re.compile(
-    r"(?:\*\*|__)\s*(?:q(?:uestion)?|вопрос|frage|pregunta)\s*\d{1,4}[a-z]?\s*[.):]", re.I
-)
+LABELLED_QUESTION = re.compile(rf"(?:\*\*|__)\s*(?:q|{QUESTION_WORDS})\s*\d{{1,4}}[a-z]?\s*[.):]", re.I)
 """A line that opens with a bold question label (``**Q4.``, ``**Question 12)``): a card anywhere."""
 ASKED_LIKE_CARDS = frozenset({"bold", "bold-item", "bold-lead", "q-a", "faq", "list-item"})
 """Shapes of cards whose answers are checked for a bold question line too (another card of theirs)."""
