@@ -321,6 +321,19 @@ SHAPES = {
             ("What is a closure?\n\nThink of scopes.", "A function with its scope."),
         ],
     ),
+    "a-definition-list": (
+        "# Glossary\n\nLatency\n: The time a request takes.\n: Counted in milliseconds.\n\nThroughput\n"
+        ": Requests per second.\n",
+        [("Latency", "The time a request takes.\nCounted in milliseconds."), ("Throughput", "Requests per second.")],
+    ),
+    "definition-lines-with-a-spaced-double-colon-or-a-dash": (
+        "# French\n\nbonjour :: hello\nmerci :: thank you\n\nau revoir — goodbye\n",
+        [("bonjour", "hello"), ("merci", "thank you"), ("au revoir", "goodbye")],
+    ),
+    "a-vocabulary-list-of-dashed-items": (
+        "# Spanish\n\n- perro — dog\n- gato — cat\n- casa – house\n",
+        [("perro", "dog"), ("gato", "cat"), ("casa", "house")],
+    ),
     "cloze-sentences-as-paragraphs-with-extra-text-after-one": (
         "# Bones\n\nThe {{c1::femur}} is the longest bone.\n\nIt is in the thigh.\n\n"
         "The {{c1::stapes}} is the smallest.\n",
@@ -372,6 +385,8 @@ NO_CARDS = {
     "questions-with-follow-up-questions-only": (
         "# Ask them\n\n1. What is the role?\n   - Who decides it?\n2. How big is the team?\n   - Is it growing?\n"
     ),
+    "two-dashed-lines-in-notes": "# Notes\n\nPython — a language I like\n\nRust — another one\n",
+    "a-dataview-field-is-no-definition": "# Book\n\nauthor:: Le Guin\nyear:: 1969\nrating:: 5\n",
     "one-bold-question-answered-on-its-line-in-notes": (
         "# Notes\n\n**Why bother?** Because it pays.\n\nThen the rest of the notes.\n"
     ),

@@ -95,6 +95,7 @@ def scan_shapes(
     requests = _bold_questions_class(blocks)
     leads = _bold_leads_class(blocks)
     clozes = sum(1 for block in blocks if _cloze_paragraph(block)) >= 2
+    definitions = sum(len(_definition_lines(block, ())) for block in blocks if block.kind == "paragraph") >= 3
     index = 0
     while index < len(blocks):
         block = blocks[index]
@@ -146,7 +147,7 @@ def scan_shapes(
             drafts.extend(found)
             index += 1
             continue
-        found = _question_start(block, section, faq, numbered, side, requests, leads, clozes)
+        found = _question_start(block, section, faq, numbered, side, requests, leads, clozes, definitions)
         if not found and separator and block.kind == "paragraph":
             found = _highlight_cloze(block, section)
         if not found:
@@ -290,6 +291,7 @@ def _question_start(
     requests: bool = False,
     leads: bool = False,
     clozes: bool = False,
+    definitions: bool = False,
 ) -> list[Draft]:
     if block.kind == "paragraph":
         draft = (
@@ -305,6 +307,9 @@ def _question_start(
         # A term and its meaning (``**¿Qué tal?** — How are you?``) before an FAQ question: the
         # question mark there is the term's own.
         terms = _vocabulary(block, section)
+        if terms:
+            return terms
+        terms = _definition_list(block, section) or (_definition_lines(block, section) if definitions else [])
         if terms:
             return terms
         if clozes and _cloze_paragraph(block):
@@ -454,6 +459,49 @@ def _bold_labelled_question(block: Block, section: tuple[str, ...]) -> Draft | N
     return Draft(question, block.line, [Block("paragraph", text, block.line + 1)], section, shape="q-a")
 
 
+DEFINITION_LINE = re.compile(r"(?P<term>\S.{0,79}?)[ \t]+(?:::|\u2014|\u2013)[ \t]+(?P<meaning>\S.*)")
+"""``term :: meaning`` or ``term — meaning``: a glossary's or a vocabulary's line."""
+DEFINITION = re.compile(r"^:[ \t]+(?=\S)")
+
+
+def _definition_lines(block: Block, section: tuple[str, ...]) -> list[Draft]:
+    """A paragraph of ``term :: meaning`` (or ``term — meaning``) lines, every line one: a card
+    asking each term; read where the run holds three or more."""
+    if "::" not in block.text and "\u2014" not in block.text and "\u2013" not in block.text:
+        return []
+    drafts = []
+    for offset, line in enumerate(block.stripped_text.split("\n")):
+        found = DEFINITION_LINE.fullmatch(line.strip())
+        if found is None or "`" in found.group("term"):
+            return []
+        answer = Block("paragraph", found.group("meaning") + "\n", block.line + offset)
+        drafts.append(Draft(found.group("term"), block.line + offset, [answer], section, shape="definition"))
+    return drafts
+
+
+def _definition_list(block: Block, section: tuple[str, ...]) -> list[Draft]:
+    """A definition list (pandoc's and PHP Markdown Extra's): a term's line, then its meaning on
+    lines opening ``: ``; a card per term."""
+    lines = block.stripped_text.split("\n")
+    if len(lines) < 2 or not DEFINITION.match(lines[1]):
+        return []
+    drafts: list[Draft] = []
+    for offset, line in enumerate(lines):
+        meaning = DEFINITION.match(line)
+        if meaning is None:
+            if offset + 1 >= len(lines) or not DEFINITION.match(lines[offset + 1]):
+                return []  # a line that is neither a term over a meaning nor a meaning
+            drafts.append(Draft(line.strip(), block.line + offset, [], section, shape="definition"))
+            continue
+        text = line[meaning.end() :].strip()
+        previous = drafts[-1].pieces
+        if previous:
+            previous[-1] = previous[-1]._replace(text=previous[-1].text + text + "\n")
+        else:
+            previous.append(Block("paragraph", text + "\n", block.line + offset))
+    return drafts
+
+
 def _cloze_paragraph(block: Block) -> bool:
     """A paragraph holding Anki's deletions (``{{c1::…}}``), outside code spans."""
     return block.kind == "paragraph" and MAYBE_CLOZE in block.text and bool(cloze_numbers(block.text)[0])
@@ -601,7 +649,7 @@ def _list_questions(block: Block, section: tuple[str, ...]) -> list[Draft]:
         and "__" not in text
         and MAYBE_CLOZE not in text
         and ("#card" not in text and not HEADED_ITEM.search(text))
-        and not any(mark in text for mark in (*QUESTION_ENDINGS, ":", "\uff1a"))
+        and not any(mark in text for mark in (*QUESTION_ENDINGS, ":", "\uff1a", "\u2014", "\u2013"))
     ):
         return []  # nothing any item could be: skip the parse
     items = list_items(text)
@@ -632,7 +680,24 @@ def _list_questions(block: Block, section: tuple[str, ...]) -> list[Draft]:
         drafts.extend(_item_questions(item, line, section, class_of_questions))
     if drafts:
         return drafts
-    return _asking_items(items, lines, section)
+    return _asking_items(items, lines, section) or _defined_items(items, lines, section)
+
+
+def _defined_items(items: Sequence[ListItem], lines: Sequence[int], section: tuple[str, ...]) -> list[Draft]:
+    """A list of three or more ``term :: meaning`` (or ``term — meaning``) items, every item one:
+    a glossary or a vocabulary, each item a card asking its term."""
+    if len(items) < 3:
+        return []
+    drafts = []
+    for item, line in zip(items, lines, strict=True):
+        found = (
+            DEFINITION_LINE.fullmatch(" ".join(item.paragraph.split())) if not item.after_paragraph else None
+        )
+        if found is None or "`" in found.group("term"):
+            return []
+        answer = Block("paragraph", found.group("meaning") + "\n", line)
+        drafts.append(Draft(found.group("term"), line, [answer], section, shape="definition"))
+    return drafts
 
 
 def _asking_items(items: Sequence[ListItem], lines: Sequence[int], section: tuple[str, ...]) -> list[Draft]:
