@@ -321,6 +321,19 @@ SHAPES = {
             ("What is a closure?\n\nThink of scopes.", "A function with its scope."),
         ],
     ),
+    "numbered-questions-over-unindented-answers": (
+        "# OS\n\n1. What is a process?\n\nA program running.\n\nIt has memory.\n\n2. What is a thread?\n\n"
+        "A path of execution.\n",
+        [("What is a process?", "A program running.\n\nIt has memory."), ("What is a thread?", "A path of execution.")],
+    ),
+    "questions-in-italics": (
+        "# Money\n\n*What is inflation?*\n\nPrices rising.\n\n_What is GDP?_\n\nOutput's value.\n",
+        [("What is inflation?", "Prices rising."), ("What is GDP?", "Output's value.")],
+    ),
+    "a-question-line-over-its-answer-line": (
+        "# Rivers\n\nWhat is the longest river?\nThe Nile.\n\nWhat is the widest river?\nThe Amazon,\nin the wet season.\n",
+        [("What is the longest river?", "The Nile."), ("What is the widest river?", "The Amazon,\nin the wet season.")],
+    ),
     "a-definition-list": (
         "# Glossary\n\nLatency\n: The time a request takes.\n: Counted in milliseconds.\n\nThroughput\n"
         ": Requests per second.\n",
@@ -351,7 +364,7 @@ SHAPES = {
     "a-question-answered-on-a-labelled-line-below-it": (
         "# Sorting\n\nHow fast is binary search?\nAnswer: O(log n)\n\nIs the answer label read in a sentence?\n"
         "No: only at the start of a line.\n",
-        [("How fast is binary search?", "O(log n)\n\nIs the answer label read in a sentence?\nNo: only at the start of a line.")],
+        [("How fast is binary search?", "O(log n)"), ("Is the answer label read in a sentence?", "No: only at the start of a line.")],
     ),
     "options-lettered-with-a-full-stop-are-no-answer-label": (
         "# Quiz\n\n## Which is prime?\n\nA. 4\nB. 7\n\nAnswer: B\n",
@@ -384,6 +397,9 @@ NO_CARDS = {
     "inline-cards-in-an-untagged-file": "# C++\n\nThe scope operator std::vector:: is prose here.\n",
     "questions-with-follow-up-questions-only": (
         "# Ask them\n\n1. What is the role?\n   - Who decides it?\n2. How big is the team?\n   - Is it growing?\n"
+    ),
+    "one-question-opening-a-paragraph-of-notes": (
+        "# Notes\n\nWhy does this matter?\nBecause the cache is cold.\n\nThe rest of the notes.\n"
     ),
     "two-dashed-lines-in-notes": "# Notes\n\nPython — a language I like\n\nRust — another one\n",
     "a-dataview-field-is-no-definition": "# Book\n\nauthor:: Le Guin\nyear:: 1969\nrating:: 5\n",

@@ -322,7 +322,8 @@ def _question_start(
         draft = _details_question(block, section)
         return [draft] if draft is not None else []
     if block.kind == "list":
-        return _list_questions(block, section)
+        lone = _faq_draft(block, section) if faq else None
+        return [lone] if lone is not None else _list_questions(block, section)
     if block.kind == "table":
         return _table_cards(block, section)
     return []
@@ -601,20 +602,58 @@ def _details_question(block: Block, section: tuple[str, ...]) -> Draft | None:
 
 
 def _faq_question(block: Block) -> bool:
+    """A short paragraph that asks, a question on its first line with its answer on the lines
+    after it, or a list of one item that asks with nothing below it (``1. What is X?`` over an
+    answer written unindented): each, in a run holding two or more, an FAQ entry."""
     text = block.stripped_text
-    return (
-        block.kind == "paragraph"
-        and len(text) <= FAQ_QUESTION_LENGTH
-        and ends_asking(text)
-        and text.count("\n") < 3
-    )
+    if block.kind == "list":
+        return _lone_asking_item(block) is not None
+    if block.kind != "paragraph" or len(text) > FAQ_QUESTION_LENGTH * 4:
+        return False
+    if len(text) <= FAQ_QUESTION_LENGTH and ends_asking(text) and text.count("\n") < 3:
+        return True
+    first, _, rest = text.partition("\n")
+    return bool(rest.strip()) and ends_asking(first) and not ends_asking(rest.rstrip())
+
+
+def _lone_asking_item(block: Block) -> str | None:
+    """The question of a list of one item that asks, with nothing under it."""
+    text = block.stripped_text
+    if "\n" in text or not ends_asking(text):
+        return None
+    items = list_items(text)
+    if len(items) != 1 or items[0].rest or items[0].heading:
+        return None
+    return items[0].first_line
 
 
 def _faq_draft(block: Block, section: tuple[str, ...]) -> Draft | None:
-    """A paragraph that asks, in a run of text holding several: an FAQ entry, answered below it."""
+    """An FAQ entry (see ``_faq_question``): its question, its answer below it."""
     if not _faq_question(block):
         return None
-    return Draft(" ".join(block.stripped_text.split()), block.line, [], section, shape="faq")
+    if block.kind == "list":
+        question = _lone_asking_item(block) or ""
+        return Draft(_unemphasised(question), block.line, [], section, shape="faq")
+    text = block.stripped_text
+    if ends_asking(text) and text.count("\n") < 3:
+        return Draft(_unemphasised(" ".join(text.split())), block.line, [], section, shape="faq")
+    first, _, rest = text.partition("\n")
+    answer = Block("paragraph", rest + "\n", block.line + 1)
+    return Draft(_unemphasised(first.strip()), block.line, [answer], section, shape="faq")
+
+
+def _unemphasised(question: str) -> str:
+    """The question without the emphasis around all of it (``*What is GDP?*``)."""
+    if (
+        len(question) > 2
+        and question[0] in "*_"
+        and question[-1] == question[0]
+        and question[1] != question[0]
+    ):
+        tokens = inline_tokens(question)
+        if len(tokens) == 1 and tokens[0]["type"] == "emphasis":
+            return question[1:-1].strip()
+    return question
 
 
 def _vocabulary(block: Block, section: tuple[str, ...]) -> list[Draft]:
