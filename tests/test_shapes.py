@@ -334,6 +334,40 @@ SHAPES = {
         "# Rivers\n\nWhat is the longest river?\nThe Nile.\n\nWhat is the widest river?\nThe Amazon,\nin the wet season.\n",
         [("What is the longest river?", "The Nile."), ("What is the widest river?", "The Amazon,\nin the wet season.")],
     ),
+    "obsidian-question-callouts": (
+        "# Cells\n\n> [!question] What is osmosis?\n> Water crossing a membrane.\n\n> [!faq]- What is diffusion?\n"
+        "> Particles spreading out.\n> > [!answer]\n> > Down the gradient.\n\n> [!note] A note\n> Not a card.\n",
+        [
+            ("What is osmosis?", "Water crossing a membrane."),
+            ("What is diffusion?", "Particles spreading out.\n\nDown the gradient.\n\n> [!note] A note\n> Not a card."),
+        ],
+    ),
+    "an-answer-callout-under-a-question-heading": (
+        "# Py\n\n## What is a decorator?\n\n> [!answer]\n> A function wrapping another.\n\n"
+        "## What is a generator?\n\n> [!success]- Show\n> A function that yields.\n",
+        [("What is a decorator?", "A function wrapping another."), ("What is a generator?", "A function that yields.")],
+    ),
+    "questions-and-answers-labelled-with-a-dash": (
+        "# Salts\n\nQ - What is the pH of water?\nA - 7\n\nQ – What is NaCl?\nA – Table salt\n",
+        [("What is the pH of water?", "7"), ("What is NaCl?", "Table salt")],
+    ),
+    "a-quiz-table-numbered-in-its-first-column": (
+        "# Sums\n\n| # | Question | Answer |\n|---|---|---|\n| 1 | What is 2+2? | 4 |\n| 2 | What is 3+3? | 6 |\n",
+        [("What is 2+2?", "4"), ("What is 3+3?", "6")],
+    ),
+    "a-rule-between-each-question-heading-and-its-answer": (
+        "## What is a monad?\n---\nA monoid.\n\n## What is a functor?\n---\nA mappable thing.\n",
+        [("What is a monad?", "A monoid."), ("What is a functor?", "A mappable thing.")],
+    ),
+    "requests-among-questions-in-a-list": (
+        "# Matter\n\n1. Name the three states of matter.\n    * Solid, liquid, gas.\n2. What is sublimation?\n"
+        "    * Solid to gas.\n3. Give an example of condensation.\n    * Dew.\n",
+        [
+            ("Name the three states of matter.", "* Solid, liquid, gas."),
+            ("What is sublimation?", "* Solid to gas."),
+            ("Give an example of condensation.", "* Dew."),
+        ],
+    ),
     "a-definition-list": (
         "# Glossary\n\nLatency\n: The time a request takes.\n: Counted in milliseconds.\n\nThroughput\n"
         ": Requests per second.\n",

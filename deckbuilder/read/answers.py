@@ -93,6 +93,22 @@ ANSWER_SUMMARY = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 """A ``<summary>`` that labels the answer inside its ``<details>``."""
+CALLOUT = re.compile(r" {0,3}>[ \t]*\[!(?P<kind>[\w-]+)\][+-]?[ \t]*(?P<title>[^\n]*)")
+"""The first line of an Obsidian callout (``> [!question]- What is X?``): its kind and title."""
+QUESTION_CALLOUTS = frozenset({"question", "faq", "help", "quiz", "flashcard", "card"})
+ANSWER_CALLOUTS = frozenset({"answer", "solution", "success", "check", "done"})
+QUOTE_MARK = re.compile(r"^ {0,3}> ?")
+
+
+def callout(block: Block) -> tuple[str, str, str] | None:
+    """A block quote's callout kind (lower case), title, and body (without the ``>`` marks)."""
+    found = CALLOUT.match(block.text)
+    if found is None:
+        return None
+    body = "\n".join(QUOTE_MARK.sub("", line) for line in block.text.split("\n")[1:])
+    return found.group("kind").casefold(), found.group("title").strip(), body
+
+
 ANSWER_HEADING = re.compile(
     r"(?:the |show |see )?(?:answer|answers|solution|back|ответ|відповідь|antwort|respuesta|réponse"
     r"|risposta|resposta|odpowiedź|odpověď|回答|答案|解答|答え|정답|답)\s*:?",
@@ -175,6 +191,10 @@ def _marker(block: Block) -> tuple[str, list[Block]] | None:
         return None
     if block.kind == "heading" and ANSWER_HEADING.fullmatch(block.heading.strip(" *_#")):
         return "heading", []
+    if block.kind == "block_quote" and "[!" in block.text:
+        found = callout(block)
+        if found is not None and (found[0] in ANSWER_CALLOUTS or labels_answer(found[1])):
+            return "callout", tokenize(found[2], block.line + 1)
     if block.kind == "list" and CHECKED_OPTION.search(block.text):
         options = OPTION.findall(block.text)
         if len(options) >= 2:

@@ -165,10 +165,15 @@ PLAIN_MARKERS = frozenset({"q", "question", "a", "answer", "tags", *LABEL_ALIASE
 EMPHASIS_TYPES = ("strong", "emphasis")
 
 
-DOTTED_LABEL = re.compile(r"((?:\*\*|__)?(?:q|question))\.(?:\*\*|__)?(?=[ \t])", re.IGNORECASE)
-"""``Q.`` (bold or not) before a space: the question label with a full stop. (``A.`` is read as a
-label only after one: alone it is the first option of a multiple choice.)"""
-DOTTED_ANSWER = re.compile(r"[ \t]*(?:\*\*|__)?(?:a|answer)\.(?:\*\*|__)?[ \t]+", re.IGNORECASE)
+DOTTED_LABEL = re.compile(
+    r"((?:\*\*|__)?(?:q|question))(?:\.(?:\*\*|__)?(?=[ \t])|[ \t]+[-\u2013\u2014](?=[ \t]))", re.IGNORECASE
+)
+"""``Q.`` (bold or not) or ``Q -`` before a space: the question label with a full stop or a dash.
+(``A.`` is read as a label only after one: alone it is the first option of a multiple choice.)"""
+DOTTED_ANSWER = re.compile(
+    r"[ \t]*(?:\*\*|__)?(?:a|answer)(?:\.(?:\*\*|__)?|[ \t]+[-\u2013\u2014])[ \t]+", re.IGNORECASE
+)
+"""``A.`` or ``A -``: the answer's label after a question labelled so."""
 
 
 def lead_in(text: str) -> LeadIn | None:
@@ -176,8 +181,9 @@ def lead_in(text: str) -> LeadIn | None:
     stripped = text.lstrip(" ")
     first, _, remainder = stripped.partition("\n")
     dotted = DOTTED_LABEL.match(first)
-    if dotted is not None:  # 'Q. What is X?' / 'A. Y': the same labels with a full stop
-        first = first[: dotted.end(1)] + ":" + first[dotted.end(1) + 1 :]
+    if dotted is not None:  # 'Q. What is X?' / 'Q - What is X?': the label with a stop or a dash
+        after = dotted.end(1) + 1 if first[dotted.end(1)] == "." else dotted.end()
+        first = first[: dotted.end(1)] + ":" + first[after:]
     colon = first.find(":")
     wide = first.find("\uff1a")  # the full-width colon of Chinese and Japanese labels
     if wide >= 0 and (colon < 0 or wide < colon):

@@ -91,6 +91,8 @@ class CardBuilder:
         if not parts.text and not (draft.pieces and "cloze" in parts.classes):
             self.error(draft.line, "card has no question; write it after the '#' marks or above its answer")
             return None
+        while pieces and pieces[0].kind == "thematic_break":
+            pieces = pieces[1:]  # a rule between a question and its answer ('## Q?' over '---')
         answer = assemble_answer(pieces)
         if self.definitions:
             answer = replace(answer, markdown=with_definitions(answer.markdown, self.definitions))

@@ -597,7 +597,7 @@ def _split_footer(drafts: list[Draft]) -> list[Block]:
         return []
     last = drafts[-1]
     for index, block in enumerate(last.pieces):
-        if block.kind == "thematic_break":
+        if block.kind == "thematic_break" and index > 0:  # a rule right under it parts it from its answer
             footer = last.pieces[index + 1 :]
             last.pieces = last.pieces[:index]
             return footer

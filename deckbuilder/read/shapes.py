@@ -15,7 +15,10 @@ from deckbuilder.markdown.dialect import inline_tokens
 from deckbuilder.markdown.items import ListItem, list_items
 from deckbuilder.read.answers import (
     ANSWER_MARKERS,
+    QUESTION_CALLOUTS,
     QUESTION_MARKERS,
+    QUOTE_MARK,
+    callout,
     labels_answer,
     marked_answer,
     open_details,
@@ -131,6 +134,11 @@ def scan_shapes(
                 drafts.append(_inka_draft(question, block, section))
                 index += 1
                 continue
+        callout_draft = _callout_question(block, section) if block.kind == "block_quote" else None
+        if callout_draft is not None:
+            drafts.append(callout_draft)
+            index += 1
+            continue
         if block.kind == "block_quote" and QUOTED_LABEL.search(block.text):
             quoted = scan_shapes(unquoted(block), section, separator, side)
             if quoted.drafts:  # questions written in a quote (``> **Q:** …`` / ``> A: …``)
@@ -183,7 +191,22 @@ def _quote_text(block: Block) -> str:
     return "\n".join(QUOTE_MARK.sub("", line) for line in block.text.split("\n"))
 
 
-QUOTE_MARK = re.compile(r"^ {0,3}> ?")
+def _callout_question(block: Block, section: tuple[str, ...]) -> Draft | None:
+    """An Obsidian callout of a question (``> [!question] What is X?`` over its answer): its
+    title the question (else its first paragraph), the rest its answer."""
+    found = callout(block) if "[!" in block.text else None
+    if found is None or found[0] not in QUESTION_CALLOUTS:
+        return None
+    _, title, body = found
+    pieces = tokenize(body, block.line + 1)
+    if not title:
+        if not pieces or pieces[0].kind != "paragraph":
+            return None
+        title, pieces = pieces[0].stripped_text, pieces[1:]
+    marked = marked_answer(pieces)
+    if marked is not None:  # '> > [!answer]' inside it: its marks go, its text stays
+        pieces = [*marked.question, *marked.answer]
+    return Draft(title, block.line, list(pieces), section, missing_answer=not pieces, shape="callout")
 
 
 def bold_questions_apart(blocks: Sequence[Block]) -> list[Block]:
@@ -343,6 +366,9 @@ ANSWER_HEADERS = frozenset({
     "значение", "определение", "перевод", "ответ", "意思", "释义", "答案", "意味", "読み", "訳", "答え",
     "뜻", "의미", "답",
 })  # fmt: skip
+NUMBER_HEADERS = frozenset(
+    {"", "#", "no", "no.", "nr", "nr.", "n", "n.", "n°", "nº", "№", "number", "num", "id"}
+)
 TABLE_ROW = re.compile(r"(?<!\\)\|")
 
 
@@ -355,11 +381,15 @@ def _table_cards(block: Block, section: tuple[str, ...]) -> list[Draft]:
         return []
     header = _cells(lines[0])
     named = [" ".join(cell.strip("*_ ").casefold().split()) for cell in header]
+    skip = 0
+    while skip < len(named) - 2 and named[skip] in NUMBER_HEADERS:
+        skip += 1  # a numbering column first ('# | Question | Answer')
+    header, named = header[skip:], named[skip:]
     if len(named) < 2 or named[0] not in PROMPT_HEADERS or not ANSWER_HEADERS.intersection(named[1:]):
         return []
     drafts = []
     for offset, line in enumerate(lines[2:], 2):
-        cells = _cells(line)
+        cells = _cells(line)[skip:]
         if not cells or not cells[0]:
             continue
         shown = [(header[i], cell) for i, cell in enumerate(cells[1:], 1) if cell and i < len(header)]
@@ -744,9 +774,14 @@ def _asking_items(items: Sequence[ListItem], lines: Sequence[int], section: tupl
     indented paragraph, a line run on): a class of questions, each item with an answer a card.
     Items whose only text below asks again (follow-up questions) answer nothing."""
     split = [_asked_item(item) for item in items]
-    asking = sum(1 for _, _, asks in split if asks)
-    answered = sum(1 for _, answer, asks in split if asks and answer)
-    if answered < 2 or 2 * asking <= len(items) or 2 * answered < asking:
+    asking = [asks for _, _, asks in split]
+    if any(asking):  # requests ('Name the three states of matter.') ask too, beside a question
+        asking = [
+            asks or heading_traits(item.first_plain).requests
+            for item, asks in zip(items, asking, strict=True)
+        ]
+    answered = sum(1 for (_, answer, _), asks in zip(split, asking, strict=True) if asks and answer)
+    if answered < 2 or 2 * sum(asking) <= len(items) or 2 * answered < sum(asking):
         return []
     # The class asks: each of its items with an answer is a card, a request among them too.
     return [
