@@ -137,6 +137,15 @@ CLASSES = {
         "## Frage 3 Hauptstadt von Frankreich\n\nParis\n",
         ["鎌倉幕府を開いた人物", "江戸幕府を開いた人物", "Hauptstadt von Frankreich"],
     ),
+    "numbered-exercises-are-questions": (
+        "# System design\n\n## 1. Design a URL shortener\n\nHash and store.\n\n## 2. Design a rate limiter\n\n"
+        "Token bucket.\n\n## 3. Find the busiest hour\n\nGroup by hour.\n",
+        ["Design a URL shortener", "Design a rate limiter", "Find the busiest hour"],
+    ),
+    "a-tutorials-numbered-steps-stay-sections": (
+        "# Setup\n\n## 1. Create a project\n\nRun init.\n\n## 2. Build it\n\nRun build.\n\n## 3. Deploy\n\nPush.\n",
+        [],
+    ),
     "a-label-alone-over-its-question-and-an-answer-heading": (
         "# Kubernetes\n\n## Question 1\nWhat is a pod?\n\n### Answer\nThe smallest unit.\n\n"
         "## Question 2\nWhat is a service?\n\n### Answer\nA stable endpoint.\n",

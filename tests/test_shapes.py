@@ -368,6 +368,31 @@ SHAPES = {
             ("Give an example of condensation.", "* Dew."),
         ],
     ),
+    "mkdocs-question-admonitions": (
+        '# Quiz\n\n??? question "What is a hash map?"\n    Keys to values.\n\n!!! question "What is a heap?"\n\n'
+        "    A tree ordered by parent.\n",
+        [("What is a hash map?", "Keys to values."), ("What is a heap?", "A tree ordered by parent.")],
+    ),
+    "numbered-question-and-answer-labels": (
+        "# Bits\n\nQ1: What is a byte?\nA1: Eight bits.\n\n**Question 2:** What is a nibble?\n\n**Answer:** Four bits.\n",
+        [("What is a byte?", "Eight bits."), ("What is a nibble?", "Four bits.")],
+    ),
+    "full-width-labels": (
+        "# 問題集\n\n\uff31\uff0e日本の首都は？\n\uff21\uff0e東京\n",
+        [("日本の首都は？", "東京")],
+    ),
+    "question-and-answer-labels-on-one-line": (
+        "# Topic\n\n**Q:** What is X? **A:** It is Y.\n\nQ: What is Z? A: It is W.\n",
+        [("What is X?", "It is Y."), ("What is Z?", "It is W.")],
+    ),
+    "a-table-of-two-languages": (
+        "# Vocab\n\n| English | Spanish |\n|---|---|\n| dog | perro |\n| cat | gato |\n",
+        [("dog", "perro"), ("cat", "gato")],
+    ),
+    "an-answer-labelled-in-a-sub-item": (
+        "# Memory\n\n* What is RAM?\n  * Answer: Volatile memory.\n* What is ROM?\n  * Answer: Read-only memory.\n",
+        [("What is RAM?", "Volatile memory."), ("What is ROM?", "Read-only memory.")],
+    ),
     "a-definition-list": (
         "# Glossary\n\nLatency\n: The time a request takes.\n: Counted in milliseconds.\n\nThroughput\n"
         ": Requests per second.\n",
@@ -435,6 +460,7 @@ NO_CARDS = {
     "one-question-opening-a-paragraph-of-notes": (
         "# Notes\n\nWhy does this matter?\nBecause the cache is cold.\n\nThe rest of the notes.\n"
     ),
+    "a-table-of-people-is-no-vocabulary": "# Team\n\n| Name | Age |\n|---|---|\n| Ann | 30 |\n| Bo | 41 |\n",
     "two-dashed-lines-in-notes": "# Notes\n\nPython — a language I like\n\nRust — another one\n",
     "a-dataview-field-is-no-definition": "# Book\n\nauthor:: Le Guin\nyear:: 1969\nrating:: 5\n",
     "one-bold-question-answered-on-its-line-in-notes": (

@@ -154,8 +154,14 @@ labels an answer, its indented body is the answer."""
 
 
 def _admonition_body(block: Block, after: Sequence[Block]) -> list[Block]:
+    body, taken = admonition_body(block, after)
+    return [*body, *after[taken:]]
+
+
+def admonition_body(block: Block, after: Sequence[Block]) -> tuple[list[Block], int]:
     """The admonition's indented body as blocks: the rest of its paragraph, and the indented blocks
-    after it (which markdown reads as code), four spaces taken off each line."""
+    after it (which markdown reads as code), four spaces taken off each line; and how many of
+    ``after`` it took."""
     lines = block.text.split("\n")[1:]
     taken = 0
     for piece in after:
@@ -164,7 +170,7 @@ def _admonition_body(block: Block, after: Sequence[Block]) -> list[Block]:
         lines += piece.text.split("\n")
         taken += 1
     body = "\n".join(line[4:] if line.startswith("    ") else line.lstrip() for line in lines)
-    return [*tokenize(body.strip("\n") + "\n", block.line + 1), *after[taken:]]
+    return tokenize(body.strip("\n") + "\n", block.line + 1) if body.strip() else [], taken
 
 
 def _marker(block: Block) -> tuple[str, list[Block]] | None:

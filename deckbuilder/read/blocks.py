@@ -148,9 +148,15 @@ class LeadIn:
         """The label as a marker: ``question``, ``answer``, ``q``, ``a``, ``tags`` whatever the
         language it is written in (``Вопрос``, ``Respuesta``, ``答``), else the label itself."""
         folded = self.label.casefold()
+        numbered = NUMBERED_LABEL.fullmatch(folded)
+        if numbered is not None:  # 'Q1', 'A 2', 'Question 3'
+            folded = numbered.group(1)
         return LABEL_ALIASES.get(folded, folded)
 
 
+NUMBERED_LABEL = re.compile(r"(q|a|question|answer)\s*\d{1,4}")
+FULL_WIDTH_LABEL = {"\uff31\uff0e": "Q:", "\uff21\uff0e": "A:", "\uff31\uff1a": "Q:", "\uff21\uff1a": "A:"}
+"""Q and A with a full-width full stop or colon: the labels as typed in Japanese notes."""
 LABEL_ALIASES = {
     "вопрос": "question", "ответ": "answer", "питання": "question", "відповідь": "answer",
     "pregunta": "question", "respuesta": "answer", "frage": "question", "antwort": "answer",
@@ -180,6 +186,8 @@ def lead_in(text: str) -> LeadIn | None:
     """Read a label off the first line of a paragraph's source text, using mistune's inline parse."""
     stripped = text.lstrip(" ")
     first, _, remainder = stripped.partition("\n")
+    if first[:2] in FULL_WIDTH_LABEL:
+        first = FULL_WIDTH_LABEL[first[:2]] + " " + first[2:]
     dotted = DOTTED_LABEL.match(first)
     if dotted is not None:  # 'Q. What is X?' / 'Q - What is X?': the label with a stop or a dash
         after = dotted.end(1) + 1 if first[dotted.end(1)] == "." else dotted.end()
@@ -210,7 +218,12 @@ def _label(prefix: str) -> tuple[str, bool, int] | None:
         return _emphasised_label(prefix, head, tokens[1:])
     if head["type"] == "text":
         label, separator, after = str(head["raw"]).partition(":")
-        if separator and label.strip().casefold() in PLAIN_MARKERS and label == label.lstrip():
+        folded = label.strip().casefold()
+        if (
+            separator
+            and (folded in PLAIN_MARKERS or NUMBERED_LABEL.fullmatch(folded))
+            and label == label.lstrip()
+        ):
             # ``Q::`` (a Dataview field's double colon) is the same label.
             return label.strip(), False, len(label) + (2 if after.startswith(":") else 1)
     return None

@@ -53,6 +53,16 @@ REQUEST_OPENING = re.compile(
 """A request where a question would be (``Explain …``, ``Опишите …``, ``请说明 …``): a question in a
 class of headings that ask, never alone. Words that also start titles (``List of …``, ``State
 management``) are not among them."""
+EXERCISE_OPENING = re.compile(
+    r"(?:design|build|create|solve|find|calculate|compute|prove|derive|show|list|name|state|evaluate"
+    r"|analy[sz]e|justify|classify|predict|estimate|sketch|draw|construct|determine|simplify|convert"
+    r"|count|sort|reverse|merge|check|print|return|make|use|rewrite|refactor|fix|debug|optimi[sz]e"
+    r"|entwerfe|berechne|finde|zeige|diseña|calcula|encuentra|demuestra|calculez|trouvez|montrez"
+    r"|спроектируйте|вычислите|найдите|докажите|напишите|реализуйте)\b",
+    re.IGNORECASE,
+)
+"""Verbs opening an exercise (``Design a URL shortener``, ``Find the kth element``): a question in a
+class of numbered headings (``## 3. Design …``); alone, or unnumbered, as often a title."""
 CJK_ASKING = re.compile(
     r"什么|甚麼|怎么|怎麼|怎样|怎樣|如何|为什么|為什麼|为何|為何|哪些|哪个|哪個|是否|区别|區別|不同|原理|理解"
     r"|说说|說說|谈谈|談談|讲讲|講講|介绍|介紹|简述|簡述|列举|列舉|阐述|闡述"
@@ -83,6 +93,8 @@ class HeadingTraits(NamedTuple):
     """Phrased as a request (``Explain …``, ``Difference between …``): asks, in a class that asks."""
     numbering: str = ""
     """How it is numbered: ``label`` (``Q1.``), the number's punctuation (``.``, ``)``, ``:``), or empty."""
+    exercise: bool = False
+    """Opens with a task's verb (``Design …``, ``Find …``): a question in a numbered class of them."""
 
 
 @lru_cache(maxsize=1 << 14)
@@ -109,7 +121,9 @@ def heading_traits(text: str) -> HeadingTraits:
         or stripped.endswith(REQUEST_ENDINGS)
         or bool(CJK_ASKING.search(bare))
     )
-    return HeadingTraits(asks, numbered, answer_part, side, requests, _numbering(words, numbered))
+    numbering = _numbering(words, numbered)
+    exercise = bool(numbering) and bool(EXERCISE_OPENING.match(opening))
+    return HeadingTraits(asks, numbered, answer_part, side, requests, numbering, exercise)
 
 
 def _numbering(words: str, numbered: bool) -> str:

@@ -307,9 +307,13 @@ class _Roles:
                 4 * asks >= len(heads) and _shared_label([self.blocks[h].heading for h in heads])
             )
             # Requests alone make no class (titles start with verbs too) unless numbered alike,
-            # or three or more, every one a request and none a how-to (a manual's sections).
+            # or three or more, every one a request and none a how-to (a manual's sections);
+            # numbered tasks ('## 3. Design a rate limiter') likewise, when every one is a task or
+            # a question: a tutorial's numbered steps are not all tasks ('Deploy').
             requests = len(heads) >= 3 and all(
-                traits[h].requests and not HOW_TO.match(self.blocks[h].heading) for h in heads
+                traits[h].asks
+                or ((traits[h].requests or traits[h].exercise) and not HOW_TO.match(self.blocks[h].heading))
+                for h in heads
             )
             if labelled or requests or (2 * alike > len(heads) and (numbering or 4 * asks >= len(heads))):
                 own = sum(1 for h in heads if not self._body_empty(h))

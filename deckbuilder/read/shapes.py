@@ -18,6 +18,7 @@ from deckbuilder.read.answers import (
     QUESTION_CALLOUTS,
     QUESTION_MARKERS,
     QUOTE_MARK,
+    admonition_body,
     callout,
     labels_answer,
     marked_answer,
@@ -26,6 +27,7 @@ from deckbuilder.read.answers import (
 from deckbuilder.read.blocks import (
     DOTTED_ANSWER,
     DOTTED_LABEL,
+    FULL_WIDTH_LABEL,
     LABEL_ALIASES,
     Block,
     bold_lead,
@@ -134,6 +136,14 @@ def scan_shapes(
                 drafts.append(_inka_draft(question, block, section))
                 index += 1
                 continue
+        titled = QUESTION_ADMONITION.match(block.text) if block.kind == "paragraph" else None
+        if titled is not None and not labels_answer(titled.group(1)):
+            # mkdocs' '??? question "What is X?"' over its indented answer
+            body, taken = admonition_body(block, blocks[index + 1 :])
+            drafts.append(Draft(titled.group(1), block.line, body, section, missing_answer=not body,
+                                shape="admonition"))  # fmt: skip
+            index += 1 + taken
+            continue
         callout_draft = _callout_question(block, section) if block.kind == "block_quote" else None
         if callout_draft is not None:
             drafts.append(callout_draft)
@@ -189,6 +199,12 @@ def unquoted(block: Block) -> list[Block]:
 def _quote_text(block: Block) -> str:
     """A block quote's text without its ``>`` marks."""
     return "\n".join(QUOTE_MARK.sub("", line) for line in block.text.split("\n"))
+
+
+QUESTION_ADMONITION = re.compile(
+    r'(?:\?\?\?\+?|!!!)[ \t]+(?:question|faq|help|quiz)[ \t]+"([^"\n]+)"[ \t]*(?:\n|$)', re.IGNORECASE
+)
+"""An mkdocs admonition of a question, its title the question (``??? question "What is X?"``)."""
 
 
 def _callout_question(block: Block, section: tuple[str, ...]) -> Draft | None:
@@ -366,6 +382,14 @@ ANSWER_HEADERS = frozenset({
     "значение", "определение", "перевод", "ответ", "意思", "释义", "答案", "意味", "読み", "訳", "答え",
     "뜻", "의미", "답",
 })  # fmt: skip
+LANGUAGE_HEADERS = frozenset({
+    "english", "spanish", "french", "german", "italian", "portuguese", "russian", "japanese", "chinese",
+    "korean", "latin", "greek", "dutch", "polish", "swedish", "norwegian", "danish", "finnish", "turkish",
+    "arabic", "hebrew", "hindi", "ukrainian", "czech", "hungarian", "vietnamese", "indonesian",
+    "español", "français", "deutsch", "italiano", "português", "русский", "日本語", "中文", "한국어",
+    "englisch", "inglés", "anglais", "английский", "英語", "英语", "영어",
+})  # fmt: skip
+"""Column headers naming languages: a table of two of them is a vocabulary, asking the first."""
 NUMBER_HEADERS = frozenset(
     {"", "#", "no", "no.", "nr", "nr.", "n", "n.", "n°", "nº", "№", "number", "num", "id"}
 )
@@ -385,8 +409,12 @@ def _table_cards(block: Block, section: tuple[str, ...]) -> list[Draft]:
     while skip < len(named) - 2 and named[skip] in NUMBER_HEADERS:
         skip += 1  # a numbering column first ('# | Question | Answer')
     header, named = header[skip:], named[skip:]
-    if len(named) < 2 or named[0] not in PROMPT_HEADERS or not ANSWER_HEADERS.intersection(named[1:]):
-        return []
+    languages = len(named) >= 2 and named[0] in LANGUAGE_HEADERS and named[1] in LANGUAGE_HEADERS
+    if len(named) < 2 or not (
+        languages or (named[0] in PROMPT_HEADERS and ANSWER_HEADERS.intersection(named[1:]))
+    ):
+        return []  # 'Word | Meaning', 'Question | Answer', 'English | Spanish'; not 'Name | Age'
+
     drafts = []
     for offset, line in enumerate(lines[2:], 2):
         cells = _cells(line)[skip:]
@@ -416,7 +444,8 @@ def _marked_question(block: Block, section: tuple[str, ...]) -> Draft | None:
     if dotted is not None and (colon < 0 or dotted.end(1) < colon):
         colon = len(block.text) - len(block.text.lstrip(" ")) + dotted.end(1)
     label = block.text[:colon].strip(" *_").casefold()
-    if colon < 0 or ("q" not in label and LABEL_ALIASES.get(label) != "question"):
+    full_width = block.text.lstrip(" ")[:2] in FULL_WIDTH_LABEL
+    if not full_width and (colon < 0 or ("q" not in label and LABEL_ALIASES.get(label) != "question")):
         return None  # the label before the colon cannot be Q or Question: skip reading it
     marker = lead_in(block.text)
     if marker is None or marker.key not in QUESTION_MARKERS:
@@ -433,9 +462,18 @@ def _marked_question(block: Block, section: tuple[str, ...]) -> Draft | None:
             rest = "\n".join([lines[index][dotted.end() :], *lines[index + 1 :]])
             answer_block = Block("paragraph", rest, block.line + index)
             return Draft("\n".join(lines[:index]), block.line, [answer_block], section, shape="q-a")
+    inline = INLINE_ANSWER.search(lines[0])
+    if inline is not None:  # '**Q:** What is X? **A:** Y' on one line
+        rest = "\n".join([lines[0][inline.end() :], *lines[1:]])
+        answer_block = Block("paragraph", rest, block.line)
+        return Draft(lines[0][: inline.start() + 1], block.line, [answer_block], section, shape="q-a")
     return Draft(marker.rest, block.line, [], section, missing_answer=True, shape="q-a")
 
 
+INLINE_ANSWER = re.compile(
+    r"[?\uff1f][ \t]+(?:\*\*|__)?(?:a|answer)[ \t]*[:\uff1a](?:\*\*|__)?[ \t]*(?=\S)", re.IGNORECASE
+)
+"""An answer's label right after the question mark, on the question's line."""
 NUMBERED_LINE = re.compile(
     r"[ \t]{0,3}(?:(?:\*\*|__)\s*(?P<bold>\d{1,4})\s*[.)]\.?(?:\*\*|__)?|(?P<plain>\d{1,4})\)\.?)\s*(?=\S)"
 )
@@ -807,9 +845,14 @@ def _asked_item(item: ListItem) -> tuple[str, str, bool]:
         asks = ends_asking(item.first_plain) or heading_traits(item.first_plain).asks
     if all(ends_asking(line.strip(" -*+\t")) for line in answer.split("\n") if line.strip()):
         answer = ""  # nothing below, or only follow-up questions
+    bullet = BULLET.match(answer)
+    labelled_answer = lead_in(answer[bullet.end() :]) if bullet and "\n" not in answer.strip() else None
+    if labelled_answer is not None and labelled_answer.key in ANSWER_MARKERS:
+        answer = labelled_answer.rest  # '  * Answer: …' under the question
     return " ".join(question.split()), answer.strip(), asks
 
 
+BULLET = re.compile(r"[ \t]*[-*+][ \t]+")
 HEADED_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+#{1,6}[ \t]", re.MULTILINE)
 """An item opening with a heading (``1. ### What is X``)."""
 ITEM_MARKER = re.compile(r"([ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
