@@ -461,6 +461,14 @@ NO_CARDS = {
         "# Notes\n\nWhy does this matter?\nBecause the cache is cold.\n\nThe rest of the notes.\n"
     ),
     "a-table-of-people-is-no-vocabulary": "# Team\n\n| Name | Age |\n|---|---|\n| Ann | 30 |\n| Bo | 41 |\n",
+    "a-summary-of-sections-described-in-sentences": (
+        "# Guide\n\n- **Plan** — explore the app. Then write a spec.\n- **Build** — turn the spec into tests.\n"
+        "- **Heal** — fix what fails, and say why in the spec. Repeat.\n"
+    ),
+    "labels-whose-names-hold-a-question-mark-in-code": (
+        "# Labels\n\n* `land-on-v?.x`\n  * Marks a pull request for a release.\n* `backport-v?.x`\n"
+        "  * Asks for a backport.\n* `v?.x`\n  * Set by a bot.\n"
+    ),
     "two-dashed-lines-in-notes": "# Notes\n\nPython — a language I like\n\nRust — another one\n",
     "a-dataview-field-is-no-definition": "# Book\n\nauthor:: Le Guin\nyear:: 1969\nrating:: 5\n",
     "one-bold-question-answered-on-its-line-in-notes": (

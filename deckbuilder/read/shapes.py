@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from deckbuilder.markdown.cloze import MAYBE_CLOZE
 from deckbuilder.markdown.deletions import scan as cloze_numbers
-from deckbuilder.markdown.dialect import inline_tokens
+from deckbuilder.markdown.dialect import inline_tokens, plain_text
 from deckbuilder.markdown.items import ListItem, list_items
 from deckbuilder.read.answers import (
     ANSWER_MARKERS,
@@ -35,7 +35,7 @@ from deckbuilder.read.blocks import (
     tokenize,
     whole_line_strong,
 )
-from deckbuilder.read.headings import heading_traits
+from deckbuilder.read.headings import QUESTION_PREFIX, heading_traits
 from deckbuilder.read.questions import QUESTION_ENDINGS, QUESTION_WORDS, ends_asking, undecorated
 
 
@@ -541,11 +541,20 @@ def _definition_lines(block: Block, section: tuple[str, ...]) -> list[Draft]:
     drafts = []
     for offset, line in enumerate(block.stripped_text.split("\n")):
         found = DEFINITION_LINE.fullmatch(line.strip())
-        if found is None or "`" in found.group("term"):
+        if found is None or "`" in found.group("term") or not _one_phrase(found.group("meaning")):
             return []
         answer = Block("paragraph", found.group("meaning") + "\n", block.line + offset)
         drafts.append(Draft(found.group("term"), block.line + offset, [answer], section, shape="definition"))
     return drafts
+
+
+SENTENCE_BREAK = re.compile(r"[.!?;]\s+\S")
+
+
+def _one_phrase(meaning: str) -> bool:
+    """Whether a meaning is one short phrase, as a glossary's and a vocabulary's are (a list of
+    sections, each described in sentences, is a summary, not a glossary)."""
+    return len(meaning) <= 100 and not SENTENCE_BREAK.search(meaning)
 
 
 def _definition_list(block: Block, section: tuple[str, ...]) -> list[Draft]:
@@ -800,7 +809,7 @@ def _defined_items(items: Sequence[ListItem], lines: Sequence[int], section: tup
         found = (
             DEFINITION_LINE.fullmatch(" ".join(item.paragraph.split())) if not item.after_paragraph else None
         )
-        if found is None or "`" in found.group("term"):
+        if found is None or "`" in found.group("term") or not _one_phrase(found.group("meaning")):
             return []
         answer = Block("paragraph", found.group("meaning") + "\n", line)
         drafts.append(Draft(found.group("term"), line, [answer], section, shape="definition"))
@@ -842,7 +851,9 @@ def _asked_item(item: ListItem) -> tuple[str, str, bool]:
         question, answer, asks = item.paragraph, item.after_paragraph, True
     else:
         question, answer = item.first_line, item.rest
-        asks = ends_asking(item.first_plain) or heading_traits(item.first_plain).asks
+        # What it says outside code asks ('`v?.x`' is a name): a question or a labelled one.
+        words = plain_text([token for token in item.first_tokens if token["type"] != "codespan"]).strip()
+        asks = ends_asking(words) or bool(QUESTION_PREFIX.match(words))
     if all(ends_asking(line.strip(" -*+\t")) for line in answer.split("\n") if line.strip()):
         answer = ""  # nothing below, or only follow-up questions
     bullet = BULLET.match(answer)
