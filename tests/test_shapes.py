@@ -324,7 +324,10 @@ SHAPES = {
     "numbered-questions-over-unindented-answers": (
         "# OS\n\n1. What is a process?\n\nA program running.\n\nIt has memory.\n\n2. What is a thread?\n\n"
         "A path of execution.\n",
-        [("What is a process?", "A program running.\n\nIt has memory."), ("What is a thread?", "A path of execution.")],
+        [
+            ("What is a process?", "A program running.\n\nIt has memory."),
+            ("What is a thread?", "A path of execution."),
+        ],
     ),
     "questions-in-italics": (
         "# Money\n\n*What is inflation?*\n\nPrices rising.\n\n_What is GDP?_\n\nOutput's value.\n",
@@ -332,20 +335,29 @@ SHAPES = {
     ),
     "a-question-line-over-its-answer-line": (
         "# Rivers\n\nWhat is the longest river?\nThe Nile.\n\nWhat is the widest river?\nThe Amazon,\nin the wet season.\n",
-        [("What is the longest river?", "The Nile."), ("What is the widest river?", "The Amazon,\nin the wet season.")],
+        [
+            ("What is the longest river?", "The Nile."),
+            ("What is the widest river?", "The Amazon,\nin the wet season."),
+        ],
     ),
     "obsidian-question-callouts": (
         "# Cells\n\n> [!question] What is osmosis?\n> Water crossing a membrane.\n\n> [!faq]- What is diffusion?\n"
         "> Particles spreading out.\n> > [!answer]\n> > Down the gradient.\n\n> [!note] A note\n> Not a card.\n",
         [
             ("What is osmosis?", "Water crossing a membrane."),
-            ("What is diffusion?", "Particles spreading out.\n\nDown the gradient.\n\n> [!note] A note\n> Not a card."),
+            (
+                "What is diffusion?",
+                "Particles spreading out.\n\nDown the gradient.\n\n> [!note] A note\n> Not a card.",
+            ),
         ],
     ),
     "an-answer-callout-under-a-question-heading": (
         "# Py\n\n## What is a decorator?\n\n> [!answer]\n> A function wrapping another.\n\n"
         "## What is a generator?\n\n> [!success]- Show\n> A function that yields.\n",
-        [("What is a decorator?", "A function wrapping another."), ("What is a generator?", "A function that yields.")],
+        [
+            ("What is a decorator?", "A function wrapping another."),
+            ("What is a generator?", "A function that yields."),
+        ],
     ),
     "questions-and-answers-labelled-with-a-dash": (
         "# Salts\n\nQ - What is the pH of water?\nA - 7\n\nQ – What is NaCl?\nA – Table salt\n",
@@ -396,7 +408,10 @@ SHAPES = {
     "a-definition-list": (
         "# Glossary\n\nLatency\n: The time a request takes.\n: Counted in milliseconds.\n\nThroughput\n"
         ": Requests per second.\n",
-        [("Latency", "The time a request takes.\nCounted in milliseconds."), ("Throughput", "Requests per second.")],
+        [
+            ("Latency", "The time a request takes.\nCounted in milliseconds."),
+            ("Throughput", "Requests per second."),
+        ],
     ),
     "definition-lines-with-a-spaced-double-colon-or-a-dash": (
         "# French\n\nbonjour :: hello\nmerci :: thank you\n\nau revoir — goodbye\n",
@@ -409,12 +424,18 @@ SHAPES = {
     "cloze-sentences-as-paragraphs-with-extra-text-after-one": (
         "# Bones\n\nThe {{c1::femur}} is the longest bone.\n\nIt is in the thigh.\n\n"
         "The {{c1::stapes}} is the smallest.\n",
-        [("", "The {{c1::femur}} is the longest bone.\n\nIt is in the thigh."), ("", "The {{c1::stapes}} is the smallest.")],
+        [
+            ("", "The {{c1::femur}} is the longest bone.\n\nIt is in the thigh."),
+            ("", "The {{c1::stapes}} is the smallest."),
+        ],
     ),
     "questions-and-answers-labelled-with-a-full-stop": (
         "# Cells\n\nQ. What makes energy in a cell?\nA. The mitochondrion.\n\n**Q.** Name the cell's store of DNA.\n"
         "**A.** The nucleus.\n",
-        [("What makes energy in a cell?", "The mitochondrion."), ("Name the cell's store of DNA.", "The nucleus.")],
+        [
+            ("What makes energy in a cell?", "The mitochondrion."),
+            ("Name the cell's store of DNA.", "The nucleus."),
+        ],
     ),
     "front-and-back-labels": (
         "# Sky\n\nFront: What colour is the sky?\nBack: Blue\n\nFront: Largest planet\nBack: Jupiter\n",
@@ -423,7 +444,10 @@ SHAPES = {
     "a-question-answered-on-a-labelled-line-below-it": (
         "# Sorting\n\nHow fast is binary search?\nAnswer: O(log n)\n\nIs the answer label read in a sentence?\n"
         "No: only at the start of a line.\n",
-        [("How fast is binary search?", "O(log n)"), ("Is the answer label read in a sentence?", "No: only at the start of a line.")],
+        [
+            ("How fast is binary search?", "O(log n)"),
+            ("Is the answer label read in a sentence?", "No: only at the start of a line."),
+        ],
     ),
     "options-lettered-with-a-full-stop-are-no-answer-label": (
         "# Quiz\n\n## Which is prime?\n\nA. 4\nB. 7\n\nAnswer: B\n",
@@ -539,6 +563,25 @@ def test_check_strict_fails_on_warnings_and_verbose_says_what_it_read(tmp_path: 
     assert f"{deck}:2: note: front matter key 'layout'" in verbose.stdout
     assert "1 cards (1 heading)" in verbose.stderr
     assert "note:" not in runner.invoke(main, ["check", str(deck)]).stdout
+
+
+def test_check_verbose_says_which_class_of_headings_is_cards_after_an_edit_too(tmp_path: Path) -> None:
+    """The choice between classes is said in words, from a fresh layout and from a reused one."""
+    deck = tmp_path / "deck.md"
+    numbered = "".join(
+        f"## {n}. Why does step {n} matter?\n\nIt does.\n\n### Example\n\nOne.\n\n### Why is it hard?\n\nIt is.\n\n"
+        for n in range(1, 4)
+    )
+    deck.write_text("# Steps\n\n" + numbered, encoding="utf-8")
+    runner = CliRunner()
+    said = (
+        "headings: cards: 3 level-2 headings numbered '1.', asking; not cards (another class): 3 level-3 "
+        "headings, asking; 6 headings inside their answers are parts of them"
+    )
+    assert said in runner.invoke(main, ["check", "-v", str(deck)]).stderr
+    assert runner.invoke(main, ["build", str(deck), "-o", str(tmp_path / "out"), "-f", "csv"]).exit_code == 0
+    deck.write_text("# Steps\n\n" + numbered.replace("It does.", "It does a lot."), encoding="utf-8")
+    assert said in runner.invoke(main, ["check", "-v", str(deck)]).stderr
 
 
 def test_losing_a_quarter_of_the_cards_is_said_prominently(tmp_path: Path) -> None:

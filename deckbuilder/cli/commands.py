@@ -120,6 +120,8 @@ def check(
                 shapes = Counter(card.shape for card in item.deck.cards)
                 read_as = ", ".join(f"{count} {shape}" for shape, count in shapes.most_common())
                 click.echo(f"{item.deck.source}: {len(item.deck.cards)} cards ({read_as})", err=True)
+                if item.parsed.reading:
+                    click.echo(f"  headings: {item.parsed.reading}", err=True)
         if not quiet:
             click.echo(
                 f"{_count(cards, 'card')} in {_count(len(loaded), 'deck')}: "

@@ -137,7 +137,7 @@ def _reused_layout(
     reused = reuse_layout(record, pieces, piece_keys, cache.pieces, cache.cards)
     if reused is None:
         return None
-    layout = Layout(record.title, reused.drafts, record.description, record.footer)
+    layout = Layout(record.title, reused.drafts, record.description, record.footer, reading=record.reading)
     return _Reused(layout, reused.keys, record)
 
 
@@ -148,7 +148,9 @@ def _record(
         return None  # problems are found by laying out afresh, so there is no record to reuse
     texts = (layout.title, layout.description, layout.footer)
     drafts, spans = layout.drafts, layout.spans
-    return record_layout(namespace, pieces, piece_keys, spans, layout.shaped, drafts, keys, texts)
+    return record_layout(
+        namespace, pieces, piece_keys, spans, layout.shaped, drafts, keys, texts, layout.reading
+    )
 
 
 def _cards(

@@ -42,6 +42,7 @@ class LayoutRecord(NamedTuple):
     description: str
     footer: str
     places: list[DraftPlace]
+    reading: str = ""
 
 
 class ReusedLayout(NamedTuple):
@@ -59,6 +60,7 @@ def record_layout(
     drafts: Sequence[Draft],
     keys: Sequence[str],
     texts: tuple[str | None, str, str],
+    reading: str = "",
 ) -> LayoutRecord | None:
     """The record of a layout made from ``pieces.all_blocks()``, with each draft's blocks given as
     (heading, end) indices there; none when a draft was found by shape (those are not reused)."""
@@ -80,7 +82,7 @@ def record_layout(
         places.append((first, heading, last, final + 1, draft.section, key))
     shaped = sorted({place(index)[0] for index in shaped_headings})
     title, description, footer = texts
-    return LayoutRecord(namespace, list(piece_keys), shaped, title, description, footer, places)
+    return LayoutRecord(namespace, list(piece_keys), shaped, title, description, footer, places, reading)
 
 
 def reuse_layout(

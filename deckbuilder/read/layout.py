@@ -59,6 +59,8 @@ class Layout:
     """Obsidian's line-card separator in this file (``::``, or the file's own: ``;;``)."""
     side: str = ""
     """The file's own separator line of multi-line cards (``,,``), besides ``?``."""
+    reading: str = ""
+    """How the headings were read, said in words for ``check -v`` (which are cards, which not)."""
 
 
 def lay_out(raw_blocks: Sequence[Block], settings: DeckSettings) -> Layout:
@@ -83,6 +85,10 @@ def lay_out(raw_blocks: Sequence[Block], settings: DeckSettings) -> Layout:
     ):
         layout.mode = "obsidian"  # the app's own rule: headings are sections, cards are in lines
         layout.separator, layout.side = separator or "::", side
+        layout.reading = (
+            f"flashcards by Obsidian's rule: headings are sections, cards are '{layout.separator}' lines "
+            f"and '{side or '?'}' separated lines"
+        )
     else:
         roles.decide()
     _collect(blocks, headings, title_index, roles, layout)
@@ -120,6 +126,7 @@ def _separator_cards(blocks: list[Block], layout: Layout) -> bool:
     if len(parted) < 2 or 2 * len(parted) < len(filled):
         return False
     layout.mode = "separated"
+    layout.reading = f"cards: {len(parted)} stretches between '---' lines, a line parting front from back"
     for chunk in filled:
         at = _separator_at(chunk)
         if at is None:
@@ -257,6 +264,7 @@ class _Roles:
     def decide(self) -> None:
         if self.settings.card_level is not None:
             self.layout.mode = "level"
+            self.layout.reading = f"every level-{self.settings.card_level} heading is a card (card_level)"
             self._by_level(self.settings.card_level, topics=False)
             return
         traits = {h: heading_traits(self.blocks[h].heading) for h in self.headings}
@@ -272,20 +280,36 @@ class _Roles:
             extra = {h for h in asking if h not in inside} if share_asks else set()
             self.layout.mode = "questions"
             self._questions(members | extra)
+            if extra - members:
+                self.layout.reading += f"; {len(extra - members)} other headings that ask are cards too"
+            if inside:
+                self.layout.reading += f"; {len(inside)} headings inside their answers are parts of them"
             return
         if share_asks:
             self.layout.mode = "questions"
+            self.layout.reading = (
+                f"cards: {len(asking)} headings that ask; the other {len(self.headings) - len(asking)} "
+                "are sections or parts of answers"
+            )
             self._questions(set(asking))
             return
         sides = [traits[h].side for h in self.headings]
         if "front" in sides and "back" in sides:
             self.layout.mode = "front-back"
+            self.layout.reading = "cards: a 'Front' heading with the 'Back' heading after it"
             self._front_back()
             return
         level = _detect_card_level(self.blocks, self.headings, self.layout.shaped)
         if level is not None:
             self.layout.mode = "topics"
-            self._by_level(level, topics=not self._separated_deck(level))
+            separated = self._separated_deck(level)
+            self.layout.reading = (
+                f"cards: level-{level} headings, each ended by a '---' line"
+                if separated
+                else f"no heading asks: headings are topics, cards where the text below marks an answer "
+                f"(level {level} holds the most text)"
+            )
+            self._by_level(level, topics=not separated)
 
     def _card_class(self, traits: Mapping[int, HeadingTraits]) -> set[int]:
         """The headings of the file's card class: of one level and numbered alike (or not at all),
@@ -322,6 +346,11 @@ class _Roles:
             return set()
         found.sort(key=lambda item: item[:2])
         level = found[0][1]
+        self.layout.reading = "; ".join(
+            f"{'cards' if at == level else 'not cards (another class)'}: {len(heads)} level-{at} headings"
+            f"{_numbered_as(traits[heads[0]].numbering, labelled)}"
+            for _, at, heads, labelled in found
+        )
         # A member named like a topic (``React Hooks`` among questions) stays a topic: a card only
         # when its text marks an answer; numbered or labelled like the others, it is one.
         return {h for _, at, heads, labelled in found if at == level for h in heads
@@ -443,6 +472,14 @@ class _Roles:
         return (
             self._body_empty(h) and end < len(self.blocks) and self.blocks[end].level > self.blocks[h].level
         )
+
+
+def _numbered_as(numbering: str, labelled: bool) -> str:
+    """How a class of headings is written, in words."""
+    if numbering == "label":
+        return " labelled as questions ('Q1.')"
+    written = f" numbered '1{numbering}'" if numbering else ""
+    return written + (", labelled alike" if labelled else ", asking")
 
 
 HOW_TO = re.compile(r"\W*(?:how|when|where)\s+to\b", re.IGNORECASE)

@@ -29,6 +29,8 @@ class ParsedDeck:
 
     deck: Deck
     diagnostics: tuple[Diagnostic, ...] = ()
+    reading: str = ""
+    """How the headings were read (which are cards, which are not), for ``check -v``."""
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -192,7 +194,7 @@ def assemble(source: SourceText, layout: Layout, builder: CardBuilder, cards: Se
         for line, severity, message in layout.problems
     ]
     diagnostics = (*empty, *source.removed, *layout_problems, *builder.diagnostics, *identity_clashes(cards))
-    return ParsedDeck(deck, tuple(sorted(diagnostics, key=_line)))
+    return ParsedDeck(deck, tuple(sorted(diagnostics, key=_line)), layout.reading)
 
 
 def _no_cards(layout: Layout, found: Sequence[Diagnostic]) -> str:
