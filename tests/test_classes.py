@@ -137,6 +137,11 @@ CLASSES = {
         "## Frage 3 Hauptstadt von Frankreich\n\nParis\n",
         ["鎌倉幕府を開いた人物", "江戸幕府を開いた人物", "Hauptstadt von Frankreich"],
     ),
+    "questions-written-without-their-question-marks": (
+        "# Docker\n\n## What is Docker\n\nA platform.\n\n## Why do we need containers\n\nPackaging.\n\n"
+        "## How does a container differ from a VM\n\nA shared kernel.\n",
+        ["What is Docker", "Why do we need containers", "How does a container differ from a VM"],
+    ),
     "numbered-exercises-are-questions": (
         "# System design\n\n## 1. Design a URL shortener\n\nHash and store.\n\n## 2. Design a rate limiter\n\n"
         "Token bucket.\n\n## 3. Find the busiest hour\n\nGroup by hour.\n",

@@ -405,6 +405,28 @@ SHAPES = {
         "# Memory\n\n* What is RAM?\n  * Answer: Volatile memory.\n* What is ROM?\n  * Answer: Read-only memory.\n",
         [("What is RAM?", "Volatile memory."), ("What is ROM?", "Read-only memory.")],
     ),
+    "list-items-answered-after-a-label-on-their-line": (
+        "# Water\n\n1. What is its boiling point? **Answer:** 100 °C\n2. What is its freezing point? Answer: 0 °C\n",
+        [("What is its boiling point?", "100 °C"), ("What is its freezing point?", "0 °C")],
+    ),
+    "topic-items-over-lists-of-questions": (
+        "# Kubernetes\n\n- Pods\n  - What is a pod?\n    - The smallest unit.\n  - What is a sidecar?\n"
+        "    - A helper.\n- Services\n  - What is a ClusterIP?\n    - An inside address.\n",
+        [
+            ("What is a pod?", "- The smallest unit."),
+            ("What is a sidecar?", "- A helper."),
+            ("What is a ClusterIP?", "- An inside address."),
+        ],
+    ),
+    "bold-questions-ending-with-a-colon": (
+        "# Laws\n\n**What is the first law:**\n\nInertia.\n\n**What is the second law:**\n\nF = ma.\n\n"
+        "**What is the third law:**\n\nAction and reaction.\n",
+        [
+            ("What is the first law:", "Inertia."),
+            ("What is the second law:", "F = ma."),
+            ("What is the third law:", "Action and reaction."),
+        ],
+    ),
     "a-definition-list": (
         "# Glossary\n\nLatency\n: The time a request takes.\n: Counted in milliseconds.\n\nThroughput\n"
         ": Requests per second.\n",
@@ -492,6 +514,10 @@ NO_CARDS = {
     "labels-whose-names-hold-a-question-mark-in-code": (
         "# Labels\n\n* `land-on-v?.x`\n  * Marks a pull request for a release.\n* `backport-v?.x`\n"
         "  * Asks for a backport.\n* `v?.x`\n  * Set by a bot.\n"
+    ),
+    "a-readmes-sections-that-open-like-questions": (
+        "# Tool\n\n## What is new\n\nFaster builds.\n\n## How it works\n\nIt reads files.\n\n"
+        "## Why Rust\n\nSpeed.\n"
     ),
     "two-dashed-lines-in-notes": "# Notes\n\nPython — a language I like\n\nRust — another one\n",
     "a-dataview-field-is-no-definition": "# Book\n\nauthor:: Le Guin\nyear:: 1969\nrating:: 5\n",

@@ -53,6 +53,17 @@ REQUEST_OPENING = re.compile(
 """A request where a question would be (``Explain …``, ``Опишите …``, ``请说明 …``): a question in a
 class of headings that ask, never alone. Words that also start titles (``List of …``, ``State
 management``) are not among them."""
+INTERROGATIVE_OPENING = re.compile(
+    r"(?:what|why|how|when|where|who|which)\s+(?:is|are|was|were|do|does|did|can|could|should|would"
+    r"|will|has|have|happens|makes)\b"
+    r"|(?:was|warum|wie|wann|wo|wer|welche[rs]?)\s+(?:ist|sind|war|macht|kann|passiert|bedeutet)\b"
+    r"|(?:qué|por qué|cómo|cuándo|dónde|quién|cuál)\s+(?:es|son|hace|significa|funciona)\b"
+    r"|(?:qu'est-ce|pourquoi|comment|quand|où|qui|quel(?:le)?s?)\s+(?:est|sont|que|qui|fait|fonctionne)\b",
+    re.IGNORECASE,
+)
+"""A question's opening words, written without its question mark (``What is Docker``,
+``How does a container differ from a VM``): a question in a class of such, never alone (``What is
+new``). ``How it works`` and ``How to install`` are titles, not questions."""
 EXERCISE_OPENING = re.compile(
     r"(?:design|build|create|solve|find|calculate|compute|prove|derive|show|list|name|state|evaluate"
     r"|analy[sz]e|justify|classify|predict|estimate|sketch|draw|construct|determine|simplify|convert"
@@ -118,6 +129,7 @@ def heading_traits(text: str) -> HeadingTraits:
     opening = LEADING_DECORATION.sub("", bare)  # '★ 谈谈…', '⭐ Explain …'
     requests = (
         bool(REQUEST_OPENING.match(opening))
+        or bool(INTERROGATIVE_OPENING.match(opening))
         or stripped.endswith(REQUEST_ENDINGS)
         or bool(CJK_ASKING.search(bare))
     )

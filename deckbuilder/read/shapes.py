@@ -35,7 +35,7 @@ from deckbuilder.read.blocks import (
     tokenize,
     whole_line_strong,
 )
-from deckbuilder.read.headings import QUESTION_PREFIX, heading_traits
+from deckbuilder.read.headings import INTERROGATIVE_OPENING, QUESTION_PREFIX, heading_traits
 from deckbuilder.read.questions import QUESTION_ENDINGS, QUESTION_WORDS, ends_asking, undecorated
 
 
@@ -586,8 +586,14 @@ def _cloze_paragraph(block: Block) -> bool:
 
 
 def _answered_below(block: Block, section: tuple[str, ...]) -> Draft | None:
-    """A paragraph that asks, then answers on a line labelled as the answer (``Answer: …``)."""
+    """A paragraph that asks, then answers on a line labelled as the answer (``Answer: …``), or
+    after the question mark on its line (``What is X? **Answer:** Y``)."""
     lines = block.text.split("\n")
+    inline = INLINE_ANSWER.search(lines[0])
+    if inline is not None and not QUESTION_LINE.match(lines[0]):
+        rest = "\n".join([lines[0][inline.end() :], *lines[1:]])
+        question = lines[0][: inline.start() + 1].strip()
+        return Draft(question, block.line, [Block("paragraph", rest, block.line)], section, shape="q-a")
     for index in range(1, len(lines)):
         if ":" not in lines[index] and "\uff1a" not in lines[index]:
             continue
@@ -662,7 +668,12 @@ def _bold_questions_class(blocks: Sequence[Block]) -> bool:
     ]
     if len(bold) < 3:
         return False
-    asking = sum(1 for block in bold if ends_asking(block.stripped_text.partition("\n")[0]))
+    # A bold line opening like a question ('**What is Newton's first law:**') asks too.
+    asking = sum(
+        1 for block in bold
+        if ends_asking(line := block.stripped_text.partition("\n")[0])
+        or INTERROGATIVE_OPENING.match(line.lstrip("*_ "))
+    )  # fmt: skip
     return 2 * asking > len(bold)
 
 
@@ -816,11 +827,41 @@ def _defined_items(items: Sequence[ListItem], lines: Sequence[int], section: tup
     return drafts
 
 
-def _asking_items(items: Sequence[ListItem], lines: Sequence[int], section: tuple[str, ...]) -> list[Draft]:
+def _asking_items(
+    items: Sequence[ListItem],
+    lines: Sequence[int],
+    section: tuple[str, ...],
+    depth: int = 0,
+    forced: bool = False,
+) -> list[Draft]:
     """A list whose items mostly ask, two or more answered under their own line (a sub-list, an
     indented paragraph, a line run on): a class of questions, each item with an answer a card.
-    Items whose only text below asks again (follow-up questions) answer nothing."""
+    Items whose only text below asks again (follow-up questions) answer nothing. Where the items
+    do not ask, they may be topics over lists of questions (``- Pods`` over ``  - What is a pod?``
+    over its answer): the items of all those lists together are judged as one class."""
     split = [_asked_item(item) for item in items]
+    if forced or _asks_as_a_class(items, split):
+        return [
+            Draft(question, line, [Block("paragraph", answer + "\n", line)], section, shape="list-item")
+            for (question, answer, _), line in zip(split, lines, strict=True)
+            if answer
+        ]
+    topics = [
+        (item, line) for item, line in zip(items, lines, strict=True) if item.children and item.first_plain
+    ]
+    below = [child for item, _ in topics for child in item.children]
+    if not below or depth >= 3 or not _asks_as_a_class(below, [_asked_item(child) for child in below]):
+        return []
+    return [
+        draft
+        for item, line in topics
+        for draft in _asking_items(item.children, [line] * len(item.children), (*section, item.first_plain),
+                                   depth + 1, forced=True)
+    ]  # fmt: skip
+
+
+def _asks_as_a_class(items: Sequence[ListItem], split: Sequence[tuple[str, str, bool]]) -> bool:
+    """Whether list items mostly ask (requests beside a question too), two or more answered."""
     asking = [asks for _, _, asks in split]
     if any(asking):  # requests ('Name the three states of matter.') ask too, beside a question
         asking = [
@@ -828,14 +869,7 @@ def _asking_items(items: Sequence[ListItem], lines: Sequence[int], section: tupl
             for item, asks in zip(items, asking, strict=True)
         ]
     answered = sum(1 for (_, answer, _), asks in zip(split, asking, strict=True) if asks and answer)
-    if answered < 2 or 2 * sum(asking) <= len(items) or 2 * answered < sum(asking):
-        return []
-    # The class asks: each of its items with an answer is a card, a request among them too.
-    return [
-        Draft(question, line, [Block("paragraph", answer + "\n", line)], section, shape="list-item")
-        for (question, answer, _), line in zip(split, lines, strict=True)
-        if answer
-    ]
+    return answered >= 2 and 2 * sum(asking) > len(items) and 2 * answered >= sum(asking)
 
 
 def _asked_item(item: ListItem) -> tuple[str, str, bool]:
@@ -843,8 +877,10 @@ def _asked_item(item: ListItem) -> tuple[str, str, bool]:
     when nothing below it answers), and whether it asks."""
     if item.heading or not item.first_line:
         return "", "", False
-    labelled = _marked_question(Block("paragraph", item.paragraph, 0), ())
-    if labelled is not None and labelled.pieces:  # '- Q: … / A: …'
+    labelled = _marked_question(Block("paragraph", item.paragraph, 0), ()) or _answered_below(
+        Block("paragraph", item.paragraph, 0), ()
+    )
+    if labelled is not None and labelled.pieces:  # '- Q: … / A: …', '- What is X? **Answer:** Y'
         answer = "\n\n".join(piece.text.strip() for piece in labelled.pieces)
         return labelled.question.strip(), f"{answer}\n\n{item.after_paragraph}".strip(), True
     if ends_asking(" ".join(item.paragraph.split())):
