@@ -382,3 +382,24 @@ def test_printed_math_reads_like_math(runner: CliRunner, tmp_path: Path, browser
     page.locator("main, body").first.screenshot(path=str(shot))
     WRITTEN.append(shot)
     page.close()
+
+
+def test_emoji_in_questions_print_in_an_emoji_font(runner: CliRunner, tmp_path: Path, browser: Any) -> None:
+    """Chromium says which font drew each node's text: emoji in a question come from the emoji
+    font the stylesheet names, not a fallback that draws empty boxes."""
+    folder = tmp_path / "src"
+    folder.mkdir()
+    write(folder, "emoji.md", "## 🚀 What does `🚀` launch? ⭐\n\nA rocket 🌍.\n\n## Why?\n\nBecause.\n")
+    build(runner, folder, tmp_path / "out")
+    page = open_print(browser, tmp_path / "out" / "emoji.html")
+    session = page.context.new_cdp_session(page)
+    session.send("DOM.enable")
+    session.send("CSS.enable")
+    root = session.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    question = session.send("DOM.querySelector", {"nodeId": root, "selector": ".side-front .inner"})
+    fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": question["nodeId"]})["fonts"]
+    families = {font["familyName"]: font["glyphCount"] for font in fonts}
+    assert families.get("Noto Color Emoji", 0) >= 2, families  # 🚀 and ⭐ (the code's own 🚀 aside)
+    assert any(name.startswith("Liberation Sans") for name in families), families
+    assert_printable(measure(page))
+    page.context.close()

@@ -120,10 +120,11 @@ def test_markup_sanitizes_raw_html() -> None:
 def test_readme_test_command_is_what_ci_runs() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
-    command = 'python3 -m pip install -e ".[test]" && python3 -m pytest'
+    venv = "python3 -m venv .venv && . .venv/bin/activate && "
+    command = venv + 'python -m pip install -e ".[test]" && python -m pytest'
     assert command in readme
     assert command in ci.splitlines()
-    assert "python3 -m pip install . && deckbuilder build" in readme
+    assert venv + "python -m pip install . && deckbuilder build" in readme
 
 
 def test_output_folder_holds_only_a_placeholder_in_git() -> None:
