@@ -109,6 +109,9 @@ class DeckSettings:
     """Overrides the ``# Title`` heading."""
     anki_deck: str | None = None
     """The Anki deck name; ``::`` separates sub-decks. Defaults to the title."""
+    folder_deck: str | None = None
+    """With ``from_folders``: the file's folders below the settings' folder, joined with ``::``, which
+    the deck name goes under (a ``deck:`` starting with ``::`` too); None without it."""
     tags: tuple[str, ...] = ()
     """Tags given to every card of the deck."""
     card_level: int | None = None

@@ -12,7 +12,7 @@ from pathlib import Path
 from deckbuilder.app.media import media_digests, with_media_content
 from deckbuilder.app.moves import moved_resolutions
 from deckbuilder.app.notetypes import NoteTypeFiles, note_type_files, with_note_types
-from deckbuilder.app.settings import folder_settings
+from deckbuilder.app.settings import deck_root, folder_settings
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity
 from deckbuilder.identity.lockfile import Lock, LockEntry, lock_path, merged, read_lock, shared_guids
 from deckbuilder.identity.resolve import Resolution, resolve
@@ -111,10 +111,15 @@ def _load_decks(
     lock_for = cache(lambda folder: read_lock(lock_path(folder)))
     note_types_for = cache(note_type_files)
     loaded = []
+    root_for = cache(deck_root)
     for source in resolve_sources(paths, recursive):
         folder = source.parent
         parsed, parse_cache = parse_file(source, settings_for(folder), caching)
-        key = source.name
+        # Decks that follow folders share the lock of the folder whose settings say so, each
+        # under its path there: a file moved between those folders keeps its cards' GUIDs.
+        root = root_for(folder)
+        key = source.resolve().relative_to(root).as_posix() if root is not None else source.name
+        folder = root if root is not None else folder
         entries: Sequence[LockEntry] = lock_for(folder).get(key, ())
         deck, digests, typed = prepared(parsed.deck, note_types_for)
         resolution = resolve(deck, entries, moment)

@@ -85,6 +85,7 @@ def _schema() -> dict[str, dict[str, Callable[[Any, str, SourceLocation], Any]]]
             "syntax": expect_syntaxes,
             "note_types": expect_note_types,
             "note_type": expect_note_types,
+            "from_folders": expect_flag,
         },
         "tags": {"rules": lambda value, key, where: value},  # checked by _tag_rules
         "build": {
@@ -145,9 +146,10 @@ def _read(path: Path) -> tuple[dict[str, Any], str]:
 
 
 def settings_file(folder: Path) -> SettingsFile:
-    """deckbuilder.toml in the folder, else [tool.deckbuilder] of pyproject.toml here, else nothing."""
-    own = folder / CONFIG_FILE_NAME
-    if own.is_file():
+    """deckbuilder.toml in the folder or the nearest folder above it (up to the top of a git
+    repository or an Obsidian vault), else [tool.deckbuilder] of pyproject.toml here, else nothing."""
+    own = _nearest(folder)
+    if own is not None:
         data, text = _read(own)
         found = SettingsFile(own, data, text)
     else:
@@ -160,6 +162,33 @@ def settings_file(folder: Path) -> SettingsFile:
             return SettingsFile(None)
         found = SettingsFile(pyproject, table, text)
     return _validated(found)
+
+
+def _nearest(folder: Path) -> Path | None:
+    """The deckbuilder.toml that governs the folder: its own, else the nearest above it, stopping
+    at the folder that holds ``.git`` or ``.obsidian`` (a settings file outside the notes is not
+    theirs)."""
+    own = folder / CONFIG_FILE_NAME
+    if own.is_file():
+        return own
+    for above in [folder.resolve(), *folder.resolve().parents]:
+        candidate = above / CONFIG_FILE_NAME
+        if candidate.is_file():
+            return candidate
+        if (above / ".git").exists() or (above / ".obsidian").is_dir():
+            return None
+    return None
+
+
+def deck_root(folder: Path) -> Path | None:
+    """The folder whose settings make decks follow folders (``[deck] from_folders = true``): the
+    decks of the files below it share its lock, so a file moved between its folders keeps its
+    cards' identity; None when decks do not follow folders."""
+    found = settings_file(folder)
+    if not found.data.get("deck.from_folders") or found.path is None:
+        return None
+    root = found.path.parent.resolve()
+    return root if folder.resolve().is_relative_to(root) else None
 
 
 def _validated(found: SettingsFile) -> SettingsFile:
@@ -186,7 +215,9 @@ def folder_settings(folder: Path) -> DeckSettings:
     """The deck defaults and tag rules for the decks in a folder."""
     found = settings_file(folder)
     rules = _tag_rules(found.data.get("tags.rules", {}), found)
+    root = deck_root(folder)
     return DeckSettings(
+        folder_deck="::".join(folder.resolve().relative_to(root).parts) if root is not None else None,
         tags=found.data.get("deck.tags", ()),
         card_level=found.data.get("deck.card_level"),
         card_type=found.data.get("deck.type"),

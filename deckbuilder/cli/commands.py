@@ -119,7 +119,10 @@ def check(
             for item in loaded:
                 shapes = Counter(card.shape for card in item.deck.cards)
                 read_as = ", ".join(f"{count} {shape}" for shape, count in shapes.most_common())
-                click.echo(f"{item.deck.source}: {len(item.deck.cards)} cards ({read_as})", err=True)
+                deck = item.deck
+                click.echo(
+                    f"{deck.source}: {len(deck.cards)} cards ({read_as}) in deck '{deck.anki_deck}'", err=True
+                )
                 if item.parsed.reading:
                     click.echo(f"  headings: {item.parsed.reading}", err=True)
         if not quiet:

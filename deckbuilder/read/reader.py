@@ -168,7 +168,19 @@ def deck_title(source: SourceText, layout_title: str | None) -> str:
 
 
 def deck_id(settings: DeckSettings, title: str) -> int:
-    return settings.deck_id or deck_id_for(settings.anki_deck or title)
+    return settings.deck_id or deck_id_for(anki_deck_name(settings, title))
+
+
+def anki_deck_name(settings: DeckSettings, title: str) -> str:
+    """The Anki deck: ``deck:`` (or the title) under the file's folders when decks follow them; a
+    ``deck:`` starting with ``::`` goes under the folders, any other stands as written."""
+    named = settings.anki_deck
+    if settings.folder_deck is None:
+        return named.removeprefix("::") if named else title
+    if named and not named.startswith("::"):
+        return named
+    own = named.removeprefix("::") if named else title
+    return "::".join(part for part in (settings.folder_deck, own) if part)
 
 
 def assemble(source: SourceText, layout: Layout, builder: CardBuilder, cards: Sequence[Card]) -> ParsedDeck:
@@ -181,7 +193,7 @@ def assemble(source: SourceText, layout: Layout, builder: CardBuilder, cards: Se
     cards = distinct_identities(cards, builder.deck_id)
     deck = Deck(
         title=title,
-        anki_deck=source.settings.anki_deck or title,
+        anki_deck=anki_deck_name(source.settings, title),
         deck_id=builder.deck_id,
         description=layout.description,
         footer=layout.footer,
