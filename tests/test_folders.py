@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from deckbuilder.cli import main
@@ -102,3 +104,101 @@ def test_check_verbose_names_each_files_deck(runner: CliRunner, tmp_path: Path) 
         f"{root / 'biology' / 'genetics.md'}: 1 cards (1 heading) in deck 'biology::Genetics'"
         in result.stderr
     )
+
+
+def three_files(tmp_path: Path) -> Path:
+    root = tmp_path / "notes"
+    (root / "biology").mkdir(parents=True)
+    write(root, "deckbuilder.toml", '[deck]\nfrom_folders = true\n\n[build]\npackage = "school"\n')
+    write(
+        root / "biology",
+        "cells.md",
+        "# Cells\n\n## What is a cell?\n\nThe unit of life.\n\n## What is a membrane?\n\nA wall.\n",
+    )
+    write(root / "biology", "genetics.md", "# Genetics\n\n## What is DNA?\n\nThe code.\n")
+    write(root, "chemistry.md", "# Chemistry\n\n## What is H2O?\n\nWater.\n")
+    return root
+
+
+def decks_of_notes(col: Any) -> dict[str, str]:
+    """Each note's first field and the deck of its card."""
+    found = {}
+    for card_id in col.find_cards(""):
+        card = col.get_card(card_id)
+        found[card.note().fields[0]] = col.decks.name(card.did)
+    return found
+
+
+EXPECTED_DECKS = {
+    "What is a cell?": "biology::Cells",
+    "What is a membrane?": "biology::Cells",
+    "What is DNA?": "biology::Genetics",
+    "What is H2O?": "Chemistry",
+}
+
+
+def _build(runner: CliRunner, root: Path, out: Path, *more: str, epoch: int) -> None:
+    result = runner.invoke(
+        main, ["build", "-r", str(root), "-o", str(out), "-f", "apkg", "-f", "csv", *more],
+        env={"SOURCE_DATE_EPOCH": str(epoch)},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.anki
+def test_one_package_of_folders_imports_in_one_go_and_an_edit_updates_one_note(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    from .anki_helpers import import_apkg, new_collection, review_all, review_state
+
+    root = three_files(tmp_path)
+    out = tmp_path / "out"
+    _build(runner, root, out, epoch=1_700_000_000)  # the package name comes from the settings
+    assert sorted(path.name for path in out.iterdir()) == ["school.apkg", "school.csv"]
+    col = new_collection(tmp_path)
+    try:
+        log = import_apkg(col, out / "school.apkg")
+        assert len(log.new) == 4 and not log.updated
+        assert decks_of_notes(col) == EXPECTED_DECKS
+        review_all(col)
+        before = review_state(col)
+        write(root / "biology", "genetics.md", "# Genetics\n\n## What is DNA?\n\nThe code of life.\n")
+        _build(runner, root, out, epoch=1_700_000_100)
+        log = import_apkg(col, out / "school.apkg")
+        assert [entry.fields[:2] for entry in log.updated] == [["What is DNA?", "The code of life."]]
+        assert len(log.duplicate) == 3 and not log.new  # the other notes: unchanged, skipped
+        assert review_state(col) == before  # every review kept
+        assert decks_of_notes(col) == EXPECTED_DECKS
+    finally:
+        col.close()
+
+
+@pytest.mark.anki
+def test_the_packaged_csv_imports_each_row_into_its_deck(runner: CliRunner, tmp_path: Path) -> None:
+    from .anki_helpers import import_csv, new_collection
+
+    root = three_files(tmp_path)
+    _build(runner, root, tmp_path / "out", "--package", "all", epoch=1_700_000_000)
+    col = new_collection(tmp_path)
+    try:
+        log, _ = import_csv(col, tmp_path / "out" / "all.csv")
+        assert len(log.new) == 4
+        assert decks_of_notes(col) == EXPECTED_DECKS
+    finally:
+        col.close()
+
+
+@pytest.mark.anki
+def test_push_puts_the_cards_in_the_same_decks_as_the_package(runner: CliRunner, tmp_path: Path) -> None:
+    from .anki_helpers import anki_collection, new_collection
+
+    root = three_files(tmp_path)
+    new_collection(tmp_path).close()
+    collection = tmp_path / "collection.anki2"
+    result = runner.invoke(main, ["push", "-r", str(root), "--collection", str(collection)])
+    assert result.exit_code == 0, result.output
+    col = anki_collection.Collection(str(collection))
+    try:
+        assert decks_of_notes(col) == EXPECTED_DECKS
+    finally:
+        col.close()

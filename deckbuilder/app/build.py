@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from deckbuilder.app.load import LoadedDeck, load_decks
@@ -26,6 +26,7 @@ from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.collector import collector_paused
 from deckbuilder.incremental.fragments import DeckFragments, prerender
 from deckbuilder.incremental.plans import DeckPlans, preplan
+from deckbuilder.model import Deck
 from deckbuilder.read.sources import resolve_sources
 from deckbuilder.render import FORMATS, CsvOptions, Renderer, RenderOptions
 from deckbuilder.render.geometry import PrintOptions
@@ -89,10 +90,12 @@ def build(
     printing: PrintOptions | None = None,
     progress: Progress | None = None,
     caching: Caching | None = None,
+    package: str | None = None,
 ) -> list[DeckBuild]:
     """Build every source into every format; on any error nothing in ``output`` or the lock changes.
     ``caching`` (default: read and write the caches, on every core) says how caches and cores are
-    used, and counts what was computed."""
+    used, and counts what was computed. With ``package``, the formats that hold many decks (apkg,
+    csv) write one file of that name holding every deck."""
     paths = resolve_sources(sources, recursive)
     renderers = {name: FORMATS[name].renderer() for name in formats}
     caching = caching or Caching(use="write")
@@ -106,7 +109,7 @@ def build(
         ahead = _made_ahead(loaded, _lays_out_cards(renderers, print_options), print_options, caching)
         with in_background(ahead.save_caches):
             jobs = list(map(_Job, loaded, ahead.tables, ahead.plans_by_deck()))
-            builds = _render_outputs(jobs, renderers, output, csv, print_options, progress)
+            builds = _render_outputs(jobs, renderers, output, csv, print_options, progress, package)
         # After rendering: the fragments the outputs rendered themselves (print's MathML and cloze
         # faces) are kept with those rendered ahead.
         caching.computed["fragments"] += sum(table.rendered for table in ahead.tables)
@@ -172,6 +175,7 @@ def _render_outputs(
     csv: CsvOptions | None,
     printing: PrintOptions,
     progress: Progress | None,
+    package: str | None = None,
 ) -> list[DeckBuild]:
     """Render every deck in every format and write the files and lock files, all or nothing."""
     files: dict[Path, bytes] = {}
@@ -179,6 +183,9 @@ def _render_outputs(
     sources = {job.loaded.deck.source.resolve() for job in jobs}
     tracker = progress or NoProgress()
     tracker.start(sum(len(job.loaded.deck.cards) for job in jobs) * len(renderers))
+    packers = {name: FORMATS[name].package_renderer() for name in renderers} if package is not None else {}
+    packaged = {name: packer for name, packer in packers.items() if packer is not None}
+    parts: list[tuple[Deck, RenderOptions]] = []
     for job in jobs:
         deck = job.loaded.deck
         options = RenderOptions(
@@ -190,8 +197,11 @@ def _render_outputs(
             fragments=job.fragments,
             plans=job.plans,
         )
-        built = []
+        built = [BuiltFile(name, output / f"{package}{FORMATS[name].suffix}", 0) for name in packaged]
+        parts.append((deck, options))
         for name, render in renderers.items():
+            if name in packaged:
+                continue
             path = output / f"{deck.source.stem}{FORMATS[name].suffix}"
             if path in files:
                 raise OutputError(f"{path}: two sources would write this file; rename one of them")
@@ -203,6 +213,15 @@ def _render_outputs(
         if "pdf" in renderers or "html" in renderers:
             warnings.extend(remote_image_warnings(deck, "pdf" in renderers))
         builds.append(DeckBuild(job.loaded, tuple(built), tuple(warnings)))
+    for name, render_package in packaged.items():
+        path = output / f"{package}{FORMATS[name].suffix}"
+        if path in files or path.resolve() in sources:
+            raise OutputError(f"{path}: the package would overwrite another output; choose another name")
+        files[path] = render_package(parts) if parts else b""
+    sizes = {path: len(data) for path, data in files.items()}
+    builds = [
+        replace(item, files=tuple(replace(f, size=sizes[f.path]) for f in item.files)) for item in builds
+    ]
     tracker.finish()
     files.update(lock_files([job.loaded for job in jobs]))
     write_atomically(files)

@@ -92,6 +92,7 @@ def _schema() -> dict[str, dict[str, Callable[[Any, str, SourceLocation], Any]]]
             "formats": expect_names(sorted(FORMATS), "formats"),
             "output": expect_text,
             "recursive": expect_flag,
+            "package": expect_text,
         },
         "push": {"collection": expect_text, "backups": expect_count},
         "csv": {
@@ -116,6 +117,7 @@ OPTION_FOR_SETTING = {
     "build.formats": "formats",
     "build.output": "output",
     "build.recursive": "recursive",
+    "build.package": "package",
     "csv.dialect": "csv_dialect",
     "csv.note_type": "csv_note_type",
     "csv.fields": "csv_fields",

@@ -196,6 +196,7 @@ def build(
     sources: Sequence[Path],
     formats: Sequence[str],
     output: Path,
+    package: str | None,
     recursive: bool,
     quiet: bool,
     verbose: bool,
@@ -204,7 +205,8 @@ def build(
     """Build each markdown file into the output folder and update the lock file.
 
     One file per source and format, named after the source
-    (source/biology.md -> output/biology.apkg). Nothing is written unless
+    (source/biology.md -> output/biology.apkg); with --package NAME, one
+    NAME.apkg and NAME.csv hold every deck. Nothing is written unless
     every deck builds; the lock file keeps each card's Anki identity, so
     re-importing updates cards in place and keeps their review history.
     """
@@ -214,11 +216,24 @@ def build(
     csv, printing = split_settings(settings)
     chosen = list(dict.fromkeys(formats)) or default_formats()
     builds = build_decks(
-        sources, chosen, output, recursive=recursive, csv=csv, printing=printing, progress=ProgressBar()
-    )
+        sources, chosen, output, recursive=recursive, csv=csv, printing=printing, progress=ProgressBar(),
+        package=_package_name(package),
+    )  # fmt: skip
     report_builds(builds, quiet, verbose)
     if _ENDING_AT_ONCE:
         _KEPT_TO_THE_END.append(builds)  # freeing 100,000 cards' objects takes most of a second
+
+
+def _package_name(package: str | None) -> str | None:
+    """The package's file name without its suffix; a name holding a path is a usage error."""
+    if package is None:
+        return None
+    name = package.removesuffix(".apkg").strip()
+    if not name or "/" in name or "\\" in name or name in (".", ".."):
+        raise click.BadParameter(
+            f"'{package}' is not a file name; give a name like 'biology'", param_hint="--package"
+        )
+    return name
 
 
 def report_builds(builds: Sequence[Any], quiet: bool, verbose: bool) -> None:
@@ -289,6 +304,7 @@ def watch(
     sources: Sequence[Path],
     formats: Sequence[str],
     output: Path,
+    package: str | None,
     recursive: bool,
     quiet: bool,
     verbose: bool,
@@ -311,7 +327,10 @@ def watch(
 
     def rebuild() -> None:
         try:
-            builds = build_decks(sources, chosen, output, recursive=recursive, csv=csv, printing=printing)
+            builds = build_decks(
+                sources, chosen, output, recursive=recursive, csv=csv, printing=printing,
+                package=_package_name(package),
+            )  # fmt: skip
             report_builds(builds, quiet, verbose)
         except DeckbuilderError as error:
             report_errors(error)

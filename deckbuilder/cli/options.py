@@ -110,6 +110,13 @@ def output_options(command: F) -> F:
             help="Folder for the outputs; created if missing.",
         ),
         click.option(
+            "--package",
+            metavar="NAME",
+            default=None,
+            help="Write one NAME.apkg (and NAME.csv) holding every deck read, each an Anki deck of its "
+            "own, so one import brings them all. Default: one file per source.",
+        ),
+        click.option(
             "--csv-dialect",
             type=click.Choice(["anki", "plain"]),
             default="anki",

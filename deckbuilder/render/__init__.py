@@ -17,13 +17,15 @@ if TYPE_CHECKING:
         CsvOptions,
         MediaFile,
         MediaNames,
+        PackageRenderer,
         Renderer,
         RenderOptions,
     )
 
-__all__ = ["CSV_CARD_FIELDS", "FORMATS", "CsvOptions", "Format", "MediaFile", "MediaNames", "RenderOptions",
-           "Renderer", "default_formats"]  # fmt: skip
-_OPTIONS = {"CSV_CARD_FIELDS", "CsvOptions", "MediaFile", "MediaNames", "RenderOptions", "Renderer"}
+__all__ = ["CSV_CARD_FIELDS", "FORMATS", "CsvOptions", "Format", "MediaFile", "MediaNames", "PackageRenderer",
+           "RenderOptions", "Renderer", "default_formats"]  # fmt: skip
+_OPTIONS = {"CSV_CARD_FIELDS", "CsvOptions", "MediaFile", "MediaNames", "PackageRenderer", "RenderOptions",
+            "Renderer"}  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:
@@ -55,6 +57,12 @@ class Format(NamedTuple):
             )
         module = importlib.import_module(self.module)
         render: Renderer = module.render
+        return render
+
+    def package_renderer(self) -> PackageRenderer | None:
+        """The renderer of many decks into one file (``build --package``), where the format has one."""
+        module = importlib.import_module(self.module)
+        render: PackageRenderer | None = getattr(module, "render_package", None)
         return render
 
 

@@ -11,6 +11,8 @@ import os
 import sqlite3
 import tempfile
 import zipfile
+from collections.abc import Sequence
+from dataclasses import replace
 from importlib import resources
 from typing import Any
 
@@ -183,6 +185,23 @@ def card_fields(card: Card, fragments: Fragments, markup: MarkupOptions) -> list
 
 def render(deck: Deck, options: RenderOptions) -> bytes:
     """The deck as an .apkg: the same deck and lock always give the same bytes."""
+    return render_package([(deck, options)])
+
+
+def render_package(parts: Sequence[tuple[Deck, RenderOptions]]) -> bytes:
+    """Decks as one .apkg, each its own Anki deck, with the media of all; reproducible as one."""
+    decks = [_bulk_deck(deck, options) for deck, options in parts]
+    stamp = max((card.changed_at for deck, _ in parts for card in deck.cards), default=STYLE_CHANGED_AT)
+    # Keyed apart per deck: one reference ('img.png') may name other files in other folders.
+    media = {
+        f"{index}:{key}": item
+        for index, (_, options) in enumerate(parts)
+        for key, item in options.media.items()
+    }
+    return _package_bytes(genanki.Package(decks), stamp, replace(parts[0][1], media=media))
+
+
+def _bulk_deck(deck: Deck, options: RenderOptions) -> BulkDeck:
     markup = MarkupOptions(math="mathjax", image_src=MediaNames(options.media))
     models = {"basic": note_type(), "cloze": cloze_note_type()}
     own = {definition.name: (definition, own_note_type(definition)) for definition in deck.note_types}
@@ -196,8 +215,7 @@ def render(deck: Deck, options: RenderOptions) -> bytes:
             model = models["cloze" if card.kind == "cloze" else "basic"]
             fields = card_fields(card, options.fragments, markup)
         anki_deck.add_row(model, card.guid, fields, card.tags, card.changed_at)
-    stamp = max((card.changed_at for card in deck.cards), default=STYLE_CHANGED_AT)
-    return _package_bytes(genanki.Package(anki_deck), stamp, options)
+    return anki_deck
 
 
 def _package_bytes(package: genanki.Package, stamp: int, options: RenderOptions) -> bytes:

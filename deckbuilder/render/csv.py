@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+from collections.abc import Sequence
 
 from deckbuilder.html.fragments import Fragments
 from deckbuilder.html.markup import MarkupOptions
@@ -17,8 +18,19 @@ BOM = "\ufeff"
 
 def render(deck: Deck, options: RenderOptions) -> bytes:
     """The deck as CSV in the dialect the options choose."""
-    text = _plain(deck, options) if options.csv.dialect == "plain" else _anki(deck, options)
-    return ((BOM if options.csv.bom else "") + text).encode("utf-8")
+    return render_package([(deck, options)])
+
+
+def render_package(parts: Sequence[tuple[Deck, RenderOptions]]) -> bytes:
+    """Decks as one CSV (for Anki, with a deck column when there are several)."""
+    first = parts[0][1]
+    if first.csv.dialect == "plain":
+        text = "".join(
+            _plain(deck, options, header=index == 0) for index, (deck, options) in enumerate(parts)
+        )
+    else:
+        text = _anki(parts)
+    return ((BOM if first.csv.bom else "") + text).encode("utf-8")
 
 
 CLOZE_NOTE_TYPE = "Cloze"
@@ -35,36 +47,47 @@ def note_type_for(card: Card, options: RenderOptions) -> str:
     return REVERSED_NOTE_TYPE if card.reverse else options.csv.note_type
 
 
-def _anki(deck: Deck, options: RenderOptions) -> str:
-    markup = MarkupOptions(math="mathjax", image_src=MediaNames(options.media))
-    note_types = sorted({note_type_for(card, options) for card in deck.cards})
+def _anki(parts: Sequence[tuple[Deck, RenderOptions]]) -> str:
+    first = parts[0][1]
+    note_types = sorted({note_type_for(card, options) for deck, options in parts for card in deck.cards})
     mixed = len(note_types) > 1
-    names = [name for name, _ in options.csv.fields]
+    several = len(parts) > 1  # one package of many decks: each row names its deck
+    names = [name for name, _ in first.csv.fields]
     # Anki takes a row's fields by position in its note type; a deck's own types may have more.
-    widest = max((len(found.fields) for found in deck.note_types), default=0)
+    widest = max((len(found.fields) for deck, _ in parts for found in deck.note_types), default=0)
     names += [f"Field {index + 1}" for index in range(len(names), widest)]
-    columns = ["GUID", *(["Notetype"] if mixed else []), *names, "Tags"]
+    columns = ["GUID", *(["Notetype"] if mixed else []), *names, *(["Deck"] if several else []), "Tags"]
     # Anki reads these headers; a space after the colon would become part of the value.
     headers = [
         "#separator:tab",
         "#html:true",
         "#notetype column:2"
         if mixed
-        else f"#notetype:{note_types[0] if note_types else options.csv.note_type}",
-        f"#deck:{deck.anki_deck}",
+        else f"#notetype:{note_types[0] if note_types else first.csv.note_type}",
+        f"#deck column:{len(columns) - 1}" if several else f"#deck:{parts[0][0].anki_deck}",
         "#columns:" + "\t".join(columns),
         "#guid column:1",
         f"#tags column:{len(columns)}",
     ]
     lines = headers[:]
-    for card in deck.cards:
-        options.progress(1)
-        note_type = [note_type_for(card, options)] if mixed else []
-        own = deck.note_type(card.note_type) if card.note_type else None
-        fields = field_html(card, own, options.fragments, markup) if own else _fields(card, options, markup)
-        fields += [""] * (len(names) - len(fields))
-        values = [card.guid, *note_type, *fields, " ".join(card.tags)]
-        lines.append("\t".join(quoted(value) for value in values))
+    for deck, options in parts:
+        markup = MarkupOptions(math="mathjax", image_src=MediaNames(options.media))
+        for card in deck.cards:
+            options.progress(1)
+            note_type = [note_type_for(card, options)] if mixed else []
+            own = deck.note_type(card.note_type) if card.note_type else None
+            fields = (
+                field_html(card, own, options.fragments, markup) if own else _fields(card, options, markup)
+            )
+            fields += [""] * (len(names) - len(fields))
+            values = [
+                card.guid,
+                *note_type,
+                *fields,
+                *([deck.anki_deck] if several else []),
+                " ".join(card.tags),
+            ]
+            lines.append("\t".join(quoted(value) for value in values))
     return "\n".join(lines) + "\n"
 
 
@@ -107,10 +130,11 @@ def quoted(value: str) -> str:
     return value
 
 
-def _plain(deck: Deck, options: RenderOptions) -> str:
+def _plain(deck: Deck, options: RenderOptions, header: bool = True) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["question", "answer", "tags"])
+    if header:
+        writer.writerow(["question", "answer", "tags"])
     for card in deck.cards:
         options.progress(1)
         writer.writerow([*_plain_texts(card, options.fragments), " ".join(card.tags)])

@@ -60,6 +60,8 @@ class RenderOptions:
 
 
 Renderer = Callable[[Deck, RenderOptions], bytes]
+PackageRenderer = Callable[[Sequence[tuple[Deck, RenderOptions]]], bytes]
+"""Many decks, each with its options, into one file (``build --package``)."""
 
 
 class MediaNames:
