@@ -127,6 +127,13 @@ class DeckSettings:
     note_types: tuple[tuple[str, str], ...] = ()
     """Note types by card: (``basic``, ``reverse``, ``cloze`` or a marker name, note type name). A
     card marked ``{.name}`` takes the marker's note type, any other its kind's; none: deckbuilder's."""
+    flashcard_tags: tuple[str, ...] = ("#flashcards",)
+    """The tags that make a note a flashcards file for Obsidian's spaced repetition (its vault's
+    plugin settings say which); ``#tag/a/b`` names the deck ``a::b``."""
+    card_separators: tuple[str, str, str, str] = ("::", ":::", "?", "??")
+    """That plugin's separators: a line card's, reversed, a multi-line card's, reversed."""
+    highlight_clozes: bool = True
+    """Whether ``==highlights==`` in a flashcards file are cloze deletions (that plugin's setting)."""
     syntax: tuple[str, ...] = ()
     """Flashcard syntaxes of other apps to read even where the file does not say it uses them
     (``obsidian``: ``question::answer`` lines in files not tagged ``#flashcards``)."""

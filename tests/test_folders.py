@@ -202,3 +202,72 @@ def test_push_puts_the_cards_in_the_same_decks_as_the_package(runner: CliRunner,
         assert decks_of_notes(col) == EXPECTED_DECKS
     finally:
         col.close()
+
+
+def obsidian_vault(tmp_path: Path, plugin_settings: dict[str, Any] | None) -> Path:
+    root = tmp_path / "vault"
+    (root / ".obsidian").mkdir(parents=True)
+    if plugin_settings is not None:
+        plugin = root / ".obsidian" / "plugins" / "obsidian-spaced-repetition"
+        plugin.mkdir(parents=True)
+        (plugin / "data.json").write_text(
+            json.dumps({"settings": plugin_settings, "buryDate": ""}), encoding="utf-8"
+        )
+    (root / "biology").mkdir()
+    return root
+
+
+def parsed_cards(folder: Path, name: str) -> tuple[str, list[tuple[str, str, bool]]]:
+    from deckbuilder import read
+    from deckbuilder.app.settings import folder_settings
+
+    deck = read.parse_file(folder / name, folder_settings(folder)).deck
+    return deck.anki_deck, [(card.question, card.answer, card.reverse) for card in deck.cards]
+
+
+def test_a_vaults_spaced_repetition_settings_name_its_separators_tags_and_clozes(tmp_path: Path) -> None:
+    root = obsidian_vault(tmp_path, {
+        "flashcardTags": ["#cards"], "singleLineCardSeparator": ">>", "singleLineReversedCardSeparator": "<>",
+        "multilineCardSeparator": "%%", "multilineReversedCardSeparator": "%%%",
+        "convertHighlightsToClozes": False,
+    })  # fmt: skip
+    write(root / "biology", "cells.md", (
+        "#cards/biology/cells\n\nMitochondria >> powerhouse\nATP <> energy currency\n\n"
+        "What is a ribosome?\n%%\nA protein factory.\n\nWhat is a lysosome?\n%%%\nA waste bin.\n"
+    ))  # fmt: skip
+    deck, cards = parsed_cards(root / "biology", "cells.md")
+    assert deck == "biology::cells"
+    assert cards == [
+        ("Mitochondria", "powerhouse", False),
+        ("ATP", "energy currency", True),
+        ("What is a ribosome?", "A protein factory.", False),
+        ("What is a lysosome?", "A waste bin.", True),
+    ]
+    write(root / "biology", "plain.md", "#flashcards\n\nThe ==nucleus== holds DNA.\n\nA :: B\n")
+    assert parsed_cards(root / "biology", "plain.md")[1] == []  # not the vault's tag: no flashcards file
+
+
+def test_a_nested_flashcards_tag_names_the_deck_unless_the_file_does(tmp_path: Path) -> None:
+    root = obsidian_vault(tmp_path, None)  # no plugin file: the plugin's defaults
+    write(
+        root / "biology",
+        "cells.md",
+        "#flashcards/biology/cells\n\nCell :: unit of life\n\nThe ==nucleus== holds DNA.\n",
+    )
+    deck, cards = parsed_cards(root / "biology", "cells.md")
+    assert deck == "biology::cells"
+    assert cards == [("Cell", "unit of life", False), ("The {{c1::nucleus}} holds DNA.", "", False)]
+    write(root / "biology", "named.md", "---\ndeck: Bio\n---\n#flashcards/biology/cells\n\nCell :: unit\n")
+    assert parsed_cards(root / "biology", "named.md")[0] == "Bio"
+
+
+def test_a_broken_plugin_settings_file_is_an_error_naming_it(runner: CliRunner, tmp_path: Path) -> None:
+    root = obsidian_vault(tmp_path, {})
+    data = root / ".obsidian" / "plugins" / "obsidian-spaced-repetition" / "data.json"
+    data.write_text("{not json", encoding="utf-8")
+    write(root / "biology", "cells.md", "#flashcards\n\nCell :: unit of life\n")
+    result = runner.invoke(main, ["check", str(root / "biology")])
+    assert (
+        result.exit_code == 1
+        and f"{data}:1: error: cannot read the Spaced Repetition plugin's settings" in (result.output)
+    )

@@ -6,6 +6,7 @@ command-line option; an option given on the command line wins.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -182,6 +183,57 @@ def _nearest(folder: Path) -> Path | None:
     return None
 
 
+SPACED_REPETITION_DATA = Path(".obsidian", "plugins", "obsidian-spaced-repetition", "data.json")
+"""Where Obsidian keeps the Spaced Repetition plugin's settings, in the vault's top folder."""
+SEPARATOR_KEYS = (
+    "singleLineCardSeparator",
+    "singleLineReversedCardSeparator",
+    "multilineCardSeparator",
+    "multilineReversedCardSeparator",
+)
+
+
+def spaced_repetition_settings(folder: Path) -> DeckSettings:
+    """The Spaced Repetition plugin's settings of the Obsidian vault the folder is in (found by
+    walking up to the vault's ``.obsidian``): its flashcard tags, separators and whether highlights
+    are clozes; the plugin's defaults outside a vault or without the plugin's file."""
+    defaults = DeckSettings()
+    data_file = next(
+        (above / SPACED_REPETITION_DATA for above in [folder.resolve(), *folder.resolve().parents]
+         if (above / ".obsidian").is_dir()),
+        None,
+    )  # fmt: skip
+    if data_file is None or not data_file.is_file():
+        return defaults
+    where = SourceLocation(str(data_file), 1)
+    try:
+        data = json.loads(data_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ConfigError(
+            f"cannot read the Spaced Repetition plugin's settings ({error}); fix the file in Obsidian "
+            "or delete it for the plugin's defaults",
+            where,
+        ) from None
+    found = data.get("settings", data) if isinstance(data, dict) else {}
+    found = found if isinstance(found, dict) else {}
+    separators = tuple(
+        value if isinstance(value := found.get(key), str) and value.strip() else default
+        for key, default in zip(SEPARATOR_KEYS, defaults.card_separators, strict=True)
+    )
+    tags = found.get("flashcardTags")
+    listed = (
+        tuple(tag for tag in tags if isinstance(tag, str) and tag.strip("# "))
+        if isinstance(tags, list)
+        else ()
+    )
+    highlights = found.get("convertHighlightsToClozes")
+    return DeckSettings(
+        flashcard_tags=listed or defaults.flashcard_tags,
+        card_separators=(separators[0], separators[1], separators[2], separators[3]),
+        highlight_clozes=highlights if isinstance(highlights, bool) else defaults.highlight_clozes,
+    )
+
+
 def deck_root(folder: Path) -> Path | None:
     """The folder whose settings make decks follow folders (``[deck] from_folders = true``): the
     decks of the files below it share its lock, so a file moved between its folders keeps its
@@ -218,7 +270,11 @@ def folder_settings(folder: Path) -> DeckSettings:
     found = settings_file(folder)
     rules = _tag_rules(found.data.get("tags.rules", {}), found)
     root = deck_root(folder)
+    vault = spaced_repetition_settings(folder)
     return DeckSettings(
+        flashcard_tags=vault.flashcard_tags,
+        card_separators=vault.card_separators,
+        highlight_clozes=vault.highlight_clozes,
         folder_deck="::".join(folder.resolve().relative_to(root).parts) if root is not None else None,
         tags=found.data.get("deck.tags", ()),
         card_level=found.data.get("deck.card_level"),

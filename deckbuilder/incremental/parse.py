@@ -34,6 +34,7 @@ from deckbuilder.read.reader import (
     deck_id,
     deck_title,
     split_source,
+    with_tag_deck,
 )
 from deckbuilder.read.shapes import Draft
 from deckbuilder.read.sources import read_source
@@ -53,6 +54,7 @@ def parse(
     else:
         caching.computed["layouts"] += 1
         layout = lay_out(pieces.all_blocks(), source.settings)
+    source = with_tag_deck(source, layout)
     builder = card_builder(source, layout.title, definitions)
     if cache is None:
         return assemble(source, layout, builder, _cards(builder, layout.drafts, None, caching))
@@ -134,7 +136,7 @@ def _reused_layout(
     namespace = card_namespace(deck_id(settings, deck_title(source, record.title)), settings, definitions)
     if record.namespace != namespace:
         return None
-    reused = reuse_layout(record, pieces, piece_keys, cache.pieces, cache.cards)
+    reused = reuse_layout(record, pieces, piece_keys, cache.pieces, cache.cards, settings.flashcard_tags)
     if reused is None:
         return None
     layout = Layout(record.title, reused.drafts, record.description, record.footer, reading=record.reading)

@@ -91,6 +91,7 @@ def reuse_layout(
     piece_keys: Sequence[str],
     old_spans: Mapping[str, list[BlockSpan]],
     known_cards: Container[str],
+    tags: tuple[str, ...] = ("#flashcards",),
 ) -> ReusedLayout | None:
     """The drafts of ``pieces`` by the recorded layout, or None when it may not apply."""
     if len(record.piece_keys) != len(piece_keys) or not record.places:
@@ -111,7 +112,7 @@ def reuse_layout(
             return None
         if _may_change_roles(old) or _may_change_roles(pieces.spans[index], pieces.texts[index]):
             return None
-        if _holds_shaped_question(pieces.blocks(index)) or may_switch_reading(pieces.texts[index]):
+        if _holds_shaped_question(pieces.blocks(index)) or may_switch_reading(pieces.texts[index], tags):
             return None
     edited = set(changed)
     drafts: list[Draft] = []

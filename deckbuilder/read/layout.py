@@ -21,6 +21,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from deckbuilder.markdown.dialect import inline_tokens, plain_text
 from deckbuilder.model import DeckSettings
@@ -29,7 +30,7 @@ from deckbuilder.read.blocks import Block
 from deckbuilder.read.headings import HeadingTraits, heading_traits
 from deckbuilder.read.pieces import closes_fence, fence_opening
 from deckbuilder.read.questions import split_question
-from deckbuilder.read.shapes import IN_TEXT_SHAPES, OWN_MARKS, Draft, own_separators, scan_shapes
+from deckbuilder.read.shapes import IN_TEXT_SHAPES, OWN_MARKS, Draft, ShapeScan, own_separators, scan_shapes
 from deckbuilder.read.values import OWN_SYNTAX
 
 LayoutProblem = tuple[int, str, str]
@@ -59,6 +60,12 @@ class Layout:
     """Obsidian's line-card separator in this file (``::``, or the file's own: ``;;``)."""
     side: str = ""
     """The file's own separator line of multi-line cards (``,,``), besides ``?``."""
+    reversed_marks: tuple[str, str] = ("", "")
+    """The reversed forms of the two separators the vault's settings name, where they do."""
+    highlight_clozes: bool = True
+    """Whether ``==highlights==`` are cloze deletions in this flashcards file."""
+    tag_deck: str | None = None
+    """The deck a nested flashcards tag names (``#flashcards/biology``), unless the file names one."""
     reading: str = ""
     """How the headings were read, said in words for ``check -v`` (which are cards, which not)."""
 
@@ -77,14 +84,21 @@ def lay_out(raw_blocks: Sequence[Block], settings: DeckSettings) -> Layout:
     roles = _Roles(blocks, others, separated, settings, layout)
     other_apps = OWN_SYNTAX not in settings.syntax
     separator, side = own_separators(blocks) if other_apps else ("", "")
-    if other_apps and (
-        separator
-        or side
-        or "obsidian" in settings.syntax
-        or any(_tagged_flashcards(block) for block in blocks)
-    ):
+    tags = settings.flashcard_tags
+    tagged = [block for block in blocks if _tagged_flashcards(block, tags)] if other_apps else []
+    if other_apps and (separator or side or "obsidian" in settings.syntax or tagged):
         layout.mode = "obsidian"  # the app's own rule: headings are sections, cards are in lines
+        inline, inline_reversed, multi, multi_reversed = settings.card_separators
+        # The vault's own separators where its settings name others than the plugin's defaults.
+        separator = separator or (inline if inline != "::" else "")
+        side = side or (multi if multi != "?" else "")
         layout.separator, layout.side = separator or "::", side
+        layout.reversed_marks = (
+            inline_reversed if inline_reversed != inline + inline[-1] else "",
+            multi_reversed if multi_reversed != multi + multi[-1] else "",
+        )
+        layout.highlight_clozes = settings.highlight_clozes
+        layout.tag_deck = next((found for block in tagged if (found := _tag_deck(block, tags))), None)
         layout.reading = (
             f"flashcards by Obsidian's rule: headings are sections, cards are '{layout.separator}' lines "
             f"and '{side or '?'}' separated lines"
@@ -95,21 +109,37 @@ def lay_out(raw_blocks: Sequence[Block], settings: DeckSettings) -> Layout:
     return layout
 
 
-FLASHCARDS_TAG = re.compile(r"(?:^|\s)#flashcards(?:/[\w/-]*)?(?=\s|$)")
-"""The tag Obsidian Spaced Repetition requires of a note before it reads ``::`` cards in it."""
+@lru_cache(maxsize=16)
+def flashcards_tag(tags: tuple[str, ...]) -> re.Pattern[str]:
+    """The tags Obsidian Spaced Repetition requires of a note before it reads ``::`` cards in it
+    (``#flashcards`` unless the vault's settings say others), nested ones too (``#flashcards/a/b``)."""
+    names = "|".join(re.escape(tag if tag.startswith("#") else f"#{tag}") for tag in tags if tag.strip("#"))
+    return re.compile(rf"(?:^|\s)(?:{names or '#flashcards'})(?:/([\w/-]*))?(?=\s|$)")
+
+
 FRONT_BACK_SEPARATORS = frozenset({". . .", "%", "???"})
 
 
-def may_switch_reading(text: str) -> bool:
+def may_switch_reading(text: str, tags: tuple[str, ...] = ("#flashcards",)) -> bool:
     """Whether text holds what decides a whole file's reading at once (a ``#flashcards`` tag, a
     separator of line cards): an edit adding it must lay the file out again."""
-    return "#flashcards" in text or any(mark in text for mark in OWN_MARKS)
+    return any(tag.lstrip("#") in text for tag in tags) or any(mark in text for mark in OWN_MARKS)
 
 
-def _tagged_flashcards(block: Block) -> bool:
+def _tagged_flashcards(block: Block, tags: tuple[str, ...]) -> bool:
     return (
-        block.kind == "paragraph" and "#flashcards" in block.text and bool(FLASHCARDS_TAG.search(block.text))
+        block.kind == "paragraph"
+        and any(tag.lstrip("#") in block.text for tag in tags)
+        and bool(flashcards_tag(tags).search(block.text))
     )
+
+
+def _tag_deck(block: Block, tags: tuple[str, ...]) -> str | None:
+    """The deck a nested flashcards tag names (``#flashcards/biology/cells``: ``biology::cells``)."""
+    for found in flashcards_tag(tags).finditer(block.text):
+        if found.group(1) and found.group(1).strip("/"):
+            return "::".join(part for part in found.group(1).split("/") if part)
+    return None
 
 
 def _separator_cards(blocks: list[Block], layout: Layout) -> bool:
@@ -503,7 +533,7 @@ def _collect(
 ) -> None:
     """The drafts in order: card headings with their text, shapes in the text of the others."""
     first = headings[0] if headings else len(blocks)
-    preamble = scan_shapes(blocks[:first], (), layout.separator, layout.side)
+    preamble = _scan(layout, blocks[:first], ())
     _add_shaped(layout, preamble.drafts)
     description = list(preamble.before_first)
     sections: list[tuple[int, str]] = []
@@ -514,7 +544,7 @@ def _collect(
         heading = blocks[position]
         body_end = _next_heading(headings, position, len(blocks))
         if position == title_index:
-            scan = scan_shapes(blocks[position + 1 : body_end], (), layout.separator, layout.side)
+            scan = _scan(layout, blocks[position + 1 : body_end], ())
             _add_shaped(layout, scan.drafts)
             description.extend(scan.before_first)
             position = body_end
@@ -545,14 +575,14 @@ def _collect(
             sections.pop()
         sections.append((heading.level, _section_name(heading)))
         path = tuple(name for _, name in sections)
-        shaped = scan_shapes(blocks[position + 1 : body_end], path, layout.separator, layout.side)
+        shaped = _scan(layout, blocks[position + 1 : body_end], path)
         _add_shaped(layout, shaped.drafts)
         position = body_end
     layout.description = _joined(description)
     footer = _split_footer(layout.drafts)
     if footer:
         # Cards of another shape after the last card's '---' are cards, not the deck's footer.
-        after = scan_shapes(footer, (), layout.separator, layout.side)
+        after = _scan(layout, footer, ())
         _add_shaped(layout, after.drafts)
         footer = after.before_first if after.drafts else footer
     layout.footer = _joined(footer)
@@ -579,6 +609,13 @@ def _side_end(blocks: list[Block], back: int, heading_set: set[int]) -> int:
         if index in heading_set and blocks[index].level <= level:
             return index
     return len(blocks)
+
+
+def _scan(layout: Layout, blocks: Sequence[Block], section: tuple[str, ...]) -> ShapeScan:
+    """The questions by shape in the blocks, read with the file's separators."""
+    return scan_shapes(
+        blocks, section, layout.separator, layout.side, layout.reversed_marks, layout.highlight_clozes
+    )
 
 
 def _add_shaped(layout: Layout, drafts: list[Draft]) -> None:

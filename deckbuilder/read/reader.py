@@ -61,6 +61,7 @@ def parse(text: str, path: Path, settings: DeckSettings | None = None) -> Parsed
     source = split_source(text, path, settings)
     pieces = document_pieces(source.body, source.first_line)
     layout = lay_out(pieces.all_blocks(), source.settings)
+    source = with_tag_deck(source, layout)
     builder = card_builder(source, layout.title, link_definitions(pieces.texts))
     return assemble(source, layout, builder, builder.build_all(layout.drafts))
 
@@ -86,6 +87,13 @@ def split_source(text: str, path: Path, base: DeckSettings | None = None) -> Sou
     return SourceText(
         path, settings, normalise_newlines(body), front.body_line + 1, (*notes, *removed, *flattened)
     )
+
+
+def with_tag_deck(source: SourceText, layout: Layout) -> SourceText:
+    """The source with the deck its nested flashcards tag names, unless it names one itself."""
+    if layout.tag_deck is None or source.settings.anki_deck:
+        return source
+    return replace(source, settings=replace(source.settings, anki_deck=layout.tag_deck))
 
 
 TARGET_DECK = re.compile(r"^TARGET DECK(?:[ \t]*\n|:[ \t]*)(\S[^\n]*)$", re.MULTILINE)

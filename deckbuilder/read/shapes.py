@@ -84,7 +84,12 @@ QUESTION_LABEL = rf"(?:q|{QUESTION_WORDS})\s*\d*\s*[:.]"
 
 
 def scan_shapes(
-    blocks: Sequence[Block], section: tuple[str, ...] = (), separator: str = "", side: str = ""
+    blocks: Sequence[Block],
+    section: tuple[str, ...] = (),
+    separator: str = "",
+    side: str = "",
+    reversed_marks: tuple[str, str] = ("", ""),
+    highlights: bool = True,
 ) -> ShapeScan:
     """Find the questions among blocks that sit under a heading which is not itself a card; with
     a ``separator`` (``::``, or one the file uses throughout: ``;;``), also Obsidian's one-line
@@ -150,13 +155,17 @@ def scan_shapes(
             index += 1
             continue
         if block.kind == "block_quote" and QUOTED_LABEL.search(block.text):
-            quoted = scan_shapes(unquoted(block), section, separator, side)
+            quoted = scan_shapes(unquoted(block), section, separator, side, reversed_marks, highlights)
             if quoted.drafts:  # questions written in a quote (``> **Q:** …`` / ``> A: …``)
                 (current.pieces if current is not None else before_first).extend(quoted.before_first)
                 drafts.extend(quoted.drafts)
                 index += 1
                 continue
-        found = _inline_cards(block, section, separator) if separator and block.kind == "paragraph" else []
+        found = (
+            _inline_cards(block, section, separator, reversed_marks[0])
+            if separator and block.kind == "paragraph"
+            else []
+        )
         if found:
             if not found[-1].pieces and index + 1 < len(blocks) and blocks[index + 1].kind == "block_code":
                 found[-1].pieces.append(blocks[index + 1])  # 'question::' over its code
@@ -165,8 +174,10 @@ def scan_shapes(
             drafts.extend(found)
             index += 1
             continue
-        found = _question_start(block, section, faq, numbered, side, requests, leads, clozes, definitions)
-        if not found and separator and block.kind == "paragraph":
+        found = _question_start(
+            block, section, faq, numbered, (side, reversed_marks[1]), requests, leads, clozes, definitions
+        )
+        if not found and separator and highlights and block.kind == "paragraph":
             found = _highlight_cloze(block, section)
         if not found:
             if current is None or current.shape not in WHOLE_IN_ONE_LINE:
@@ -326,7 +337,7 @@ def _question_start(
     section: tuple[str, ...],
     faq: bool,
     numbered: bool = False,
-    side: str = "",
+    side: tuple[str, str] = ("", ""),
     requests: bool = False,
     leads: bool = False,
     clozes: bool = False,
@@ -334,7 +345,7 @@ def _question_start(
 ) -> list[Draft]:
     if block.kind == "paragraph":
         draft = (
-            _separated_card(block, section, side)
+            _separated_card(block, section, *side)
             or _marked_question(block, section)
             or _bold_labelled_question(block, section)
             or (_numbered_line_draft(block, section) if numbered else None)
@@ -1043,12 +1054,16 @@ SIDE_SEPARATORS = {"?": False, "??": True}
 """Lines parting a multi-line card's front from its back (Obsidian's), and whether it is reversed."""
 
 
-def _separated_card(block: Block, section: tuple[str, ...], side: str = "") -> Draft | None:
+def _separated_card(
+    block: Block, section: tuple[str, ...], side: str = "", reversed_side: str = ""
+) -> Draft | None:
     """A paragraph with a line holding only ``?`` (or ``??``, both ways), or the file's own side
-    separator (``,,``; ``,,,`` both ways), between front and back."""
+    separator (``,,``; ``,,,`` both ways, or the reversed one the vault's settings name), between
+    front and back."""
     if "?" not in block.text and not (side and side in block.text):
         return None
-    separators = {**SIDE_SEPARATORS, side: False, side + side[-1]: True} if side else SIDE_SEPARATORS
+    both_ways = reversed_side or (side + side[-1] if side else "")
+    separators = {**SIDE_SEPARATORS, side: False, both_ways: True} if side else SIDE_SEPARATORS
     lines = block.stripped_text.split("\n")
     for index, line in enumerate(lines):
         if line.strip() in separators and index > 0:
@@ -1061,22 +1076,29 @@ def _separated_card(block: Block, section: tuple[str, ...], side: str = "") -> D
     return None
 
 
-def _inline_cards(block: Block, section: tuple[str, ...], separator: str = "::") -> list[Draft]:
+def _inline_cards(
+    block: Block, section: tuple[str, ...], separator: str = "::", reversed_separator: str = ""
+) -> list[Draft]:
     """Obsidian's ``question::answer`` (``:::`` both ways), one card per line; or with the file's
-    own separator (``question ;; answer``, ``;;;`` both ways)."""
+    own separator (``question ;; answer``, ``;;;`` both ways, or the reversed one the vault's
+    settings name)."""
     drafts = []
-    reverse = separator + separator[-1]
+    reverse = reversed_separator or separator + separator[-1]
     # A line separator (U+2028, pasted from some editors) ends a line as a person sees it.
     for offset, line in enumerate(LINE_ENDS.split(block.stripped_text)):
         line = SR_COMMENT.sub("", line).strip()
         at = _inline_separator(line) if separator == "::" else _own_separator(line, separator)
+        apart = _own_separator(line, reverse) if not reverse.startswith(separator) else None
+        if apart is not None and (at is None or apart < at):
+            at = apart  # the vault's reversed separator, written unlike the other ('<>' beside '>>')
         if at is None:
             continue
-        width = len(reverse) if line[at : at + len(reverse)] == reverse else len(separator)
+        both_ways = line[at : at + len(reverse)] == reverse
+        width = len(reverse) if both_ways else len(separator)
         question, answer = line[:at].strip(), line[at + width :].strip()
         if not question:
             continue
-        if width == len(reverse):
+        if both_ways:
             question = f"{question} {{.reverse}}"
         pieces = [Block("paragraph", answer + "\n", block.line + offset)] if answer else []
         drafts.append(Draft(question, block.line + offset, pieces, section, missing_answer=not answer,
