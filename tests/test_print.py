@@ -403,3 +403,33 @@ def test_emoji_in_questions_print_in_an_emoji_font(runner: CliRunner, tmp_path: 
     assert any(name.startswith("Liberation Sans") for name in families), families
     assert_printable(measure(page))
     page.context.close()
+
+
+def test_a_package_prints_every_deck_as_a_section_of_one_file(
+    runner: CliRunner, tmp_path: Path, browser: Any
+) -> None:
+    """``--package``: one HTML file whose pages each say their own deck, and one study sheet with a
+    section (a heading and its cards) per deck, both laid out cleanly by Chromium."""
+    folder = tmp_path / "src"
+    folder.mkdir()
+    write(
+        folder,
+        "cells.md",
+        "# Cells\n\n## What is a cell?\n\nThe unit of life.\n\n## What is a wall?\n\nA barrier.\n",
+    )
+    write(folder, "atoms.md", "# Atoms\n\n## What is an atom?\n\nThe unit of matter.\n")
+    build(runner, folder, tmp_path / "out", "--package", "science")
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["science.html"]
+    page = open_print(browser, tmp_path / "out" / "science.html")
+    sides = measure(page)
+    assert len(sides) == 6  # three cards, front and back
+    assert_printable(sides)
+    decks = page.eval_on_selector_all(".page-fronts .side .deck", "all => all.map(e => e.textContent)")
+    assert decks == ["Atoms", "Cells", "Cells"]
+    page.context.close()
+    build(runner, folder, tmp_path / "sheet", "--package", "science", "--layout", "sheet")
+    page = open_print(browser, tmp_path / "sheet" / "science.html")
+    headings = page.eval_on_selector_all("main h1", "all => all.map(e => e.textContent)")
+    assert headings == ["Atoms", "Cells"]
+    assert page.locator("article.entry").count() == 3
+    page.context.close()

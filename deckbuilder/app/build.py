@@ -94,8 +94,8 @@ def build(
 ) -> list[DeckBuild]:
     """Build every source into every format; on any error nothing in ``output`` or the lock changes.
     ``caching`` (default: read and write the caches, on every core) says how caches and cores are
-    used, and counts what was computed. With ``package``, the formats that hold many decks (apkg,
-    csv) write one file of that name holding every deck."""
+    used, and counts what was computed. With ``package``, each format writes one file of that name
+    holding every deck (an Anki deck, or a section, each)."""
     paths = resolve_sources(sources, recursive)
     renderers = {name: FORMATS[name].renderer() for name in formats}
     caching = caching or Caching(use="write")

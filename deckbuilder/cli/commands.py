@@ -206,7 +206,7 @@ def build(
 
     One file per source and format, named after the source
     (source/biology.md -> output/biology.apkg); with --package NAME, one
-    NAME.apkg and NAME.csv hold every deck. Nothing is written unless
+    file per format (NAME.apkg, NAME.csv, ...) holds every deck. Nothing is written unless
     every deck builds; the lock file keeps each card's Anki identity, so
     re-importing updates cards in place and keeps their review history.
     """

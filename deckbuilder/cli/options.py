@@ -113,8 +113,9 @@ def output_options(command: F) -> F:
             "--package",
             metavar="NAME",
             default=None,
-            help="Write one NAME.apkg (and NAME.csv) holding every deck read, each an Anki deck of its "
-            "own, so one import brings them all. Default: one file per source.",
+            help="Write one NAME.apkg (and NAME.csv, NAME.html, NAME.pdf) holding every deck read, "
+            "each an Anki deck (a section) of its own, so one import brings them all. Default: one "
+            "file per source.",
         ),
         click.option(
             "--csv-dialect",

@@ -26,6 +26,8 @@ UNCUTTABLE = re.compile(
     re.IGNORECASE,
 )
 """Lines that make a document uncuttable."""
+HTML_LINE = re.compile(r"(?:^|\n) {0,3}<[A-Za-z/!?]")
+"""A line that may open an HTML block."""
 FENCE_OR_CUT = re.compile(r"\n(?: {0,3}(?:```|~~~)|[^\S\n]*\n(?=#{1,6}(?:[ \t\n]|$)))")
 """The only lines that decide where a cut may go: fence lines, and headings after a blank line (the
 match runs from the newline before the blank line to the heading, whose offset is its end)."""
@@ -48,6 +50,10 @@ def split_points(body: str) -> list[int]:
         end = body.find("\n", offset)
         line = body[offset : len(body) if end < 0 else end]
         if fence is None:
+            if HTML_LINE.search(body, max(body.rfind("\n\n", 0, offset), 0), offset):
+                # In the lines of an HTML block (they run to a blank line) a fence line is HTML's
+                # text, and where the real fences are only the whole document's parse can tell.
+                return [0]
             fence = fence_opening(line)
         elif closes_fence(line, fence):
             fence = None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import mimetypes
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -35,6 +36,8 @@ class _Side:
 class _Page:
     kind: str
     sides: tuple[_Side, ...]
+    deck: str = ""
+    """The title of the deck whose cards the page holds."""
 
 
 class _DataUris:
@@ -64,12 +67,30 @@ class _Markup(NamedTuple):
 
 def render(deck: Deck, options: RenderOptions) -> bytes:
     """The deck as one self-contained HTML file in the layout the print options choose."""
-    markup = _Markup(
-        MarkupOptions(math="mathml", image_src=_DataUris(dict(options.media))), options.fragments
+    return render_package([(deck, options)])
+
+
+def render_package(parts: Sequence[tuple[Deck, RenderOptions]]) -> bytes:
+    """Decks as one self-contained HTML file, each deck a section (its own pages of cards, or its
+    own part of the study sheet), in the layout the print options of the first choose."""
+    title = " · ".join(deck.title for deck, _ in parts)
+    options = parts[0][1].print
+    if options.layout == "sheet":
+        sections = [_sheet(deck, deck_options, _markup(deck_options)) for deck, deck_options in parts]
+        paper = options.paper.upper() if options.paper == "a4" else options.paper
+        return _document("sheet.html.j2", title, paper=paper, sections=sections).encode("utf-8")
+    grid = grid_for(options)
+    pages = [
+        page for deck, deck_options in parts for page in _cards(deck, deck_options, _markup(deck_options))
+    ]
+    document = _document(
+        "cards.html.j2", title, page_width=grid.page_width, page_height=grid.page_height, pages=pages
     )
-    if options.print.layout == "sheet":
-        return _sheet(deck, options, markup).encode("utf-8")
-    return _cards(deck, options, markup).encode("utf-8")
+    return document.encode("utf-8")
+
+
+def _markup(options: RenderOptions) -> _Markup:
+    return _Markup(MarkupOptions(math="mathml", image_src=_DataUris(dict(options.media))), options.fragments)
 
 
 @lru_cache(maxsize=1)
@@ -93,13 +114,14 @@ def stylesheet() -> str:
     return own.read_text(encoding="utf-8") + highlight_css(".highlight")
 
 
-def _document(template: str, deck: Deck, **context: Any) -> str:
+def _document(template: str, title: str, **context: Any) -> str:
     """A whole page from a template, with what every page carries: title, version, stylesheet."""
     page = _environment().get_template(template)
-    return str(page.render(title=deck.title, version=__version__, css=Markup(stylesheet()), **context))
+    return str(page.render(title=title, version=__version__, css=Markup(stylesheet()), **context))
 
 
-def _cards(deck: Deck, render_options: RenderOptions, markup: _Markup) -> str:
+def _cards(deck: Deck, render_options: RenderOptions, markup: _Markup) -> list[_Page]:
+    """The deck's pages of printed cards, each saying whose cards it holds."""
     options = render_options.print
     grid = grid_for(options)
     plans = render_options.plans
@@ -109,9 +131,7 @@ def _cards(deck: Deck, render_options: RenderOptions, markup: _Markup) -> str:
     for plan in (p for p in plans if p.full_page):
         pages.extend(_own_pages(plan, grid, options, markup))
     render_options.progress(len(deck.cards))
-    return _document(
-        "cards.html.j2", deck, page_width=grid.page_width, page_height=grid.page_height, pages=pages
-    )
+    return [replace(page, deck=deck.title) for page in pages]
 
 
 def _sides(plan: CardPlan, front_box: Box, back_box: Box, markup: _Markup) -> tuple[_Side, _Side]:
@@ -160,18 +180,16 @@ def _own_pages(plan: CardPlan, grid: Grid, options: PrintOptions, markup: _Marku
     return [_Page("fronts", (front,)), _Page("backs", (back,))]
 
 
-def _sheet(deck: Deck, render_options: RenderOptions, markup: _Markup) -> str:
-    options = render_options.print
+def _sheet(deck: Deck, render_options: RenderOptions, markup: _Markup) -> dict[str, Any]:
+    """The deck's part of a study sheet: its title, description, entries and footer."""
     entries = [_entry(card, markup) for card in deck.cards]
     render_options.progress(len(entries))
-    return _document(
-        "sheet.html.j2",
-        deck,
-        paper=options.paper.upper() if options.paper == "a4" else options.paper,
-        description=markup.html(deck.description) if deck.description else None,
-        footer=markup.html(deck.footer) if deck.footer else None,
-        entries=entries,
-    )
+    return {
+        "title": deck.title,
+        "description": markup.html(deck.description) if deck.description else None,
+        "footer": markup.html(deck.footer) if deck.footer else None,
+        "entries": entries,
+    }
 
 
 def _entry(card: Card, markup: _Markup) -> dict[str, Any]:

@@ -4,24 +4,31 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from deckbuilder.model import Deck
 from deckbuilder.render import RenderOptions
 from deckbuilder.render.browser import chromium
-from deckbuilder.render.html import render as render_html
+from deckbuilder.render.html import render_package as render_html_package
 
 
 def render(deck: Deck, options: RenderOptions) -> bytes:
     """The deck's printable HTML as PDF, page size from its CSS; the same deck and lock always give
     the same bytes (dated by the newest card change, not by the clock)."""
-    document = render_html(deck, options).decode("utf-8")
-    options.stage(f"printing {deck.source.stem}.pdf")
+    return render_package([(deck, options)])
+
+
+def render_package(parts: Sequence[tuple[Deck, RenderOptions]]) -> bytes:
+    """The decks' printable HTML (each deck a section) as one PDF."""
+    document = render_html_package(parts).decode("utf-8")
+    names = ", ".join(deck.source.stem for deck, _ in parts)
+    parts[0][1].stage(f"printing {names}" if len(parts) > 1 else f"printing {parts[0][0].source.stem}.pdf")
     # Playwright's sync API refuses to run in a thread that has an event loop (a notebook, a test
     # driving a browser), so the printing gets a thread of its own.
     with ThreadPoolExecutor(max_workers=1) as pool:
         printed = pool.submit(_print, document).result()
-    stamp = max((card.changed_at for card in deck.cards), default=0)
+    stamp = max((card.changed_at for deck, _ in parts for card in deck.cards), default=0)
     return dated(printed, stamp)
 
 
