@@ -427,6 +427,18 @@ SHAPES = {
             ("What is the third law:", "Action and reaction."),
         ],
     ),
+    "a-table-headed-q-and-a": (
+        "# Sums\n\n| Q | A |\n|---|---|\n| 2+2 | 4 |\n| 3+3 | 6 |\n",
+        [("2+2", "4"), ("3+3", "6")],
+    ),
+    "an-answer-label-and-its-value-in-one-bold-span": (
+        "# Quiz\n\n### Q1. Which is a prime?\n- A) 4\n- B) 7\n\n**Answer: B**\n",
+        [("Which is a prime?\n\n- A) 4\n- B) 7", "B")],
+    ),
+    "a-question-label-without-a-number-on-a-heading": (
+        "# Web\n\n## Q: What is REST?\n**A:** A style.\n\n## Question: What is SOAP?\n**A:** A protocol.\n",
+        [("What is REST?", "A style."), ("What is SOAP?", "A protocol.")],
+    ),
     "a-definition-list": (
         "# Glossary\n\nLatency\n: The time a request takes.\n: Counted in milliseconds.\n\nThroughput\n"
         ": Requests per second.\n",

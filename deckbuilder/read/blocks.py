@@ -182,6 +182,10 @@ DOTTED_ANSWER = re.compile(
 """``A.`` or ``A -``: the answer's label after a question labelled so."""
 
 
+LABEL_INSIDE_BOLD = re.compile(r"(\*\*|__)\s*(\w{1,12})\s*[:\uff1a]\s*(\S.*?)\1(.*)")
+"""A bold span holding a label and its value (``**Answer: B**``)."""
+
+
 def lead_in(text: str) -> LeadIn | None:
     """Read a label off the first line of a paragraph's source text, using mistune's inline parse."""
     stripped = text.lstrip(" ")
@@ -202,7 +206,13 @@ def lead_in(text: str) -> LeadIn | None:
     # alone decides; prefixes repeat ("**Answer:**") across a deck, so the decision is cached.
     found = _label(first[: colon + 3])
     if found is None:
-        return None
+        inside = LABEL_INSIDE_BOLD.match(first)
+        folded = inside.group(2).casefold() if inside is not None else ""
+        if inside is None or LABEL_ALIASES.get(folded, folded) not in ("a", "answer"):
+            return None  # (a bold question with its label, '**Q: …**', is read as a bold question)
+        # '**Answer: B**': the label and its value in one bold span.
+        rest = inside.group(3).strip() + inside.group(4)
+        return LeadIn(inside.group(2), True, _join_rest(rest, remainder), dotted is not None)
     label, bold, consumed = found
     return LeadIn(label, bold, _join_rest(first[consumed:], remainder), dotted is not None)
 

@@ -17,6 +17,9 @@ NUMBER_PREFIX = re.compile(
     re.IGNORECASE,
 )
 
+LABEL_PREFIX = re.compile(rf"(?:q|{QUESTION_WORDS})\s*[:\uff1a]\s*(?=\S)", re.IGNORECASE)
+"""A question's label without a number (``Q:``, ``Question:``, ``Frage:``)."""
+
 
 @dataclass(frozen=True, slots=True)
 class QuestionParts:
@@ -56,6 +59,8 @@ def split_question(raw: str) -> QuestionParts:
     if match:
         number = int(match.group(1) or match.group(2))
         text = text[match.end() :]
+    elif (label := LABEL_PREFIX.match(text)) is not None:
+        text = text[label.end() :]  # '## Q: What is REST?': the label is no part of the question
     return QuestionParts(
         text.strip(), number, tuple(split_tag_list(" ".join(tags))), explicit_id, tuple(classes)
     )

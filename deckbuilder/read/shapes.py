@@ -380,14 +380,14 @@ def _question_start(
 
 
 PROMPT_HEADERS = frozenset({
-    "word", "term", "question", "front", "prompt", "phrase", "expression", "kanji", "vocabulary",
+    "q", "word", "term", "question", "front", "prompt", "phrase", "expression", "kanji", "vocabulary",
     "wort", "begriff", "frage", "palabra", "término", "pregunta", "mot", "terme", "parola", "termine",
     "слово", "термин", "вопрос", "单词", "词语", "问题", "単語", "言葉", "質問", "단어", "질문",
 })  # fmt: skip
 """First-column headers of a table whose rows are things to learn (a vocabulary, a glossary, a
 quiz): each row is a card asking its first cell."""
 ANSWER_HEADERS = frozenset({
-    "meaning", "definition", "translation", "answer", "back", "reading", "english", "description",
+    "a", "meaning", "definition", "translation", "answer", "back", "reading", "english", "description",
     "bedeutung", "übersetzung", "antwort", "significado", "definición", "traducción",
     "respuesta", "sens", "signification", "traduction", "réponse", "significato", "risposta",
     "значение", "определение", "перевод", "ответ", "意思", "释义", "答案", "意味", "読み", "訳", "答え",
