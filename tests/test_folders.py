@@ -271,3 +271,42 @@ def test_a_broken_plugin_settings_file_is_an_error_naming_it(runner: CliRunner, 
         result.exit_code == 1
         and f"{data}:1: error: cannot read the Spaced Repetition plugin's settings" in (result.output)
     )
+
+
+@pytest.mark.anki
+def test_a_file_moved_between_folders_is_said_by_diff_and_push_moves_its_cards(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """Anki's import leaves a card it has in its deck; diff says the deck changes, and push moves
+    the cards there, every review kept."""
+    from .anki_helpers import anki_collection, new_collection, review_all, review_state
+
+    root = three_files(tmp_path)
+    new_collection(tmp_path).close()
+    collection = tmp_path / "collection.anki2"
+    first = runner.invoke(main, ["push", "-r", str(root), "--collection", str(collection)])
+    assert first.exit_code == 0, first.output
+    col = anki_collection.Collection(str(collection))
+    review_all(col)
+    before = review_state(col)
+    col.close()
+    (root / "zoology").mkdir()
+    (root / "biology" / "cells.md").rename(root / "zoology" / "cells.md")
+    diff = runner.invoke(main, ["diff", "-r", str(root)])
+    assert diff.exit_code == 1
+    assert "deck 'biology::Cells' -> 'zoology::Cells'" in diff.output and "Change Deck" in diff.output
+    second = runner.invoke(main, ["push", "-r", str(root), "--collection", str(collection)])
+    assert second.exit_code == 0, second.output
+    assert "0 new" in second.output and "2 moved to another deck" in second.output
+    col = anki_collection.Collection(str(collection))
+    try:
+        moved = {
+            **EXPECTED_DECKS,
+            "What is a cell?": "zoology::Cells",
+            "What is a membrane?": "zoology::Cells",
+        }
+        assert decks_of_notes(col) == moved
+        assert review_state(col) == before
+    finally:
+        col.close()
+    assert runner.invoke(main, ["diff", "-r", str(root)]).exit_code == 0

@@ -15,10 +15,10 @@ from deckbuilder.fingerprint import normalise_question
 from deckbuilder.html.markup import to_inline_html
 from deckbuilder.html.plaintext import html_to_text
 from deckbuilder.identity.lockfile import LockEntry
-from deckbuilder.identity.resolve import Change
+from deckbuilder.identity.resolve import Change, followed_deck
 from deckbuilder.incremental.cachefiles import RememberedCard, recall
 from deckbuilder.incremental.caching import Caching
-from deckbuilder.model import Card
+from deckbuilder.model import Card, Deck
 from deckbuilder.render.notetypes import CLOZE_FIELDS, CLOZE_NOTE_TYPE_NAME, FIELDS, NOTE_TYPE_NAME
 
 CONTEXT_WORDS = 4
@@ -28,7 +28,7 @@ DIFF_LIMIT = 300
 @dataclass(frozen=True, slots=True)
 class CardChange:
     kind: str
-    """``added``, ``changed``, ``reworded`` or ``removed``."""
+    """``added``, ``changed``, ``reworded``, ``moved`` (to another Anki deck) or ``removed``."""
     guid: str
     question: str
     card: Card | None = None
@@ -86,7 +86,9 @@ class DeckChanges:
         return searches[0] if searches else None
 
     def as_json(self) -> dict[str, Any]:
-        counts = {kind: len(self.of_kind(kind)) for kind in ("added", "changed", "reworded", "removed")}
+        counts = {
+            kind: len(self.of_kind(kind)) for kind in ("added", "changed", "reworded", "moved", "removed")
+        }
         return {
             "source": str(self.loaded.deck.source),
             "counts": {**counts, "unchanged": self.unchanged},
@@ -138,11 +140,29 @@ def deck_changes(loaded: LoadedDeck) -> DeckChanges:
             changes.append(
                 CardChange("changed", card.guid, card.question, card, detail=detail, caution=caution)
             )
+        elif (moved := _moved_deck(match.previous, resolution.deck)) is not None:
+            changes.append(
+                CardChange("moved", card.guid, card.question, card, detail=moved, caution=MOVED_CAUTION)
+            )
         else:
             unchanged += 1
     for entry in resolution.removed:
         changes.append(_removed(entry, remembered.get(entry.content)))
     return DeckChanges(loaded, tuple(changes), unchanged)
+
+
+MOVED_CAUTION = (
+    "Anki's import keeps cards it already has in their old deck: move them in Anki's browser "
+    "(Browse > Cards > Change Deck); new cards go to the new deck"
+)
+
+
+def _moved_deck(entry: LockEntry | None, deck: Deck) -> str | None:
+    """``deck 'A' -> 'B'`` when the card was built into another deck (decks that follow folders)."""
+    now = followed_deck(deck)
+    if entry is None or not entry.deck or not now or entry.deck == now:
+        return None
+    return f"deck '{entry.deck}' -> '{now}'"
 
 
 def _field_search(field: str, change: CardChange) -> str:

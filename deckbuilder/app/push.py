@@ -18,6 +18,7 @@ from deckbuilder.app.media import collect_media
 from deckbuilder.app.output import build_lock, finish_interrupted, write_atomically
 from deckbuilder.app.records import lock_files, remember_cards
 from deckbuilder.collection.files import BACKUPS_KEPT
+from deckbuilder.collection.notes import move_cards
 from deckbuilder.collection.opening import (
     changed_behind_backup,
     changed_copy,
@@ -27,6 +28,7 @@ from deckbuilder.collection.opening import (
 from deckbuilder.collection.packages import ImportLog, import_packages, remove_notes
 from deckbuilder.errors import OutputError
 from deckbuilder.identity.lockfile import live_guids
+from deckbuilder.identity.resolve import followed_deck
 from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.fragments import prerender
 from deckbuilder.read.sources import resolve_sources
@@ -39,6 +41,8 @@ class PushReport(ImportLog):
     """What an import and a prune did (or, in a dry run, would do) to the collection."""
 
     pruned: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
+    """Notes whose cards moved to another deck (their file moved between folders)."""
     backup: Path | None = None
 
     def summary(self) -> str:
@@ -48,6 +52,8 @@ class PushReport(ImportLog):
             f"{len(self.unchanged)} unchanged",
             f"{len(self.conflicting)} conflicting",
         ]
+        if self.moved:
+            parts.append(f"{len(self.moved)} moved to another deck")
         if self.pruned:
             parts.append(f"{len(self.pruned)} deleted")
         return ", ".join(parts)
@@ -95,6 +101,7 @@ def _apply(
         with tempfile.TemporaryDirectory() as scratch:
             log = import_packages(col, stage_packages(packages(pushed), Path(scratch)))
         report = PushReport(log.new, log.updated, log.unchanged, log.conflicting)
+        report.moved = move_cards(col, _moved_decks(pushed))
         if prune:
             report.pruned = _prune(col, pushed)
     return pushed, report
@@ -113,6 +120,18 @@ def _live_anywhere(loaded: Sequence[LoadedDeck]) -> set[str]:
     their lock files. A card moved to another file of the same Anki deck keeps its GUID, and its
     note must stay."""
     return {guid for lock in updated_locks(loaded).values() for guid in live_guids(lock)}
+
+
+def _moved_decks(loaded: Sequence[LoadedDeck]) -> dict[str, str]:
+    """The cards the lock had in another deck (their file moved between folders that name decks),
+    by GUID, with the deck they belong to now."""
+    return {
+        match.card.guid: now
+        for item in loaded
+        if (now := followed_deck(item.deck))
+        for match in item.resolution.matches
+        if match.previous is not None and match.previous.deck and match.previous.deck != now
+    }
 
 
 def stage_packages(files: Mapping[Path, bytes], folder: Path) -> list[Path]:
@@ -151,14 +170,14 @@ def push_sources(
 
         def packages(decks: Sequence[LoadedDeck]) -> dict[Path, bytes]:
             tables = prerender([item.deck for item in decks], caching)
-            return {
-                Path(f"{item.deck.source.stem}.apkg"): render(
+            return {  # numbered: files of one name in two folders are two packages
+                Path(f"{index:05d}-{item.deck.source.stem}.apkg"): render(
                     item.deck,
                     RenderOptions(
                         media=collect_media(item.deck, item.media_digests), fragments=table.fragments
                     ),
                 )
-                for item, table in zip(decks, tables, strict=True)
+                for index, (item, table) in enumerate(zip(decks, tables, strict=True))
             }
 
         pushed, report = push(

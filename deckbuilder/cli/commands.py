@@ -265,7 +265,8 @@ def diff(sources: Sequence[Path], recursive: bool, as_json: bool, quiet: bool, v
     """Show what the next build would change, and write nothing.
 
     Lists cards added, changed (with the changed words), matched after a
-    reworded question, and removed from the markdown. Exit status: 0 when the
+    reworded question, moved to another Anki deck, and removed from the
+    markdown. Exit status: 0 when the
     next build would change nothing, 1 when it would (like git diff
     --exit-code), 2 on an error.
     """

@@ -5,7 +5,7 @@ from __future__ import annotations
 from deckbuilder.app.diff import CardChange, DeckChanges
 from deckbuilder.errors import shorten
 
-MARKS = {"added": "+", "changed": "~", "reworded": "~", "removed": "-"}
+MARKS = {"added": "+", "changed": "~", "reworded": "~", "moved": ">", "removed": "-"}
 QUESTION_WIDTH = 70
 
 
@@ -42,7 +42,7 @@ def _card_lines(change: CardChange, verbose: bool) -> list[str]:
         lines = [f"  {mark} {change.kind:<8} {number}{_short(change.question, verbose)}{where}"]
         if change.kind == "removed":
             lines[-1] += f"  [guid {change.guid}]"
-    if change.detail and change.kind in ("changed", "reworded"):
+    if change.detail and change.kind in ("changed", "reworded", "moved"):
         lines.append(f"      {change.detail}")
     if change.caution:
         lines.append(f"      note: {change.caution}")

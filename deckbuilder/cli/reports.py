@@ -28,6 +28,7 @@ def list_pushed(report: PushReport) -> None:
         ("new", report.new),
         ("updated", report.updated),
         ("conflicting", report.conflicting),
+        ("moved", report.moved),
         ("deleted", report.pruned),
     ):
         for question in questions:

@@ -89,3 +89,25 @@ def notes_by_id(col: Any, note_ids: Sequence[int]) -> list[AnkiNote]:
         fields, tags = tuple(note.fields), tuple(note.tags)
         notes.append(AnkiNote(note_id, note.guid, note.mod, note.mid, fields, tags, deck))
     return notes
+
+
+def move_cards(col: Any, decks: Mapping[str, str]) -> list[str]:
+    """Move the cards of the notes with these GUIDs to the decks named (made when missing): Anki's
+    import leaves cards it has in their deck, though the package names another. The questions of
+    the notes moved (their first field), for the report."""
+    rows = rows_where_in(col, "select id, guid from notes where guid in ({})", sorted(decks))
+    moved = []
+    for note_id, guid in sorted(rows, key=lambda row: row[1]):
+        deck_id = col.decks.id(decks[guid])
+        note = col.get_note(note_id)
+        # A card in a filtered deck moves home when the filtered deck empties: its home changes.
+        cards = [card for card in note.cards() if (card.odid or card.did) != deck_id]
+        if not cards:
+            continue
+        for card in cards:
+            if card.odid:
+                card.odid = deck_id
+                col.update_card(card)
+        col.set_deck([card.id for card in cards if not card.odid], deck_id)
+        moved.append(note.fields[0])
+    return moved

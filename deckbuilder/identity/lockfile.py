@@ -37,6 +37,9 @@ class LockEntry:
     """``basic``, ``reverse`` or ``cloze``: the kind of Anki note the card was built as."""
     note_type: str = ""
     """The name of the deck's own note type the card was built as; empty for deckbuilder's."""
+    deck: str = ""
+    """The Anki deck the card was built into, kept for decks that follow folders (``from_folders``):
+    a file moved between folders moves its cards to another deck, which ``diff`` then says."""
 
 
 Lock = Mapping[str, tuple[LockEntry, ...]]
@@ -133,9 +136,12 @@ def _entry(item: Any) -> LockEntry:
         removed=None if removed is None else _time(removed, "removed"),
         note_kind=item.get("kind", "basic"),
         note_type=item.get("type", ""),
+        deck=item.get("deck", ""),
     )
     if not isinstance(entry.note_type, str):
         raise TypeError(f"'type' is {quoted(entry.note_type)}, not a text")
+    if not isinstance(entry.deck, str):
+        raise TypeError(f"'deck' is {quoted(entry.deck)}, not a text")
     if not entry.guid or entry.note_kind not in NOTE_KINDS:
         raise ValueError(
             f"entry {quoted(entry.guid)} has no GUID or an unknown kind {quoted(entry.note_kind)}"
@@ -190,6 +196,8 @@ def entry_json(entry: LockEntry) -> str:
         line += f', "kind": {text(entry.note_kind)}'
     if entry.note_type:
         line += f', "type": {text(entry.note_type)}'
+    if entry.deck:
+        line += f', "deck": {text(entry.deck)}'
     return line + "}"
 
 

@@ -197,6 +197,7 @@ def resolve(deck: Deck, entries: Sequence[LockEntry], now: int) -> Resolution:
     taken = {entry.guid for entry in entries}
     matches: list[CardMatch] = []
     new_entries: list[LockEntry] = []
+    deck_name = followed_deck(deck)
     for position, card in enumerate(cards):
         question = questions[position]
         content = card.content or _content_hash(card)
@@ -209,10 +210,10 @@ def resolve(deck: Deck, entries: Sequence[LockEntry], now: int) -> Resolution:
             match = CardMatch(card.identified(guid, now), Change.NEW, content)
         matches.append(match)
         previous = match.previous
-        if match.change is Change.UNCHANGED and _same_entry(previous, match.card, question):
+        if match.change is Change.UNCHANGED and _same_entry(previous, match.card, question, deck_name):
             new_entries.append(previous)  # the same entry as before; building a new one costs more
         else:
-            new_entries.append(entry_for(match.card, question, content))
+            new_entries.append(entry_for(match.card, question, content, deck_name))
     leftovers = [entry for i, entry in enumerate(entries) if i not in matcher.used]
     kept = tuple(entry if entry.removed is not None else replace(entry, removed=now) for entry in leftovers)
     return Resolution(
@@ -237,7 +238,8 @@ def adopted(resolution: Resolution, notes: Mapping[str, tuple[str, int]]) -> Res
         if found is None:
             continue
         card = match.card.identified(*found)
-        entry = entry_for(card, card.fingerprint or normalise_question(card.question), match.content)
+        question = card.fingerprint or normalise_question(card.question)
+        entry = entry_for(card, question, match.content, followed_deck(resolution.deck))
         matches[position] = CardMatch(card, Change.UNCHANGED, match.content, entry)
         entries[position] = entry
     return replace(
@@ -272,7 +274,7 @@ def _fresh_guid(deck_id: int, card: Card, question: str, taken: set[str]) -> str
     return guid
 
 
-def _same_entry(entry: LockEntry | None, card: Card, question: str) -> TypeGuard[LockEntry]:
+def _same_entry(entry: LockEntry | None, card: Card, question: str, deck: str) -> TypeGuard[LockEntry]:
     return (
         entry is not None
         and entry.removed is None
@@ -280,12 +282,18 @@ def _same_entry(entry: LockEntry | None, card: Card, question: str) -> TypeGuard
         and entry.explicit_id == card.explicit_id
         and entry.note_kind == card.note_kind
         and entry.note_type == card.note_type
+        and entry.deck == deck
     )
 
 
-def entry_for(card: Card, question: str, content: str) -> LockEntry:
+def followed_deck(deck: Deck) -> str:
+    """The deck's Anki name when its decks follow folders (the lock then keeps it), else empty."""
+    return deck.anki_deck if deck.settings.folder_deck is not None else ""
+
+
+def entry_for(card: Card, question: str, content: str, deck: str = "") -> LockEntry:
     """The lock entry of an identified card: its GUID and change time, its normalised question and
-    its content hash."""
+    its content hash (and, for decks that follow folders, its Anki deck)."""
     return LockEntry(
         guid=card.guid,
         question=question,
@@ -294,4 +302,5 @@ def entry_for(card: Card, question: str, content: str) -> LockEntry:
         explicit_id=card.explicit_id,
         note_kind=card.note_kind,
         note_type=card.note_type,
+        deck=deck,
     )
