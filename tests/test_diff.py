@@ -79,7 +79,14 @@ def test_every_kind_of_change(runner: CliRunner, seed_folder: Path, tmp_path: Pa
     code, data = diff_json(runner, seed_folder)
     assert code == 1 and data["changed"] is True
     deck = data["decks"][0]
-    assert deck["counts"] == {"added": 1, "changed": 1, "reworded": 1, "moved": 0, "removed": 1, "unchanged": 29}
+    assert deck["counts"] == {
+        "added": 1,
+        "changed": 1,
+        "reworded": 1,
+        "moved": 0,
+        "removed": 1,
+        "unchanged": 29,
+    }
     reworded = next(c for c in deck["changes"] if c["kind"] == "reworded")
     assert reworded["previous_question"] == "Why is multi-head attention needed?"
     assert 0.8 <= reworded["similarity"] < 1
