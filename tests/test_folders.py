@@ -188,6 +188,12 @@ def test_the_packaged_csv_imports_each_row_into_its_deck(runner: CliRunner, tmp_
         col.close()
 
 
+def _push(runner: CliRunner, root: Path, collection: Path) -> str:
+    result = runner.invoke(main, ["push", "-r", str(root), "--collection", str(collection)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 @pytest.mark.anki
 def test_push_puts_the_cards_in_the_same_decks_as_the_package(runner: CliRunner, tmp_path: Path) -> None:
     from .anki_helpers import anki_collection, new_collection
@@ -195,8 +201,7 @@ def test_push_puts_the_cards_in_the_same_decks_as_the_package(runner: CliRunner,
     root = three_files(tmp_path)
     new_collection(tmp_path).close()
     collection = tmp_path / "collection.anki2"
-    result = runner.invoke(main, ["push", "-r", str(root), "--collection", str(collection)])
-    assert result.exit_code == 0, result.output
+    _push(runner, root, collection)
     col = anki_collection.Collection(str(collection))
     try:
         assert decks_of_notes(col) == EXPECTED_DECKS
@@ -284,8 +289,7 @@ def test_a_file_moved_between_folders_is_said_by_diff_and_push_moves_its_cards(
     root = three_files(tmp_path)
     new_collection(tmp_path).close()
     collection = tmp_path / "collection.anki2"
-    first = runner.invoke(main, ["push", "-r", str(root), "--collection", str(collection)])
-    assert first.exit_code == 0, first.output
+    _push(runner, root, collection)
     col = anki_collection.Collection(str(collection))
     review_all(col)
     before = review_state(col)
@@ -295,9 +299,8 @@ def test_a_file_moved_between_folders_is_said_by_diff_and_push_moves_its_cards(
     diff = runner.invoke(main, ["diff", "-r", str(root)])
     assert diff.exit_code == 1
     assert "deck 'biology::Cells' -> 'zoology::Cells'" in diff.output and "Change Deck" in diff.output
-    second = runner.invoke(main, ["push", "-r", str(root), "--collection", str(collection)])
-    assert second.exit_code == 0, second.output
-    assert "0 new" in second.output and "2 moved to another deck" in second.output
+    second = _push(runner, root, collection)
+    assert "0 new" in second and "2 moved to another deck" in second
     col = anki_collection.Collection(str(collection))
     try:
         moved = {
