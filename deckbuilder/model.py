@@ -132,8 +132,9 @@ class DeckSettings:
     plugin settings say which); ``#tag/a/b`` names the deck ``a::b``."""
     card_separators: tuple[str, str, str, str] = ("::", ":::", "?", "??")
     """That plugin's separators: a line card's, reversed, a multi-line card's, reversed."""
-    highlight_clozes: bool = True
-    """Whether ``==highlights==`` in a flashcards file are cloze deletions (that plugin's setting)."""
+    cloze_marks: tuple[str, ...] = ("highlight",)
+    """What marks a cloze deletion in a flashcards file, that plugin's settings say: ``highlight``
+    (``==words==``), ``bold`` (``**words**``), ``curly`` (``{{words}}``)."""
     syntax: tuple[str, ...] = ()
     """Flashcard syntaxes of other apps to read even where the file does not say it uses them
     (``obsidian``: ``question::answer`` lines in files not tagged ``#flashcards``)."""

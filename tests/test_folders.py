@@ -234,7 +234,7 @@ def test_a_vaults_spaced_repetition_settings_name_its_separators_tags_and_clozes
     root = obsidian_vault(tmp_path, {
         "flashcardTags": ["#cards"], "singleLineCardSeparator": ">>", "singleLineReversedCardSeparator": "<>",
         "multilineCardSeparator": "%%", "multilineReversedCardSeparator": "%%%",
-        "convertHighlightsToClozes": False,
+        "convertHighlightsToClozes": False, "convertBoldTextToClozes": True, "convertCurlyBracketsToClozes": True,
     })  # fmt: skip
     write(root / "biology", "cells.md", (
         "#cards/biology/cells\n\nMitochondria >> powerhouse\nATP <> energy currency\n\n"
@@ -247,6 +247,10 @@ def test_a_vaults_spaced_repetition_settings_name_its_separators_tags_and_clozes
         ("ATP", "energy currency", True),
         ("What is a ribosome?", "A protein factory.", False),
         ("What is a lysosome?", "A waste bin.", True),
+    ]
+    write(root / "biology", "marks.md", "#cards\n\nThe **nucleus** holds {{DNA}}, not ==RNA==.\n")
+    assert parsed_cards(root / "biology", "marks.md")[1] == [
+        ("The {{c1::nucleus}} holds {{c2::DNA}}, not ==RNA==.", "", False)
     ]
     write(root / "biology", "plain.md", "#flashcards\n\nThe ==nucleus== holds DNA.\n\nA :: B\n")
     assert parsed_cards(root / "biology", "plain.md")[1] == []  # not the vault's tag: no flashcards file

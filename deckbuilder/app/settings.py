@@ -185,6 +185,12 @@ def _nearest(folder: Path) -> Path | None:
 
 SPACED_REPETITION_DATA = Path(".obsidian", "plugins", "obsidian-spaced-repetition", "data.json")
 """Where Obsidian keeps the Spaced Repetition plugin's settings, in the vault's top folder."""
+CLOZE_SETTINGS = (
+    ("highlight", "convertHighlightsToClozes", True),
+    ("bold", "convertBoldTextToClozes", False),
+    ("curly", "convertCurlyBracketsToClozes", False),
+)
+"""Each cloze mark, the plugin's setting that turns it on, and its default there."""
 SEPARATOR_KEYS = (
     "singleLineCardSeparator",
     "singleLineReversedCardSeparator",
@@ -195,8 +201,8 @@ SEPARATOR_KEYS = (
 
 def spaced_repetition_settings(folder: Path) -> DeckSettings:
     """The Spaced Repetition plugin's settings of the Obsidian vault the folder is in (found by
-    walking up to the vault's ``.obsidian``): its flashcard tags, separators and whether highlights
-    are clozes; the plugin's defaults outside a vault or without the plugin's file."""
+    walking up to the vault's ``.obsidian``): its flashcard tags, separators and cloze marks; the
+    plugin's defaults outside a vault or without the plugin's file."""
     defaults = DeckSettings()
     data_file = next(
         (above / SPACED_REPETITION_DATA for above in [folder.resolve(), *folder.resolve().parents]
@@ -226,11 +232,15 @@ def spaced_repetition_settings(folder: Path) -> DeckSettings:
         if isinstance(tags, list)
         else ()
     )
-    highlights = found.get("convertHighlightsToClozes")
+    marks = tuple(
+        mark
+        for mark, key, default in CLOZE_SETTINGS
+        if (found.get(key) if isinstance(found.get(key), bool) else default)
+    )
     return DeckSettings(
         flashcard_tags=listed or defaults.flashcard_tags,
         card_separators=(separators[0], separators[1], separators[2], separators[3]),
-        highlight_clozes=highlights if isinstance(highlights, bool) else defaults.highlight_clozes,
+        cloze_marks=marks,
     )
 
 
@@ -274,7 +284,7 @@ def folder_settings(folder: Path) -> DeckSettings:
     return DeckSettings(
         flashcard_tags=vault.flashcard_tags,
         card_separators=vault.card_separators,
-        highlight_clozes=vault.highlight_clozes,
+        cloze_marks=vault.cloze_marks,
         folder_deck="::".join(folder.resolve().relative_to(root).parts) if root is not None else None,
         tags=found.data.get("deck.tags", ()),
         card_level=found.data.get("deck.card_level"),

@@ -62,8 +62,8 @@ class Layout:
     """The file's own separator line of multi-line cards (``,,``), besides ``?``."""
     reversed_marks: tuple[str, str] = ("", "")
     """The reversed forms of the two separators the vault's settings name, where they do."""
-    highlight_clozes: bool = True
-    """Whether ``==highlights==`` are cloze deletions in this flashcards file."""
+    cloze_marks: tuple[str, ...] = ("highlight",)
+    """What marks cloze deletions in this flashcards file (``==highlights==`` by default)."""
     tag_deck: str | None = None
     """The deck a nested flashcards tag names (``#flashcards/biology``), unless the file names one."""
     reading: str = ""
@@ -97,7 +97,7 @@ def lay_out(raw_blocks: Sequence[Block], settings: DeckSettings) -> Layout:
             inline_reversed if inline_reversed != inline + inline[-1] else "",
             multi_reversed if multi_reversed != multi + multi[-1] else "",
         )
-        layout.highlight_clozes = settings.highlight_clozes
+        layout.cloze_marks = settings.cloze_marks
         layout.tag_deck = next((found for block in tagged if (found := _tag_deck(block, tags))), None)
         layout.reading = (
             f"flashcards by Obsidian's rule: headings are sections, cards are '{layout.separator}' lines "
@@ -614,7 +614,7 @@ def _side_end(blocks: list[Block], back: int, heading_set: set[int]) -> int:
 def _scan(layout: Layout, blocks: Sequence[Block], section: tuple[str, ...]) -> ShapeScan:
     """The questions by shape in the blocks, read with the file's separators."""
     return scan_shapes(
-        blocks, section, layout.separator, layout.side, layout.reversed_marks, layout.highlight_clozes
+        blocks, section, layout.separator, layout.side, layout.reversed_marks, layout.cloze_marks
     )
 
 

@@ -8,6 +8,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from deckbuilder.markdown.cloze import MAYBE_CLOZE
 from deckbuilder.markdown.deletions import scan as cloze_numbers
@@ -89,7 +90,7 @@ def scan_shapes(
     separator: str = "",
     side: str = "",
     reversed_marks: tuple[str, str] = ("", ""),
-    highlights: bool = True,
+    cloze_marks: tuple[str, ...] = ("highlight",),
 ) -> ShapeScan:
     """Find the questions among blocks that sit under a heading which is not itself a card; with
     a ``separator`` (``::``, or one the file uses throughout: ``;;``), also Obsidian's one-line
@@ -155,7 +156,7 @@ def scan_shapes(
             index += 1
             continue
         if block.kind == "block_quote" and QUOTED_LABEL.search(block.text):
-            quoted = scan_shapes(unquoted(block), section, separator, side, reversed_marks, highlights)
+            quoted = scan_shapes(unquoted(block), section, separator, side, reversed_marks, cloze_marks)
             if quoted.drafts:  # questions written in a quote (``> **Q:** …`` / ``> A: …``)
                 (current.pieces if current is not None else before_first).extend(quoted.before_first)
                 drafts.extend(quoted.drafts)
@@ -177,8 +178,8 @@ def scan_shapes(
         found = _question_start(
             block, section, faq, numbered, (side, reversed_marks[1]), requests, leads, clozes, definitions
         )
-        if not found and separator and highlights and block.kind == "paragraph":
-            found = _highlight_cloze(block, section)
+        if not found and separator and cloze_marks and block.kind == "paragraph":
+            found = _highlight_cloze(block, section, cloze_marks)
         if not found:
             if current is None or current.shape not in WHOLE_IN_ONE_LINE:
                 (current.pieces if current is not None else before_first).append(block)
@@ -1136,12 +1137,29 @@ HIGHLIGHT = re.compile(r"(?<![=\w])==(?!=)([^=\n]+?)(?<!=)==(?![=\w])")
 """``==hidden words==``: a cloze deletion in a flashcards file (Obsidian's spaced repetition)."""
 
 
-def _highlight_cloze(block: Block, section: tuple[str, ...]) -> list[Draft]:
-    """A paragraph of a flashcards file with ``==highlights==``: one cloze note, each highlight a
-    deletion of its own (as the app asks them)."""
-    if "==" not in block.text or not HIGHLIGHT.search(block.text):
+CLOZE_MARKS = {
+    "highlight": ("==", HIGHLIGHT.pattern),
+    "bold": ("**", r"(?<![*\w])\*\*(?!\*)([^*\n]+?)\*\*(?![*\w])"),
+    "curly": ("{{", r"(?<!\{)\{\{(?!c\d+::)([^{}\n]+?)\}\}(?!\})"),
+}
+"""Each cloze mark a flashcards file may use (as its vault's settings say): the text it starts with,
+and its pattern, the hidden words in its group."""
+
+
+@lru_cache(maxsize=8)
+def _cloze_pattern(marks: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(CLOZE_MARKS[mark][1] for mark in marks))
+
+
+def _highlight_cloze(
+    block: Block, section: tuple[str, ...], marks: tuple[str, ...] = ("highlight",)
+) -> list[Draft]:
+    """A paragraph of a flashcards file with ``==highlights==`` (or the bold or curly brackets its
+    vault's settings make clozes): one cloze note, each a deletion of its own (as the app asks them)."""
+    pattern = _cloze_pattern(marks)
+    if not any(CLOZE_MARKS[mark][0] in block.text for mark in marks) or not pattern.search(block.text):
         return []
-    (text,) = numbered_deletions(HIGHLIGHT, block.stripped_text)
+    (text,) = numbered_deletions(pattern, block.stripped_text)
     return [Draft(SR_COMMENT.sub("", text).strip(), block.line, [], section, shape="highlight-cloze")]
 
 
@@ -1151,7 +1169,8 @@ def numbered_deletions(pattern: re.Pattern[str], *texts: str) -> tuple[str, ...]
     numbers = itertools.count(1)
 
     def deletion(found: re.Match[str]) -> str:
-        return f"{{{{c{next(numbers)}::{found.group(1)}}}}}"
+        hidden = next(group for group in found.groups() if group is not None)  # the alternative that matched
+        return f"{{{{c{next(numbers)}::{hidden}}}}}"
 
     return tuple(pattern.sub(deletion, text) for text in texts)
 
