@@ -439,6 +439,15 @@ SHAPES = {
         "# Web\n\n## Q: What is REST?\n**A:** A style.\n\n## Question: What is SOAP?\n**A:** A protocol.\n",
         [("What is REST?", "A style."), ("What is SOAP?", "A protocol.")],
     ),
+    "question-and-answer-lines-without-blank-lines-between-pairs": (
+        "Q: What is the capital of France?\nA: Paris\nQ: What is the capital of Italy?\nA: Rome,\nsince 1871.\n"
+        "Q: What is the capital of Peru?\nA: Lima\n",
+        [
+            ("What is the capital of France?", "Paris"),
+            ("What is the capital of Italy?", "Rome,\nsince 1871."),
+            ("What is the capital of Peru?", "Lima"),
+        ],
+    ),
     "a-definition-list": (
         "# Glossary\n\nLatency\n: The time a request takes.\n: Counted in milliseconds.\n\nThroughput\n"
         ": Requests per second.\n",

@@ -98,7 +98,7 @@ def scan_shapes(
     ``?`` does."""
     if "<details" in "".join(block.text for block in blocks if block.kind != "block_code").lower():
         blocks = details_apart(blocks)
-    blocks = bold_questions_apart(blocks)
+    blocks = labelled_questions_apart(bold_questions_apart(blocks))
     drafts: list[Draft] = []
     before_first: list[Block] = []
     faq = sum(1 for block in blocks if _faq_question(block) and not _vocabulary(block, ())) >= 2
@@ -250,12 +250,39 @@ def bold_questions_apart(blocks: Sequence[Block]) -> list[Block]:
         if len(starts) == 1:
             parted.append(block)
             continue
-        for start, end in itertools.pairwise([*starts, len(lines)]):
-            text = "\n".join(lines[start:end])
-            parted.append(
-                Block("paragraph", text if text.endswith("\n") else text + "\n", block.line + start)
-            )
+        parted.extend(_split_at(block, lines, starts))
     return parted
+
+
+def labelled_questions_apart(blocks: Sequence[Block]) -> list[Block]:
+    """Paragraphs of ``Q:``/``A:`` pairs written without blank lines between them, parted at each
+    further ``Q:`` line that follows an answer: each pair a card of its own, none merged into the
+    answer above it."""
+    parted: list[Block] = []
+    for block in blocks:
+        lines = block.text.split("\n")
+        if block.kind != "paragraph" or len(lines) < 4 or not _labels_question(lines[0]):
+            parted.append(block)
+            continue
+        starts = [0]
+        answered = False
+        for index in range(1, len(lines)):
+            if _labels_question(lines[index]) and answered:
+                starts.append(index)
+                answered = False
+            elif (found := lead_in(lines[index])) is not None and found.key in ANSWER_MARKERS:
+                answered = True
+        parted.extend(_split_at(block, lines, starts))
+    return parted
+
+
+def _split_at(block: Block, lines: Sequence[str], starts: Sequence[int]) -> list[Block]:
+    """The paragraph's lines as paragraphs of their own, each starting at one of ``starts``."""
+    parts = []
+    for start, end in itertools.pairwise([*starts, len(lines)]):
+        text = "\n".join(lines[start:end])
+        parts.append(Block("paragraph", text if text.endswith("\n") else text + "\n", block.line + start))
+    return parts
 
 
 def _bold_asking_line(line: str) -> bool:
@@ -829,9 +856,8 @@ def _defined_items(items: Sequence[ListItem], lines: Sequence[int], section: tup
         return []
     drafts = []
     for item, line in zip(items, lines, strict=True):
-        found = (
-            DEFINITION_LINE.fullmatch(" ".join(item.paragraph.split())) if not item.after_paragraph else None
-        )
+        written = " ".join(item.paragraph.split())
+        found = None if item.after_paragraph else DEFINITION_LINE.fullmatch(written)
         if found is None or "`" in found.group("term") or not _one_phrase(found.group("meaning")):
             return []
         answer = Block("paragraph", found.group("meaning") + "\n", line)
