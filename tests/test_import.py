@@ -348,3 +348,21 @@ def test_a_note_type_of_one_field_imports_and_builds_back(runner: CliRunner, tmp
     )
     assert runner.invoke(main, ["diff", str(source)]).exit_code == 0
     built_back_changes_nothing(runner, source, folder / "collection.anki2", tmp_path / "out")
+
+
+def test_diff_after_an_import_shows_the_words_of_the_first_edit(
+    runner: CliRunner, anki_deck: Path, tmp_path: Path
+) -> None:
+    """Import keeps each card's text in the local cache, as a build does: the first edit after it
+    is shown word by word, not as 'the previous text is not in the local cache'."""
+    source = tmp_path / "source"
+    result = runner.invoke(main, ["import", "-c", str(anki_deck), "-d", "Biology", "--into", str(source)])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(main, ["diff", str(source)]).exit_code == 0
+    biology = source / "biology.md"
+    biology.write_text(biology.read_text(encoding="utf-8").replace("It makes ATP.", "It makes much ATP."),
+                       encoding="utf-8")  # fmt: skip
+    diff = runner.invoke(main, ["diff", str(source)])
+    assert diff.exit_code == 1
+    assert "[-It makes ATP.-]" in diff.output or "{+much+}" in diff.output, diff.output
+    assert "not in the local cache" not in diff.output

@@ -501,3 +501,26 @@ def test_a_lost_lock_does_not_make_pull_add_the_decks_notes_again(
     assert {entry["guid"] for entry in lock["decks"]["biology.md"]} < guids
     assert runner.invoke(main, ["diff", str(source)]).exit_code == 0
     built_back_changes_nothing(runner, source, anki_deck, tmp_path / "out")
+
+
+def test_diff_after_a_pull_shows_the_words_of_the_next_edit(
+    runner: CliRunner, seed_folder: Path, tmp_path: Path
+) -> None:
+    """Pull keeps the pulled cards' text in the local cache: the next edit in the markdown is shown
+    word by word, not as 'the previous text is not in the local cache'."""
+    collection = pushed_an_hour_ago(runner, seed_folder, tmp_path)
+    col = anki_collection.Collection(str(collection))
+    note = note_asking(col, "How is the transformer different from RNN and LSTM?")
+    note["Answer"] = "<p>Transformers use self-attention instead of recurrence.</p>"
+    col.update_note(note)
+    col.close()
+    pulled = runner.invoke(main, ["pull", str(seed_folder), "--collection", str(collection)])
+    assert pulled.exit_code == 0, pulled.output
+    deck_file = seed_folder / "transformer-questions.md"
+    text = deck_file.read_text(encoding="utf-8")
+    deck_file.write_text(
+        text.replace("instead of recurrence.", "instead of any recurrence."), encoding="utf-8"
+    )
+    diff = runner.invoke(main, ["diff", str(seed_folder)])
+    assert diff.exit_code == 1 and "{+any+}" in diff.output, diff.output
+    assert "not in the local cache" not in diff.output

@@ -23,6 +23,7 @@ from deckbuilder.app.media import NOT_FOUND, file_problem, media_bytes
 from deckbuilder.app.notetypes import NOTE_TYPE_FOLDER, note_type_files, note_type_json
 from deckbuilder.app.output import write_atomically
 from deckbuilder.app.progress import NoProgress, Progress
+from deckbuilder.app.records import remember_cards
 from deckbuilder.collection.notes import read_notes
 from deckbuilder.collection.opening import opened_copy, package_collection
 from deckbuilder.errors import DeckbuilderError, OutputError, Severity
@@ -132,6 +133,8 @@ def import_content(
     lock = merged(read_lock(lock_file), attempt.entries)
     outputs[lock_file] = format_lock(lock).encode("utf-8")
     _write(outputs, into)
+    # The text of every card as written, for the diff of the first edit after the import.
+    remember_cards(load_decks(sorted(attempt.texts), strict=False), every=True)
     report.note_types = attempt.note_types
     report.media = attempt.media
     report.media_left = attempt.media_left

@@ -18,6 +18,7 @@ from typing import Any
 from deckbuilder.app.adoption import anki_markup, with_notes_adopted
 from deckbuilder.app.load import LoadedDeck, load_decks, prepared
 from deckbuilder.app.output import build_lock, finish_interrupted, write_atomically
+from deckbuilder.app.records import remember_cards
 from deckbuilder.app.settings import folder_settings
 from deckbuilder.collection.notes import notes_by_guid, notes_of_deck_only
 from deckbuilder.collection.opening import opened_copy
@@ -110,6 +111,8 @@ def _pull(
     for lock_file, decks in lock_updates.items():
         files[lock_file] = format_lock(_held_once(by_lock[lock_file], decks)).encode("utf-8")
     write_atomically(files)
+    # The text of the cards as pulled, for the diff of the next edit in the markdown.
+    remember_cards(load_decks(sorted(p for p in files if p.suffix != ".lock"), strict=False), every=True)
     return report
 
 

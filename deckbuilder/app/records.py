@@ -18,13 +18,15 @@ def lock_files(loaded: Sequence[LoadedDeck]) -> dict[Path, bytes]:
     return {lock_file: format_lock(lock).encode("utf-8") for lock_file, lock in updated_locks(loaded).items()}
 
 
-def remember_cards(loaded: Sequence[LoadedDeck]) -> None:
-    """Keep the built cards' text in the local cache, for the next diff."""
+def remember_cards(loaded: Sequence[LoadedDeck], every: bool = False) -> None:
+    """Keep the built cards' text in the local cache, for the next diff: of the cards that changed
+    (the others are there from the build that made them), or with ``every``, of all (the files were
+    written by import or pull, not built)."""
     for item in loaded:
         matches = item.resolution.matches
         remember(
             item.lock_file.parent,
-            (_text(m) for m in matches if m.change is not Change.UNCHANGED),
+            (_text(m) for m in matches if every or m.change is not Change.UNCHANGED),
             functools.partial(map, _text, matches),
         )
 
