@@ -286,3 +286,14 @@ def test_a_file_read_and_written_in_its_form_comes_back_byte_for_byte(data: byte
     text, form = read_form(data)
     assert "\r" not in text and not text.startswith("\ufeff")
     assert written_in_form(text, form) == data
+
+
+@pytest.mark.parametrize(
+    "question", ["1: a", "Q1. Which one", "Q: why", "Question 2: how", "問1 鎌倉", "Frage 3 Haupt"]
+)
+def test_a_question_opening_like_a_number_or_a_label_reads_back_whole(question: str) -> None:
+    """The reader takes a heading's number or question label off (``## Q1. …``); a note whose
+    question opens so keeps it: its first character is written as a character reference."""
+    note = _note(1, BASIC, question, "x")
+    _, cards = _read_back([note], frozenset({1}))
+    assert _shown(cards[0], note)[0] == question

@@ -11,7 +11,7 @@ from deckbuilder.markdown.deletions import scan
 from deckbuilder.model import AnkiNote, NoteType
 from deckbuilder.read.answers import NOT_SECTION_LABELS, placeholder
 from deckbuilder.read.blocks import lead_in
-from deckbuilder.read.questions import trailing_attributes
+from deckbuilder.read.questions import LABEL_PREFIX, NUMBER_PREFIX, trailing_attributes
 from deckbuilder.read.tags import safe_tag
 from deckbuilder.render.notetypes import REVERSE_FIELD
 from deckbuilder.reverse.fromhtml import html_to_markdown
@@ -149,9 +149,12 @@ def one_line(markdown: str) -> bool:
 
 def heading_text(text: str) -> str:
     """The text as a heading's, with what the reader would take off a heading escaped: a trailing
-    ``#word`` (a tag) or ``{…}`` (markers)."""
+    ``#word`` (a tag) or ``{…}`` (markers), and a leading number or question label (``1: ``,
+    ``Q1. ``, ``Q: ``, ``問1 ``), whose first character is written as its character reference."""
     if not text:
         return ""
+    if NUMBER_PREFIX.match(text) or LABEL_PREFIX.match(text):
+        text = f"&#{ord(text[0])};{text[1:]}"
     head, _, last = text.rpartition(" ")
     if last.startswith("#"):
         text = f"{head} \\{last}".strip()
