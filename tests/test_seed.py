@@ -148,3 +148,16 @@ def test_readme_examples_are_valid(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(main, ["check", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "0 errors, 0 warnings" in result.stderr
+
+
+def test_markup_keeps_safe_inline_styles_and_drops_the_rest() -> None:
+    """Colours, weight, decoration and alignment (what Anki's editor writes) survive; positioning,
+    hiding and anything that loads do not."""
+    html = to_html(
+        '<span style="color: rgb(255, 0, 0); position: absolute; top: 0">red</span> '
+        '<span style="background-image: url(http://x/y.png); background-color: #ff0">bg</span> '
+        '<font color="red" onclick="steal()">f</font> <b style="display: none; text-decoration: underline">u</b>'
+    )
+    assert 'style="color:rgb(255, 0, 0)"' in html and 'style="background-color:#ff0"' in html
+    assert '<font color="red">f</font>' in html and 'style="text-decoration:underline"' in html
+    assert not any(word in html for word in ("position", "url(", "onclick", "display", "top:"))

@@ -130,9 +130,10 @@ MATHML_ATTRIBUTES = frozenset(
         "encoding",
     ]
 )
-ALLOWED_TAGS = set(HTML_TAGS | MATHML_TAGS)
+ALLOWED_TAGS = set(HTML_TAGS | MATHML_TAGS | {"font"})
 ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
-    "*": {"class", "title", "lang", "dir"},
+    "*": {"class", "title", "lang", "dir", "style"},
+    "font": {"color", "face", "size"},
     "a": {"href", "hreflang"},
     "img": {"src", "alt", "width", "height"},
     "ol": {"start"},
@@ -141,3 +142,10 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     **{tag: set(MATHML_ATTRIBUTES) for tag in MATHML_TAGS},
 }
 URL_SCHEMES = {"http", "https", "mailto", "data"}
+SAFE_STYLE_PROPERTIES = {
+    "color", "background-color", "font-weight", "font-style", "font-size", "font-family",
+    "text-decoration", "text-decoration-line", "text-decoration-color", "text-decoration-style",
+    "text-align", "vertical-align", "text-transform", "white-space",
+}  # fmt: skip
+"""Inline styles that only colour and set text (what Anki's editor writes: colours, bold, italic,
+underline, alignment); never positioning, sizes of boxes, or anything that loads (``url()``)."""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import mistune
 
-from deckbuilder.html.allowlists import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
+from deckbuilder.html.allowlists import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, SAFE_STYLE_PROPERTIES, URL_SCHEMES
 from deckbuilder.html.references import is_local_reference
 from deckbuilder.markdown.cloze import MAYBE_CLOZE, ClozeStyle, render_cloze
 from deckbuilder.markdown.dialect import SYNTAX_PLUGINS, parser, syntax_in
@@ -99,7 +99,7 @@ def _cleaner() -> Any:
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
-        filter_style_properties={"text-align"},
+        filter_style_properties=SAFE_STYLE_PROPERTIES,
         link_rel=None,
         attribute_filter=_no_data_links,
     )
