@@ -4,6 +4,7 @@ the same collection, through the real Anki backend."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -389,5 +390,36 @@ def test_an_inline_colour_kept_as_html_survives_import_and_build(runner: CliRunn
         import_apkg(fresh, tmp_path / "out" / "colours.apkg")
         (note,) = notes_by_guid(fresh).values()
         assert 'style="color:rgb(255, 0, 0)"' in note.fields[1] and ">red</span>" in note.fields[1]
+    finally:
+        fresh.close()
+
+
+def test_an_image_inside_a_field_kept_as_html_is_packaged(runner: CliRunner, tmp_path: Path) -> None:
+    """An ``<img>`` in a field that stays HTML after import is resolved and packaged as a markdown
+    image is (real Anki): the built note shows the picture, not a broken image."""
+    from .anki_decks import PIXEL
+
+    folder = tmp_path / "anki"
+    folder.mkdir()
+    col = new_collection(folder)
+    (Path(col.media.dir()) / "kanji_water.png").write_bytes(PIXEL)
+    add_note(col, "Basic", "Kanji", [], Front="Which kanji is this?",
+             Back='<span style="color: rgb(0, 0, 255);">水 <img src="kanji_water.png"></span>')  # fmt: skip
+    col.close()
+    source = tmp_path / "source"
+    imported = runner.invoke(
+        main, ["import", "-c", str(folder / "collection.anki2"), "-d", "Kanji", "--into", str(source)]
+    )
+    assert imported.exit_code == 0, imported.output
+    assert "<img" in (source / "kanji.md").read_text(encoding="utf-8")  # kept as HTML
+    built = runner.invoke(main, ["build", str(source), "-o", str(tmp_path / "out"), "-f", "apkg"])
+    assert built.exit_code == 0, built.output
+    fresh = new_collection(tmp_path)
+    try:
+        import_apkg(fresh, tmp_path / "out" / "kanji.apkg")
+        (note,) = notes_by_guid(fresh).values()
+        (name,) = re.findall(r'<img src="([^"]+)"', note.fields[1])
+        assert (Path(fresh.media.dir()) / name).read_bytes() == PIXEL
+        assert "color:rgb(0, 0, 255)" in note.fields[1]
     finally:
         fresh.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import re
 import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
@@ -116,16 +115,13 @@ def collect_media(deck: Deck, digests: Mapping[str, str] | None = None) -> dict[
     return media
 
 
-RAW_IMAGE_SOURCE = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
-
-
 def remote_image_warnings(deck: Deck, printed: bool = True) -> list[Diagnostic]:
     """A warning for each card with an image from the network, which printing leaves out (it makes
     no request to addresses a deck names) and the HTML shows only online."""
     warnings = []
     for card in deck.cards:
         text = _card_text(card)
-        sources = [*image_references(text), *RAW_IMAGE_SOURCE.findall(text)]
+        sources = image_references(text)  # markdown images and HTML <img> alike
         remote = [src for src in sources if not is_local_reference(src) and not src.startswith("data:")]
         if remote:
             where = (

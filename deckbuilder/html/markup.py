@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import mistune
 
 from deckbuilder.html.allowlists import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, SAFE_STYLE_PROPERTIES, URL_SCHEMES
-from deckbuilder.html.references import is_local_reference
+from deckbuilder.html.references import html_image_sources, is_local_reference
 from deckbuilder.markdown.cloze import MAYBE_CLOZE, ClozeStyle, render_cloze
 from deckbuilder.markdown.dialect import SYNTAX_PLUGINS, parser, syntax_in
 
@@ -169,6 +169,24 @@ class CardRenderer(mistune.HTMLRenderer):
         if self.image_src is not None and is_local_reference(url):
             url = self.image_src(url)
         return super().image(text, url, title)
+
+    def inline_html(self, html: str) -> str:
+        return super().inline_html(self._local_sources(html))
+
+    def block_html(self, html: str) -> str:
+        return super().block_html(self._local_sources(html))
+
+    def _local_sources(self, fragment: str) -> str:
+        """An ``<img>`` written as HTML shows its local file as a markdown image does (packaged, or
+        embedded in print)."""
+        image_src = self.image_src
+        if image_src is None or "<img" not in fragment.lower():
+            return fragment
+        for start, end, source in reversed(html_image_sources(fragment)):
+            if is_local_reference(source):
+                named = html.escape(image_src(html.unescape(source)))
+                fragment = fragment[:start] + named + fragment[end:]
+        return fragment
 
     def inline_math(self, text: str) -> str:
         if self.math_style == "mathml":
