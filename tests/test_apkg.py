@@ -190,9 +190,9 @@ def test_local_image_becomes_media(runner: CliRunner, tmp_path: Path, col: Any) 
     import_apkg(col, tmp_path / "out" / "pics.apkg")
     [note] = notes_by_guid(col).values()
     media_dir = Path(col.media.dir())
-    [stored] = [p for p in media_dir.iterdir() if p.name.startswith("dot-")]
+    stored = media_dir / "dot.png"  # the file's own name
     assert stored.read_bytes() == png
-    assert f'<img src="{stored.name}" alt="a dot">' in note["Answer"]
+    assert '<img src="dot.png" alt="a dot">' in note["Answer"]
     assert 'src="https://example.org/x.png"' in note["Answer"]
 
 
@@ -359,3 +359,39 @@ def test_bulk_rows_are_the_rows_genanki_notes_write(source: str, seed_folder: Pa
     if source == "cloze.md":
         assert len(expected["cards"]) > len(expected["notes"])  # several cards per cloze or reversed note
     assert _rows(tmp_path / "ours.anki2") == expected
+
+
+def test_two_images_of_one_name_keep_apart_and_check_says_so(
+    runner: CliRunner, tmp_path: Path, col: Any
+) -> None:
+    """Images keep their own names in the package; of two files of other content with one name (in
+    two folders), the second is named apart, check warns, and Anki shows each note its own."""
+    import base64
+
+    folder = tmp_path / "src"
+    red, blue = (
+        base64.b64decode(data)
+        for data in (
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==",
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+        )
+    )
+    for name, data in (("left", red), ("right", blue)):
+        (folder / name).mkdir(parents=True)
+        (folder / name / "heart.png").write_bytes(data)
+    write(
+        folder,
+        "pics.md",
+        "## Which is red?\n\n![](left/heart.png)\n\n## Which is blue?\n\n![](right/heart.png)\n",
+    )
+    check = runner.invoke(main, ["check", str(folder)])
+    assert (
+        "goes into the package as heart-" in check.output and "another image of other content" in check.output
+    )
+    build(runner, folder, tmp_path / "out", T0)
+    import_apkg(col, tmp_path / "out" / "pics.apkg")
+    media_dir = Path(col.media.dir())
+    shown = {n.fields[0]: n["Answer"].split('src="')[1].split('"')[0] for n in notes_by_guid(col).values()}
+    assert shown["Which is red?"] == "heart.png" and shown["Which is blue?"].startswith("heart-")
+    assert (media_dir / shown["Which is red?"]).read_bytes() == red
+    assert (media_dir / shown["Which is blue?"]).read_bytes() == blue

@@ -186,10 +186,11 @@ def _render_outputs(
     packers = {name: FORMATS[name].package_renderer() for name in renderers} if package is not None else {}
     packaged = {name: packer for name, packer in packers.items() if packer is not None}
     parts: list[tuple[Deck, RenderOptions]] = []
+    taken: dict[str, str] = {}  # the media names given: the decks of a build share Anki's media folder
     for job in jobs:
         deck = job.loaded.deck
         options = RenderOptions(
-            media=collect_media(deck, job.loaded.media_digests),
+            media=collect_media(deck, job.loaded.media_digests, taken),
             csv=csv or CsvOptions(),
             print=printing,
             progress=tracker.advance,

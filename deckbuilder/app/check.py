@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from deckbuilder.app.load import LoadedDeck, load_decks
-from deckbuilder.app.media import image_diagnostics
+from deckbuilder.app.media import image_diagnostics, media_name_clashes
 from deckbuilder.app.notetypes import field_problems
 from deckbuilder.errors import Diagnostic, Severity, shorten
 from deckbuilder.incremental.caching import Caching
@@ -43,7 +43,7 @@ def check_decks(
         caching = caching or Caching()
         tables = [deck_fragments.fragments for deck_fragments in prerender(decks, caching)]
         plans = [deck_plans.plans for deck_plans in preplan(decks, printing, tables, caching)]
-    problems: list[Diagnostic] = []
+    problems: list[Diagnostic] = media_name_clashes(decks, [item.media_digests for item in loaded])
     for item, deck_plans in zip(loaded, plans, strict=True):
         problems.extend(item.diagnostics)
         problems.extend(check_deck(item.deck, printing, deck_plans))

@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 import os
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
@@ -18,6 +18,8 @@ from deckbuilder.model import Card, Deck
 from deckbuilder.render import MediaFile
 
 LARGEST_IMAGE = 100 * 1024 * 1024
+MISSING = "missing"
+"""The digest of an image that cannot be read (image_problem says why)."""
 """Bytes an image may have: a larger file is no card's image, and a device posing as one never ends."""
 
 
@@ -96,23 +98,59 @@ def image_diagnostics(deck: Deck) -> list[Diagnostic]:
     return problems
 
 
-def collect_media(deck: Deck, digests: Mapping[str, str] | None = None) -> dict[str, MediaFile]:
-    """Every local image of the deck, named ``stem-<content hash><suffix>`` so that two files with
-    one name in different folders, or an edited image, never collide in Anki's media folder.
-    ``digests`` are the files' hashes as loading read them (see media_digests), else read now."""
+def collect_media(
+    deck: Deck, digests: Mapping[str, str] | None = None, taken: dict[str, str] | None = None
+) -> dict[str, MediaFile]:
+    """Every local image of the deck, under its own file name (an image that came from Anki keeps
+    the name Anki gave it), unless another file of another content took that name first, in this
+    deck or in ``taken`` (the names the other decks of the build gave, with their content hashes,
+    filled in as names are given): that one is named ``stem-<content hash><suffix>``, and ``check``
+    says so. ``digests`` are the files' hashes as loading read them (see media_digests), else
+    read now."""
     problems = image_diagnostics(deck)
     if problems:
         raise ProblemsError(problems)
     known = digests if digests is not None else media_digests(deck)
+    taken = {} if taken is None else taken
     folder = deck.source.parent
     media: dict[str, MediaFile] = {}
     for card in deck.cards:
         for reference in local_images(card):
             if reference not in media:
                 path = (folder / unquote(reference)).resolve()
-                name = f"{path.stem}-{known[reference][:10]}{path.suffix.lower()}"
-                media[reference] = MediaFile(path, name)
+                media[reference] = MediaFile(path, media_name(path, known[reference], taken))
     return media
+
+
+def media_name(path: Path, digest: str, taken: dict[str, str]) -> str:
+    """The file's name in the package: its own, unless a file of other content has it already."""
+    name = path.name
+    if taken.setdefault(name, digest) != digest:
+        name = f"{path.stem}-{digest[:10]}{path.suffix.lower()}"
+        taken[name] = digest
+    return name
+
+
+def media_name_clashes(decks: Sequence[Deck], digests: Sequence[Mapping[str, str]]) -> list[Diagnostic]:
+    """A warning for each image that goes into the packages under another name than its own,
+    because a file of other content has that name (in another folder, say)."""
+    taken: dict[str, str] = {}
+    warnings = []
+    for deck, known in zip(decks, digests, strict=True):
+        folder = deck.source.parent
+        for card in deck.cards:
+            for reference in local_images(card):
+                path = (folder / unquote(reference)).resolve()
+                if known.get(reference) in (None, MISSING):
+                    continue
+                name = media_name(path, known[reference], taken)
+                if name != path.name:
+                    message = (
+                        f"image {shorten(reference, 60)} goes into the package as {name}: another "
+                        f"image of other content is named {path.name}; rename one to keep both names"
+                    )
+                    warnings.append(Diagnostic(card.source, Severity.WARNING, message))
+    return warnings
 
 
 def remote_image_warnings(deck: Deck, printed: bool = True) -> list[Diagnostic]:
@@ -158,17 +196,17 @@ def _digest(folder: Path, reference: str) -> str:
     """The SHA-256 of the image file, read in chunks; "missing" for one image_problem refuses (check
     and collect_media then say why) or that changed into one meanwhile."""
     if image_problem(reference, folder) is not None:
-        return "missing"
+        return MISSING
     try:
         with _still_regular((folder / unquote(reference)).resolve()) as opened:
             if opened is None:
-                return "missing"
+                return MISSING
             digest = hashlib.sha256()
             while chunk := opened[0].read(1 << 20):
                 digest.update(chunk)
             return digest.hexdigest()
     except OSError:
-        return "missing"
+        return MISSING
 
 
 def with_media_content(deck: Deck, digests: Mapping[str, str]) -> Deck:

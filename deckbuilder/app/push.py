@@ -170,11 +170,12 @@ def push_sources(
 
         def packages(decks: Sequence[LoadedDeck]) -> dict[Path, bytes]:
             tables = prerender([item.deck for item in decks], caching)
+            taken: dict[str, str] = {}  # media names, shared: the decks go into one media folder
             return {  # numbered: files of one name in two folders are two packages
                 Path(f"{index:05d}-{item.deck.source.stem}.apkg"): render(
                     item.deck,
                     RenderOptions(
-                        media=collect_media(item.deck, item.media_digests), fragments=table.fragments
+                        media=collect_media(item.deck, item.media_digests, taken), fragments=table.fragments
                     ),
                 )
                 for index, (item, table) in enumerate(zip(decks, tables, strict=True))
