@@ -401,3 +401,27 @@ def test_an_image_and_a_colour_in_a_field_kept_as_html_reach_the_package(
         assert "color:rgb(0, 0, 255)" in note.fields[1]
     finally:
         fresh.close()
+
+
+def test_a_one_paragraph_field_builds_back_as_anki_stores_it(runner: CliRunner, tmp_path: Path) -> None:
+    """Anki's editor stores a one-paragraph field as its text (``dog``); the field built back from
+    the imported markdown is that text, not ``<p>dog</p>`` (real Anki)."""
+    folder = tmp_path / "anki"
+    folder.mkdir()
+    col = new_collection(folder)
+    add_note(col, "Basic", "Pets", [], Front="What barks?", Back="A <b>dog</b>.")
+    col.close()
+    source = tmp_path / "source"
+    imported = runner.invoke(
+        main, ["import", "-c", str(folder / "collection.anki2"), "-d", "Pets", "--into", str(source)]
+    )
+    assert imported.exit_code == 0, imported.output
+    built = runner.invoke(main, ["build", str(source), "-o", str(tmp_path / "out"), "-f", "apkg"])
+    assert built.exit_code == 0, built.output
+    fresh = new_collection(tmp_path)
+    try:
+        import_apkg(fresh, tmp_path / "out" / "pets.apkg")
+        (note,) = notes_by_guid(fresh).values()
+        assert note.fields[:2] == ["What barks?", "A <strong>dog</strong>."]
+    finally:
+        fresh.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from deckbuilder.html.fragments import Fragments
 from deckbuilder.html.markup import DEFAULT_OPTIONS, MarkupOptions
 from deckbuilder.model import Card, NoteType
@@ -19,7 +21,20 @@ BLOCK_BREAK = "\n\n"
 
 
 def answer_html(card: Card, fragments: Fragments, markup: MarkupOptions = DEFAULT_OPTIONS) -> str:
-    return fragments.html(card.answer, markup)
+    return unwrapped(fragments.html(card.answer, markup))
+
+
+ONE_PARAGRAPH = re.compile(r"<p>((?:(?!</?p[\s>]).)*)</p>\s*", re.DOTALL)
+"""HTML that is one paragraph and nothing else."""
+
+
+def unwrapped(html: str) -> str:
+    """One paragraph without its ``<p>``, as Anki's editor stores a one-paragraph field (``dog``,
+    not ``<p>dog</p>``); anything else as it is."""
+    if not html.startswith("<p>"):
+        return html
+    found = ONE_PARAGRAPH.fullmatch(html)
+    return found.group(1) if found is not None else html
 
 
 def cloze_html(card: Card, fragments: Fragments, markup: MarkupOptions = DEFAULT_OPTIONS) -> str:
@@ -84,7 +99,7 @@ def field_html(card: Card, note_type: NoteType, fragments: Fragments, markup: Ma
     values = field_markdown(card, note_type)
     return [
         _inline_or_blocks(value, fragments, markup) if index == 0 or value == card.question else
-        fragments.html(value, markup) if value else ""
+        unwrapped(fragments.html(value, markup)) if value else ""
         for index, value in enumerate(values)
     ]  # fmt: skip
 
