@@ -259,7 +259,7 @@ def test_raw_html_is_sanitized_in_notes(runner: CliRunner, tmp_path: Path, col: 
     [note] = notes_by_guid(col).values()
     answer = note["Answer"]
     assert "onerror" not in answer and "javascript:" not in answer and "<script" not in answer
-    assert "<strong>bold</strong>" in answer
+    assert "<b>bold</b>" in answer
 
 
 def test_builds_are_byte_identical(runner: CliRunner, seed_folder: Path, tmp_path: Path) -> None:

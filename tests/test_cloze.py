@@ -57,8 +57,8 @@ def test_heading_is_the_extra_and_body_the_text() -> None:
 @pytest.mark.parametrize(
     ("markdown", "anki", "front", "back"),
     [
-        ("It is {{c1::**bold** and `code`::hint}}.", "{{c1::<strong>bold</strong> and <code>code</code>::hint}}",
-         '<span class="cloze">[hint]</span>', '<span class="cloze cloze-answer"><strong>bold</strong> and <code>code</code></span>'),
+        ("It is {{c1::**bold** and `code`::hint}}.", "{{c1::<b>bold</b> and <code>code</code>::hint}}",
+         '<span class="cloze">[hint]</span>', '<span class="cloze cloze-answer"><b>bold</b> and <code>code</code></span>'),
         ("- {{c1::item}}\n- {{c2::other}}", "<li>{{c1::item}}</li>", '<li><span class="cloze">[…]</span></li>', "<li>other</li>"),
         ("| a |\n|---|\n| {{c1::cell}} |", "<td>{{c1::cell}}</td>", '<td><span class="cloze">[…]</span></td>', "cloze-answer"),
         ("`{{c1::code}}` and\n\n```\n{{c1::block}}\n```", "<code>{<wbr>{c1::code}}</code>", "<code>{{c1::code}}</code>", "{{c1::block}}"),

@@ -240,7 +240,7 @@ def test_real_anki_takes_the_apkg_and_the_csv_with_their_note_types(
     assert [field["name"] for field in vocabulary.note_type()["flds"]] == ["Word", "Meaning", "Example"]
     assert vocabulary.note_type()["css"] == VOCABULARY.css
     assert vocabulary.fields[0] == "perro"
-    assert vocabulary.fields[1].startswith("<p>dog</p>") and "<strong>Note:</strong>" in vocabulary.fields[1]
+    assert vocabulary.fields[1].startswith("<p>dog</p>") and "<b>Note:</b>" in vocabulary.fields[1]
     assert vocabulary.fields[2] == "El perro come."  # one paragraph: no <p>, as Anki stores it
     assert len(notes["Basic (and reversed card)"].cards()) == 2
     assert notes["Basic (and reversed card)"].tags == ["terms"]

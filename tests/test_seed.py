@@ -83,17 +83,17 @@ def test_seed_formula_comes_out_literally(runner: CliRunner, monkeypatch) -> Non
     card = seed_json(runner, monkeypatch)["decks"][0]["cards"][9]
     assert "softmax(QK^T/√d_k)V" in card["answer"]
     assert "softmax(QK^T/√d_k)V" in card["answer_html"]
-    assert "<em>" not in card["answer_html"]
+    assert "<i>" not in card["answer_html"]
 
 
 def test_seed_labelled_sections_are_strong(runner: CliRunner, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     card = seed_json(runner, monkeypatch)["decks"][0]["cards"][0]
-    assert "<strong>Role:</strong>" in card["answer_html"]
+    assert "<b>Role:</b>" in card["answer_html"]
 
 
 MARKUP_CASES = {
     "inline code": ("`x = 1`", "<code>x = 1</code>"),
-    "emphasis": ("*a* and **b**", "<em>a</em> and <strong>b</strong>"),
+    "emphasis": ("*a* and **b**", "<i>a</i> and <b>b</b>"),
     "list": ("- a\n- b", "<li>a</li>"),
     "table": ("| a |\n|---|\n| 1 |", "<td>1</td>"),
     "highlighted code": ("```python\ndef f(): pass\n```", '<span class="k">def</span>'),

@@ -170,6 +170,12 @@ class CardRenderer(mistune.HTMLRenderer):
             url = self.image_src(url)
         return super().image(text, url, title)
 
+    def strong(self, text: str) -> str:
+        return f"<b>{text}</b>"  # as Anki's editor writes bold, so that a field built back is Anki's
+
+    def emphasis(self, text: str) -> str:
+        return f"<i>{text}</i>"
+
     def inline_html(self, html: str) -> str:
         return super().inline_html(self._local_sources(html))
 
