@@ -82,8 +82,8 @@ def test_configured_sub_deck_and_math(runner: CliRunner, tmp_path: Path, col: An
     import_apkg(col, tmp_path / "out" / "m.apkg")
     assert "Maths::Algebra" in {d.name for d in col.decks.all_names_and_ids()}
     [note] = notes_by_guid(col).values()
-    assert '<span class="math">\\(x^2 = 4\\)</span> costs $3 or $4.' in note["Answer"]
-    assert '<div class="math">\\[x = \\pm 2\\]</div>' in note["Answer"]
+    assert "\\(x^2 = 4\\) costs $3 or $4." in note["Answer"]  # Anki's own delimiters, nothing around
+    assert "\\[x = \\pm 2\\]" in note["Answer"] and "<p></p>" not in note["Answer"]
 
 
 def edit_seed(folder: Path, replacements: list[tuple[str, str]]) -> None:

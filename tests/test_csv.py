@@ -98,7 +98,9 @@ def test_tricky_fields_survive_anki_import_exactly(runner: CliRunner, tmp_path: 
         card = expected[guid]
         assert note["Front"] == card["question_html"]
         # The apkg and csv use Anki's MathJax delimiters; everything else is the shared HTML.
-        assert note["Back"] == card["answer_html"].replace("$a_1 + b_2$", "\\(a_1 + b_2\\)")
+        assert note["Back"] == card["answer_html"].replace(
+            '<span class="math">$a_1 + b_2$</span>', "\\(a_1 + b_2\\)"
+        )
     first = notes_by_guid(col)[next(iter(expected))]
     assert "\t" in first["Back"] and '"quoted"' in first["Back"] and "&lt; sign" in first["Back"]
 

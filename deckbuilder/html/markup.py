@@ -69,7 +69,8 @@ def render_key(key: FragmentKey) -> str:
     markdown, math, image_src, cloze, cloze_number = key
     rendered = _markdown(math, image_src, cloze, cloze_number, syntax_in(markdown))(markdown)
     assert isinstance(rendered, str)
-    return sanitize(rendered.strip())
+    # Display math standing alone splits its paragraph, leaving empty ones around it.
+    return sanitize(rendered.replace("<p></p>", "").strip())
 
 
 def to_inline_html(markdown: str, options: MarkupOptions = DEFAULT_OPTIONS) -> str:
@@ -170,6 +171,9 @@ class CardRenderer(mistune.HTMLRenderer):
             url = self.image_src(url)
         return super().image(text, url, title)
 
+    def linebreak(self) -> str:
+        return "<br>"  # as Anki's editor writes a line break, with no newline after it
+
     def strong(self, text: str) -> str:
         return f"<b>{text}</b>"  # as Anki's editor writes bold, so that a field built back is Anki's
 
@@ -197,14 +201,16 @@ class CardRenderer(mistune.HTMLRenderer):
     def inline_math(self, text: str) -> str:
         if self.math_style == "mathml":
             return _mathml(text, display=False)
-        opening, closing = ("\\(", "\\)") if self.math_style == "mathjax" else ("$", "$")
-        return f'<span class="math">{opening}{html.escape(text, quote=False)}{closing}</span>'
+        if self.math_style == "mathjax":  # as Anki writes math: its delimiters, nothing around them
+            return f"\\({html.escape(text, quote=False)}\\)"
+        return f'<span class="math">${html.escape(text, quote=False)}$</span>'
 
     def block_math(self, text: str) -> str:
         if self.math_style == "mathml":
             return f'<div class="math">{_mathml(text, display=True)}</div>\n'
-        opening, closing = ("\\[", "\\]") if self.math_style == "mathjax" else ("$$", "$$")
-        return f'<div class="math">{opening}{html.escape(text, quote=False)}{closing}</div>\n'
+        if self.math_style == "mathjax":
+            return f"\\[{html.escape(text, quote=False)}\\]\n"
+        return f'<div class="math">$${html.escape(text, quote=False)}$$</div>\n'
 
 
 def _mathml(tex: str, display: bool) -> str:
