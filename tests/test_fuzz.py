@@ -42,3 +42,32 @@ def test_any_text_gives_a_deck_or_a_clear_error(text: str) -> None:
         assert error.location is not None and error.location.path == "fuzz.md"
     else:
         assert all(card.question and card.answer for card in parsed.deck.cards)
+
+
+SHAPE_PIECES = st.sampled_from(
+    [
+        "# T\n", "## Q?\n", "### Explain x\n", "1. What is x?\n", "   - ans\n", "- **Why?** Because.\n",
+        "Q: a?\n", "A: b\n", "Q. c\n", "A. d\n", "**Answer: B**\n", "> [!question] What?\n", "> yes\n",
+        '??? question "T?"\n', "    body\n", "| Q | A |\n|---|---|\n| 1 | 2 |\n", "term :: meaning\n",
+        "word \u2014 meaning\n", "Latency\n", ": time\n", "The {{c1::x}} is.\n", "#flashcards/a/b\n", "x::y\n",
+        "==hi== there\n", "---\n", "\n", "What is z?\nIt is z.\n", "*What is w?*\n", '<img src="a.png">\n',
+        "```\n", "<details><summary>Q?</summary>\n", "</details>\n", "Front: f\n", "Back: g\n", "## Question 1\n",
+        "### Answer\n", "\u554f1 x\n", "\u03a4\u03b9 \u03b5\u03af\u03bd\u03b1\u03b9;\n", "- [ ] What?\n", "  - x\n",
+        "**Q1. What?**\n", "Ans). y\n", "1) What\n",
+    ]
+)  # fmt: skip
+"""Lines of every shape the reader knows, to be mixed in any order."""
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(SHAPE_PIECES, max_size=30).map("".join))
+def test_any_mix_of_shapes_gives_a_deck_or_a_clear_error(text: str) -> None:
+    try:
+        parsed = read.parse(text, Path("fuzz.md"))
+    except DeckbuilderError as error:
+        assert str(error).startswith("fuzz.md:")
+        return
+    for card in parsed.deck.cards:
+        assert card.question or card.answer
+        assert card.source.line >= 1
+    assert len({card.guid for card in parsed.deck.cards}) == len(parsed.deck.cards)

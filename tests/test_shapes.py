@@ -536,6 +536,7 @@ NO_CARDS = {
         "# Labels\n\n* `land-on-v?.x`\n  * Marks a pull request for a release.\n* `backport-v?.x`\n"
         "  * Asks for a backport.\n* `v?.x`\n  * Set by a bot.\n"
     ),
+    "meaning-lines-without-a-term-above-them": "# Notes\n\n: a meaning\n: another one\n",
     "a-readmes-sections-that-open-like-questions": (
         "# Tool\n\n## What is new\n\nFaster builds.\n\n## How it works\n\nIt reads files.\n\n"
         "## Why Rust\n\nSpeed.\n"

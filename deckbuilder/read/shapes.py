@@ -600,8 +600,8 @@ def _definition_list(block: Block, section: tuple[str, ...]) -> list[Draft]:
     """A definition list (pandoc's and PHP Markdown Extra's): a term's line, then its meaning on
     lines opening ``: ``; a card per term."""
     lines = block.stripped_text.split("\n")
-    if len(lines) < 2 or not DEFINITION.match(lines[1]):
-        return []
+    if len(lines) < 2 or DEFINITION.match(lines[0]) or not DEFINITION.match(lines[1]):
+        return []  # a meaning needs its term above it
     drafts: list[Draft] = []
     for offset, line in enumerate(lines):
         meaning = DEFINITION.match(line)
