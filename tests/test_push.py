@@ -353,3 +353,47 @@ def test_a_lost_lock_does_not_make_push_add_a_second_note_for_each_card(
     assert {e["guid"] for e in old["decks"]["biology.md"]} < {
         e["guid"] for e in restored["decks"]["biology.md"]
     }
+
+
+def test_a_deck_from_another_profile_pushes_into_this_profiles_note_types(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """A deck imported from one profile carries that profile's note type ids; pushed into another,
+    whose "Basic" has another id, its notes go to that profile's "Basic", not to a copy "Basic+",
+    and the profile's note type stays as it was."""
+    from .anki_decks import add_note
+
+    (tmp_path / "a").mkdir()
+    first = new_collection(tmp_path / "a")
+    add_note(first, "Basic", "Pets", [], Front="What barks?", Back="A dog.")
+    first.close()
+    source = tmp_path / "source"
+    imported = runner.invoke(
+        main, ["import", "-c", str(tmp_path / "a" / "collection.anki2"), "-d", "Pets", "--into", str(source)]
+    )
+    assert imported.exit_code == 0, imported.output
+    (tmp_path / "b").mkdir()
+    second = new_collection(tmp_path / "b")
+    basic = dict(second.models.by_name("Basic"))
+    second.close()
+    pushed = runner.invoke(
+        main, ["push", str(source), "--collection", str(tmp_path / "b" / "collection.anki2")]
+    )
+    assert pushed.exit_code == 0, pushed.output
+    second = anki_collection.Collection(str(tmp_path / "b" / "collection.anki2"))
+    try:
+        assert "Basic+" not in {model["name"] for model in second.models.all()}
+        (note,) = notes_by_guid(second).values()
+        assert note.mid == basic["id"] and note.fields == ["What barks?", "A dog."]
+        now = second.models.get(basic["id"])
+
+        def shown(model: Any) -> Any:  # what the note type shows: its CSS, templates and fields
+            return (
+                model["css"],
+                [(t["qfmt"], t["afmt"]) for t in model["tmpls"]],
+                [f["name"] for f in model["flds"]],
+            )
+
+        assert shown(now) == shown(basic)
+    finally:
+        second.close()

@@ -43,6 +43,19 @@ def note_type_of(data: dict[str, Any]) -> NoteType:
     )
 
 
+def same_named_note_types(col: Any, wanted: Sequence[NoteType]) -> dict[int, NoteType]:
+    """For each note type whose id the collection lacks, the collection's own note type of that name
+    and schema (another profile's "Basic", which has another id), by the wanted id."""
+    found = {}
+    for note_type in wanted:
+        if col.models.get(note_type.id) is not None:
+            continue
+        model = col.models.by_name(note_type.name)
+        if model is not None and (theirs := note_type_of(model)).schema() == note_type.schema():
+            found[note_type.id] = theirs
+    return found
+
+
 def notes_by_guid(col: Any, changed: Mapping[str, int]) -> dict[str, AnkiNote]:
     """The notes with these GUIDs modified after the given times, wherever they are in the
     collection (the others are not read at all)."""
