@@ -369,6 +369,37 @@ def test_diff_after_an_import_shows_the_words_of_the_first_edit(
     assert "not in the local cache" not in diff.output
 
 
+def _one_note_built_back(
+    runner: CliRunner, tmp_path: Path, deck: str, front: str, back: str, media: dict[str, bytes]
+) -> tuple[str, list[str], dict[str, bytes]]:
+    """A collection with one Basic note (and its media files) imported, built as a package and the
+    package imported into a fresh collection: the imported markdown, and the note's fields and the
+    media files there."""
+    folder = tmp_path / "anki"
+    folder.mkdir()
+    col = new_collection(folder)
+    for name, data in media.items():
+        (Path(col.media.dir()) / name).write_bytes(data)
+    add_note(col, "Basic", deck, [], Front=front, Back=back)
+    col.close()
+    source = tmp_path / "source"
+    imported = runner.invoke(
+        main, ["import", "-c", str(folder / "collection.anki2"), "-d", deck, "--into", str(source)]
+    )
+    assert imported.exit_code == 0, imported.output
+    built = runner.invoke(main, ["build", str(source), "-o", str(tmp_path / "out"), "-f", "apkg"])
+    assert built.exit_code == 0, built.output
+    fresh = new_collection(tmp_path)
+    try:
+        import_apkg(fresh, tmp_path / "out" / f"{deck.casefold()}.apkg")
+        (note,) = notes_by_guid(fresh).values()
+        there = {path.name: path.read_bytes() for path in Path(fresh.media.dir()).iterdir() if path.is_file()}
+        markdown = (source / f"{deck.casefold()}.md").read_text(encoding="utf-8")
+        return markdown, list(note.fields), there
+    finally:
+        fresh.close()
+
+
 def test_an_image_and_a_colour_in_a_field_kept_as_html_reach_the_package(
     runner: CliRunner, tmp_path: Path
 ) -> None:
@@ -377,51 +408,18 @@ def test_an_image_and_a_colour_in_a_field_kept_as_html_reach_the_package(
     built note shows the picture and the colour."""
     from .anki_decks import PIXEL
 
-    folder = tmp_path / "anki"
-    folder.mkdir()
-    col = new_collection(folder)
-    (Path(col.media.dir()) / "kanji_water.png").write_bytes(PIXEL)
-    add_note(col, "Basic", "Kanji", [], Front="Which kanji is this?",
-             Back='<span style="color: rgb(0, 0, 255);">水 <img src="kanji_water.png"></span>')  # fmt: skip
-    col.close()
-    source = tmp_path / "source"
-    imported = runner.invoke(
-        main, ["import", "-c", str(folder / "collection.anki2"), "-d", "Kanji", "--into", str(source)]
+    back = '<span style="color: rgb(0, 0, 255);">水 <img src="kanji_water.png"></span>'
+    markdown, fields, media = _one_note_built_back(
+        runner, tmp_path, "Kanji", "Which kanji is this?", back, {"kanji_water.png": PIXEL}
     )
-    assert imported.exit_code == 0, imported.output
-    assert "<img" in (source / "kanji.md").read_text(encoding="utf-8")  # kept as HTML
-    built = runner.invoke(main, ["build", str(source), "-o", str(tmp_path / "out"), "-f", "apkg"])
-    assert built.exit_code == 0, built.output
-    fresh = new_collection(tmp_path)
-    try:
-        import_apkg(fresh, tmp_path / "out" / "kanji.apkg")
-        (note,) = notes_by_guid(fresh).values()
-        (name,) = re.findall(r'<img src="([^"]+)"', note.fields[1])
-        assert (Path(fresh.media.dir()) / name).read_bytes() == PIXEL
-        assert "color:rgb(0, 0, 255)" in note.fields[1]
-    finally:
-        fresh.close()
+    assert "<img" in markdown  # kept as HTML
+    (name,) = re.findall(r'<img src="([^"]+)"', fields[1])
+    assert media[name] == PIXEL
+    assert "color:rgb(0, 0, 255)" in fields[1]
 
 
 def test_a_one_paragraph_field_builds_back_as_anki_stores_it(runner: CliRunner, tmp_path: Path) -> None:
     """Anki's editor stores a one-paragraph field as its text (``dog``); the field built back from
     the imported markdown is that text, not ``<p>dog</p>`` (real Anki)."""
-    folder = tmp_path / "anki"
-    folder.mkdir()
-    col = new_collection(folder)
-    add_note(col, "Basic", "Pets", [], Front="What barks?", Back="A <b>dog</b>.")
-    col.close()
-    source = tmp_path / "source"
-    imported = runner.invoke(
-        main, ["import", "-c", str(folder / "collection.anki2"), "-d", "Pets", "--into", str(source)]
-    )
-    assert imported.exit_code == 0, imported.output
-    built = runner.invoke(main, ["build", str(source), "-o", str(tmp_path / "out"), "-f", "apkg"])
-    assert built.exit_code == 0, built.output
-    fresh = new_collection(tmp_path)
-    try:
-        import_apkg(fresh, tmp_path / "out" / "pets.apkg")
-        (note,) = notes_by_guid(fresh).values()
-        assert note.fields[:2] == ["What barks?", "A <b>dog</b>."]  # bold as Anki writes it
-    finally:
-        fresh.close()
+    _, fields, _ = _one_note_built_back(runner, tmp_path, "Pets", "What barks?", "A <b>dog</b>.", {})
+    assert fields[:2] == ["What barks?", "A <b>dog</b>."]  # bold as Anki writes it

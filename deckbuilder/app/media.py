@@ -112,14 +112,19 @@ def collect_media(
         raise ProblemsError(problems)
     known = digests if digests is not None else media_digests(deck)
     taken = {} if taken is None else taken
-    folder = deck.source.parent
     media: dict[str, MediaFile] = {}
+    for _, reference, path in _shown_files(deck):
+        if reference not in media:
+            media[reference] = MediaFile(path, media_name(path, known[reference], taken))
+    return media
+
+
+def _shown_files(deck: Deck) -> Iterator[tuple[Card, str, Path]]:
+    """Each local image a card of the deck shows: the card, the reference as written, the file."""
+    folder = deck.source.parent
     for card in deck.cards:
         for reference in local_images(card):
-            if reference not in media:
-                path = (folder / unquote(reference)).resolve()
-                media[reference] = MediaFile(path, media_name(path, known[reference], taken))
-    return media
+            yield card, reference, (folder / unquote(reference)).resolve()
 
 
 def media_name(path: Path, digest: str, taken: dict[str, str]) -> str:
@@ -137,19 +142,16 @@ def media_name_clashes(decks: Sequence[Deck], digests: Sequence[Mapping[str, str
     taken: dict[str, str] = {}
     warnings = []
     for deck, known in zip(decks, digests, strict=True):
-        folder = deck.source.parent
-        for card in deck.cards:
-            for reference in local_images(card):
-                path = (folder / unquote(reference)).resolve()
-                if known.get(reference) in (None, MISSING):
-                    continue
-                name = media_name(path, known[reference], taken)
-                if name != path.name:
-                    message = (
-                        f"image {shorten(reference, 60)} goes into the package as {name}: another "
-                        f"image of other content is named {path.name}; rename one to keep both names"
-                    )
-                    warnings.append(Diagnostic(card.source, Severity.WARNING, message))
+        for card, reference, path in _shown_files(deck):
+            if known.get(reference) in (None, MISSING):
+                continue
+            name = media_name(path, known[reference], taken)
+            if name != path.name:
+                message = (
+                    f"image {shorten(reference, 60)} goes into the package as {name}: another "
+                    f"image of other content is named {path.name}; rename one to keep both names"
+                )
+                warnings.append(Diagnostic(card.source, Severity.WARNING, message))
     return warnings
 
 

@@ -248,7 +248,10 @@ def deck_root(folder: Path) -> Path | None:
     """The folder whose settings make decks follow folders (``[deck] from_folders = true``): the
     decks of the files below it share its lock, so a file moved between its folders keeps its
     cards' identity; None when decks do not follow folders."""
-    found = settings_file(folder)
+    return _deck_root(settings_file(folder), folder)
+
+
+def _deck_root(found: SettingsFile, folder: Path) -> Path | None:
     if not found.data.get("deck.from_folders") or found.path is None:
         return None
     root = found.path.parent.resolve()
@@ -279,7 +282,7 @@ def folder_settings(folder: Path) -> DeckSettings:
     """The deck defaults and tag rules for the decks in a folder."""
     found = settings_file(folder)
     rules = _tag_rules(found.data.get("tags.rules", {}), found)
-    root = deck_root(folder)
+    root = _deck_root(found, folder)  # from the settings read above, not read again
     vault = spaced_repetition_settings(folder)
     return DeckSettings(
         flashcard_tags=vault.flashcard_tags,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -240,49 +240,52 @@ def _callout_question(block: Block, section: tuple[str, ...]) -> Draft | None:
 def bold_questions_apart(blocks: Sequence[Block]) -> list[Block]:
     """Paragraphs that open with a bold question, parted at each further line that is one: written
     without blank lines between them, each question and its answer is still a card of its own."""
-    parted: list[Block] = []
-    for block in blocks:
-        lines = block.text.split("\n")
-        if block.kind != "paragraph" or len(lines) < 3 or not _bold_asking_line(lines[0]):
-            parted.append(block)
-            continue
-        starts = [0, *(i for i in range(1, len(lines)) if _bold_asking_line(lines[i]))]
-        if len(starts) == 1:
-            parted.append(block)
-            continue
-        parted.extend(_split_at(block, lines, starts))
-    return parted
+    return _parted(blocks, _bold_question_starts)
+
+
+def _bold_question_starts(lines: Sequence[str]) -> list[int]:
+    if len(lines) < 3 or not _bold_asking_line(lines[0]):
+        return []
+    return [0, *(i for i in range(1, len(lines)) if _bold_asking_line(lines[i]))]
 
 
 def labelled_questions_apart(blocks: Sequence[Block]) -> list[Block]:
     """Paragraphs of ``Q:``/``A:`` pairs written without blank lines between them, parted at each
     further ``Q:`` line that follows an answer: each pair a card of its own, none merged into the
     answer above it."""
+    return _parted(blocks, _labelled_question_starts)
+
+
+def _labelled_question_starts(lines: Sequence[str]) -> list[int]:
+    if len(lines) < 4 or not _labels_question(lines[0]):
+        return []
+    starts = [0]
+    answered = False
+    for index in range(1, len(lines)):
+        if _labels_question(lines[index]) and answered:
+            starts.append(index)
+            answered = False
+        elif (found := lead_in(lines[index])) is not None and found.key in ANSWER_MARKERS:
+            answered = True
+    return starts
+
+
+def _parted(blocks: Sequence[Block], starts_of: Callable[[Sequence[str]], list[int]]) -> list[Block]:
+    """The blocks with each paragraph parted into paragraphs of their own at the lines
+    ``starts_of`` its lines gives (two or more starts part it)."""
     parted: list[Block] = []
     for block in blocks:
         lines = block.text.split("\n")
-        if block.kind != "paragraph" or len(lines) < 4 or not _labels_question(lines[0]):
+        starts = starts_of(lines) if block.kind == "paragraph" else []
+        if len(starts) < 2:
             parted.append(block)
             continue
-        starts = [0]
-        answered = False
-        for index in range(1, len(lines)):
-            if _labels_question(lines[index]) and answered:
-                starts.append(index)
-                answered = False
-            elif (found := lead_in(lines[index])) is not None and found.key in ANSWER_MARKERS:
-                answered = True
-        parted.extend(_split_at(block, lines, starts))
+        for start, end in itertools.pairwise([*starts, len(lines)]):
+            text = "\n".join(lines[start:end])
+            parted.append(
+                Block("paragraph", text if text.endswith("\n") else text + "\n", block.line + start)
+            )
     return parted
-
-
-def _split_at(block: Block, lines: Sequence[str], starts: Sequence[int]) -> list[Block]:
-    """The paragraph's lines as paragraphs of their own, each starting at one of ``starts``."""
-    parts = []
-    for start, end in itertools.pairwise([*starts, len(lines)]):
-        text = "\n".join(lines[start:end])
-        parts.append(Block("paragraph", text if text.endswith("\n") else text + "\n", block.line + start))
-    return parts
 
 
 def _bold_asking_line(line: str) -> bool:
@@ -501,12 +504,20 @@ def _marked_question(block: Block, section: tuple[str, ...]) -> Draft | None:
             rest = "\n".join([lines[index][dotted.end() :], *lines[index + 1 :]])
             answer_block = Block("paragraph", rest, block.line + index)
             return Draft("\n".join(lines[:index]), block.line, [answer_block], section, shape="q-a")
-    inline = INLINE_ANSWER.search(lines[0])
-    if inline is not None:  # '**Q:** What is X? **A:** Y' on one line
-        rest = "\n".join([lines[0][inline.end() :], *lines[1:]])
-        answer_block = Block("paragraph", rest, block.line)
-        return Draft(lines[0][: inline.start() + 1], block.line, [answer_block], section, shape="q-a")
+    on_its_line = _answered_on_its_line(lines, block, section)  # '**Q:** What is X? **A:** Y'
+    if on_its_line is not None:
+        return on_its_line
     return Draft(marker.rest, block.line, [], section, missing_answer=True, shape="q-a")
+
+
+def _answered_on_its_line(lines: Sequence[str], block: Block, section: tuple[str, ...]) -> Draft | None:
+    """A question answered on its first line, after its question mark and an answer's label."""
+    inline = INLINE_ANSWER.search(lines[0])
+    if inline is None:
+        return None
+    rest = "\n".join([lines[0][inline.end() :], *lines[1:]])
+    question = lines[0][: inline.start() + 1].strip()
+    return Draft(question, block.line, [Block("paragraph", rest, block.line)], section, shape="q-a")
 
 
 INLINE_ANSWER = re.compile(
@@ -628,11 +639,8 @@ def _answered_below(block: Block, section: tuple[str, ...]) -> Draft | None:
     """A paragraph that asks, then answers on a line labelled as the answer (``Answer: …``), or
     after the question mark on its line (``What is X? **Answer:** Y``)."""
     lines = block.text.split("\n")
-    inline = INLINE_ANSWER.search(lines[0])
-    if inline is not None and not QUESTION_LINE.match(lines[0]):
-        rest = "\n".join([lines[0][inline.end() :], *lines[1:]])
-        question = lines[0][: inline.start() + 1].strip()
-        return Draft(question, block.line, [Block("paragraph", rest, block.line)], section, shape="q-a")
+    if not QUESTION_LINE.match(lines[0]) and (on_its_line := _answered_on_its_line(lines, block, section)):
+        return on_its_line
     for index in range(1, len(lines)):
         if ":" not in lines[index] and "\uff1a" not in lines[index]:
             continue
@@ -664,9 +672,7 @@ def _bold_question(
     first, _, rest = block.stripped_text.partition("\n")
     lead = _asking_bold_lead(first) if leads else None
     if lead is not None:
-        answer = f"{lead[1]}\n{rest}".strip()
-        return Draft(lead[0], block.line, [Block("paragraph", answer + "\n", block.line)], section,
-                     shape="bold-lead")  # fmt: skip
+        return _lead_draft(lead, rest, block.line, section)
     asks = ends_asking(first)
     if not asks and not (requests and first.lstrip().startswith(("**", "__"))):
         return None  # not a question: skip the inline parse
@@ -685,6 +691,12 @@ def _asking_bold_lead(line: str) -> tuple[str, str] | None:
     if lead is None or not ends_asking(lead[0]) or lead[1].startswith(VOCABULARY_DASHES):
         return None  # '**¿Qué tal?** — How are you?' is a term and its meaning: vocabulary's
     return lead
+
+
+def _lead_draft(lead: tuple[str, str], below: str, line: int, section: tuple[str, ...]) -> Draft:
+    """The card of a bold question answered on its line: the rest of the line, then what is below."""
+    answer = f"{lead[1]}\n{below}".strip()
+    return Draft(lead[0], line, [Block("paragraph", answer + "\n", line)], section, shape="bold-lead")
 
 
 def _bold_leads_class(blocks: Sequence[Block]) -> bool:
@@ -836,9 +848,7 @@ def _list_questions(block: Block, section: tuple[str, ...]) -> list[Draft]:
         # '- **What does X do?** It does Y.': two or more asking bold leads make a class of them.
         for item, line, lead in zip(items, lines, leads, strict=True):
             if lead is not None:
-                answer = f"{lead[1]}\n{item.rest}".strip()
-                drafts.append(Draft(lead[0], line, [Block("paragraph", answer + "\n", line)], section,
-                                    shape="bold-lead"))  # fmt: skip
+                drafts.append(_lead_draft(lead, item.rest, line, section))
             else:
                 drafts.extend(_item_questions(item, line, section, class_of_questions))
         return drafts
