@@ -370,11 +370,17 @@ def test_diff_after_an_import_shows_the_words_of_the_first_edit(
 
 
 def _one_note_built_back(
-    runner: CliRunner, tmp_path: Path, deck: str, front: str, back: str, media: dict[str, bytes]
+    runner: CliRunner,
+    tmp_path: Path,
+    deck: str,
+    front: str,
+    back: str,
+    media: dict[str, bytes],
+    edit: tuple[str, str] | None = None,
 ) -> tuple[str, list[str], dict[str, bytes]]:
-    """A collection with one Basic note (and its media files) imported, built as a package and the
-    package imported into a fresh collection: the imported markdown, and the note's fields and the
-    media files there."""
+    """A collection with one Basic note (and its media files) imported, built as a package (after
+    ``edit``, a text replaced by another in the markdown) and the package imported into a fresh
+    collection: the imported markdown, and the note's fields and the media files there."""
     folder = tmp_path / "anki"
     folder.mkdir()
     col = new_collection(folder)
@@ -387,6 +393,11 @@ def _one_note_built_back(
         main, ["import", "-c", str(folder / "collection.anki2"), "-d", deck, "--into", str(source)]
     )
     assert imported.exit_code == 0, imported.output
+    if edit is not None:
+        path = source / f"{deck.casefold()}.md"
+        text = path.read_text(encoding="utf-8")
+        assert edit[0] in text
+        path.write_text(text.replace(edit[0], edit[1]), encoding="utf-8")
     built = runner.invoke(main, ["build", str(source), "-o", str(tmp_path / "out"), "-f", "apkg"])
     assert built.exit_code == 0, built.output
     fresh = new_collection(tmp_path)
@@ -403,19 +414,41 @@ def _one_note_built_back(
 def test_an_image_and_a_colour_in_a_field_kept_as_html_reach_the_package(
     runner: CliRunner, tmp_path: Path
 ) -> None:
-    """A field whose colour markdown cannot say stays HTML after import; its ``<img>`` is resolved
-    and packaged as a markdown image is, and its colour survives the sanitizer (real Anki): the
-    built note shows the picture and the colour."""
+    """A field whose colour markdown cannot say stays HTML after import; edited there, it is built
+    afresh: its ``<img>`` is resolved and packaged as a markdown image is, and its colour survives
+    the sanitizer (real Anki): the built note shows the picture and the colour."""
     from .anki_decks import PIXEL
 
     back = '<span style="color: rgb(0, 0, 255);">水 <img src="kanji_water.png"></span>'
     markdown, fields, media = _one_note_built_back(
-        runner, tmp_path, "Kanji", "Which kanji is this?", back, {"kanji_water.png": PIXEL}
+        runner,
+        tmp_path,
+        "Kanji",
+        "Which kanji is this?",
+        back,
+        {"kanji_water.png": PIXEL},
+        ("水 ", "水, water "),
     )
     assert "<img" in markdown  # kept as HTML
+    assert "water" in fields[1]  # built afresh from the edited markdown
     (name,) = re.findall(r'<img src="([^"]+)"', fields[1])
     assert media[name] == PIXEL
-    assert "color:rgb(0, 0, 255)" in fields[1]
+    assert '<span style="color: rgb(0, 0, 255);">' in fields[1]  # the style as Anki wrote it
+
+
+def test_a_field_unchanged_since_import_is_built_exactly_as_anki_had_it(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """The markdown of a field is not edited: the package carries Anki's own HTML for it, byte for
+    byte (the sanitizer would write the colour's style without its spaces), and its image (real Anki)."""
+    from .anki_decks import PIXEL
+
+    back = '<span style="color: rgb(0, 0, 255);">水 <img src="kanji_water.png"></span>'
+    _, fields, media = _one_note_built_back(
+        runner, tmp_path, "Kanji", "Which kanji is this?", back, {"kanji_water.png": PIXEL}
+    )
+    assert fields == ["Which kanji is this?", back]
+    assert media["kanji_water.png"] == PIXEL
 
 
 def test_a_one_paragraph_field_builds_back_as_anki_stores_it(runner: CliRunner, tmp_path: Path) -> None:

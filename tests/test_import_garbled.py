@@ -148,7 +148,11 @@ def test_a_bare_carriage_return_in_a_field_keeps_every_guid_on_its_own_card(
     questions = {guid: fields[0].lower() for guid, fields in fields_by_guid(collection).items()}
     assert cards_of(source) == questions
     assert runner.invoke(main, ["diff", str(source)]).exit_code == 0
-    assert shown(built_fields(runner, source, tmp_path)) == shown(fields_by_guid(collection))
+    # The package holds the fields as Anki had them (kept beside the lock); Anki's own import of a
+    # package drops carriage returns from them.
+    without_returns = {guid: [value.replace("\r", "") for value in fields]
+                       for guid, fields in fields_by_guid(collection).items()}  # fmt: skip
+    assert built_fields(runner, source, tmp_path) == without_returns
     built_back_changes_nothing(runner, source, collection, tmp_path / "out")
 
 

@@ -297,3 +297,65 @@ def test_a_question_opening_like_a_number_or_a_label_reads_back_whole(question: 
     note = _note(1, BASIC, question, "x")
     _, cards = _read_back([note], frozenset({1}))
     assert _shown(cards[0], note)[0] == question
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        ("What is <b>bold</b>?", "A <i>weight</i> of type."),
+        (
+            "Which colour?",
+            '<span style="color: rgb(255, 0, 0);">Red</span> and <b>水</b> <img src="kanji_water.png">',
+        ),
+        ("Formula?", "H<sub>2</sub>O, and x<sup>2</sup>"),
+        (r"What is \(e^{i\pi}\)?", r"\(-1\), since \[e^{i\pi} + 1 = 0\]"),
+        (
+            "Primes?",
+            "<table><tbody><tr><td>2</td><td>3</td></tr><tr><td>5</td><td>7</td></tr></tbody></table>",
+        ),
+        ("Gases?", "<ul><li>helium</li><li>neon</li></ul>"),
+        ("Lines?", "one<br>two<br><br>three"),
+        ("Code?", '<pre><code>print("hello")</code></pre>'),
+        ('<div style="text-align: center;">Centred <font color="#0000ff">blue</font></div>', "plain"),
+        ("Highlight?", '<span style="background-color: rgb(255, 255, 0);">marked</span>&nbsp;text'),
+    ],
+    ids=[
+        "bold-italic",
+        "colour-image",
+        "sub-sup",
+        "math",
+        "table",
+        "list",
+        "breaks",
+        "code",
+        "div-font",
+        "nbsp",
+    ],
+)
+def test_a_field_read_back_builds_afresh_as_anki_stored_it(fields: tuple[str, str]) -> None:
+    """With nothing kept from Anki (the fields file gone), the card read back from a note builds
+    each of these fields byte for byte as Anki's editor stored it."""
+    note = _note(1, BASIC, *fields)
+    text, (card,) = _read_back([note])
+    built = field_html(card, BASIC, Fragments(), MarkupOptions(math="mathjax", image_src=_media_name))
+    assert built == list(fields), text
+
+
+def _media_name(reference: str) -> str:
+    return reference.removeprefix("media/")
+
+
+def test_a_kept_field_is_built_as_anki_had_it_until_its_markdown_changes() -> None:
+    from dataclasses import replace
+
+    from deckbuilder.identity.ankifields import note_fields
+    from deckbuilder.render.fields import field_markdown
+
+    note = _note(1, BASIC, "Which colour?", "<span style='color:red'>Red</span>  <b>dog</b>")
+    _, (card,) = _read_back([note])
+    kept = note_fields(BASIC.fields, field_markdown(card, BASIC), note.fields)
+    markup = MarkupOptions(math="mathjax")
+    assert field_html(card, BASIC, Fragments(), markup, kept) == list(note.fields)
+    edited = replace(card, answer=card.answer.replace("dog", "cat"))
+    fresh = field_html(edited, BASIC, Fragments(), markup, kept)
+    assert fresh[0] == note.fields[0] and "cat" in fresh[1] and fresh[1] != note.fields[1]

@@ -158,6 +158,11 @@ def test_markup_keeps_safe_inline_styles_and_drops_the_rest() -> None:
         '<span style="background-image: url(http://x/y.png); background-color: #ff0">bg</span> '
         '<font color="red" onclick="steal()">f</font> <b style="display: none; text-decoration: underline">u</b>'
     )
-    assert 'style="color:rgb(255, 0, 0)"' in html and 'style="background-color:#ff0"' in html
-    assert '<font color="red">f</font>' in html and 'style="text-decoration:underline"' in html
+    assert 'style="color: rgb(255, 0, 0);"' in html and 'style="background-color: #ff0;"' in html
+    assert '<font color="red">f</font>' in html and 'style="text-decoration: underline;"' in html
     assert not any(word in html for word in ("position", "url(", "onclick", "display", "top:"))
+    # A style of harmless declarations alone stays as written, as Anki's editor wrote it.
+    kept = '<span style="color: rgb(0, 0, 255);">blue</span>'
+    assert kept in to_html(kept)
+    for hostile in ("color: u\\72l(x)", "color: expression(alert(1))", "font-family: a/**/b"):
+        assert "style" not in to_html(f'<span style="{hostile}">x</span>')

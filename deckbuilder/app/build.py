@@ -197,6 +197,7 @@ def _render_outputs(
             stage=tracker.stage,
             fragments=job.fragments,
             plans=job.plans,
+            anki_fields=job.loaded.anki_fields,
         )
         built = [BuiltFile(name, output / f"{package}{FORMATS[name].suffix}", 0) for name in packaged]
         parts.append((deck, options))

@@ -27,6 +27,13 @@ from deckbuilder.app.records import remember_cards
 from deckbuilder.collection.notes import read_notes
 from deckbuilder.collection.opening import opened_copy, package_collection
 from deckbuilder.errors import DeckbuilderError, OutputError, Severity
+from deckbuilder.identity.ankifields import (
+    NoteFields,
+    anki_fields_path,
+    format_anki_fields,
+    merged_fields,
+    read_anki_fields,
+)
 from deckbuilder.identity.lockfile import LockEntry, format_lock, lock_path, merged, read_lock
 from deckbuilder.identity.resolve import entry_for
 from deckbuilder.markdown.deletions import OPENING
@@ -34,6 +41,7 @@ from deckbuilder.model import AnkiContent, AnkiNote, NoteType
 from deckbuilder.render.notetypes import OWN_VIEWS
 from deckbuilder.reverse.cards import MEDIA_FOLDER, question_words
 from deckbuilder.reverse.decks import Placed, capped, deck_file_names, deck_markdown, slug
+from deckbuilder.reverse.edits import fields_as_anki_has_them
 
 SOUND = re.compile(r"\[sound:[^\]]+\]")
 
@@ -132,6 +140,10 @@ def import_content(
     lock_file = lock_path(into)
     lock = merged(read_lock(lock_file), attempt.entries)
     outputs[lock_file] = format_lock(lock).encode("utf-8")
+    kept_file = anki_fields_path(into)
+    kept = merged_fields(read_anki_fields(kept_file), attempt.anki_fields)
+    if any(kept.values()):
+        outputs[kept_file] = format_anki_fields(kept).encode("utf-8")
     _write(outputs, into)
     # The text of every card as written, for the diff of the first edit after the import.
     remember_cards(load_decks(sorted(attempt.texts), strict=False), every=True)
@@ -160,6 +172,8 @@ class _Attempt:
     as_html: list[str] = field(default_factory=list)
     sounds: list[str] = field(default_factory=list)
     not_cards: list[str] = field(default_factory=list)
+    anki_fields: dict[str, NoteFields] = field(default_factory=dict)
+    """Each note's fields as Anki has them, by the markdown its card reads back as (for the build)."""
 
 
 def _attempt(
@@ -320,6 +334,7 @@ def _read_back(
             deck_entries.append(
                 entry_for(card.identified(note.guid, note.modified), card.fingerprint, match.content)
             )
+            attempt.anki_fields[note.guid] = fields_as_anki_has_them(item.deck, card, note)
         attempt.entries[path.name] = tuple(deck_entries)
 
 
@@ -331,11 +346,11 @@ def _cloze_type(note: AnkiNote, content: AnkiContent) -> bool:
 def _write(outputs: Mapping[Path, bytes], into: Path) -> None:
     """Write the files, all or nothing; a file already there is left as it is when it holds the same
     bytes, and refused (before anything is written) when it holds others."""
-    lock_file = lock_path(into)
+    written_over = {lock_path(into), anki_fields_path(into)}
     outputs = {
-        path: data for path, data in outputs.items() if path == lock_file or not _same_file(path, data)
+        path: data for path, data in outputs.items() if path in written_over or not _same_file(path, data)
     }
-    taken = [path for path in outputs if path != lock_file and (path.exists() or path.is_symlink())]
+    taken = [path for path in outputs if path not in written_over and (path.exists() or path.is_symlink())]
     if taken:
         raise DeckImportError(
             f"{taken[0]} already exists with other content; import never overwrites a file: import into "

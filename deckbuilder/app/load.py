@@ -14,6 +14,7 @@ from deckbuilder.app.moves import moved_resolutions
 from deckbuilder.app.notetypes import NoteTypeFiles, note_type_files, with_note_types
 from deckbuilder.app.settings import deck_root, folder_settings
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity
+from deckbuilder.identity.ankifields import AnkiFields, anki_fields_path, read_anki_fields
 from deckbuilder.identity.lockfile import Lock, LockEntry, lock_path, merged, read_lock, shared_guids
 from deckbuilder.identity.resolve import Resolution, resolve
 from deckbuilder.incremental.caching import Caching
@@ -46,6 +47,8 @@ class LoadedDeck:
     """A warning when this build loses over a quarter of the deck's cards (dropped_cards)."""
     note_types: tuple[Diagnostic, ...] = ()
     """Problems with the note types the deck's cards name (app.notetypes.with_note_types)."""
+    anki_fields: AnkiFields = field(default_factory=dict)
+    """The fields of the lock folder's notes as Anki had them at import or pull, by GUID."""
 
     @property
     def deck(self) -> Deck:
@@ -109,6 +112,7 @@ def _load_decks(
     moment = current_time() if now is None else now
     settings_for = cache(folder_settings)
     lock_for = cache(lambda folder: read_lock(lock_path(folder)))
+    anki_fields_for = cache(lambda folder: read_anki_fields(anki_fields_path(folder)))
     note_types_for = cache(note_type_files)
     loaded = []
     root_for = cache(deck_root)
@@ -135,6 +139,7 @@ def _load_decks(
                 digests,
                 dropped=dropped,
                 note_types=typed,
+                anki_fields=anki_fields_for(folder),
             )
         )
     loaded = _with_clashes(_with_moves(loaded, moment))

@@ -24,6 +24,7 @@ from deckbuilder.collection.notes import notes_by_guid, notes_of_deck_only
 from deckbuilder.collection.opening import opened_copy
 from deckbuilder.errors import DeckbuilderError, Diagnostic, Severity, shorten
 from deckbuilder.html.fragments import Fragments
+from deckbuilder.identity.ankifields import NoteFields, anki_fields_path, format_anki_fields, merged_fields
 from deckbuilder.identity.lockfile import Lock, LockEntry, format_lock, merged
 from deckbuilder.identity.resolve import Change, entry_for
 from deckbuilder.incremental.caching import Caching
@@ -32,7 +33,14 @@ from deckbuilder.read.blocks import normalise_newlines
 from deckbuilder.read.reader import parse
 from deckbuilder.read.sources import resolve_sources
 from deckbuilder.reverse.cards import question_words
-from deckbuilder.reverse.edits import Edit, TwoVersions, anki_edit, card_note_type, versions
+from deckbuilder.reverse.edits import (
+    Edit,
+    TwoVersions,
+    anki_edit,
+    card_note_type,
+    fields_as_anki_has_them,
+    versions,
+)
 from deckbuilder.reverse.patch import unified_diff
 from deckbuilder.reverse.rewrite import Rewritten, blocks_of, card_at, not_as_written, write_in
 from deckbuilder.reverse.textform import read_form, written_in_form
@@ -80,6 +88,7 @@ def _pull(
     report = PullReport()
     files: dict[Path, bytes] = {}
     lock_updates: dict[Path, dict[str, list[LockEntry]]] = {}
+    kept_updates: dict[Path, dict[str, NoteFields]] = {}
     with opened_copy(collection, chosen) as col:
         # Pull reads the caches a build wrote (its parse is the build's) and writes none.
         loaded = load_decks(paths, now=now, caching=Caching(use="read"))
@@ -99,17 +108,24 @@ def _pull(
             report.new_notes.extend(f"{item.deck.source}: {question_words(note, 60)}" for note in new_notes)
             if not edits and not (add_new and new_notes):
                 continue
-            data, entries, diff = _rewritten(item, edits, new_notes if add_new else [], report)
+            data, entries, kept, diff = _rewritten(item, edits, new_notes if add_new else [], report)
             if data is None:
                 continue
             files[item.deck.source] = data
             lock_updates.setdefault(item.lock_file, {})[item.lock_key] = entries
+            kept_updates.setdefault(item.lock_file, {}).update(kept)
             report.diff += diff
     if dry_run or not lock_updates:
         return report
     by_lock = {item.lock_file: item.lock for item in loaded}
     for lock_file, decks in lock_updates.items():
         files[lock_file] = format_lock(_held_once(by_lock[lock_file], decks)).encode("utf-8")
+    # The pulled notes' fields as Anki has them now: the next build writes them back unchanged.
+    kept_before = {item.lock_file: item.anki_fields for item in loaded}
+    for lock_file, pulled_fields in kept_updates.items():
+        if pulled_fields:
+            fields = merged_fields(kept_before[lock_file], pulled_fields)
+            files[anki_fields_path(lock_file.parent)] = format_anki_fields(fields).encode("utf-8")
     write_atomically(files)
     # The text of the cards as pulled, for the diff of the next edit in the markdown.
     remember_cards(load_decks(sorted(p for p in files if p.suffix != ".lock"), strict=False), every=True)
@@ -143,7 +159,9 @@ def _edits(item: LoadedDeck, notes: Mapping[str, AnkiNote], report: PullReport) 
     edits = []
     for match, note in touched:
         card = match.card
-        edit = anki_edit(card, note, card_note_type(deck, card), fragments, markup)
+        edit = anki_edit(
+            card, note, card_note_type(deck, card), fragments, markup, item.anki_fields.get(card.guid)
+        )
         if edit is None:
             continue
         if match.change is not Change.UNCHANGED:
@@ -162,9 +180,9 @@ def _new_notes(col: Any, item: LoadedDeck) -> list[AnkiNote]:
 
 def _rewritten(
     item: LoadedDeck, edits: Sequence[Edit], new_notes: Sequence[AnkiNote], report: PullReport
-) -> tuple[bytes | None, list[LockEntry], str]:
+) -> tuple[bytes | None, list[LockEntry], dict[str, NoteFields], str]:
     """The deck file's bytes with the edits written in (in the file's own form), its lock entries
-    after them, and the change as a unified diff.
+    and the written notes' fields as Anki has them after them, and the change as a unified diff.
 
     Every card written is read back: one that does not read back as Anki has it (an answer of
     several lines in a shape of one line, say) is left as it was and reported, and the rest are
@@ -197,11 +215,11 @@ def _rewritten(
     report.pulled += [f"{edit.card.source} {shorten(edit.card.question, 60)}"
                       for edit in edits if edit.note.guid in attempt.pulled]  # fmt: skip
     if not attempt.pulled:
-        return None, [], ""
-    entries = _lock_entries(item, parsed, attempt)
+        return None, [], {}, ""
+    entries, as_anki = _lock_entries(item, parsed, attempt)
     # The file's own encoding, byte order mark and line endings, and its last line as it ended.
     data = written_in_form("\n".join(attempt.lines), form)
-    return data, entries, unified_diff(path, attempt.before, attempt.changes)
+    return data, entries, as_anki, unified_diff(path, attempt.before, attempt.changes)
 
 
 def _read(item: LoadedDeck, text: str) -> tuple[Deck, list[Diagnostic]]:
@@ -227,10 +245,14 @@ def _at_errors(errors: Sequence[Diagnostic], written: Rewritten) -> set[str]:
     return wrong
 
 
-def _lock_entries(item: LoadedDeck, deck: Deck, written: Rewritten) -> list[LockEntry]:
-    """The deck's lock entries with the pulled cards' new content and their notes' mod times."""
+def _lock_entries(
+    item: LoadedDeck, deck: Deck, written: Rewritten
+) -> tuple[list[LockEntry], dict[str, NoteFields]]:
+    """The deck's lock entries with the pulled cards' new content and their notes' mod times, and
+    the pulled notes' fields as Anki has them."""
     path = item.deck.source
     entries = {entry.guid: entry for entry in item.lock.get(item.lock_key, ())}
+    kept: dict[str, NoteFields] = {}
     for guid, (note, line) in written.pulled.items():
         card = card_at(deck, line, written.questions.get(guid))
         if card is None:
@@ -241,4 +263,5 @@ def _lock_entries(item: LoadedDeck, deck: Deck, written: Rewritten) -> list[Lock
         entries[guid] = entry_for(card.identified(guid, note.modified), card.fingerprint, card.content)
         if previous is not None and previous.explicit_id and not card.explicit_id:
             entries[guid] = replace(entries[guid], explicit_id=previous.explicit_id)
-    return list(entries.values())
+        kept[guid] = fields_as_anki_has_them(deck, card, note)
+    return list(entries.values()), kept

@@ -192,7 +192,9 @@ def push_sources(
                 Path(f"{index:05d}-{item.deck.source.stem}.apkg"): render(
                     item.deck,
                     RenderOptions(
-                        media=collect_media(item.deck, item.media_digests, taken), fragments=table.fragments
+                        media=collect_media(item.deck, item.media_digests, taken),
+                        fragments=table.fragments,
+                        anki_fields=item.anki_fields,
                     ),
                 )
                 for index, (item, table) in enumerate(zip(decks, tables, strict=True))

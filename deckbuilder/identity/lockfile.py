@@ -52,27 +52,13 @@ def lock_path(folder: Path) -> Path:
 
 def read_lock(path: Path) -> dict[str, tuple[LockEntry, ...]]:
     """The lock's entries, or nothing when there is no lock file yet."""
-    try:
-        if path.exists() and not path.is_file():
-            raise LockError("the lock file is not a regular file; remove it", SourceLocation(str(path), 1))
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    read = read_json(
+        path, "the lock file", "restore it from git, or delete it (unchanged questions keep their GUIDs; "
+        "reworded ones get new ones)"
+    )  # fmt: skip
+    if read is None:
         return {}
-    except (OSError, UnicodeDecodeError) as error:
-        raise LockError(f"cannot read the lock file: {error}", SourceLocation(str(path), 1)) from None
-    try:
-        data = json.loads(text, parse_constant=_no_constant)
-    except json.JSONDecodeError as error:
-        raise LockError(
-            f"the lock file is not valid JSON ({error.msg}); restore it from git, or delete it "
-            "(unchanged questions keep their GUIDs; reworded ones get new ones)",
-            SourceLocation(str(path), error.lineno),
-        ) from None
-    except (RecursionError, ValueError) as error:
-        raise LockError(
-            f"the lock file is not one deckbuilder writes ({shorten(str(error), 80)}); restore it from git",
-            SourceLocation(str(path), 1),
-        ) from None
+    data, text = read
     entries = _entries_from(data, path)
     for (first_deck, first), (second_deck, second) in shared_guids(entries)[:1]:
         raise LockError(
@@ -84,8 +70,32 @@ def read_lock(path: Path) -> dict[str, tuple[LockEntry, ...]]:
     return entries
 
 
+def read_json(path: Path, what: str, remedy: str) -> tuple[Any, str] | None:
+    """A JSON file deckbuilder keeps beside the markdown, as data and as text; None when there is
+    none. One that cannot be read is an error naming the file, its line and ``remedy``."""
+    try:
+        if path.exists() and not path.is_file():
+            raise LockError(f"{what} is not a regular file; remove it", SourceLocation(str(path), 1))
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        raise LockError(f"cannot read {what}: {error}", SourceLocation(str(path), 1)) from None
+    try:
+        return json.loads(text, parse_constant=_no_constant), text
+    except json.JSONDecodeError as error:
+        raise LockError(
+            f"{what} is not valid JSON ({error.msg}); {remedy}", SourceLocation(str(path), error.lineno)
+        ) from None
+    except (RecursionError, ValueError) as error:
+        raise LockError(
+            f"{what} is not one deckbuilder writes ({shorten(str(error), 80)}); {remedy}",
+            SourceLocation(str(path), 1),
+        ) from None
+
+
 def _no_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a number a lock file holds")
+    raise ValueError(f"{name} is not a number deckbuilder writes")
 
 
 def _line_of(text: str, guid: str, occurrence: int) -> int:

@@ -210,7 +210,9 @@ def _bulk_deck(deck: Deck, options: RenderOptions) -> BulkDeck:
         options.progress(1)
         if card.note_type:
             definition, model = own[card.note_type]
-            fields = field_html(card, definition, options.fragments, markup)
+            fields = field_html(
+                card, definition, options.fragments, markup, options.anki_fields.get(card.guid)
+            )
         else:
             model = models["cloze" if card.kind == "cloze" else "basic"]
             fields = card_fields(card, options.fragments, markup)

@@ -77,7 +77,9 @@ def _anki(parts: Sequence[tuple[Deck, RenderOptions]]) -> str:
             note_type = [note_type_for(card, options)] if mixed else []
             own = deck.note_type(card.note_type) if card.note_type else None
             fields = (
-                field_html(card, own, options.fragments, markup) if own else _fields(card, options, markup)
+                field_html(card, own, options.fragments, markup, options.anki_fields.get(card.guid))
+                if own
+                else _fields(card, options, markup)
             )
             fields += [""] * (len(names) - len(fields))
             values = [

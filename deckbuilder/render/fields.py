@@ -6,6 +6,7 @@ import re
 
 from deckbuilder.html.fragments import Fragments
 from deckbuilder.html.markup import DEFAULT_OPTIONS, MarkupOptions
+from deckbuilder.identity.ankifields import NoteFields, kept_html
 from deckbuilder.model import Card, NoteType
 
 
@@ -94,14 +95,53 @@ def _fields_by_label(note_type: NoteType) -> dict[str, int]:
     return {name.casefold(): index for index, name in enumerate(note_type.fields) if index >= first_named}
 
 
-def field_html(card: Card, note_type: NoteType, fragments: Fragments, markup: MarkupOptions) -> list[str]:
-    """The note's fields as HTML: a one-line question inline, the rest as blocks."""
+def field_html(
+    card: Card,
+    note_type: NoteType,
+    fragments: Fragments,
+    markup: MarkupOptions,
+    kept: NoteFields | None = None,
+) -> list[str]:
+    """The note's fields as HTML: a one-line question inline, the rest as blocks; a field ``kept``
+    from Anki whose markdown has not changed since, as Anki had it."""
     values = field_markdown(card, note_type)
     return [
-        _inline_or_blocks(value, fragments, markup) if index == 0 or value == card.question else
-        unwrapped(fragments.html(value, markup)) if value else ""
-        for index, value in enumerate(values)
+        as_anki if kept and (as_anki := kept_html(kept, name, value)) is not None else
+        anki_form(_inline_or_blocks(value, fragments, markup)) if index == 0 or value == card.question else
+        anki_form(unwrapped(fragments.html(value, markup))) if value else ""
+        for index, (name, value) in enumerate(zip(note_type.fields, values, strict=True))
     ]  # fmt: skip
+
+
+PRE = re.compile(r"<pre[\s>].*?</pre>", re.DOTALL)
+BETWEEN_TAGS = re.compile(r">\n+<")
+CODE_END = re.compile(r"\n(</code></pre>)")
+TAG = re.compile(r"<(/?)div\b[^>]*>")
+
+
+def anki_form(html: str) -> str:
+    """A field's HTML in the form Anki's editor stores it: no newlines between tags (outside
+    code), none at the end of a code block or of the field, and no bare ``<div>`` around the whole
+    field (import writes HTML kept from Anki inside one, for markdown to take it whole)."""
+    html = _without_outer_div(html.strip())
+    parts, position = [], 0
+    for block in PRE.finditer(html):
+        parts.append(BETWEEN_TAGS.sub("><", html[position : block.start()]))
+        parts.append(CODE_END.sub(r"\1", block.group(0)))
+        position = block.end()
+    parts.append(BETWEEN_TAGS.sub("><", html[position:]))
+    return "".join(parts).strip()
+
+
+def _without_outer_div(html: str) -> str:
+    if not (html.startswith("<div>") and html.endswith("</div>")):
+        return html
+    depth = 0
+    for tag in TAG.finditer(html):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            return html[5:-6].strip() if tag.end() == len(html) else html
+    return html
 
 
 def _inline_or_blocks(markdown: str, fragments: Fragments, markup: MarkupOptions) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from deckbuilder.html.fragments import Fragments
+from deckbuilder.identity.ankifields import AnkiFields
 from deckbuilder.model import Deck
 from deckbuilder.render.geometry import PrintOptions
 
@@ -57,6 +58,9 @@ class RenderOptions:
     """The rendered fragments the outputs of one deck share (filled ahead by whoever can)."""
     plans: Sequence[CardPlan] | None = field(default=None, compare=False)
     """The deck's print plans under these print options, when made ahead; else planned here."""
+    anki_fields: AnkiFields = field(default_factory=dict, compare=False)
+    """Fields as Anki had them when the deck was imported or pulled, by note GUID: the outputs for
+    Anki take a field from here while its markdown is unchanged (identity.ankifields)."""
 
 
 Renderer = Callable[[Deck, RenderOptions], bytes]

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from deckbuilder.errors import shorten
 from deckbuilder.html.fragments import Fragments
 from deckbuilder.html.markup import MarkupOptions, to_html
+from deckbuilder.identity.ankifields import KeptField, NoteFields, note_fields
 from deckbuilder.model import AnkiNote, Card, Deck, NoteType
 from deckbuilder.read.blocks import normalise_newlines, tokenize
 from deckbuilder.read.tags import safe_tag
 from deckbuilder.render.apkg import card_fields
-from deckbuilder.render.fields import field_html
+from deckbuilder.render.fields import field_html, field_markdown
 from deckbuilder.render.notetypes import CLOZE_NOTE_TYPE_ID, NOTE_TYPE_ID, OWN_VIEWS
 from deckbuilder.reverse.cards import field_values, kept_answer, media_path, section
 
@@ -48,10 +49,26 @@ def card_note_type(deck: Deck, card: Card) -> NoteType:
     return OWN_CLOZE if card.kind == "cloze" else OWN_BASIC
 
 
-def built_fields(card: Card, definition: NoteType, fragments: Fragments, markup: MarkupOptions) -> list[str]:
+def built_fields(
+    card: Card,
+    definition: NoteType,
+    fragments: Fragments,
+    markup: MarkupOptions,
+    kept: NoteFields | None = None,
+) -> list[str]:
     if card.note_type:
-        return field_html(card, definition, fragments, markup)
+        return field_html(card, definition, fragments, markup, kept)
     return card_fields(card, fragments, markup)[:2]
+
+
+def fields_as_anki_has_them(deck: Deck, card: Card, note: AnkiNote) -> dict[str, KeptField]:
+    """The note's fields to keep for the card read back from them (identity.ankifields): each
+    field's HTML by the markdown the card gives that field. None for a card of deckbuilder's own
+    note types, whose fields Anki has in deckbuilder's HTML already."""
+    if not card.note_type:
+        return {}
+    definition = card_note_type(deck, card)
+    return note_fields(definition.fields, field_markdown(card, definition), note.fields)
 
 
 def normal(html: str) -> str:
@@ -136,11 +153,16 @@ def versions(edit: Edit) -> TwoVersions:
 
 
 def anki_edit(
-    card: Card, note: AnkiNote, definition: NoteType, fragments: Fragments, markup: MarkupOptions
+    card: Card,
+    note: AnkiNote,
+    definition: NoteType,
+    fragments: Fragments,
+    markup: MarkupOptions,
+    kept: NoteFields | None = None,
 ) -> Edit | None:
     """What the note, edited in Anki, changes in the card; None when its fields show what the card
-    builds and its tags are the card's."""
-    built = built_fields(card, definition, fragments, markup)
+    builds (``kept``: with the fields Anki had at import or the last pull) and its tags are the card's."""
+    built = built_fields(card, definition, fragments, markup, kept)
     anki_fields = list(note.fields[: len(built)])
     anki_tags = tuple(sorted(tag for tag in (safe_tag(t) for t in note.tags) if tag))
     fields_differ = [normal(a) for a in anki_fields] != [normal(b) for b in built]
