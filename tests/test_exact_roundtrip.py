@@ -211,3 +211,33 @@ def test_a_broken_fields_file_is_a_clear_error_and_nothing_is_built(
     assert f"deckbuilder.fields:{line}: error:" in result.output and says in result.output
     assert "delete it" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize("for_collection", [False, True])
+def test_a_package_for_another_profile_uses_that_profiles_note_types(
+    runner: CliRunner, tmp_path: Path, collection: Path, for_collection: bool
+) -> None:
+    """A deck imported from one profile, its package imported into another whose note types have
+    other ids: Anki adds copies ("Basic+") unless the package was built for that collection."""
+    source = _imported(runner, collection, tmp_path / "source")
+    (tmp_path / "other").mkdir()
+    other = new_collection(tmp_path / "other")
+    _words_type(other)
+    ids = {model["name"]: model["id"] for model in other.models.all()}
+    other.close()
+    target = tmp_path / "other" / "collection.anki2"
+    flags = ["--for-collection", str(target)] if for_collection else []
+    result = runner.invoke(main, ["build", str(source), "-o", str(tmp_path / "out"), "-f", "apkg", *flags])
+    assert result.exit_code == 0, result.output
+    col = anki_collection.Collection(str(target))
+    try:
+        import_apkg(col, tmp_path / "out" / "mixed.apkg")
+        names = sorted(model["name"] for model in col.models.all())
+        used = {col.models.get(note.mid)["name"] for note in notes_by_guid(col).values()}
+        if for_collection:
+            assert names == sorted(ids) and used == {"Basic", "Cloze", "Words"}
+            assert {note.mid for note in notes_by_guid(col).values()} <= set(ids.values())
+        else:
+            assert {"Basic+", "Cloze+", "Words+"} <= set(names)  # what Anki does (measured)
+    finally:
+        col.close()

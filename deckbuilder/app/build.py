@@ -91,11 +91,13 @@ def build(
     progress: Progress | None = None,
     caching: Caching | None = None,
     package: str | None = None,
+    for_collection: Path | None = None,
 ) -> list[DeckBuild]:
     """Build every source into every format; on any error nothing in ``output`` or the lock changes.
     ``caching`` (default: read and write the caches, on every core) says how caches and cores are
     used, and counts what was computed. With ``package``, each format writes one file of that name
-    holding every deck (an Anki deck, or a section, each)."""
+    holding every deck (an Anki deck, or a section, each). With ``for_collection``, the packages
+    use that collection's note types where the decks' are the same by name and schema."""
     paths = resolve_sources(sources, recursive)
     renderers = {name: FORMATS[name].renderer() for name in formats}
     caching = caching or Caching(use="write")
@@ -103,6 +105,10 @@ def build(
     with collector_paused(), build_lock([path.parent for path in paths], output):
         finish_interrupted(sorted({*(path.parent for path in paths), output}))
         loaded = load_decks(paths, now=now, caching=caching)
+        if for_collection is not None:
+            from deckbuilder.app.profiles import for_profile  # Anki's library: loaded only for this
+
+            loaded = for_profile(for_collection, loaded)
         for lock_folder in sorted({item.lock_file.parent for item in loaded}):
             ensure_writable(lock_folder, "lock file")  # before the output folder is made
         ensure_folder(output)

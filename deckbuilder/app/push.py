@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +16,10 @@ from deckbuilder.app.adoption import with_notes_adopted
 from deckbuilder.app.load import LoadedDeck, load_decks, updated_locks
 from deckbuilder.app.media import collect_media
 from deckbuilder.app.output import build_lock, finish_interrupted, write_atomically
+from deckbuilder.app.profiles import with_profile_note_types
 from deckbuilder.app.records import lock_files, remember_cards
 from deckbuilder.collection.files import BACKUPS_KEPT
-from deckbuilder.collection.notes import move_cards, same_named_note_types
+from deckbuilder.collection.notes import move_cards
 from deckbuilder.collection.opening import (
     changed_behind_backup,
     changed_copy,
@@ -120,23 +121,6 @@ def _live_anywhere(loaded: Sequence[LoadedDeck]) -> set[str]:
     their lock files. A card moved to another file of the same Anki deck keeps its GUID, and its
     note must stay."""
     return {guid for lock in updated_locks(loaded).values() for guid in live_guids(lock)}
-
-
-def with_profile_note_types(col: Any, loaded: Sequence[LoadedDeck]) -> list[LoadedDeck]:
-    """The decks with each note type the collection lacks by id but has by name and schema (a deck
-    imported from another profile, whose "Basic" has another id) taken as the collection's own, so
-    that its notes go to that note type instead of a copy "Basic+"; the collection's note type is
-    sent as it is, so its templates and CSS stay the profile's."""
-    result = []
-    for item in loaded:
-        found = same_named_note_types(col, item.deck.note_types)
-        if not found:
-            result.append(item)
-            continue
-        types = tuple(found.get(note_type.id, note_type) for note_type in item.deck.note_types)
-        deck = replace(item.deck, note_types=types)
-        result.append(replace(item, resolution=replace(item.resolution, deck=deck)))
-    return result
 
 
 def _moved_decks(loaded: Sequence[LoadedDeck]) -> dict[str, str]:

@@ -190,6 +190,12 @@ def list_cards(sources: Sequence[Path], recursive: bool, as_json: bool, quiet: b
 @sources_argument
 @output_options
 @recursive_option
+@click.option(
+    "--for-collection",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="apkg: make the packages for this Anki collection (another profile's collection.anki2, only "
+    "read): its note types of the same name and fields are used, so importing adds no 'Basic+' copies.",
+)
 @verbosity_options
 @with_settings
 def build(
@@ -198,6 +204,7 @@ def build(
     output: Path,
     package: str | None,
     recursive: bool,
+    for_collection: Path | None,
     quiet: bool,
     verbose: bool,
     **settings: Any,
@@ -217,7 +224,7 @@ def build(
     chosen = list(dict.fromkeys(formats)) or default_formats()
     builds = build_decks(
         sources, chosen, output, recursive=recursive, csv=csv, printing=printing, progress=ProgressBar(),
-        package=_package_name(package),
+        package=_package_name(package), for_collection=for_collection,
     )  # fmt: skip
     report_builds(builds, quiet, verbose)
     if _ENDING_AT_ONCE:
