@@ -335,10 +335,28 @@ def test_a_question_opening_like_a_number_or_a_label_reads_back_whole(question: 
 def test_a_field_read_back_builds_afresh_as_anki_stored_it(fields: tuple[str, str]) -> None:
     """With nothing kept from Anki (the fields file gone), the card read back from a note builds
     each of these fields byte for byte as Anki's editor stored it."""
-    note = _note(1, BASIC, *fields)
+    _builds_back_exactly(_note(1, BASIC, *fields))
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        _note(1, CLOZE, "The {{c1::mitochondrion::organelle}} makes {{c2::ATP}}.", "<i>cells</i>"),
+        _note(2, CLOZE, "{{c1::Paris}} is in <b>France</b>", ""),
+        _note(3, VOCABULARY, "<b>gato</b>", "cat", "<i>El gato</i> duerme.", "From Latin <i>cattus</i>"),
+        _note(4, VOCABULARY, "perro", "dog", "", "masculine"),
+    ],
+    ids=["cloze-hint", "cloze-alone", "four-fields", "four-fields-one-empty"],
+)
+def test_a_note_of_other_types_read_back_builds_afresh_as_anki_stored_it(note: AnkiNote) -> None:
+    _builds_back_exactly(note)
+
+
+def _builds_back_exactly(note: AnkiNote) -> None:
     text, (card,) = _read_back([note])
-    built = field_html(card, BASIC, Fragments(), MarkupOptions(math="mathjax", image_src=_media_name))
-    assert built == list(fields), text
+    definition = NOTE_TYPES[note.note_type_id]
+    built = field_html(card, definition, Fragments(), MarkupOptions(math="mathjax", image_src=_media_name))
+    assert built == list(note.fields), text
 
 
 def _media_name(reference: str) -> str:
