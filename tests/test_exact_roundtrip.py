@@ -241,3 +241,26 @@ def test_a_package_for_another_profile_uses_that_profiles_note_types(
             assert {"Basic+", "Cloze+", "Words+"} <= set(names)  # what Anki does (measured)
     finally:
         col.close()
+
+
+def test_cards_added_to_an_imported_deck_take_the_decks_own_note_types(
+    runner: CliRunner, tmp_path: Path, collection: Path
+) -> None:
+    """A plain card and a cloze card written into an imported deck become notes of the deck's
+    "Basic" and "Cloze" (its collection's), not of deckbuilder's own note types."""
+    source = _imported(runner, collection, tmp_path / "source")
+    deck = source / "mixed.md"
+    added = "\n## What is the capital of Peru?\n\nLima.\n\n## Cloze\n\n{{c1::Lima}} is on the coast.\n"
+    deck.write_text(deck.read_text(encoding="utf-8") + added, encoding="utf-8")
+    package = _build(runner, source, tmp_path / "out")
+    col = anki_collection.Collection(str(collection))
+    try:
+        models_before = sorted(model["name"] for model in col.models.all())
+        log = import_apkg(col, package)
+        assert (len(log.new), len(log.updated), len(log.conflicting)) == (2, 0, 0)
+        assert sorted(model["name"] for model in col.models.all()) == models_before
+        types = {note.fields[0]: col.models.get(note.mid)["name"] for note in notes_by_guid(col).values()}
+        assert types["What is the capital of Peru?"] == "Basic"
+        assert types["{{c1::Lima}} is on the coast."] == "Cloze"
+    finally:
+        col.close()
