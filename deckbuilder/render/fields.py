@@ -117,13 +117,15 @@ PRE = re.compile(r"<pre[\s>].*?</pre>", re.DOTALL)
 BETWEEN_TAGS = re.compile(r">\n+<")
 CODE_END = re.compile(r"\n(</code></pre>)")
 TAG = re.compile(r"<(/?)div\b[^>]*>")
+EMPTY_ALT = re.compile(r'(<img\b[^>]*?) alt=""')
 
 
 def anki_form(html: str) -> str:
     """A field's HTML in the form Anki's editor stores it: no newlines between tags (outside
-    code), none at the end of a code block or of the field, and no bare ``<div>`` around the whole
-    field (import writes HTML kept from Anki inside one, for markdown to take it whole)."""
-    html = _without_outer_div(html.strip())
+    code), none at the end of a code block or of the field, no empty ``alt`` on an image, and no
+    bare ``<div>`` around the whole field (import writes HTML kept from Anki inside one, for
+    markdown to take it whole)."""
+    html = EMPTY_ALT.sub(r"\1", _without_outer_div(html.strip()))
     parts, position = [], 0
     for block in PRE.finditer(html):
         parts.append(BETWEEN_TAGS.sub("><", html[position : block.start()]))
