@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from deckbuilder.cli import main
 from deckbuilder.render import apkg
@@ -395,3 +397,17 @@ def test_two_images_of_one_name_keep_apart_and_check_says_so(
     assert shown["Which is red?"] == "heart.png" and shown["Which is blue?"].startswith("heart-")
     assert (media_dir / shown["Which is red?"]).read_bytes() == red
     assert (media_dir / shown["Which is blue?"]).read_bytes() == blue
+
+
+@given(
+    st.lists(
+        st.sampled_from(["<p>", "</p>", "<p class=x>", "<pre>", "</pre>", "a", " ", "\n", "<p\n", "b</p "]),
+        max_size=8,
+    )
+)
+def test_unwrapping_a_paragraph_agrees_with_the_pattern_that_defines_it(parts: list[str]) -> None:
+    from deckbuilder.render.fields import ONE_PARAGRAPH, unwrapped
+
+    html = "".join(parts)
+    found = ONE_PARAGRAPH.fullmatch(html) if html.startswith("<p>") else None
+    assert unwrapped(html) == (found.group(1) if found is not None else html)

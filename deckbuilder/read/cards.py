@@ -319,7 +319,9 @@ def distinct_identities(cards: Sequence[Card], deck_id: int) -> list[Card]:
     seen: dict[str, int] = {}
     distinct = []
     for card in cards:
-        key = guid_key(card.explicit_id, card.question)
+        # The fingerprint is the normalised question, kept with cached cards: not normalised again.
+        key = f"id:{card.explicit_id}" if card.explicit_id else f"q:{card.fingerprint}" if card.fingerprint \
+            else guid_key(None, card.question)  # fmt: skip
         count = seen.get(key, 0)
         seen[key] = count + 1
         if count and card.explicit_id is None:

@@ -77,7 +77,7 @@ def split_source(text: str, path: Path, base: DeckSettings | None = None) -> Sou
     shown = str(path)
     text, removed = _without_control_characters(normalise_newlines(text), shown)
     text, flattened = _without_deep_indentation(text, shown)
-    text = WHITESPACE_LINE.sub("", text)
+    text = WHITESPACE_LINE.sub("\n", "\n" + text)[1:]
     if "\u200b" in text or "\ufeff" in text or "\u00a0" in text:
         text = _visible_spacing(text)
     front, body = split_front_matter(text, shown)
@@ -121,9 +121,11 @@ def _visible_spacing(text: str) -> str:
     return HEADING_NO_BREAK.sub(r"\1 ", text.replace("\u200b", "").replace("\ufeff", ""))
 
 
-WHITESPACE_LINE = re.compile(r"^[ \t]+$", re.MULTILINE)
-"""A line of spaces alone: blank, to markdown, but mistune takes one of eight spaces or more for a
-paragraph's next line, and the paragraph below it (a card's question) merged into the one above."""
+WHITESPACE_LINE = re.compile(r"\n[ \t]+(?=\n|\Z)")
+"""A line of spaces alone (after a newline: the text is searched with one put before it, for a
+pattern that starts with a character is searched for several times as fast as ``^`` in every
+position): blank, to markdown, but mistune takes one of eight spaces or more for a paragraph's next
+line, and the paragraph below it (a card's question) merged into the one above."""
 DEEPEST_INDENTATION = 128
 """Characters of indentation a line keeps: markdown's lists nest 20 levels at most (mistune's limit)
 in far less, and each level of a list nested thousands deep costs mistune a pass over everything
@@ -132,6 +134,8 @@ DEEP_INDENTATION = re.compile(rf"^([ \t]{{{DEEPEST_INDENTATION}}})[ \t]+", re.MU
 
 
 def _without_deep_indentation(text: str, shown: str) -> tuple[str, tuple[Diagnostic, ...]]:
+    if "\t" not in text and " " * (DEEPEST_INDENTATION + 1) not in text:
+        return text, ()  # the common case, told without the pattern's pass over every line
     first = DEEP_INDENTATION.search(text)
     if first is None:
         return text, ()
@@ -150,8 +154,14 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 made a note with one field too many, so Anki refused the whole package."""
 
 
+CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+
+
 def _without_control_characters(text: str, shown: str) -> tuple[str, tuple[Diagnostic, ...]]:
-    if not CONTROL_CHARACTERS.search(text):
+    # Told from the UTF-8 bytes, a third of the time of the pattern's search: no byte of a longer
+    # character is below 0x80, so a control byte is a control character.
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data.translate(None, CONTROL_BYTES)) == len(data):
         return text, ()
     warnings: dict[int, Diagnostic] = {}
     for found in CONTROL_CHARACTERS.finditer(text):
