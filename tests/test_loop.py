@@ -345,3 +345,50 @@ def test_ctrl_c_ends_watch_with_our_own_words_only(seed_folder: Path, tmp_path: 
     text = seen.decode("utf-8", errors="replace")
     assert "stopped watching" in text or "interrupted" in text
     assert "KeyboardInterrupt" not in text and "Traceback" not in text  # no library's own log line
+
+
+def test_watch_builds_only_the_deck_saved_and_every_deck_when_settings_change(tmp_path: Path) -> None:
+    source, out = tmp_path / "src", tmp_path / "out"
+    source.mkdir()
+    write(source, "a.md", "## 1. First?\n\nOne.\n")
+    write(source, "b.md", "## 1. Other?\n\nTwo.\n")
+    process = subprocess.Popen(
+        [*PYTHON, "watch", str(source), "-o", str(out), "-f", "csv", "--debounce", "50"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+    )  # fmt: skip
+    lines = Lines(process.stdout)
+    try:
+        seen = lines.wait_for("built every deck (a.md, b.md) in")
+        seen = lines.wait_for("watching", seen)
+        untouched = (out / "b.csv").stat().st_mtime_ns
+        write(source, "a.md", "## 1. First?\n\nOne, edited.\n")
+        seen = lines.wait_for("built the deck saved (a.md) in", seen)
+        assert "edited" in (out / "a.csv").read_text(encoding="utf-8")
+        assert (out / "b.csv").stat().st_mtime_ns == untouched
+        assert not any("b.md:" in line for line in lines.lines[seen - 3 : seen])
+        write(source, "deckbuilder.toml", '[deck]\ntags = ["watched"]\n')
+        seen = lines.wait_for("built every deck (a.md, b.md) in", seen)
+        assert "watched" in (out / "b.csv").read_text(encoding="utf-8")
+        write(source, "c.md", "## 1. New deck?\n\nThree.\n")  # a new deck file: built alone
+        seen = lines.wait_for("built the deck saved (c.md) in", seen)
+        assert "New deck?" in (out / "c.csv").read_text(encoding="utf-8")
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=20)
+        lines.thread.join(timeout=10)
+        assert process.stdout is not None
+        process.stdout.close()
+    assert not any("Traceback" in line for line in lines.lines)
+
+
+def test_a_change_to_anything_but_existing_deck_files_builds_every_deck(tmp_path: Path) -> None:
+    from deckbuilder.app.watch import changed_decks
+
+    decks = [write(tmp_path, "a.md", "## Q?\n\nA.\n"), write(tmp_path, "b.md", "## R?\n\nB.\n")]
+    image = write(tmp_path, "cell.png", "x")
+    assert changed_decks({(2, str(decks[1]))}, decks) == [decks[1]]
+    assert changed_decks({(2, str(decks[0])), (2, str(decks[1]))}, decks) == decks
+    assert changed_decks({(2, str(decks[0])), (2, str(image))}, decks) is None  # an image
+    assert changed_decks({(3, str(tmp_path / "gone.md"))}, decks) is None  # a deck file gone
+    assert changed_decks({(2, str(tmp_path / "deckbuilder.toml"))}, decks) is None
+    assert changed_decks(set(), decks) is None

@@ -229,7 +229,7 @@ def test_watch_collects_the_cycles_a_paused_build_left_between_builds(tmp_path: 
     alive: list[weakref.ref[Node]] = []
     built = threading.Semaphore(0)
 
-    def rebuild() -> None:
+    def rebuild(_changed: list[Path] | None) -> None:
         with collector_paused():
             first, second = Node(), Node()
             first.partner, second.partner = second, first  # unreachable once this returns

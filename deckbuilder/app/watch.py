@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
+from deckbuilder.errors import DeckbuilderError
 from deckbuilder.identity.lockfile import LOCK_FILE_NAME
 from deckbuilder.incremental.cachefiles import CACHE_DIR_NAME
 from deckbuilder.incremental.collector import collect_everything
@@ -37,25 +39,50 @@ WATCHER_TICK_MS = 200
 """How often the watcher yields when nothing changed; its first yield says it is running."""
 
 
+def changed_decks(batch: Iterable[tuple[Any, str]], decks: Sequence[Path]) -> list[Path] | None:
+    """The deck files a batch of changes touched, when it touched nothing else a build reads (an
+    image, the settings, a note type, a file gone): only those need building again. None when
+    something else changed, and every deck is built."""
+    known = {path.resolve() for path in decks}
+    touched = {Path(name).resolve() for _change, name in batch}
+    if not touched or not touched <= known or not all(path.is_file() for path in touched):
+        return None
+    return [path for path in decks if path.resolve() in touched]
+
+
 def watch_sources(
     sources: Sequence[Path],
     output: Path,
-    rebuild: Callable[[], None],
+    rebuild: Callable[[list[Path] | None], None],
     *,
     debounce_ms: int = 300,
     announce: bool = True,
     verbose: bool = False,
     stop: threading.Event | None = None,
     say: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
+    decks: Callable[[], Sequence[Path]] | None = None,
 ) -> None:
     """Build once, then again after every relevant change, until Ctrl-C (or ``stop`` is set);
-    what it does is told through ``say``."""
+    what it does is told through ``say``. With ``decks`` (the deck files of the sources, asked
+    anew after each change), ``rebuild`` is given the deck files a change touched when it touched
+    nothing else (changed_decks), else None: build them all."""
     import watchfiles
 
     # watchfiles logs its own line when Ctrl-C ends the watch; the command says "stopped watching".
     logging.getLogger("watchfiles").setLevel(logging.ERROR)
     folders = watched_paths(sources)
-    rebuild()
+
+    def build(batch: set[tuple[Any, str]] | None) -> None:
+        if decks is None or not batch:
+            rebuild(None)
+            return
+        try:
+            files = decks()
+        except DeckbuilderError:
+            files = []  # the sources cannot be listed now: the full build says why
+        rebuild(changed_decks(batch, files))
+
+    build(None)
     if _idle_collection_done():
         changes = watchfiles.watch(
             *folders,
@@ -79,7 +106,7 @@ def watch_sources(
             if verbose:
                 for _change, name in sorted(batch, key=lambda item: item[1]):
                     say(f"changed: {name}")
-            rebuild()
+            build(batch)
             if not _idle_collection_done():
                 break
     if announce:

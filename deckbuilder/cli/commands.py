@@ -6,6 +6,7 @@ import contextlib
 import os
 import shutil
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -326,6 +327,7 @@ def watch(
     """
     from deckbuilder.app.build import build as build_decks
     from deckbuilder.app.watch import watch_sources
+    from deckbuilder.read.sources import resolve_sources
     from deckbuilder.render import default_formats
 
     csv, printing = split_settings(settings)
@@ -333,21 +335,36 @@ def watch(
 
     from deckbuilder.errors import DeckbuilderError
 
-    def rebuild() -> None:
+    packaged = _package_name(package)
+
+    def rebuild(changed: list[Path] | None) -> None:
+        # One package holds every deck: it is made again whole.
+        only = changed if changed and packaged is None else None
+        started = time.perf_counter()
         try:
             builds = build_decks(
-                sources, chosen, output, recursive=recursive, csv=csv, printing=printing,
-                package=_package_name(package),
+                only or sources, chosen, output, recursive=recursive and only is None, csv=csv,
+                printing=printing, package=packaged,
             )  # fmt: skip
             report_builds(builds, quiet, verbose)
+            if not quiet:
+                click.echo(_rebuilt(builds, only, time.perf_counter() - started), err=True)
         except DeckbuilderError as error:
             report_errors(error)
             click.echo("waiting for the next change…", err=True)
 
     watch_sources(
         sources, output, rebuild, debounce_ms=debounce, announce=not quiet, verbose=verbose,
-        say=lambda line: click.echo(line, err=True),
+        say=lambda line: click.echo(line, err=True), decks=lambda: resolve_sources(sources, recursive),
     )  # fmt: skip
+
+
+def _rebuilt(builds: Sequence[Any], only: list[Path] | None, seconds: float) -> str:
+    """What one round of watch built, in a line: which decks (the one saved, or all), how long."""
+    names = ", ".join(build.loaded.deck.source.name for build in builds[:3])
+    more = f" and {len(builds) - 3} more" if len(builds) > 3 else ""
+    which = "the deck saved" if only and len(builds) == 1 else "the decks saved" if only else "every deck"
+    return f"built {which} ({names}{more}) in {seconds:.2f} s"
 
 
 @main.command()
