@@ -73,3 +73,15 @@ def test_any_mix_of_shapes_gives_a_deck_or_a_clear_error(text: str) -> None:
         assert card.question or card.answer
         assert card.source.line >= 1
     assert len({card.guid for card in cards}) == len(cards)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from([*"aZé ß,.?;:'\"()/%+-9", "\u4e2d", "\u0416"]), min_size=1, max_size=20)
+)
+def test_plain_words_render_as_mistune_renders_them(text: str) -> None:
+    """The short way for plain text gives mistune's own HTML, wherever it is taken."""
+    from deckbuilder.html import markup
+
+    key = markup.fragment_key(text)
+    assert markup.render_key(key) == markup.rendered_by_mistune(key)

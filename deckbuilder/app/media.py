@@ -13,7 +13,7 @@ from typing import BinaryIO
 from urllib.parse import unquote
 
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity, shorten
-from deckbuilder.html.references import image_references, is_local_reference
+from deckbuilder.html.references import image_references, is_local_reference, may_show_images
 from deckbuilder.model import Card, Deck
 from deckbuilder.render import MediaFile
 
@@ -87,11 +87,19 @@ def _card_text(card: Card) -> str:
     return f"{card.question}\n\n{card.answer}"
 
 
+def card_images(card: Card) -> list[str]:
+    """The image sources the card refers to (image_references), told at once for the many cards that
+    have no image syntax at all: each build asks this of every card several times."""
+    if not (may_show_images(card.question) or may_show_images(card.answer)):
+        return []
+    return image_references(_card_text(card))
+
+
 def image_diagnostics(deck: Deck) -> list[Diagnostic]:
     folder = deck.source.parent
     problems: list[Diagnostic] = []
     for card in deck.cards:
-        for reference in image_references(_card_text(card)):
+        for reference in card_images(card):
             problem = image_problem(reference, folder)
             if problem:
                 problems.append(Diagnostic(card.source, Severity.ERROR, problem))
@@ -160,8 +168,7 @@ def remote_image_warnings(deck: Deck, printed: bool = True) -> list[Diagnostic]:
     no request to addresses a deck names) and the HTML shows only online."""
     warnings = []
     for card in deck.cards:
-        text = _card_text(card)
-        sources = image_references(text)  # markdown images and HTML <img> alike
+        sources = card_images(card)  # markdown images and HTML <img> alike
         remote = [src for src in sources if not is_local_reference(src) and not src.startswith("data:")]
         if remote:
             where = (
@@ -179,7 +186,7 @@ def remote_image_warnings(deck: Deck, printed: bool = True) -> list[Diagnostic]:
 
 def local_images(card: Card) -> list[str]:
     """The local image files a card shows, as referenced."""
-    return [ref for ref in image_references(_card_text(card)) if is_local_reference(ref)]
+    return [ref for ref in card_images(card) if is_local_reference(ref)]
 
 
 def media_digests(deck: Deck) -> dict[str, str]:

@@ -24,10 +24,15 @@ def html_image_sources(fragment: str) -> list[tuple[int, int, str]]:
     return found
 
 
+def may_show_images(markdown: str) -> bool:
+    """Whether the markdown has image syntax at all (a markdown image, or an ``<img>``)."""
+    return "![" in markdown or ("<" in markdown and "<img" in markdown.lower())
+
+
 def image_references(markdown: str) -> list[str]:
     """The image sources a piece of card markdown refers to, in order: markdown images and the
     ``<img>`` of its HTML."""
-    if "![" not in markdown and "<img" not in markdown.lower():
+    if not may_show_images(markdown):
         return []  # no image syntax at all: skip the parse
     found: list[str] = []
     _collect_images(syntax_tree(markdown), found)

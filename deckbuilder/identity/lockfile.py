@@ -133,7 +133,18 @@ TIMES = range(0, 1 << 53)
 NOTE_KINDS = ("basic", "reverse", "cloze")
 
 
+PLAIN_ENTRY = frozenset(("guid", "question", "content", "changed"))
+"""The fields of most entries (no id, not removed, a basic card of deckbuilder's own note type)."""
+
+
 def _entry(item: Any) -> LockEntry:
+    # Most entries hold the four fields alone: checked at once, in a third of the time (a lock of
+    # 100,000 entries is read on every build).
+    if type(item) is dict and item.keys() == PLAIN_ENTRY:
+        guid, question, content, changed = item["guid"], item["question"], item["content"], item["changed"]
+        if (type(guid) is str and guid and type(question) is str and type(content) is str
+                and type(changed) is int and 0 <= changed < 1 << 53):  # fmt: skip
+            return LockEntry(guid, question, content, changed)
     if not isinstance(item, dict):
         raise TypeError(f"an entry is {type(item).__name__}, not an object")
     explicit_id, removed = item.get("id"), item.get("removed")

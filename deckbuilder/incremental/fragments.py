@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deckbuilder.html.fragments import Fragments
-from deckbuilder.html.markup import FragmentKey, MarkupOptions, fragment_key, render_key
+from deckbuilder.html.markup import FragmentKey, MarkupOptions, fragment_key, plain_text, render_key
 from deckbuilder.incremental.cachefiles import open_store
 from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.keys import cache_header
@@ -76,7 +76,12 @@ def _prerendered(deck: Deck, caching: Caching) -> DeckFragments:
 
     def render(missing: list[int]) -> list[str]:
         ahead.append(len(missing))
-        return caching.map("fragments", render_key, [keys[index] for index in missing])
+        # Plain text is rendered here at once: sending it to a worker costs more than rendering it.
+        hard = [index for index in missing if not plain_text(keys[index][0])]
+        rendered = caching.map("fragments", render_key, [keys[index] for index in hard])
+        caching.computed["fragments"] += len(missing) - len(hard)
+        done = dict(zip(hard, rendered, strict=True))
+        return [done[index] if index in done else render_key(keys[index]) for index in missing]
 
     memo.values(keys, render)
     return DeckFragments(Fragments(memo.used, stored), store if caching.writes else None, sum(ahead))
