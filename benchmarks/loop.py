@@ -93,8 +93,12 @@ def _one_answer_edited(text: str, number: int) -> str:
     return text[:at] + f"edited{number} " + text[at:]
 
 
-def _round(workdir: Path, text: str, changed: str, ankdown: Path | None) -> dict[str, float]:
+def _round(
+    workdir: Path, text: str, changed: str, ankdown: Path | None, checkout: Path | None = None
+) -> dict[str, float]:
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    if checkout is not None:  # another checkout's code (an older commit's worktree), for a before/after
+        env["PYTHONPATH"] = str(checkout.resolve())
     folder = workdir / "round"
     (folder / "src").mkdir(parents=True)
     source = folder / "src" / "deck.md"
@@ -156,6 +160,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-ankdown", action="store_true")
     parser.add_argument("--memory", type=int, metavar="CARDS", help="report peak RSS instead")
+    parser.add_argument("--checkout", type=Path, help="run this checkout's deckbuilder (default: the installed one)")
     arguments = parser.parse_args()
     if arguments.memory:
         memory(arguments.memory)
@@ -166,7 +171,7 @@ def main() -> None:
     fastest: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="deckbuilder-loop-") as workdir:
         for number in range(arguments.rounds):
-            for stage, seconds in _round(Path(workdir), text, changed, ankdown).items():
+            for stage, seconds in _round(Path(workdir), text, changed, ankdown, arguments.checkout).items():
                 fastest[stage] = min(seconds, fastest.get(stage, seconds))
             print(f"round {number + 1} of {arguments.rounds} done", file=sys.stderr)
     print(f"| measure ({arguments.cards:,} cards, best of {arguments.rounds}) | seconds | ratio | goal |")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from deckbuilder.incremental.store import MarshalStore
 
@@ -55,3 +56,30 @@ def test_another_header_or_a_damaged_file_reads_as_empty(tmp_path: Path) -> None
     assert len(MarshalStore.load(path, "v1")) == 0
     MarshalStore.load(path, "v1").save(entries(10))  # and it is written afresh
     assert len(MarshalStore.load(path, "v1")) == 10
+
+
+def test_a_warm_read_decodes_a_file_once_until_it_changes(tmp_path: Path, monkeypatch: Any) -> None:
+    from deckbuilder.incremental import store
+
+    path = tmp_path / "cache.marshal"
+    store.write_marshal(path, "h", {"a": 1})
+    reads: list[Path] = []
+    original = store.regular_file_bytes
+
+    def counted(file: Path, largest: int) -> bytes | None:
+        reads.append(file)
+        return original(file, largest)
+
+    monkeypatch.setattr(store, "regular_file_bytes", counted)
+    store.keep_warm()
+    try:
+        first = store.read_marshal(path, "h")
+        first["b"] = 2  # what a reader does to its copy stays its own
+        assert store.read_marshal(path, "h") == {"a": 1} and len(reads) == 1
+        assert store.read_marshal(path, "other header") is None and len(reads) == 2
+        store.write_marshal(path, "h", {"a": 3})
+        assert store.read_marshal(path, "h") == {"a": 3} and len(reads) == 3
+    finally:
+        store.keep_warm(False)
+    store.read_marshal(path, "h")
+    assert len(reads) == 4  # not kept once watch is over

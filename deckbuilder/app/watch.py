@@ -13,6 +13,7 @@ from deckbuilder.errors import DeckbuilderError
 from deckbuilder.identity.lockfile import LOCK_FILE_NAME
 from deckbuilder.incremental.cachefiles import CACHE_DIR_NAME
 from deckbuilder.incremental.collector import collect_everything
+from deckbuilder.incremental.store import keep_warm
 from deckbuilder.read.sources import DEFAULT_SOURCE
 
 IGNORED_NAMES = frozenset({LOCK_FILE_NAME})
@@ -71,6 +72,7 @@ def watch_sources(
     # watchfiles logs its own line when Ctrl-C ends the watch; the command says "stopped watching".
     logging.getLogger("watchfiles").setLevel(logging.ERROR)
     folders = watched_paths(sources)
+    keep_warm()  # caches unchanged between saves stay decoded in memory
 
     def build(batch: set[tuple[Any, str]] | None) -> None:
         if decks is None or not batch:

@@ -11,6 +11,7 @@ under another header (format or library versions), or damaged ones, read as empt
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import hashlib
 import hmac
@@ -80,9 +81,40 @@ def _read(path: Path, header: str) -> dict[Any, Any]:
     return entries if isinstance(entries, dict) else {}
 
 
+WARM: dict[Path, tuple[tuple[int, int, int, str], Any]] = {}
+"""Values read, by file, with the file's identity, size, time and header, kept while ``watch``
+runs (keep_warm): a cache file unchanged since the last build is not read and decoded again."""
+_keeping_warm = threading.Event()
+
+
+def keep_warm(on: bool = True) -> None:
+    """Keep the values of cache files read in memory from now on (watch), or no longer."""
+    if on:
+        _keeping_warm.set()
+    else:
+        _keeping_warm.clear()
+        WARM.clear()
+
+
 def read_marshal(path: Path, header: str) -> Any:
     """The value written under ``header``; None when missing, damaged, written under another header,
     or not sealed with this user's key (a flipped bit, or a cache file made elsewhere)."""
+    if not _keeping_warm.is_set():
+        return _read_marshal(path, header)
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    identity = (status.st_ino, status.st_size, status.st_mtime_ns, header)
+    found = WARM.get(path)
+    if found is not None and found[0] == identity:
+        return copy.copy(found[1])  # a store adds to what it read; the kept value stays as read
+    value = _read_marshal(path, header)
+    WARM[path] = (identity, copy.copy(value))
+    return value
+
+
+def _read_marshal(path: Path, header: str) -> Any:
     expected = _preamble(header)
     raw = regular_file_bytes(path, LARGEST_CACHE)
     if raw is None:
