@@ -303,3 +303,41 @@ def test_every_cache_is_keyed_by_versions_libraries_and_its_own_code() -> None:
         assert all(f";{library}=" in header for library in LIBRARIES)
         assert header.endswith(f";code={code_hash(CODE[kind])}")
     assert cache_header("parse", {"pygments": "0"}) != headers["parse"]
+
+
+def test_a_warm_build_of_an_edited_deck_equals_a_build_without_warm_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """watch keeps caches and the package's fields of unchanged cards in memory between saves: the
+    build it makes after an edit is byte for byte the build a new process makes of the same folder,
+    and computes the fields of the edited cards alone."""
+    import shutil
+
+    from deckbuilder.incremental.store import keep_warm
+    from deckbuilder.render import apkg
+
+    computed: list[str] = []
+    original = apkg.card_fields
+
+    def counted(card: Any, *rest: Any) -> list[str]:
+        computed.append(card.question)
+        return original(card, *rest)
+
+    monkeypatch.setattr(apkg, "card_fields", counted)
+
+    source = synthetic(tmp_path / "warm", 120)
+    deck = source / "deck.md"
+    keep_warm()
+    try:
+        build_with(source, tmp_path / "warm-out", Caching("write"))
+        text = deck.read_text(encoding="utf-8")
+        deck.write_text(text.replace("**Answer:**\n", "**Answer:**\nEdited. ", 3), encoding="utf-8")
+        shutil.copytree(source, tmp_path / "cold")  # the lock and caches as the warm build has them
+        computed.clear()
+        warm = build_with(source, tmp_path / "warm-out", Caching("write"))
+        assert len(computed) == 3
+    finally:
+        keep_warm(False)
+    cold = build_with(tmp_path / "cold", tmp_path / "cold-out", Caching("write"))
+    assert len(computed) == 3 + 120
+    assert warm == cold

@@ -26,10 +26,12 @@ from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.collector import collector_paused
 from deckbuilder.incremental.fragments import DeckFragments, prerender
 from deckbuilder.incremental.plans import DeckPlans, preplan
+from deckbuilder.incremental.rows import field_rows, keep_rows
 from deckbuilder.model import Deck
 from deckbuilder.read.sources import resolve_sources
 from deckbuilder.render import FORMATS, CsvOptions, Renderer, RenderOptions
 from deckbuilder.render.geometry import PrintOptions
+from deckbuilder.render.options import FieldRows
 from deckbuilder.render.printplan import CardPlan, layout_warnings
 
 
@@ -193,8 +195,10 @@ def _render_outputs(
     packaged = {name: packer for name, packer in packers.items() if packer is not None}
     parts: list[tuple[Deck, RenderOptions]] = []
     taken: dict[str, str] = {}  # the media names given: the decks of a build share Anki's media folder
+    kept_rows: list[tuple[Path, FieldRows | None]] = []
     for job in jobs:
         deck = job.loaded.deck
+        rows = field_rows(deck.source) if "apkg" in renderers else None
         options = RenderOptions(
             media=collect_media(deck, job.loaded.media_digests, taken),
             csv=csv or CsvOptions(),
@@ -204,6 +208,7 @@ def _render_outputs(
             fragments=job.fragments,
             plans=job.plans,
             anki_fields=job.loaded.anki_fields,
+            rows=rows,
         )
         built = [BuiltFile(name, output / f"{package}{FORMATS[name].suffix}", 0) for name in packaged]
         parts.append((deck, options))
@@ -217,6 +222,7 @@ def _render_outputs(
                 raise OutputError(f"{path}: the output would overwrite a source; choose another -o folder")
             files[path] = render(deck, options)
             built.append(BuiltFile(name, path, len(files[path])))
+        kept_rows.append((deck.source, rows))
         warnings = layout_warnings(job.plans, printing) if job.plans is not None else []
         if "pdf" in renderers or "html" in renderers:
             warnings.extend(remote_image_warnings(deck, "pdf" in renderers))
@@ -233,6 +239,8 @@ def _render_outputs(
     tracker.finish()
     files.update(lock_files([job.loaded for job in jobs]))
     write_atomically(files)
+    for source, rows in kept_rows:  # after the package is rendered: a --package renders it last
+        keep_rows(source, rows)
     return builds
 
 

@@ -87,6 +87,10 @@ runs (keep_warm): a cache file unchanged since the last build is not read and de
 _keeping_warm = threading.Event()
 
 
+def keeping_warm() -> bool:
+    return _keeping_warm.is_set()
+
+
 def keep_warm(on: bool = True) -> None:
     """Keep the values of cache files read in memory from now on (watch), or no longer."""
     if on:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import io
@@ -20,6 +21,7 @@ import genanki
 
 from deckbuilder.html.fragments import Fragments
 from deckbuilder.html.markup import MarkupOptions, highlight_css
+from deckbuilder.html.references import may_show_images
 from deckbuilder.model import CONTEXT_SEPARATOR, Card, Deck, NoteType
 from deckbuilder.render import MediaNames, RenderOptions
 from deckbuilder.render.fields import answer_html, cloze_extra_html, cloze_html, field_html, question_html
@@ -33,6 +35,7 @@ from deckbuilder.render.notetypes import (
     NOTE_TYPE_NAME,
     TEMPLATE_NAMES,
 )
+from deckbuilder.render.options import RowKey
 
 TEMPLATE_FILES = ("front.html", "back.html", "reverse_front.html", "reverse_back.html", "cloze_front.html",
                   "cloze_back.html")  # fmt: skip
@@ -174,6 +177,14 @@ def cloze_note_type() -> genanki.Model:
     )
 
 
+def row_key(card: Card) -> RowKey | None:
+    """What the card's fields depend on (card_fields), when nothing else does: None for a card that
+    shows an image, whose media file's name may differ from one build to the next."""
+    if may_show_images(card.question) or may_show_images(card.answer):
+        return None
+    return (card.question, card.answer, card.section, card.kind, card.reverse)
+
+
 def card_fields(card: Card, fragments: Fragments, markup: MarkupOptions) -> list[str]:
     """The note's fields, in the order of its note type's fields."""
     context = html.escape(CONTEXT_SEPARATOR.join(card.section), quote=False)
@@ -215,7 +226,13 @@ def _bulk_deck(deck: Deck, options: RenderOptions) -> BulkDeck:
             )
         else:
             model = models["cloze" if card.kind == "cloze" else "basic"]
-            fields = card_fields(card, options.fragments, markup)
+            key = row_key(card) if options.rows is not None else None
+            if key is None or options.rows is None:
+                fields = card_fields(card, options.fragments, markup)
+            else:
+                fields = options.rows.get(
+                    key, functools.partial(card_fields, card, options.fragments, markup)
+                )
         anki_deck.add_row(model, card.guid, fields, card.tags, card.changed_at)
     return anki_deck
 

@@ -58,9 +58,37 @@ class RenderOptions:
     """The rendered fragments the outputs of one deck share (filled ahead by whoever can)."""
     plans: Sequence[CardPlan] | None = field(default=None, compare=False)
     """The deck's print plans under these print options, when made ahead; else planned here."""
+    rows: FieldRows | None = field(default=None, compare=False)
+    """The apkg's fields of cards of deckbuilder's own note types, kept between builds by whoever can."""
     anki_fields: AnkiFields = field(default_factory=dict, compare=False)
     """Fields as Anki had them when the deck was imported or pulled, by note GUID: the outputs for
     Anki take a field from here while its markdown is unchanged (identity.ankifields)."""
+
+
+RowKey = tuple[str, str, tuple[str, ...], str, bool]
+"""What the fields of a note of deckbuilder's own note types depend on, for a card that shows no
+image: its question, answer, section path, kind and whether it is reversed."""
+
+
+class FieldRows:
+    """Notes' fields by what they depend on (RowKey): found in ``stored`` (the last builds'), else
+    computed; ``used`` is what this build used, for the incremental layer to keep. At 20,000 cards
+    the fields of unchanged cards cost a lookup instead of a quarter of a second of glue."""
+
+    def __init__(self, stored: Callable[[RowKey], list[str] | None] | None = None) -> None:
+        self.stored = stored
+        self.used: dict[RowKey, list[str]] = {}
+        self.computed = 0
+
+    def get(self, key: RowKey, compute: Callable[[], list[str]]) -> list[str]:
+        found = self.used.get(key)
+        if found is None and self.stored is not None:
+            found = self.stored(key)
+        if found is None:
+            found = compute()
+            self.computed += 1
+        self.used[key] = found
+        return found
 
 
 Renderer = Callable[[Deck, RenderOptions], bytes]
