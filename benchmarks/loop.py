@@ -160,7 +160,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-ankdown", action="store_true")
     parser.add_argument("--memory", type=int, metavar="CARDS", help="report peak RSS instead")
-    parser.add_argument("--checkout", type=Path, help="run this checkout's deckbuilder (default: the installed one)")
+    parser.add_argument(
+        "--checkout", type=Path, help="run this checkout's deckbuilder (default: the installed one)"
+    )
+    parser.add_argument(
+        "--against", type=Path, metavar="CHECKOUT", help="also an older checkout, in turns each round"
+    )
     arguments = parser.parse_args()
     if arguments.memory:
         memory(arguments.memory)
@@ -168,13 +173,27 @@ def main() -> None:
     text = deck(arguments.cards)
     changed = edited(text, EDITED_CARDS)
     ankdown = None if arguments.no_ankdown else ankdown_python()
-    fastest: dict[str, float] = {}
+    runs = {"this": arguments.checkout, **({"older": arguments.against} if arguments.against else {})}
+    fastest: dict[str, dict[str, float]] = {name: {} for name in runs}
     with tempfile.TemporaryDirectory(prefix="deckbuilder-loop-") as workdir:
         for number in range(arguments.rounds):
-            for stage, seconds in _round(Path(workdir), text, changed, ankdown, arguments.checkout).items():
-                fastest[stage] = min(seconds, fastest.get(stage, seconds))
+            for name, checkout in runs.items():
+                for stage, seconds in _round(Path(workdir), text, changed, ankdown, checkout).items():
+                    fastest[name][stage] = min(seconds, fastest[name].get(stage, seconds))
             print(f"round {number + 1} of {arguments.rounds} done", file=sys.stderr)
-    print(f"| measure ({arguments.cards:,} cards, best of {arguments.rounds}) | seconds | ratio | goal |")
+    for name, times in fastest.items():
+        if len(runs) > 1:
+            print(f"\n{name} code ({runs[name] or 'the installed deckbuilder'}):\n")
+        _table(times, arguments.cards, arguments.rounds)
+    if len(runs) > 1:
+        print("\n| stage | this, s | older, s | this / older |\n|---|---:|---:|---:|")
+        for stage, seconds in fastest["this"].items():
+            older = fastest["older"][stage]
+            print(f"| {stage} | {seconds:.2f} | {older:.2f} | {seconds / older:.2f} |")
+
+
+def _table(fastest: dict[str, float], cards: int, rounds: int) -> None:
+    print(f"| measure ({cards:,} cards, best of {rounds}) | seconds | ratio | goal |")
     print("|---|---:|---:|---:|")
     for stage, (baseline, goal) in GOALS.items():
         if stage not in fastest or baseline not in fastest:
