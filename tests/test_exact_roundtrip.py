@@ -264,3 +264,24 @@ def test_cards_added_to_an_imported_deck_take_the_decks_own_note_types(
         assert types["{{c1::Lima}} is on the coast."] == "Cloze"
     finally:
         col.close()
+
+
+def test_the_csv_of_an_imported_deck_carries_the_fields_as_anki_has_them(
+    runner: CliRunner, tmp_path: Path, collection: Path
+) -> None:
+    """Real Anki's CSV import into a fresh collection gives every field as the collection has it."""
+    from .anki_helpers import import_csv
+
+    source = _imported(runner, collection, tmp_path / "source")
+    result = runner.invoke(main, ["build", str(source), "-o", str(tmp_path / "out"), "-f", "csv"])
+    assert result.exit_code == 0, result.output
+    anki = _notes(collection)
+    (tmp_path / "fresh").mkdir()
+    fresh = new_collection(tmp_path / "fresh")
+    try:
+        _words_type(fresh)
+        import_csv(fresh, tmp_path / "out" / "mixed.csv")
+        imported = {guid: list(note.fields) for guid, note in notes_by_guid(fresh).items()}
+    finally:
+        fresh.close()
+    assert imported == {guid: values for guid, (_, values) in anki.items()}
