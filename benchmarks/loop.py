@@ -96,7 +96,11 @@ def _one_answer_edited(text: str, number: int) -> str:
 def _round(
     workdir: Path, text: str, changed: str, ankdown: Path | None, checkout: Path | None = None
 ) -> dict[str, float]:
-    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    # As users run it: with its bytecode cached. A machine that sets PYTHONDONTWRITEBYTECODE would
+    # have deckbuilder compiled from source on every run, while ankdown and click, installed by pip,
+    # have theirs.
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["SOURCE_DATE_EPOCH"] = "1700000000"
     if checkout is not None:  # another checkout's code (an older commit's worktree), for a before/after
         env["PYTHONPATH"] = str(checkout.resolve())
     folder = workdir / "round"
