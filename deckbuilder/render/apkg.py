@@ -62,6 +62,7 @@ CODE_STYLES = (("default", ".highlight"), ("github-dark", ".nightMode .highlight
 """Pygments styles for code: light, and dark under Anki's night mode."""
 
 
+@functools.cache  # the same for every note type and build of a process (Pygments' CSS of two styles)
 def note_type_css() -> str:
     code = "\n".join(highlight_css(selector, style) for style, selector in CODE_STYLES)
     return f"{_template('card.css')}\n{code}\n"
