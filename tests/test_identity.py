@@ -288,3 +288,19 @@ def test_a_new_card_adopting_a_note_takes_its_guid_and_time_unchanged() -> None:
     assert found.entries[0].guid == "note-guid" and found.entries[0].changed == 500
     assert found.matches[0].previous == found.entries[0]
     assert found.entries[1] == resolution.entries[1] and found.deck.cards[1] == two.card
+
+
+def test_a_lock_as_read_back_is_what_reading_its_written_text_gives(tmp_path: Path) -> None:
+    from deckbuilder.identity.lockfile import LockEntry, as_read_back, format_lock, read_lock
+
+    lock = {
+        "b.md": (
+            LockEntry("zz", "q z", "c1", 5, explicit_id="my-id", note_kind="cloze"),
+            LockEntry("aa", "q a", "c2", 6, removed=9, note_type="Basic", deck="X::Y"),
+        ),
+        "a.md": (LockEntry("mm", "q m", "c3", 7),),
+    }
+    path = tmp_path / "deckbuilder.lock"
+    path.write_text(format_lock(lock), encoding="utf-8")
+    read = read_lock(path)
+    assert read == as_read_back(lock) and list(read) == list(as_read_back(lock))

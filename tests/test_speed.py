@@ -324,18 +324,28 @@ def test_a_warm_build_of_an_edited_deck_equals_a_build_without_warm_state(
         return original(card, *rest)
 
     monkeypatch.setattr(apkg, "card_fields", counted)
+    from deckbuilder.app import load
+
+    lock_reads: list[Path] = []
+    read_lock = load.read_lock
+    monkeypatch.setattr(load, "read_lock", lambda path: lock_reads.append(path) or read_lock(path))
 
     source = synthetic(tmp_path / "warm", 120)
     deck = source / "deck.md"
     keep_warm()
     try:
         build_with(source, tmp_path / "warm-out", Caching("write"))
+        text = deck.read_text(encoding="utf-8").replace("**Answer:**\n", "**Answer:**\nFirst. ", 1)
+        deck.write_text(text, encoding="utf-8")
+        build_with(source, tmp_path / "warm-out", Caching("write"))  # the lock it writes is kept warm
         text = deck.read_text(encoding="utf-8")
         deck.write_text(text.replace("**Answer:**\n", "**Answer:**\nEdited. ", 3), encoding="utf-8")
         shutil.copytree(source, tmp_path / "cold")  # the lock and caches as the warm build has them
         computed.clear()
+        lock_reads.clear()
         warm = build_with(source, tmp_path / "warm-out", Caching("write"))
         assert len(computed) == 3
+        assert lock_reads == []  # the lock the last build wrote, as it wrote it
     finally:
         keep_warm(False)
     cold = build_with(tmp_path / "cold", tmp_path / "cold-out", Caching("write"))

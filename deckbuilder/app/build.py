@@ -16,7 +16,7 @@ from deckbuilder.app.output import (
     write_atomically,
 )
 from deckbuilder.app.progress import NoProgress, Progress
-from deckbuilder.app.records import lock_files, remember_cards
+from deckbuilder.app.records import lock_files, locks_written, remember_cards
 from deckbuilder.errors import Diagnostic, OutputError
 from deckbuilder.html.fragments import Fragments
 from deckbuilder.identity.resolve import Change
@@ -27,6 +27,7 @@ from deckbuilder.incremental.collector import collector_paused
 from deckbuilder.incremental.fragments import DeckFragments, prerender
 from deckbuilder.incremental.plans import DeckPlans, preplan
 from deckbuilder.incremental.rows import field_rows, keep_rows
+from deckbuilder.incremental.store import keeping_warm
 from deckbuilder.model import Deck
 from deckbuilder.read.sources import resolve_sources
 from deckbuilder.render import FORMATS, CsvOptions, Renderer, RenderOptions
@@ -239,6 +240,8 @@ def _render_outputs(
     tracker.finish()
     files.update(lock_files([job.loaded for job in jobs]))
     write_atomically(files)
+    if keeping_warm():
+        locks_written([job.loaded for job in jobs])
     for source, rows in kept_rows:  # after the package is rendered: a --package renders it last
         keep_rows(source, rows)
     return builds

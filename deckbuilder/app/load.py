@@ -21,6 +21,7 @@ from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.collector import collector_paused
 from deckbuilder.incremental.parse import parse_file
 from deckbuilder.incremental.parsecache import ParseCache
+from deckbuilder.incremental.store import warm_value
 from deckbuilder.model import Deck, SourceLocation
 from deckbuilder.read.reader import ParsedDeck
 from deckbuilder.read.sources import resolve_sources
@@ -111,7 +112,7 @@ def _load_decks(
 ) -> list[LoadedDeck]:
     moment = current_time() if now is None else now
     settings_for = cache(folder_settings)
-    lock_for = cache(lambda folder: read_lock(lock_path(folder)))
+    lock_for = cache(lambda folder: warm_value(lock_path(folder), "lock", read_lock))
     anki_fields_for = cache(lambda folder: read_anki_fields(anki_fields_path(folder)))
     note_types_for = cache(note_type_files)
     loaded = []

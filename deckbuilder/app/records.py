@@ -8,14 +8,22 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from deckbuilder.app.load import LoadedDeck, updated_locks
-from deckbuilder.identity.lockfile import format_lock
+from deckbuilder.identity.lockfile import as_read_back, format_lock
 from deckbuilder.identity.resolve import CardMatch, Change
 from deckbuilder.incremental.cachefiles import CardText, remember
+from deckbuilder.incremental.store import remember_value
 
 
 def lock_files(loaded: Sequence[LoadedDeck]) -> dict[Path, bytes]:
     """The updated lock files of the loaded decks' folders."""
     return {lock_file: format_lock(lock).encode("utf-8") for lock_file, lock in updated_locks(loaded).items()}
+
+
+def locks_written(loaded: Sequence[LoadedDeck]) -> None:
+    """After the lock files were written: their entries as the next read of them would give, kept
+    while watch keeps its state warm (incremental.store.warm_value)."""
+    for lock_file, lock in updated_locks(loaded).items():
+        remember_value(lock_file, "lock", as_read_back(lock))
 
 
 def remember_cards(loaded: Sequence[LoadedDeck], every: bool = False) -> None:

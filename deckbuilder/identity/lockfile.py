@@ -203,6 +203,12 @@ def format_lock(lock: Lock) -> str:
     return "\n".join(lines)
 
 
+def as_read_back(lock: Lock) -> dict[str, tuple[LockEntry, ...]]:
+    """What read_lock gives for the text format_lock writes of ``lock``: decks and entries in the
+    file's order."""
+    return {name: tuple(sorted(lock[name], key=lambda entry: entry.guid)) for name in sorted(lock)}
+
+
 def entry_json(entry: LockEntry) -> str:
     """``json.dumps`` of the entry's fields, written out by hand: four times faster, and 100,000 lines
     are written on every build (tests/test_identity.py compares the two)."""

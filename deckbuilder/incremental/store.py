@@ -20,9 +20,11 @@ import os
 import secrets
 import stat
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 COMPACT_FRACTION = 8
 """Rewrite the main file once additions or unused entries exceed 1/COMPACT_FRACTION of it."""
@@ -91,6 +93,41 @@ def keeping_warm() -> bool:
     return _keeping_warm.is_set()
 
 
+VALUES: dict[tuple[Path, str], tuple[tuple[int, int, int], Any]] = {}
+"""Other files' values (the lock's entries), by file and kind, with the file's identity, size and
+time: kept like WARM while watch runs, and as written by the build that wrote the file."""
+
+
+def warm_value(path: Path, kind: str, read: Callable[[Path], T]) -> T:
+    """``read(path)``, or while caches are kept warm the value the file had when it was last read or
+    written, when it is unchanged since (each caller gets its own copy of the outer mapping)."""
+    if not _keeping_warm.is_set():
+        return read(path)
+    identity = _identity(path)
+    found = VALUES.get((path, kind))
+    if identity is not None and found is not None and found[0] == identity:
+        return copy.copy(found[1])  # type: ignore[no-any-return]
+    value = read(path)
+    if identity is not None:
+        VALUES[(path, kind)] = (identity, copy.copy(value))
+    return value
+
+
+def remember_value(path: Path, kind: str, value: Any) -> None:
+    """After writing ``path``: what reading it would give, for the next warm_value of it."""
+    identity = _identity(path) if _keeping_warm.is_set() else None
+    if identity is not None:
+        VALUES[(path, kind)] = (identity, value)
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return (status.st_ino, status.st_size, status.st_mtime_ns)
+
+
 def keep_warm(on: bool = True) -> None:
     """Keep the values of cache files read in memory from now on (watch), or no longer."""
     if on:
@@ -98,6 +135,7 @@ def keep_warm(on: bool = True) -> None:
     else:
         _keeping_warm.clear()
         WARM.clear()
+        VALUES.clear()
 
 
 def read_marshal(path: Path, header: str) -> Any:
