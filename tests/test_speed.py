@@ -253,6 +253,9 @@ def test_watch_collects_the_cycles_a_paused_build_left_between_builds(tmp_path: 
         stop.set()
         watcher.join(timeout=30)
     assert not watcher.is_alive() and len(alive) >= 2
+    from deckbuilder.incremental.store import keeping_warm
+
+    assert not keeping_warm()  # the warm state ends with the watch
     assert all(ref() is None for ref in alive), "a build's reference cycle outlived the next wait"
 
 

@@ -67,12 +67,28 @@ def watch_sources(
     what it does is told through ``say``. With ``decks`` (the deck files of the sources, asked
     anew after each change), ``rebuild`` is given the deck files a change touched when it touched
     nothing else (changed_decks), else None: build them all."""
-    import watchfiles
-
     # watchfiles logs its own line when Ctrl-C ends the watch; the command says "stopped watching".
     logging.getLogger("watchfiles").setLevel(logging.ERROR)
     folders = watched_paths(sources)
-    keep_warm()  # caches unchanged between saves stay decoded in memory
+    keep_warm()  # caches unchanged between saves stay decoded in memory, until the watch ends
+    try:
+        _watch(folders, output, rebuild, debounce_ms, announce, verbose, stop, say, decks)
+    finally:
+        keep_warm(False)
+
+
+def _watch(
+    folders: Sequence[Path],
+    output: Path,
+    rebuild: Callable[[list[Path] | None], None],
+    debounce_ms: int,
+    announce: bool,
+    verbose: bool,
+    stop: threading.Event | None,
+    say: Callable[[str], None],
+    decks: Callable[[], Sequence[Path]] | None,
+) -> None:
+    import watchfiles
 
     def build(batch: set[tuple[Any, str]] | None) -> None:
         if decks is None or not batch:
