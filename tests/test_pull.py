@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from deckbuilder.cli import main
@@ -321,6 +321,7 @@ def test_pull_rewrites_other_shapes_in_place_or_names_what_does_not_fit(
     st.lists(st.tuples(FIELD_TEXT, FIELD_TEXT), min_size=2, max_size=5),
     st.lists(st.tuples(st.integers(0, 4), FIELD_TEXT), min_size=1, max_size=3),
 )
+@example(notes=[("1", "1"), ("- 1", "1")], edits=[(0, "1")])  # 'Question - 1': a 'Q -' label
 def test_any_answers_edited_in_anki_pull_back_and_build_without_changing_anki(
     runner: CliRunner,
     tmp_path_factory: pytest.TempPathFactory,

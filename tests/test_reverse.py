@@ -212,6 +212,11 @@ def _field_words(fields: tuple[str, ...]) -> list[str]:
         _note(10, BASIC, "Code?", '<pre><code class="language-python">x = 1\n</code></pre>'),
         _note(11, OWN_VIEWS[NOTE_TYPE_ID], "Own basic?", "Its answer"),
         _note(12, OWN_VIEWS[CLOZE_NOTE_TYPE_ID], "Own {{c1::cloze}}", ""),
+        # Fields opening like the reader's own labels, in each way it reads them.
+        _note(13, BASIC, "Question - 1", "1"),
+        _note(14, BASIC, "Q. What is it?", "<b>Answer:</b> this"),
+        _note(15, BASIC, "Q \u2013 why?", "A: because"),
+        _note(16, BASIC, "Q\uff1awide?", "Tags: not tags"),
     ],
     ids=lambda note: f"note-{note.note_id}",
 )

@@ -10,7 +10,7 @@ from deckbuilder.errors import shorten
 from deckbuilder.markdown.deletions import scan
 from deckbuilder.model import AnkiNote, NoteType
 from deckbuilder.read.answers import NOT_SECTION_LABELS, placeholder
-from deckbuilder.read.blocks import lead_in
+from deckbuilder.read.blocks import DOTTED_LABEL, lead_in
 from deckbuilder.read.questions import LABEL_PREFIX, NUMBER_PREFIX, trailing_attributes
 from deckbuilder.read.tags import safe_tag
 from deckbuilder.render.notetypes import REVERSE_FIELD
@@ -122,11 +122,36 @@ def _unlabelled(markdown: str) -> str:
     marker of its own: an answer lead-in (``A: …``) or a tags line (``Tags: …``)."""
     lines = markdown.split("\n")
     for index in {0, len(lines) - 1}:
-        marker = lead_in(lines[index])
-        if marker is not None and marker.key in OWN_LABELS:
-            colon = lines[index].index(":")
-            lines[index] = lines[index][:colon] + "\\" + lines[index][colon:]
+        if _own_label(lines[index]):
+            lines[index] = _label_escaped(lines[index])
     return "\n".join(lines)
+
+
+def _own_label(line: str) -> bool:
+    marker = lead_in(line)
+    return marker is not None and marker.key in OWN_LABELS
+
+
+def _label_escaped(line: str) -> str:
+    """The line with what ends its label written so that the reader takes it for text: the colon,
+    or the stop or dash of ``Q.``/``Q -``, backslashed (``A\\: …``) where that is enough, else as
+    its character reference (``**Answer&#58;**``); else the first character as its reference. Each
+    shows as it did."""
+    colon = line.find(":")
+    if colon < 0:
+        colon = line.find("\uff1a")
+    start = len(line) - len(line.lstrip(" "))
+    dotted = DOTTED_LABEL.match(line, start)
+    if dotted is not None:  # the stop right after the label, or the dash its match ends with
+        colon = dotted.end(1) if line[dotted.end(1)] == "." else dotted.end() - 1
+    candidates = []
+    if colon >= 0:  # backslashed where that is enough, else as its character reference (in bold)
+        mark = line[colon]
+        if mark.isascii():
+            candidates.append(line[:colon] + "\\" + line[colon:])
+        candidates.append(f"{line[:colon]}&#{ord(mark)};{line[colon + 1 :]}")
+    candidates.append(f"{line[:start]}&#{ord(line[start])};{line[start + 1 :]}")
+    return next(candidate for candidate in candidates if not _own_label(candidate))
 
 
 OWN_LABELS = NOT_SECTION_LABELS
