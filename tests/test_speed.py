@@ -342,7 +342,8 @@ def test_a_warm_build_of_an_edited_deck_equals_a_build_without_warm_state(
         deck.write_text(text, encoding="utf-8")
         build_with(source, tmp_path / "warm-out", Caching("write"))  # the lock it writes is kept warm
         text = deck.read_text(encoding="utf-8")
-        deck.write_text(text.replace("**Answer:**\n", "**Answer:**\nEdited. ", 3), encoding="utf-8")
+        # Three answers edited, each a line longer: the cards below them move down a line or more.
+        deck.write_text(text.replace("**Answer:**\n", "**Answer:**\nEdited.\n\n", 3), encoding="utf-8")
         shutil.copytree(source, tmp_path / "cold")  # the lock and caches as the warm build has them
         computed.clear()
         lock_reads.clear()
