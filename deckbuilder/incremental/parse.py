@@ -20,7 +20,7 @@ from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.keys import cache_header
 from deckbuilder.incremental.parsecache import CardRow, ParseCache
 from deckbuilder.incremental.relayout import LayoutRecord, record_layout, renewed, reuse_layout
-from deckbuilder.incremental.store import keeping_warm
+from deckbuilder.incremental.store import keeping_warm, warm_memory
 from deckbuilder.model import Card, DeckSettings, Section, SourceLocation
 from deckbuilder.read.blocks import block_spans
 from deckbuilder.read.cards import CardBuilder
@@ -179,7 +179,7 @@ def _cards(
     # While watch keeps its state warm, the cards of the last build of this file are reused where
     # their draft and line are the same (a card is its row and its place; rows are keyed by content).
     warm = keeping_warm() and cached is not None
-    last = _LAST_CARDS.get(builder.shown, {}) if warm else {}
+    last = warm_memory("cards").get(builder.shown, {}) if warm else {}
     kept: dict[tuple[str, int], Card] = {}
     keys = cached[1] if cached is not None else [""] * len(drafts)
     cards = []
@@ -193,12 +193,8 @@ def _cards(
             kept[(key, draft.line)] = card
             cards.append(card)
     if warm:
-        _LAST_CARDS[builder.shown] = kept
+        warm_memory("cards")[builder.shown] = kept
     return cards
-
-
-_LAST_CARDS: dict[str, dict[tuple[str, int], Card]] = {}
-"""The cards of each file's last build, by draft key and line, kept while watch keeps its state warm."""
 
 
 CARD_FIELDS = tuple(name for name in Card.__dataclass_fields__ if name != "source")

@@ -8,21 +8,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deckbuilder.incremental.store import keeping_warm
-from deckbuilder.render.options import FieldRows, RowKey
-
-_LAST: dict[Path, dict[RowKey, list[str]]] = {}
+from deckbuilder.incremental.store import keeping_warm, warm_memory
+from deckbuilder.render.options import FieldRows
 
 
 def field_rows(source: Path) -> FieldRows | None:
     """A table of the deck's fields to render its package with; None when nothing is kept warm."""
     if not keeping_warm():
         return None
-    last = _LAST.get(source.resolve(), {})
+    last = warm_memory("rows").get(source.resolve(), {})
     return FieldRows(last.get)
 
 
 def keep_rows(source: Path, rows: FieldRows | None) -> None:
     """After the deck's package was written: its rows, for the next build of the same deck."""
     if rows is not None and keeping_warm():
-        _LAST[source.resolve()] = rows.used
+        warm_memory("rows")[source.resolve()] = rows.used

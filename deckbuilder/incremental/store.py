@@ -83,9 +83,6 @@ def _read(path: Path, header: str) -> dict[Any, Any]:
     return entries if isinstance(entries, dict) else {}
 
 
-WARM: dict[Path, tuple[tuple[int, int, int, str], Any]] = {}
-"""Values read, by file, with the file's identity, size, time and header, kept while ``watch``
-runs (keep_warm): a cache file unchanged since the last build is not read and decoded again."""
 _keeping_warm = threading.Event()
 
 
@@ -94,13 +91,18 @@ def keeping_warm() -> bool:
 
 
 VALUES: dict[tuple[Path, str], tuple[tuple[int, int, int], Any]] = {}
-"""Other files' values (the lock's entries), by file and kind, with the file's identity, size and
-time: kept like WARM while watch runs, and as written by the build that wrote the file."""
+"""Files' values (cache files decoded, the lock's entries) by file and kind, with the file's identity,
+size and time, kept while ``watch`` runs (keep_warm): a file unchanged since the last build is not
+read and decoded again; one the build wrote is kept as written."""
+MEMORY: dict[str, dict[Any, Any]] = {}
+"""Other results kept between the builds of a watch (the last build's cards, the package's fields),
+by what keeps them: cleared with the files' values when the watch ends."""
 
 
 def warm_value(path: Path, kind: str, read: Callable[[Path], T]) -> T:
     """``read(path)``, or while caches are kept warm the value the file had when it was last read or
-    written, when it is unchanged since (each caller gets its own copy of the outer mapping)."""
+    written, when it is unchanged since (each caller gets its own copy of the outer mapping: a
+    store adds to what it read, and the kept value stays as read)."""
     if not _keeping_warm.is_set():
         return read(path)
     identity = _identity(path)
@@ -120,6 +122,11 @@ def remember_value(path: Path, kind: str, value: Any) -> None:
         VALUES[(path, kind)] = (identity, value)
 
 
+def warm_memory(name: str) -> dict[Any, Any]:
+    """The mapping ``name`` keeps between the builds of a watch (empty when the watch began)."""
+    return MEMORY.setdefault(name, {})
+
+
 def _identity(path: Path) -> tuple[int, int, int] | None:
     try:
         status = os.stat(path)
@@ -129,31 +136,19 @@ def _identity(path: Path) -> tuple[int, int, int] | None:
 
 
 def keep_warm(on: bool = True) -> None:
-    """Keep the values of cache files read in memory from now on (watch), or no longer."""
+    """Keep files' values and other results in memory from now on (watch), or no longer."""
     if on:
         _keeping_warm.set()
     else:
         _keeping_warm.clear()
-        WARM.clear()
         VALUES.clear()
+        MEMORY.clear()
 
 
 def read_marshal(path: Path, header: str) -> Any:
     """The value written under ``header``; None when missing, damaged, written under another header,
     or not sealed with this user's key (a flipped bit, or a cache file made elsewhere)."""
-    if not _keeping_warm.is_set():
-        return _read_marshal(path, header)
-    try:
-        status = os.stat(path)
-    except OSError:
-        return None
-    identity = (status.st_ino, status.st_size, status.st_mtime_ns, header)
-    found = WARM.get(path)
-    if found is not None and found[0] == identity:
-        return copy.copy(found[1])  # a store adds to what it read; the kept value stays as read
-    value = _read_marshal(path, header)
-    WARM[path] = (identity, copy.copy(value))
-    return value
+    return warm_value(path, f"marshal {header}", functools.partial(_read_marshal, header=header))
 
 
 def _read_marshal(path: Path, header: str) -> Any:

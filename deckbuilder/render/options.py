@@ -75,18 +75,16 @@ class FieldRows:
     computed; ``used`` is what this build used, for the incremental layer to keep. At 20,000 cards
     the fields of unchanged cards cost a lookup instead of a quarter of a second of glue."""
 
-    def __init__(self, stored: Callable[[RowKey], list[str] | None] | None = None) -> None:
+    def __init__(self, stored: Callable[[RowKey], list[str] | None]) -> None:
         self.stored = stored
         self.used: dict[RowKey, list[str]] = {}
-        self.computed = 0
 
     def get(self, key: RowKey, compute: Callable[[], list[str]]) -> list[str]:
         found = self.used.get(key)
-        if found is None and self.stored is not None:
+        if found is None:
             found = self.stored(key)
         if found is None:
             found = compute()
-            self.computed += 1
         self.used[key] = found
         return found
 
