@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from deckbuilder.app.load import LoadedDeck, load_decks
+from deckbuilder.app.load import LoadedDeck, load_decks, updated_locks
 from deckbuilder.app.media import collect_media, remote_image_warnings
 from deckbuilder.app.output import (
     build_lock,
@@ -27,7 +27,6 @@ from deckbuilder.incremental.collector import collector_paused
 from deckbuilder.incremental.fragments import DeckFragments, prerender
 from deckbuilder.incremental.plans import DeckPlans, preplan
 from deckbuilder.incremental.rows import field_rows, keep_rows
-from deckbuilder.incremental.store import keeping_warm
 from deckbuilder.model import Deck
 from deckbuilder.read.sources import resolve_sources
 from deckbuilder.render import FORMATS, CsvOptions, Renderer, RenderOptions
@@ -238,10 +237,10 @@ def _render_outputs(
         replace(item, files=tuple(replace(f, size=sizes[f.path]) for f in item.files)) for item in builds
     ]
     tracker.finish()
-    files.update(lock_files([job.loaded for job in jobs]))
+    locks = updated_locks([job.loaded for job in jobs])
+    files.update(lock_files(locks))
     write_atomically(files)
-    if keeping_warm():
-        locks_written([job.loaded for job in jobs])
+    locks_written(locks)
     for source, rows in kept_rows:  # after the package is rendered: a --package renders it last
         keep_rows(source, rows)
     return builds

@@ -113,7 +113,7 @@ def _load_decks(
     moment = current_time() if now is None else now
     settings_for = cache(folder_settings)
     lock_for = cache(lambda folder: warm_value(lock_path(folder), "lock", read_lock))
-    anki_fields_for = cache(lambda folder: read_anki_fields(anki_fields_path(folder)))
+    anki_fields_for = cache(lambda folder: warm_value(anki_fields_path(folder), "fields", read_anki_fields))
     note_types_for = cache(note_type_files)
     loaded = []
     root_for = cache(deck_root)

@@ -188,7 +188,7 @@ def push_sources(
             loaded, packages, collection, prune=prune, dry_run=dry_run, backups=backups, chosen=chosen
         )
         if not dry_run:
-            write_atomically(lock_files(pushed))
+            write_atomically(lock_files(updated_locks(pushed)))
     if not dry_run:
         remember_cards(pushed)
     return pushed, report

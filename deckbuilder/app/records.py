@@ -4,26 +4,27 @@ local cache (for the next ``diff``)."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from deckbuilder.app.load import LoadedDeck, updated_locks
-from deckbuilder.identity.lockfile import as_read_back, format_lock
+from deckbuilder.app.load import LoadedDeck
+from deckbuilder.identity.lockfile import Lock, as_read_back, format_lock
 from deckbuilder.identity.resolve import CardMatch, Change
 from deckbuilder.incremental.cachefiles import CardText, remember
-from deckbuilder.incremental.store import remember_value
+from deckbuilder.incremental.store import keeping_warm, remember_value
 
 
-def lock_files(loaded: Sequence[LoadedDeck]) -> dict[Path, bytes]:
-    """The updated lock files of the loaded decks' folders."""
-    return {lock_file: format_lock(lock).encode("utf-8") for lock_file, lock in updated_locks(loaded).items()}
+def lock_files(locks: Mapping[Path, Lock]) -> dict[Path, bytes]:
+    """The lock files' bytes, of the locks of the loaded decks' folders (load.updated_locks)."""
+    return {lock_file: format_lock(lock).encode("utf-8") for lock_file, lock in locks.items()}
 
 
-def locks_written(loaded: Sequence[LoadedDeck]) -> None:
+def locks_written(locks: Mapping[Path, Lock]) -> None:
     """After the lock files were written: their entries as the next read of them would give, kept
     while watch keeps its state warm (incremental.store.warm_value)."""
-    for lock_file, lock in updated_locks(loaded).items():
-        remember_value(lock_file, "lock", as_read_back(lock))
+    if keeping_warm():
+        for lock_file, lock in locks.items():
+            remember_value(lock_file, "lock", as_read_back(lock))
 
 
 def remember_cards(loaded: Sequence[LoadedDeck], every: bool = False) -> None:
