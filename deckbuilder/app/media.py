@@ -18,9 +18,9 @@ from deckbuilder.model import Card, Deck
 from deckbuilder.render import MediaFile
 
 LARGEST_IMAGE = 100 * 1024 * 1024
+"""Bytes an image may have: a larger file is no card's image, and a device posing as one never ends."""
 MISSING = "missing"
 """The digest of an image that cannot be read (image_problem says why)."""
-"""Bytes an image may have: a larger file is no card's image, and a device posing as one never ends."""
 
 
 def image_problem(reference: str, folder: Path) -> str | None:
