@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pty
@@ -12,6 +13,7 @@ import sys
 import threading
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -264,16 +266,30 @@ class Lines:
         raise AssertionError(f"no line with {text!r} in {self.lines}")
 
 
-def test_watch_rebuilds_reports_errors_and_keeps_watching(tmp_path: Path) -> None:
-    source, out = tmp_path / "src", tmp_path / "out"
-    source.mkdir()
-    deck = write(source, "d.md", "## 1. First?\n\nOne.\n")
+@contextlib.contextmanager
+def watching(source: Path, out: Path, debounce: int) -> Iterator[tuple[subprocess.Popen[str], Lines]]:
+    """``deckbuilder watch`` of ``source`` writing csv, with its output lines collected; stopped by
+    Ctrl-C when the block ends (its exit code then in ``returncode``)."""
     process = subprocess.Popen(
-        [*PYTHON, "watch", str(source), "-o", str(out), "-f", "csv", "--debounce", "100"],
+        [*PYTHON, "watch", str(source), "-o", str(out), "-f", "csv", "--debounce", str(debounce)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
     )  # fmt: skip
     lines = Lines(process.stdout)
     try:
+        yield process, lines
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=20)
+        lines.thread.join(timeout=10)
+        assert process.stdout is not None
+        process.stdout.close()
+
+
+def test_watch_rebuilds_reports_errors_and_keeps_watching(tmp_path: Path) -> None:
+    source, out = tmp_path / "src", tmp_path / "out"
+    source.mkdir()
+    deck = write(source, "d.md", "## 1. First?\n\nOne.\n")
+    with watching(source, out, 100) as (process, lines):
         seen = lines.wait_for("1 cards (1 new")
         seen = lines.wait_for("watching", seen)
         write(source, "d.md", "## 1. First?\n\nOne.\n\n## 2. Second?\n\nTwo.\n")
@@ -292,13 +308,7 @@ def test_watch_rebuilds_reports_errors_and_keeps_watching(tmp_path: Path) -> Non
         seen = lines.wait_for("2 cards (0 new, 2 changed", seen)
         assert "watched" in (out / "d.csv").read_text(encoding="utf-8")
         assert process.poll() is None
-    finally:
-        process.send_signal(signal.SIGINT)
-        code = process.wait(timeout=20)
-        lines.thread.join(timeout=10)
-        assert process.stdout is not None
-        process.stdout.close()
-    assert code == 0
+    assert process.returncode == 0
     lines.wait_for("stopped watching")
     assert not any("Traceback" in line for line in lines.lines)
 
@@ -352,12 +362,7 @@ def test_watch_builds_only_the_deck_saved_and_every_deck_when_settings_change(tm
     source.mkdir()
     write(source, "a.md", "## 1. First?\n\nOne.\n")
     write(source, "b.md", "## 1. Other?\n\nTwo.\n")
-    process = subprocess.Popen(
-        [*PYTHON, "watch", str(source), "-o", str(out), "-f", "csv", "--debounce", "50"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
-    )  # fmt: skip
-    lines = Lines(process.stdout)
-    try:
+    with watching(source, out, 50) as (_, lines):
         seen = lines.wait_for("built every deck (a.md, b.md) in")
         seen = lines.wait_for("watching", seen)
         untouched = (out / "b.csv").stat().st_mtime_ns
@@ -372,12 +377,6 @@ def test_watch_builds_only_the_deck_saved_and_every_deck_when_settings_change(tm
         write(source, "c.md", "## 1. New deck?\n\nThree.\n")  # a new deck file: built alone
         seen = lines.wait_for("built the deck saved (c.md) in", seen)
         assert "New deck?" in (out / "c.csv").read_text(encoding="utf-8")
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=20)
-        lines.thread.join(timeout=10)
-        assert process.stdout is not None
-        process.stdout.close()
     assert not any("Traceback" in line for line in lines.lines)
 
 
