@@ -351,11 +351,13 @@ def test_bulk_rows_are_the_rows_genanki_notes_write(source: str, seed_folder: Pa
         reference.add_note(
             _GenankiNote(card.changed_at, model=model, fields=fields, tags=list(card.tags), guid=card.guid)
         )
-    for name, deck_writer in (("ours", ours), ("reference", reference)):
-        connection = sqlite3.connect(tmp_path / f"{name}.anki2")
-        genanki.Package(deck_writer).write_to_db(connection.cursor(), T0, itertools.count(T0 * 1000))
-        connection.commit()
-        connection.close()
+    connection = sqlite3.connect(tmp_path / "ours.anki2")
+    apkg.write_collection(connection, [ours], T0)
+    connection.close()
+    connection = sqlite3.connect(tmp_path / "reference.anki2")
+    genanki.Package(reference).write_to_db(connection.cursor(), T0, itertools.count(T0 * 1000))
+    connection.commit()
+    connection.close()
     expected = _rows(tmp_path / "reference.anki2")
     assert len(expected["cards"]) >= len(expected["notes"]) > 0
     if source == "cloze.md":

@@ -311,9 +311,9 @@ def test_every_cache_is_keyed_by_versions_libraries_and_its_own_code() -> None:
 def test_a_warm_build_of_an_edited_deck_equals_a_build_without_warm_state(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """watch keeps caches and the package's fields of unchanged cards in memory between saves: the
-    build it makes after an edit is byte for byte the build a new process makes of the same folder,
-    and computes the fields of the edited cards alone."""
+    """watch keeps caches, the package's fields of unchanged cards and its notes and cards tables in
+    memory between saves: the build it makes after an edit is byte for byte the build a new process
+    makes of the same folder, and computes the fields of the edited cards alone."""
     import shutil
 
     from deckbuilder.incremental.store import keep_warm
@@ -350,8 +350,17 @@ def test_a_warm_build_of_an_edited_deck_equals_a_build_without_warm_state(
         warm = build_with(source, tmp_path / "warm-out", Caching("write"))
         assert len(computed) == 3
         assert lock_reads == []  # the lock the last build wrote, as it wrote it
+        # A card removed and one added: the notes and cards kept from the last package no longer
+        # have their places, and are written anew.
+        text = deck.read_text(encoding="utf-8")
+        first, second = text.index("\n## 2."), text.index("\n## 3.")
+        added = "\n## A card added at the end?\n\n**Answer:**\nIt is *new*.\n"
+        deck.write_text(text[:first] + text[second:] + added, encoding="utf-8")
+        shutil.copytree(source, tmp_path / "cold-moved")
+        moved = build_with(source, tmp_path / "warm-out", Caching("write"))
     finally:
         keep_warm(False)
     cold = build_with(tmp_path / "cold", tmp_path / "cold-out", Caching("write"))
-    assert len(computed) == 3 + 120
     assert warm == cold
+    assert moved == build_with(tmp_path / "cold-moved", tmp_path / "cold-moved-out", Caching("write"))
+    assert moved["deck.apkg"] != warm["deck.apkg"]

@@ -6,7 +6,6 @@ import functools
 import hashlib
 import html
 import io
-import itertools
 import json
 import os
 import sqlite3
@@ -35,7 +34,7 @@ from deckbuilder.render.notetypes import (
     NOTE_TYPE_NAME,
     TEMPLATE_NAMES,
 )
-from deckbuilder.render.options import RowKey
+from deckbuilder.render.options import CardRow, NoteRow, RowKey, TableWriter
 
 TEMPLATE_FILES = ("front.html", "back.html", "reverse_front.html", "reverse_back.html", "cloze_front.html",
                   "cloze_back.html")  # fmt: skip
@@ -104,12 +103,12 @@ def own_note_type(definition: NoteType) -> genanki.Model:
 
 
 class BulkDeck(genanki.Deck):  # type: ignore[misc]
-    """genanki's deck, with its notes inserted in bulk.
+    """genanki's deck, with its notes written in bulk by write_collection.
 
     genanki writes the collection, the deck and the note types; the notes and cards go in with one
-    executemany each, in the rows genanki's Note and Card write (tests/test_apkg.py compares them
-    row for row), at about a sixth of the time of one Note object and two inserts per note. Each
-    note's mod time is its card's last-changed time, where genanki stamps all notes alike.
+    insert of many rows each, the rows genanki's Note and Card write (tests/test_apkg.py compares
+    them row for row), at about a sixth of the time of one Note object and two inserts per note.
+    Each note's mod time is its card's last-changed time, where genanki stamps all notes alike.
     """
 
     def __init__(self, deck_id: int, name: str, description: str) -> None:
@@ -122,19 +121,58 @@ class BulkDeck(genanki.Deck):  # type: ignore[misc]
         self.add_model(model)
         self.rows.append((model, guid, fields, tags, changed_at))
 
-    def write_to_db(self, cursor: Any, timestamp: float, id_gen: Any) -> None:
-        super().write_to_db(cursor, timestamp, id_gen)
-        notes, cards = [], []
-        for model, guid, fields, tags, changed_at in self.rows:
-            note_id = next(id_gen)
-            tag_text = f" {' '.join(tags)} "
-            notes.append((note_id, guid, model.model_id, changed_at, -1, tag_text, "\x1f".join(fields),
-                          fields[model.sort_field_index], 0, 0, ""))  # fmt: skip
+
+def write_collection(
+    connection: sqlite3.Connection, decks: Sequence[BulkDeck], stamp: int, tables: TableWriter | None = None
+) -> None:
+    """The package's collection: genanki's tables, decks and note types, then the decks' notes and
+    cards, their ids counted up from ``stamp`` in milliseconds (note, its cards, the next note), as
+    genanki counts them. ``tables`` writes the rows (insert_rows when None), committed."""
+    genanki.Package(decks).write_to_db(connection.cursor(), stamp, None)
+    connection.commit()
+    notes, cards = table_rows(decks)
+    (tables or insert_rows)(connection, stamp * 1000, notes, cards)
+
+
+def table_rows(decks: Sequence[BulkDeck]) -> tuple[list[NoteRow], list[CardRow]]:
+    """The decks' notes and cards as the package's tables hold them, each id a place after the first."""
+    notes: list[NoteRow] = []
+    cards: list[CardRow] = []
+    place = 0
+    for deck in decks:
+        for model, guid, fields, tags, changed_at in deck.rows:
+            note = place
+            notes.append((note, guid, model.model_id, changed_at, f" {' '.join(tags)} ", "\x1f".join(fields),
+                          fields[model.sort_field_index]))  # fmt: skip
             for order in _card_orders(model, fields):
-                cards.append((next(id_gen), note_id, self.deck_id, order, changed_at, -1, 0, 0, 0, 0, 0, 0,
-                              0, 0, 0, 0, 0, ""))  # fmt: skip
-        cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?);", notes)
-        cursor.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?);", cards)
+                place += 1
+                cards.append((place, note, deck.deck_id, order, changed_at))
+            place += 1
+    return notes, cards
+
+
+NOTE_VALUES = "{first} + ?, ?, ?, ?, -1, ?, ?, ?, 0, 0, ''"
+CARD_VALUES = "{first} + ?, {first} + ?, ?, ?, ?, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ''"
+"""The notes and cards tables' columns from a NoteRow and a CardRow, the ids counted from ``first``;
+with column names for the ``?``, what a copy of the rows from another table selects."""
+
+
+def row_values(template: str, first: int, columns: Sequence[str] = ()) -> str:
+    """A VALUES template with ``first`` written in (a number, never text), each ``?`` replaced by the
+    next of ``columns`` when they are given."""
+    values = template.format(first=int(first))
+    for column in columns:
+        values = values.replace("?", column, 1)
+    return values
+
+
+def insert_rows(
+    connection: sqlite3.Connection, first: int, notes: list[NoteRow], cards: list[CardRow]
+) -> None:
+    """Write the rows into the collection's tables, committed."""
+    connection.executemany(f"INSERT INTO notes VALUES({row_values(NOTE_VALUES, first)})", notes)
+    connection.executemany(f"INSERT INTO cards VALUES({row_values(CARD_VALUES, first)})", cards)
+    connection.commit()
 
 
 def _card_orders(model: genanki.Model, fields: list[str]) -> list[int]:
@@ -210,7 +248,7 @@ def render_package(parts: Sequence[tuple[Deck, RenderOptions]]) -> bytes:
         for index, (_, options) in enumerate(parts)
         for key, item in options.media.items()
     }
-    return _package_bytes(genanki.Package(decks), stamp, replace(parts[0][1], media=media))
+    return _package_bytes(decks, stamp, replace(parts[0][1], media=media))
 
 
 def _bulk_deck(deck: Deck, options: RenderOptions) -> BulkDeck:
@@ -238,7 +276,7 @@ def _bulk_deck(deck: Deck, options: RenderOptions) -> BulkDeck:
     return anki_deck
 
 
-def _package_bytes(package: genanki.Package, stamp: int, options: RenderOptions) -> bytes:
+def _package_bytes(decks: Sequence[BulkDeck], stamp: int, options: RenderOptions) -> bytes:
     handle, db_name = tempfile.mkstemp(suffix=".anki2")
     os.close(handle)
     try:
@@ -247,8 +285,7 @@ def _package_bytes(package: genanki.Package, stamp: int, options: RenderOptions)
             # A scratch file read back at once: no rollback journal, no waiting for the disk.
             connection.execute("pragma journal_mode = off")
             connection.execute("pragma synchronous = off")
-            package.write_to_db(connection.cursor(), stamp, itertools.count(stamp * 1000))
-            connection.commit()
+            write_collection(connection, decks, stamp, options.tables)
         finally:
             connection.close()
         with open(db_name, "rb") as stream:

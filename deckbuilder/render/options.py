@@ -13,6 +13,8 @@ from deckbuilder.model import Deck
 from deckbuilder.render.geometry import PrintOptions
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from deckbuilder.render.printplan import CardPlan
 
 
@@ -60,10 +62,22 @@ class RenderOptions:
     """The deck's print plans under these print options, when made ahead; else planned here."""
     rows: FieldRows | None = field(default=None, compare=False)
     """The apkg's fields of cards of deckbuilder's own note types, kept between builds by whoever can."""
+    tables: TableWriter | None = field(default=None, compare=False)
+    """Writes the apkg's notes and cards into its collection; whoever keeps the last package's rows
+    can write them sooner (render.apkg.insert_rows when None)."""
     anki_fields: AnkiFields = field(default_factory=dict, compare=False)
     """Fields as Anki had them when the deck was imported or pulled, by note GUID: the outputs for
     Anki take a field from here while its markdown is unchanged (identity.ankifields)."""
 
+
+NoteRow = tuple[int, str, int, int, str, str, str]
+"""A note as the apkg's collection holds it: (its id's place after the package's first id, GUID, note
+type id, mod time, tags, fields, sort field)."""
+CardRow = tuple[int, int, int, int, int]
+"""A card as the apkg's collection holds it: (its id's place, its note's place, deck id, template
+order, mod time)."""
+TableWriter = Callable[["sqlite3.Connection", int, list[NoteRow], list[CardRow]], None]
+"""Writes notes and cards into a collection, their ids counted from the first id given, committed."""
 
 RowKey = tuple[str, str, tuple[str, ...], str, bool]
 """What the fields of a note of deckbuilder's own note types depend on, for a card that shows no
