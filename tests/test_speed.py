@@ -364,3 +364,30 @@ def test_a_warm_build_of_an_edited_deck_equals_a_build_without_warm_state(
     assert warm == cold
     assert moved == build_with(tmp_path / "cold-moved", tmp_path / "cold-moved-out", Caching("write"))
     assert moved["deck.apkg"] != warm["deck.apkg"]
+
+
+def test_work_remembered_by_object_is_the_same_objects_only_and_the_last_builds() -> None:
+    """by_object: while warm, a value is reused for the very object it was computed for (an equal
+    object is computed again), and only for the objects the last build asked about."""
+    from deckbuilder.incremental.store import by_object, keep_warm
+
+    calls: list[list[str]] = []
+
+    def measured(item: list[str]) -> int:
+        calls.append(item)
+        return len(item)
+
+    assert by_object("test", measured) is measured  # not warm: nothing is remembered
+    first, second = ["a"], ["b", "c"]
+    keep_warm()
+    try:
+        remembered = by_object("test", measured)
+        assert (remembered(first), remembered(second)) == (1, 2)
+        remembered = by_object("test", measured)  # the next build
+        assert remembered(first) == 1 and remembered(["a"]) == 1
+        assert calls == [first, second, ["a"]]  # the equal list is another object
+        remembered = by_object("test", measured)
+        remembered(second)  # not asked for in the build before: forgotten
+        assert calls[-1] is second and len(calls) == 4
+    finally:
+        keep_warm(False)

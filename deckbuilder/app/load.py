@@ -9,20 +9,20 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
-from deckbuilder.app.media import media_digests, with_media_content
+from deckbuilder.app.media import images_of, media_digests, with_media_content
 from deckbuilder.app.moves import moved_resolutions
 from deckbuilder.app.notetypes import NoteTypeFiles, note_type_files, with_note_types
 from deckbuilder.app.settings import deck_root, folder_settings
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity
 from deckbuilder.identity.ankifields import AnkiFields, anki_fields_path, read_anki_fields
 from deckbuilder.identity.lockfile import Lock, LockEntry, lock_path, merged, read_lock, shared_guids
-from deckbuilder.identity.resolve import Resolution, resolve
+from deckbuilder.identity.resolve import Identify, Resolution, resolve
 from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.collector import collector_paused
 from deckbuilder.incremental.parse import parse_file
 from deckbuilder.incremental.parsecache import ParseCache
-from deckbuilder.incremental.store import warm_value
-from deckbuilder.model import Deck, SourceLocation
+from deckbuilder.incremental.store import by_object, warm_value
+from deckbuilder.model import Card, Deck, SourceLocation
 from deckbuilder.read.reader import ParsedDeck
 from deckbuilder.read.sources import resolve_sources
 
@@ -117,6 +117,7 @@ def _load_decks(
     note_types_for = cache(note_type_files)
     loaded = []
     root_for = cache(deck_root)
+    identify = _identified_as_last()
     for source in resolve_sources(paths, recursive):
         folder = source.parent
         parsed, parse_cache = parse_file(source, settings_for(folder), caching)
@@ -127,7 +128,7 @@ def _load_decks(
         folder = root if root is not None else folder
         entries: Sequence[LockEntry] = lock_for(folder).get(key, ())
         deck, digests, typed = prepared(parsed.deck, note_types_for)
-        resolution = resolve(deck, entries, moment)
+        resolution = resolve(deck, entries, moment, identify)
         dropped = dropped_cards(entries, resolution, source)
         loaded.append(
             LoadedDeck(
@@ -147,6 +148,26 @@ def _load_decks(
     if strict:
         raise_errors(d for deck in loaded for d in deck.diagnostics)
     return loaded
+
+
+def _identified_as_last() -> Identify:
+    """Card.identified; while watch keeps its state warm, a card a save left unchanged, identified
+    as in the last build, is the card object of that build: what comes after identity can then
+    remember its work by card (incremental.store.by_object)."""
+
+    def none_yet(_card: Card) -> dict[tuple[str, int], Card]:
+        return {}
+
+    made = by_object("identified cards", none_yet)
+
+    def identify(card: Card, guid: str, changed_at: int) -> Card:
+        identified = made(card)
+        found = identified.get((guid, changed_at))
+        if found is None:
+            found = identified[(guid, changed_at)] = card.identified(guid, changed_at)
+        return found
+
+    return identify
 
 
 def _with_moves(loaded: list[LoadedDeck], now: int) -> list[LoadedDeck]:
@@ -175,7 +196,7 @@ def prepared(
     """A parsed deck as identity takes it: with the note types its cards name (and their problems)
     and its images' hashes in its cards' content; also those hashes."""
     typed, problems = with_note_types(deck, deck.source.parent, note_types_of)
-    digests = media_digests(typed)
+    digests = media_digests(typed, images_of(typed, "read"))
     return with_media_content(typed, digests), digests, problems
 
 

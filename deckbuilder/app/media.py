@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 import os
 import stat
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
@@ -14,6 +14,7 @@ from urllib.parse import unquote
 
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity, shorten
 from deckbuilder.html.references import image_references, is_local_reference, may_show_images
+from deckbuilder.incremental.store import by_object
 from deckbuilder.model import Card, Deck
 from deckbuilder.render import MediaFile
 
@@ -95,11 +96,22 @@ def card_images(card: Card) -> list[str]:
     return image_references(_card_text(card))
 
 
-def image_diagnostics(deck: Deck) -> list[Diagnostic]:
+ImagesOf = Callable[[Card], list[str]]
+"""card_images, or the same remembered for the cards of the last build (images_of)."""
+
+
+def images_of(deck: Deck, kind: str = "") -> ImagesOf:
+    """card_images, remembered by card while watch keeps its state warm: a save that left a card as
+    it was asks nothing of its text again. One build's cards of one deck: ``kind`` tells apart the
+    cards as read (before identity) and as built."""
+    return by_object(f"images {kind} {deck.source}", card_images)
+
+
+def image_diagnostics(deck: Deck, images: ImagesOf = card_images) -> list[Diagnostic]:
     folder = deck.source.parent
     problems: list[Diagnostic] = []
     for card in deck.cards:
-        for reference in card_images(card):
+        for reference in images(card):
             problem = image_problem(reference, folder)
             if problem:
                 problems.append(Diagnostic(card.source, Severity.ERROR, problem))
@@ -115,23 +127,24 @@ def collect_media(
     filled in as names are given): that one is named ``stem-<content hash><suffix>``, and ``check``
     says so. ``digests`` are the files' hashes as loading read them (see media_digests), else
     read now."""
-    problems = image_diagnostics(deck)
+    images = images_of(deck)
+    problems = image_diagnostics(deck, images)
     if problems:
         raise ProblemsError(problems)
     known = digests if digests is not None else media_digests(deck)
     taken = {} if taken is None else taken
     media: dict[str, MediaFile] = {}
-    for _, reference, path in _shown_files(deck):
+    for _, reference, path in _shown_files(deck, images):
         if reference not in media:
             media[reference] = MediaFile(path, media_name(path, known[reference], taken))
     return media
 
 
-def _shown_files(deck: Deck) -> Iterator[tuple[Card, str, Path]]:
+def _shown_files(deck: Deck, images: ImagesOf = card_images) -> Iterator[tuple[Card, str, Path]]:
     """Each local image a card of the deck shows: the card, the reference as written, the file."""
     folder = deck.source.parent
     for card in deck.cards:
-        for reference in local_images(card):
+        for reference in local_images(card, images):
             yield card, reference, (folder / unquote(reference)).resolve()
 
 
@@ -184,18 +197,18 @@ def remote_image_warnings(deck: Deck, printed: bool = True) -> list[Diagnostic]:
     return warnings
 
 
-def local_images(card: Card) -> list[str]:
+def local_images(card: Card, images: ImagesOf = card_images) -> list[str]:
     """The local image files a card shows, as referenced."""
-    return [ref for ref in card_images(card) if is_local_reference(ref)]
+    return [ref for ref in images(card) if is_local_reference(ref)]
 
 
-def media_digests(deck: Deck) -> dict[str, str]:
+def media_digests(deck: Deck, images: ImagesOf = card_images) -> dict[str, str]:
     """The SHA-256 of each local image file the deck's cards show, by reference ("missing" for one
     that cannot be read: check reports it, and collect_media refuses to build with it)."""
     folder = deck.source.parent
     digests: dict[str, str] = {}
     for card in deck.cards:
-        for reference in local_images(card):
+        for reference in local_images(card, images):
             if reference not in digests:
                 digests[reference] = _digest(folder, reference)
     return digests

@@ -8,15 +8,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from deckbuilder.app.load import LoadedDeck
-from deckbuilder.identity.lockfile import Lock, as_read_back, format_lock
+from deckbuilder.identity.lockfile import Lock, as_read_back, entry_json, format_lock
 from deckbuilder.identity.resolve import CardMatch, Change
 from deckbuilder.incremental.cachefiles import CardText, remember
-from deckbuilder.incremental.store import keeping_warm, remember_value
+from deckbuilder.incremental.store import by_object, keeping_warm, remember_value
 
 
 def lock_files(locks: Mapping[Path, Lock]) -> dict[Path, bytes]:
     """The lock files' bytes, of the locks of the loaded decks' folders (load.updated_locks)."""
-    return {lock_file: format_lock(lock).encode("utf-8") for lock_file, lock in locks.items()}
+    line = by_object("lock lines", entry_json)  # entries a save left unchanged: the lines written last
+    return {lock_file: format_lock(lock, line).encode("utf-8") for lock_file, lock in locks.items()}
 
 
 def locks_written(locks: Mapping[Path, Lock]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -183,8 +183,10 @@ def _time(value: Any, key: str) -> int:
     return value
 
 
-def format_lock(lock: Lock) -> str:
-    """The lock as text: one card a line, sorted by GUID, so that diffs show exactly what changed."""
+def format_lock(lock: Lock, line: Callable[[LockEntry], str] | None = None) -> str:
+    """The lock as text: one card a line, sorted by GUID, so that diffs show exactly what changed.
+    ``line`` writes an entry's line (entry_json, or one that remembers the lines of the last build)."""
+    line = line or entry_json
     lines = [
         "{",
         f'  "version": {LOCK_VERSION},',
@@ -197,7 +199,7 @@ def format_lock(lock: Lock) -> str:
         lines.append(f"    {json.dumps(name, ensure_ascii=False)}: [")
         for entry_index, entry in enumerate(entries):
             comma = "," if entry_index + 1 < len(entries) else ""
-            lines.append(f"      {entry_json(entry)}{comma}")
+            lines.append(f"      {line(entry)}{comma}")
         lines.append("    ]" + ("," if deck_index + 1 < len(deck_names) else ""))
     lines.extend(["  }", "}", ""])
     return "\n".join(lines)

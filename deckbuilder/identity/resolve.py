@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import heapq
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TypeGuard
@@ -181,12 +181,20 @@ class _Matcher:
         self.used.add(entry_index)
 
 
-def resolve(deck: Deck, entries: Sequence[LockEntry], now: int) -> Resolution:
+Identify = Callable[[Card, str, int], Card]
+"""A card with its GUID and change time (Card.identified, or one that gives the card it gave last)."""
+
+
+def resolve(
+    deck: Deck, entries: Sequence[LockEntry], now: int, identify: Identify | None = None
+) -> Resolution:
     """Give each card its GUID and last-changed time from the lock, and the lock's new entries.
 
     Matching order: an explicit id, the exact normalised question, a similar question (each entry used
     once, best similarity first), and only then a new GUID derived from the deck and the question.
+    ``identify`` makes the identified cards (Card.identified when None).
     """
+    identify = identify or Card.identified
     cards = deck.cards
     matcher = _Matcher(entries)
     found: dict[int, tuple[int, float | None]] = {}
@@ -203,11 +211,11 @@ def resolve(deck: Deck, entries: Sequence[LockEntry], now: int) -> Resolution:
         content = card.content or _content_hash(card)
         if position in found:
             entry_index, score = found[position]
-            match = _matched(card, entries[entry_index], content, score, now)
+            match = _matched(card, entries[entry_index], content, score, now, identify)
         else:
             guid = _fresh_guid(deck.deck_id, card, question, taken)
             taken.add(guid)
-            match = CardMatch(card.identified(guid, now), Change.NEW, content)
+            match = CardMatch(identify(card, guid, now), Change.NEW, content)
         matches.append(match)
         previous = match.previous
         if match.change is Change.UNCHANGED and _same_entry(previous, match.card, question, deck_name):
@@ -255,12 +263,14 @@ def _content_hash(card: Card) -> str:
     return content_hash(card.question, card.answer, card.tags, card.classes, card.note_kind, card.note_type)
 
 
-def _matched(card: Card, entry: LockEntry, content: str, score: float | None, now: int) -> CardMatch:
+def _matched(
+    card: Card, entry: LockEntry, content: str, score: float | None, now: int, identify: Identify
+) -> CardMatch:
     if entry.content == content:
-        return CardMatch(card.identified(entry.guid, entry.changed), Change.UNCHANGED, content, entry, score)
+        return CardMatch(identify(card, entry.guid, entry.changed), Change.UNCHANGED, content, entry, score)
     # Anki updates a note on re-import only when its mod time is strictly newer than the one it has.
     changed_at = max(now, entry.changed + 1)
-    return CardMatch(card.identified(entry.guid, changed_at), Change.CHANGED, content, entry, score)
+    return CardMatch(identify(card, entry.guid, changed_at), Change.CHANGED, content, entry, score)
 
 
 def _fresh_guid(deck_id: int, card: Card, question: str, taken: set[str]) -> str:

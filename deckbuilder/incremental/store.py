@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 COMPACT_FRACTION = 8
 """Rewrite the main file once additions or unused entries exceed 1/COMPACT_FRACTION of it."""
@@ -125,6 +126,28 @@ def remember_value(path: Path, kind: str, value: Any) -> None:
 def warm_memory(name: str) -> dict[Any, Any]:
     """The mapping ``name`` keeps between the builds of a watch (empty when the watch began)."""
     return MEMORY.setdefault(name, {})
+
+
+def by_object(name: str, compute: Callable[[K], T]) -> Callable[[K], T]:
+    """``compute``, or while watch keeps its state warm, ``compute`` remembered for the very objects
+    (not equal ones) it was given in the last build: the cards and lock entries a save left as they
+    were are the same objects from one build to the next, and cost a lookup. Each call begins a new
+    build's memory under ``name``; what the build did not ask for is forgotten."""
+    if not _keeping_warm.is_set():
+        return compute
+    last = MEMORY.get(name, {})
+    kept: dict[int, tuple[K, T]] = {}
+    MEMORY[name] = kept
+
+    def remembered(item: K) -> T:
+        # Each object is kept with its value, so that its id is not another's while it is here.
+        found = last.get(id(item))
+        if found is None or found[0] is not item:
+            found = (item, compute(item))
+        kept[id(item)] = found
+        return found[1]
+
+    return remembered
 
 
 def _identity(path: Path) -> tuple[int, int, int] | None:
