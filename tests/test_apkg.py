@@ -355,7 +355,7 @@ def test_bulk_rows_are_the_rows_genanki_notes_write(source: str, seed_folder: Pa
     apkg.write_collection(connection, [ours], T0)
     connection.close()
     connection = sqlite3.connect(tmp_path / "reference.anki2")
-    genanki.Package(reference).write_to_db(connection.cursor(), T0, itertools.count(T0 * 1000))
+    genanki.Package(reference).write_to_db(connection.cursor(), T0, itertools.count(apkg.first_id(T0)))
     connection.commit()
     connection.close()
     expected = _rows(tmp_path / "reference.anki2")

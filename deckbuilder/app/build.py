@@ -26,7 +26,7 @@ from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.collector import collector_paused
 from deckbuilder.incremental.fragments import DeckFragments, prerender
 from deckbuilder.incremental.plans import DeckPlans, preplan
-from deckbuilder.incremental.rows import field_rows, keep_rows, kept_tables
+from deckbuilder.incremental.rows import field_rows, keep_rows, last_package
 from deckbuilder.model import Deck
 from deckbuilder.read.sources import resolve_sources
 from deckbuilder.render import FORMATS, CsvOptions, Renderer, RenderOptions
@@ -209,7 +209,7 @@ def _render_outputs(
             plans=job.plans,
             anki_fields=job.loaded.anki_fields,
             rows=rows,
-            tables=kept_tables(deck.source) if rows is not None else None,
+            last_package=last_package(deck.source) if rows is not None else None,
         )
         built = [BuiltFile(name, output / f"{package}{FORMATS[name].suffix}", 0) for name in packaged]
         parts.append((deck, options))

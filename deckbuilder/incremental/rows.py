@@ -15,6 +15,7 @@ from typing import Any
 from deckbuilder.incremental.store import keeping_warm, warm_memory
 from deckbuilder.render.apkg import CARD_VALUES, NOTE_VALUES, row_values
 from deckbuilder.render.options import CardRow, FieldRows, NoteRow
+from deckbuilder.render.zipped import deflate_piece
 
 
 def field_rows(source: Path) -> FieldRows | None:
@@ -31,15 +32,15 @@ def keep_rows(source: Path, rows: FieldRows | None) -> None:
         warm_memory("rows")[source.resolve()] = rows.used
 
 
-def kept_tables(source: Path) -> KeptTables | None:
-    """The notes and cards of the deck's last package, to write its next package with; None when
-    nothing is kept warm."""
+def last_package(source: Path) -> KeptPackage | None:
+    """What the deck's last package left (its notes and cards, its deflated pieces), to write its
+    next package with; None when nothing is kept warm."""
     if not keeping_warm():
         return None
-    kept = warm_memory("tables")
+    kept = warm_memory("packages")
     key = source.resolve()
     if key not in kept:
-        kept[key] = KeptTables()
+        kept[key] = KeptPackage()
     return kept[key]  # type: ignore[no-any-return]
 
 
@@ -48,12 +49,17 @@ CARD_COLUMNS = ("place", "note", "did", "ord", "mod")
 """The kept tables' columns: a NoteRow's and a CardRow's values, in order."""
 
 
-class KeptTables:
-    """The last package's notes and cards, kept in an in-memory database between the builds of one
-    ``watch``: a save that changed one note updates one row here, and SQLite copies the tables into
-    the new package's collection (render.options.TableWriter) in a fraction of the time the rows
-    take to go in from Python. The copy inserts the rows insert_rows would, in the same order, so
-    the package's bytes are the same (tests/test_speed.py)."""
+class KeptPackage:
+    """What the last package left, kept between the builds of one ``watch`` (render.options.LastPackage).
+
+    Its notes and cards, in an in-memory database: a save that changed one note updates one row here,
+    and SQLite copies the tables into the new package's collection in a fraction of the time the rows
+    take to go in from Python. The copy inserts the rows insert_rows would, in the same order, so the
+    package's bytes are the same (tests/test_speed.py).
+
+    Its zip members' deflated pieces (render.zipped): a piece with the same bytes as the last build's
+    piece at its place is not deflated again; an edit changes the collection's pages near the edited
+    note and, when a page splits, after it."""
 
     def __init__(self) -> None:
         self.uri = f"file:deckbuilder-tables-{secrets.token_hex(8)}?mode=memory&cache=shared"
@@ -64,8 +70,17 @@ class KeptTables:
             self.connection.execute(f"CREATE TABLE {table} ({columns[0]} INTEGER PRIMARY KEY, {rest})")
         self.notes: list[NoteRow] = []
         self.cards: list[CardRow] = []
+        self.pieces: dict[tuple[str, int], tuple[bytes, bytes]] = {}
 
-    def __call__(
+    def deflate(self, member: str, index: int, piece: bytes) -> bytes:
+        last = self.pieces.get((member, index))
+        if last is not None and last[0] == piece:
+            return last[1]
+        deflated = deflate_piece(member, index, piece)
+        self.pieces[(member, index)] = (piece, deflated)
+        return deflated
+
+    def write_rows(
         self, connection: sqlite3.Connection, first: int, notes: list[NoteRow], cards: list[CardRow]
     ) -> None:
         self.notes = self._kept("notes", NOTE_COLUMNS, self.notes, notes)

@@ -5,13 +5,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import html
-import io
 import json
 import os
 import sqlite3
 import tempfile
-import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from importlib import resources
 from typing import Any
@@ -34,7 +32,8 @@ from deckbuilder.render.notetypes import (
     NOTE_TYPE_NAME,
     TEMPLATE_NAMES,
 )
-from deckbuilder.render.options import CardRow, NoteRow, RowKey, TableWriter
+from deckbuilder.render.options import CardRow, NoteRow, RowKey
+from deckbuilder.render.zipped import deflate_piece, zipped
 
 TEMPLATE_FILES = ("front.html", "back.html", "reverse_front.html", "reverse_back.html", "cloze_front.html",
                   "cloze_back.html")  # fmt: skip
@@ -43,8 +42,6 @@ TEMPLATE_FILES = ("front.html", "back.html", "reverse_front.html", "reverse_back
 # so this moves forward whenever STYLE_HASH changes (tests/test_apkg.py checks the pair).
 STYLE_CHANGED_AT = 1_796_313_107
 STYLE_HASH = "c6e1a0873e1ae8f5"
-
-ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 
 
 def _template(name: str) -> str:
@@ -123,15 +120,30 @@ class BulkDeck(genanki.Deck):  # type: ignore[misc]
 
 
 def write_collection(
-    connection: sqlite3.Connection, decks: Sequence[BulkDeck], stamp: int, tables: TableWriter | None = None
+    connection: sqlite3.Connection,
+    decks: Sequence[BulkDeck],
+    stamp: int,
+    write_rows: Callable[[sqlite3.Connection, int, list[NoteRow], list[CardRow]], None] | None = None,
 ) -> None:
     """The package's collection: genanki's tables, decks and note types, then the decks' notes and
-    cards, their ids counted up from ``stamp`` in milliseconds (note, its cards, the next note), as
-    genanki counts them. ``tables`` writes the rows (insert_rows when None), committed."""
+    cards, their ids counted up from first_id(stamp) (note, its cards, the next note), as genanki
+    counts them. ``write_rows`` writes the rows (insert_rows when None), committed."""
     genanki.Package(decks).write_to_db(connection.cursor(), stamp, None)
     connection.commit()
     notes, cards = table_rows(decks)
-    (tables or insert_rows)(connection, stamp * 1000, notes, cards)
+    (write_rows or insert_rows)(connection, first_id(stamp), notes, cards)
+
+
+ID_PERIOD = 3600
+"""Note and card ids count from the start of the hour of the package's newest change."""
+
+
+def first_id(stamp: int) -> int:
+    """The package's first note id, in milliseconds, as Anki's ids are. The hour, not the second of
+    the newest change: a package built again within the hour keeps its ids, so an edit changes only
+    the collection's pages near the edited note (which a rebuild then deflates alone), where the
+    second made every row new. Anki shows a new note as added in that hour."""
+    return (stamp - stamp % ID_PERIOD) * 1000
 
 
 def table_rows(decks: Sequence[BulkDeck]) -> tuple[list[NoteRow], list[CardRow]]:
@@ -139,12 +151,21 @@ def table_rows(decks: Sequence[BulkDeck]) -> tuple[list[NoteRow], list[CardRow]]
     notes: list[NoteRow] = []
     cards: list[CardRow] = []
     place = 0
+    # Which cards a note of a standard note type has depends on which of its fields are filled alone.
+    orders_by_filled: dict[tuple[int, tuple[bool, ...]], list[int]] = {}
     for deck in decks:
         for model, guid, fields, tags, changed_at in deck.rows:
             note = place
             notes.append((note, guid, model.model_id, changed_at, f" {' '.join(tags)} ", "\x1f".join(fields),
                           fields[model.sort_field_index]))  # fmt: skip
-            for order in _card_orders(model, fields):
+            if model.model_type == genanki.Model.CLOZE:
+                orders = _card_orders(model, fields)
+            else:
+                filled = (id(model), tuple(map(bool, fields)))
+                orders = orders_by_filled.get(filled) or orders_by_filled.setdefault(
+                    filled, _card_orders(model, fields)
+                )
+            for order in orders:
                 place += 1
                 cards.append((place, note, deck.deck_id, order, changed_at))
             place += 1
@@ -285,7 +306,8 @@ def _package_bytes(decks: Sequence[BulkDeck], stamp: int, options: RenderOptions
             # A scratch file read back at once: no rollback journal, no waiting for the disk.
             connection.execute("pragma journal_mode = off")
             connection.execute("pragma synchronous = off")
-            write_collection(connection, decks, stamp, options.tables)
+            last = options.last_package
+            write_collection(connection, decks, stamp, last.write_rows if last is not None else None)
         finally:
             connection.close()
         with open(db_name, "rb") as stream:
@@ -297,19 +319,8 @@ def _package_bytes(decks: Sequence[BulkDeck], stamp: int, options: RenderOptions
 
 def _zip(database: bytes, options: RenderOptions) -> bytes:
     media = sorted({m.name: m for m in options.media.values()}.values(), key=lambda m: m.name)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        _add(archive, "collection.anki2", database)
-        _add(archive, "media", json.dumps({str(i): m.name for i, m in enumerate(media)}).encode())
-        for index, item in enumerate(media):
-            _add(archive, str(index), item.path.read_bytes())
-    return buffer.getvalue()
-
-
-def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
-    # Fixed dates and permissions so that the zip's bytes depend on the content alone.
-    info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = 0o644 << 16
-    # Level 1: a third of the time of the default level on a large deck, for a slightly larger file.
-    archive.writestr(info, data, compresslevel=1)
+    names = json.dumps({str(i): m.name for i, m in enumerate(media)}).encode()
+    members = [("collection.anki2", database), ("media", names)]
+    members.extend((str(index), item.path.read_bytes()) for index, item in enumerate(media))
+    last = options.last_package
+    return zipped(members, last.deflate if last is not None else deflate_piece)

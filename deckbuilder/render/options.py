@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from deckbuilder.html.fragments import Fragments
 from deckbuilder.identity.ankifields import AnkiFields
@@ -62,9 +62,9 @@ class RenderOptions:
     """The deck's print plans under these print options, when made ahead; else planned here."""
     rows: FieldRows | None = field(default=None, compare=False)
     """The apkg's fields of cards of deckbuilder's own note types, kept between builds by whoever can."""
-    tables: TableWriter | None = field(default=None, compare=False)
-    """Writes the apkg's notes and cards into its collection; whoever keeps the last package's rows
-    can write them sooner (render.apkg.insert_rows when None)."""
+    last_package: LastPackage | None = field(default=None, compare=False)
+    """What the deck's last apkg left for the next one, kept by whoever can keep it: the notes and
+    cards it wrote and its deflated pieces (render.apkg.insert_rows and zipped.deflate_piece when None)."""
     anki_fields: AnkiFields = field(default_factory=dict, compare=False)
     """Fields as Anki had them when the deck was imported or pulled, by note GUID: the outputs for
     Anki take a field from here while its markdown is unchanged (identity.ankifields)."""
@@ -76,8 +76,19 @@ type id, mod time, tags, fields, sort field)."""
 CardRow = tuple[int, int, int, int, int]
 """A card as the apkg's collection holds it: (its id's place, its note's place, deck id, template
 order, mod time)."""
-TableWriter = Callable[["sqlite3.Connection", int, list[NoteRow], list[CardRow]], None]
-"""Writes notes and cards into a collection, their ids counted from the first id given, committed."""
+
+
+class LastPackage(Protocol):
+    """The last build's apkg of a deck, for writing the next one sooner with the same bytes."""
+
+    def write_rows(
+        self, connection: sqlite3.Connection, first: int, notes: list[NoteRow], cards: list[CardRow]
+    ) -> None:
+        """Write notes and cards into a collection, their ids counted from ``first``, committed."""
+
+    def deflate(self, member: str, index: int, piece: bytes) -> bytes:
+        """A piece of a zip member deflated (render.zipped.deflate_piece)."""
+
 
 RowKey = tuple[str, str, tuple[str, ...], str, bool]
 """What the fields of a note of deckbuilder's own note types depend on, for a card that shows no
