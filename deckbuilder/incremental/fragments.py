@@ -22,8 +22,8 @@ from deckbuilder.incremental.cachefiles import open_store
 from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.keys import cache_header
 from deckbuilder.incremental.memo import Memo
-from deckbuilder.incremental.store import MarshalStore
-from deckbuilder.model import Deck
+from deckbuilder.incremental.store import MarshalStore, by_object
+from deckbuilder.model import Card, Deck
 
 AHEAD_OPTIONS = MarkupOptions(math="mathjax")
 """The options the Anki outputs use; for cards without math or clozes every output's key is the same."""
@@ -54,12 +54,16 @@ class DeckFragments:
 def wanted_keys(deck: Deck) -> list[FragmentKey]:
     """The fragments the Anki outputs will ask for, where images play no part (their names vary)."""
     keys: dict[FragmentKey, None] = {}
+    of_card = by_object(f"fragment keys {deck.source}", _card_keys)  # while watching: by card
     for card in deck.cards:
-        for markdown in (card.question, card.answer):
-            key = fragment_key(markdown, AHEAD_OPTIONS)
-            if markdown and key[2] is None:
-                keys[key] = None
+        for key in of_card(card):
+            keys[key] = None
     return list(keys)
+
+
+def _card_keys(card: Card) -> tuple[FragmentKey, ...]:
+    keys = (fragment_key(card.question, AHEAD_OPTIONS), fragment_key(card.answer, AHEAD_OPTIONS))
+    return tuple(key for key in keys if key[0] and key[2] is None)
 
 
 def prerender(decks: Sequence[Deck], caching: Caching) -> list[DeckFragments]:

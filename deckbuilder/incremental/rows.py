@@ -22,14 +22,14 @@ def field_rows(source: Path) -> FieldRows | None:
     """A table of the deck's fields to render its package with; None when nothing is kept warm."""
     if not keeping_warm():
         return None
-    last = warm_memory("rows").get(source.resolve(), {})
-    return FieldRows(last.get)
+    last, last_cards = warm_memory("rows").get(source.resolve(), ({}, {}))
+    return FieldRows(last.get, last_cards)
 
 
 def keep_rows(source: Path, rows: FieldRows | None) -> None:
     """After the deck's package was written: its rows, for the next build of the same deck."""
     if rows is not None and keeping_warm():
-        warm_memory("rows")[source.resolve()] = rows.used
+        warm_memory("rows")[source.resolve()] = (rows.used, rows.cards)
 
 
 def last_package(source: Path) -> KeptPackage | None:

@@ -286,13 +286,8 @@ def _bulk_deck(deck: Deck, options: RenderOptions) -> BulkDeck:
             )
         else:
             model = models["cloze" if card.kind == "cloze" else "basic"]
-            key = row_key(card) if options.rows is not None else None
-            if key is None or options.rows is None:
-                fields = card_fields(card, options.fragments, markup)
-            else:
-                fields = options.rows.get(
-                    key, functools.partial(card_fields, card, options.fragments, markup)
-                )
+            compute = functools.partial(card_fields, card, options.fragments, markup)
+            fields = compute() if options.rows is None else options.rows.of_card(card, row_key, compute)
         anki_deck.add_row(model, card.guid, fields, card.tags, card.changed_at)
     return anki_deck
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from deckbuilder.html.fragments import Fragments
 from deckbuilder.identity.ankifields import AnkiFields
-from deckbuilder.model import Deck
+from deckbuilder.model import Card, Deck
 from deckbuilder.render.geometry import PrintOptions
 
 if TYPE_CHECKING:
@@ -98,11 +98,19 @@ image: its question, answer, section path, kind and whether it is reversed."""
 class FieldRows:
     """Notes' fields by what they depend on (RowKey): found in ``stored`` (the last builds'), else
     computed; ``used`` is what this build used, for the incremental layer to keep. At 20,000 cards
-    the fields of unchanged cards cost a lookup instead of a quarter of a second of glue."""
+    the fields of unchanged cards cost a lookup instead of a quarter of a second of glue. Cards the
+    last build had (the same objects: ``last_cards``, the ``cards`` of that build) are found by the
+    object, without working out their key."""
 
-    def __init__(self, stored: Callable[[RowKey], list[str] | None]) -> None:
+    def __init__(
+        self,
+        stored: Callable[[RowKey], list[str] | None],
+        last_cards: Mapping[int, tuple[Card, RowKey, list[str]]] | None = None,
+    ) -> None:
         self.stored = stored
         self.used: dict[RowKey, list[str]] = {}
+        self.last_cards = last_cards or {}
+        self.cards: dict[int, tuple[Card, RowKey, list[str]]] = {}
 
     def get(self, key: RowKey, compute: Callable[[], list[str]]) -> list[str]:
         found = self.used.get(key)
@@ -112,6 +120,23 @@ class FieldRows:
             found = compute()
         self.used[key] = found
         return found
+
+    def of_card(
+        self, card: Card, key_of: Callable[[Card], RowKey | None], compute: Callable[[], list[str]]
+    ) -> list[str]:
+        """The card's fields: the last build's for this very card, else by its key (key_of), else
+        computed (always, for a card whose fields depend on more than the card: key None)."""
+        found = self.last_cards.get(id(card))
+        if found is None or found[0] is not card:
+            key = key_of(card)
+            if key is None:
+                return compute()
+            found = (card, key, self.get(key, compute))
+        else:
+            self.used[found[1]] = found[2]  # for the cards of other objects with the same key next time
+        # Kept with the card, so that its id is not another card's while it is here.
+        self.cards[id(card)] = found
+        return found[2]
 
 
 Renderer = Callable[[Deck, RenderOptions], bytes]

@@ -53,44 +53,15 @@ def zipped(members: Sequence[tuple[str, bytes]], deflate: Deflate = deflate_piec
         offset = len(archive)
         if max(len(data), len(body), offset) > LARGEST:
             raise ValueError(f"{name}: the package would be over 4 GB, more than a zip without ZIP64 holds")
-        # Local header: signature, version needed (2.0: deflate), flags, method 8 (deflate), time, date,
-        # CRC-32, sizes, name length, extra length.
-        archive += struct.pack(
-            "<IHHHHHIIIHH",
-            0x04034B50,
-            20,
-            0,
-            8,
-            DOS_TIME,
-            DOS_DATE,
-            crc,
-            len(body),
-            len(data),
-            len(encoded),
-            0,
+        # Version needed (2.0: deflate), flags, method 8 (deflate), time, date, CRC-32, sizes, name and
+        # extra lengths: in the local header and again in the central directory's entry.
+        common = struct.pack(
+            "<HHHHHIIIHH", 20, 0, 8, DOS_TIME, DOS_DATE, crc, len(body), len(data), len(encoded), 0
         )
-        archive += encoded + body
-        # Central directory entry: as the local header, made by Unix 2.0, with the file's mode and offset.
-        directory += struct.pack(
-            "<IHHHHHHIIIHHHHHII",
-            0x02014B50,
-            (3 << 8) | 20,
-            20,
-            0,
-            8,
-            DOS_TIME,
-            DOS_DATE,
-            crc,
-            len(body),
-            len(data),
-            len(encoded),
-            0,
-            0,
-            0,
-            0,
-            UNIX_FILE,
-            offset,
-        )
+        archive += struct.pack("<I", 0x04034B50) + common + encoded + body
+        # The entry: made by Unix 2.0; no comment, disk 0, no internal attributes, the file's mode, offset.
+        directory += struct.pack("<IH", 0x02014B50, (3 << 8) | 20) + common
+        directory += struct.pack("<HHHII", 0, 0, 0, UNIX_FILE, offset)
         directory += encoded
     count = len(members)
     end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(directory), len(archive), 0)
