@@ -8,6 +8,8 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from deckbuilder import read
 from deckbuilder.fingerprint import content_hash, normalise_question
@@ -304,3 +306,45 @@ def test_a_lock_as_read_back_is_what_reading_its_written_text_gives(tmp_path: Pa
     path.write_text(format_lock(lock), encoding="utf-8")
     read = read_lock(path)
     assert read == as_read_back(lock) and list(read) == list(as_read_back(lock))
+
+
+CARD_TEXTS = st.tuples(
+    st.sampled_from(["What is a cat?", "What is a cap?", "What is a dog?", "Why?", "How far is it?"]),
+    st.sampled_from(["A.", "B."]),
+    st.sampled_from([None, None, None, "k1", "k2"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(CARD_TEXTS, max_size=7), min_size=2, max_size=5))
+def test_resolving_with_the_last_builds_settled_cards_equals_resolving_afresh(
+    builds: list[list[tuple[str, str, str | None]]],
+) -> None:
+    """watch hands resolve what its last build made of each card object it sees again (the same
+    object for an unchanged card): every build's resolution equals the one made without it, through
+    edits, moves, duplicates, rewordings, explicit ids and cards removed and added back."""
+    from deckbuilder.app.load import _settled_as_last, remember_settled
+    from deckbuilder.incremental.store import keep_warm
+
+    source = Path("d.md")
+    made: dict[tuple[str, str, str | None], Card] = {}  # one object per text, as watch reuses them
+    entries: tuple[LockEntry, ...] = ()
+    keep_warm()
+    try:
+        for number, texts in enumerate(builds):
+            cards = tuple(
+                made.setdefault(
+                    text, Card("", None, text[0], text[1], (), (), SourceLocation("d.md", 1), text[2])
+                )
+                for text in texts
+            )
+            deck = Deck("D", "D", 1 << 30, "", "", cards, source)
+            now = T0 + 100 * number
+            fresh = resolve(deck, entries, now)
+            settled = resolve(deck, entries, now, settled=_settled_as_last(source))
+            assert settled == fresh
+            remember_settled(source, cards, settled)
+            # The lock as written and read back: the same entry objects, ordered by GUID.
+            entries = tuple(sorted(settled.entries, key=lambda entry: entry.guid))
+    finally:
+        keep_warm(False)

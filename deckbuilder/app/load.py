@@ -16,12 +16,12 @@ from deckbuilder.app.settings import deck_root, folder_settings
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity
 from deckbuilder.identity.ankifields import AnkiFields, anki_fields_path, read_anki_fields
 from deckbuilder.identity.lockfile import Lock, LockEntry, lock_path, merged, read_lock, shared_guids
-from deckbuilder.identity.resolve import Identify, Resolution, resolve
+from deckbuilder.identity.resolve import CardMatch, Identify, Resolution, Settled, resolve
 from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.collector import collector_paused
 from deckbuilder.incremental.parse import parse_file
 from deckbuilder.incremental.parsecache import ParseCache
-from deckbuilder.incremental.store import by_object, warm_value
+from deckbuilder.incremental.store import by_object, keeping_warm, warm_memory, warm_value
 from deckbuilder.model import Card, Deck, SourceLocation
 from deckbuilder.read.reader import ParsedDeck
 from deckbuilder.read.sources import resolve_sources
@@ -128,7 +128,8 @@ def _load_decks(
         folder = root if root is not None else folder
         entries: Sequence[LockEntry] = lock_for(folder).get(key, ())
         deck, digests, typed = prepared(parsed.deck, note_types_for)
-        resolution = resolve(deck, entries, moment, identify)
+        resolution = resolve(deck, entries, moment, identify, _settled_as_last(source))
+        remember_settled(source, deck.cards, resolution)
         dropped = dropped_cards(entries, resolution, source)
         loaded.append(
             LoadedDeck(
@@ -148,6 +149,32 @@ def _load_decks(
     if strict:
         raise_errors(d for deck in loaded for d in deck.diagnostics)
     return loaded
+
+
+def _settled_as_last(source: Path) -> Settled | None:
+    """While watch keeps its state warm: what the last build of the deck made of each card object
+    (identity.resolve.Settled), and this build's resolution kept for the next (remember_settled)."""
+    if not keeping_warm():
+        return None
+    last: dict[int, tuple[Card, LockEntry, CardMatch | None]] = warm_memory("settled").get(
+        source.resolve(), {}
+    )
+
+    def settled(card: Card) -> tuple[LockEntry, CardMatch | None] | None:
+        found = last.get(id(card))
+        return (found[1], found[2]) if found is not None and found[0] is card else None
+
+    return settled
+
+
+def remember_settled(source: Path, cards: Sequence[Card], resolution: Resolution) -> None:
+    """Keep what this build made of each card object, for the next build's resolve (watch)."""
+    if keeping_warm():
+        kept = {
+            id(card): (card, entry, match)
+            for card, match, entry in zip(cards, resolution.matches, resolution.entries, strict=False)
+        }
+        warm_memory("settled")[source.resolve()] = kept
 
 
 def _identified_as_last() -> Identify:

@@ -183,30 +183,44 @@ class _Matcher:
 
 Identify = Callable[[Card, str, int], Card]
 """A card with its GUID and change time (Card.identified, or one that gives the card it gave last)."""
+Settled = Callable[[Card], "tuple[LockEntry, CardMatch | None] | None"]
+"""For a card object the last build resolved: the lock entry that build wrote for it, and its match
+when it matched that same entry (unchanged then, and so again now), else None for the match."""
 
 
 def resolve(
-    deck: Deck, entries: Sequence[LockEntry], now: int, identify: Identify | None = None
+    deck: Deck,
+    entries: Sequence[LockEntry],
+    now: int,
+    identify: Identify | None = None,
+    settled: Settled | None = None,
 ) -> Resolution:
     """Give each card its GUID and last-changed time from the lock, and the lock's new entries.
 
     Matching order: an explicit id, the exact normalised question, a similar question (each entry used
     once, best similarity first), and only then a new GUID derived from the deck and the question.
-    ``identify`` makes the identified cards (Card.identified when None).
+    ``identify`` makes the identified cards (Card.identified when None). ``settled`` tells what the
+    last build made of each card it saw (watch keeps it): those cards are matched at once (_seeded).
     """
     identify = identify or Card.identified
     cards = deck.cards
     matcher = _Matcher(entries)
     found: dict[int, tuple[int, float | None]] = {}
     questions = [card.fingerprint or normalise_question(card.question) for card in cards]
+    deck_name = followed_deck(deck)
+    seeded = _seeded(cards, questions, entries, settled, deck_name, matcher, found) if settled else {}
     matcher.by_id(cards, found)
     matcher.by_question(questions, found)
     matcher.by_similarity(questions, found)
     taken = {entry.guid for entry in entries}
     matches: list[CardMatch] = []
     new_entries: list[LockEntry] = []
-    deck_name = followed_deck(deck)
     for position, card in enumerate(cards):
+        reused = seeded.get(position)
+        if reused is not None and reused.previous is not None:
+            matches.append(reused)
+            new_entries.append(reused.previous)
+            continue
         question = questions[position]
         content = card.content or _content_hash(card)
         if position in found:
@@ -231,6 +245,44 @@ def resolve(
         removed=tuple(entry for entry in leftovers if entry.removed is None),
         comparisons=matcher.comparisons,
     )
+
+
+def _seeded(
+    cards: Sequence[Card],
+    questions: Sequence[str],
+    entries: Sequence[LockEntry],
+    settled: Settled,
+    deck_name: str,
+    matcher: _Matcher,
+    found: dict[int, tuple[int, float | None]],
+) -> dict[int, CardMatch | None]:
+    """Match each card the last build resolved to the entry that build wrote for it, as the steps
+    below would: when no two cards ask the same question and no two live entries hold the same one,
+    a card without an explicit id finds its own entry by its question (no card's id can take an
+    entry without one, and no other card has that question). The rest go through the steps as
+    ever, with these entries used. Each card's last match, when it holds again, is given back."""
+    if len(set(questions)) < len(questions):
+        return {}
+    live = [entry.question for entry in entries if entry.removed is None]
+    if len(set(live)) < len(live):
+        return {}
+    index_of = {id(entry): index for index, entry in enumerate(entries)}
+    seeded: dict[int, CardMatch | None] = {}
+    for position, card in enumerate(cards):
+        last = settled(card) if not card.explicit_id else None
+        if last is None:
+            continue
+        entry, match = last
+        index = index_of.get(id(entry))
+        if index is None or entries[index] is not entry or entry.removed is not None:
+            continue
+        if entry.question != questions[position] or entry.explicit_id or entry.deck != deck_name:
+            continue
+        found[position] = (index, None)
+        matcher.used.add(index)
+        holds = match is not None and match.previous is entry and match.change is Change.UNCHANGED
+        seeded[position] = match if match is not None and holds and match.similarity is None else None
+    return seeded
 
 
 def adopted(resolution: Resolution, notes: Mapping[str, tuple[str, int]]) -> Resolution:
