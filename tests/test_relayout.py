@@ -131,3 +131,59 @@ def test_fixtures_parse_alike_from_their_own_record(tmp_path: Path) -> None:
         cache_file = tmp_path / f"{path.stem}.bin"
         cached_parse(text, cache_file)
         assert cached_parse(text, cache_file) == read.parse(text, Path("deck.md"))
+
+
+INSERTS = st.sampled_from(
+    ["x", " word", "\n", "\n\n", "## New?\n\n", "\n## New?\n", "#", "**", "Q: Why?\nA: So.\n", "```\n",
+     "~~~", "<div>", "$$\n", "\r\n", "\t", "   \n", "\x1f", "\u00a0", "\u200b", "TARGET DECK\nOther\n",
+     "---\n", "[r]: https://example.org\n", "{{c1::x}}", "- item\n", "    code\n", " " * 130 + "deep\n"]
+)  # fmt: skip
+"""What an edit types: words, lines, headings, and everything that acts beyond its own line."""
+
+
+@settings(max_examples=400, deadline=None)
+@given(SECTIONS, OPENINGS, st.data())
+def test_each_save_read_by_building_on_the_last_reading_parses_as_a_full_reading(
+    sections: list[tuple[str, str, str]], opening: str, data: st.DataObject
+) -> None:
+    """While watch keeps its state warm, a file is read by building on its last reading
+    (incremental.edits): each of a run of saves, anything typed or deleted anywhere, parses exactly as
+    a reading of the whole text without any cache."""
+    from deckbuilder.incremental.store import keep_warm
+
+    text = document(sections, opening)
+    keep_warm()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            cache_file = Path(folder) / "parse.bin"
+            for _ in range(data.draw(st.integers(1, 4))):
+                assert _outcome(cached_parse, text, cache_file) == _outcome(read.parse, text, Path("deck.md"))
+                at = data.draw(st.integers(0, len(text)))
+                cut = data.draw(st.integers(0, 12))
+                inserted = data.draw(st.one_of(st.just(""), INSERTS))
+                text = text[:at] + inserted + text[at + cut :]
+            assert _outcome(cached_parse, text, cache_file) == _outcome(read.parse, text, Path("deck.md"))
+    finally:
+        keep_warm(False)
+
+
+def test_a_save_is_read_by_building_on_the_last_reading(tmp_path: Path) -> None:
+    """The edited reading is taken when it can be: an answer edited in the middle of the seed deck
+    is read without cutting and hashing the whole body again, and parses as a full reading."""
+    from deckbuilder.incremental import edits
+    from deckbuilder.incremental.store import keep_warm
+
+    text = SEED.read_text(encoding="utf-8")
+    at = text.index("**Answer:**", len(text) // 2)
+    changed = text[:at] + "An edit. " + text[at:]
+    keep_warm()
+    try:
+        cached_parse(text, tmp_path / "parse.bin")
+        last = incremental.warm_memory("readings")[Path("deck.md")]
+        reading = edits.edited(last, changed, Path("deck.md"), None)
+        assert reading is not None
+        assert len(reading.texts) == len(last.texts)
+        assert sum(a is not b for a, b in zip(reading.texts, last.texts, strict=True)) <= 3  # the rest reused
+        assert cached_parse(changed, tmp_path / "parse.bin") == read.parse(changed, Path("deck.md"))
+    finally:
+        keep_warm(False)

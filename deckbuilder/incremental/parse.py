@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from deckbuilder.errors import DeckbuilderError
 from deckbuilder.incremental.cachefiles import cache_file
 from deckbuilder.incremental.caching import Caching
+from deckbuilder.incremental.edits import EditedText, edited, read_text
 from deckbuilder.incremental.keys import cache_header
 from deckbuilder.incremental.parsecache import CardRow, ParseCache
 from deckbuilder.incremental.relayout import LayoutRecord, record_layout, renewed, reuse_layout
@@ -46,8 +47,10 @@ def parse(
 ) -> ParsedDeck:
     """What read.parse(text, path, settings) gives, with what ``cache`` holds reused and the rest
     computed on ``caching``'s cores; what was used is recorded in ``cache`` for its save."""
-    source = split_source(text, path, settings)
-    pieces, piece_keys = cached_pieces(source.body, source.first_line, cache, caching)
+    reading = _edited_reading(text, path, settings) if cache is not None else None
+    source = reading.source if reading is not None else split_source(text, path, settings)
+    pieces, piece_keys = cached_pieces(source.body, source.first_line, cache, caching, reading)
+    _keep_reading(text, settings, source, pieces, piece_keys)
     definitions = link_definitions(pieces.texts)
     reused = _reused_layout(source, pieces, piece_keys, definitions, cache) if cache is not None else None
     if reused is not None:
@@ -113,18 +116,43 @@ class _Reused(NamedTuple):
 
 
 def cached_pieces(
-    body: str, first_line: int, cache: ParseCache | None, caching: Caching
+    body: str,
+    first_line: int,
+    cache: ParseCache | None,
+    caching: Caching,
+    reading: EditedText | None = None,
 ) -> tuple[Pieces, list[str]]:
     """read.pieces.document_pieces(body, first_line), the pieces found in ``cache`` reused and the
-    rest tokenized on all cores; with each piece's key (the hash of its text)."""
-    texts = piece_texts(body)
-    keys = [hashlib.sha1(piece.encode("utf-8")).hexdigest() for piece in texts]
+    rest tokenized on all cores; with each piece's key (the hash of its text). ``reading`` has the
+    pieces' texts, keys and lines already, when the body was read by building on the last reading."""
+    if reading is not None:
+        texts, keys, lines = reading.texts, reading.keys, reading.first_lines
+    else:
+        texts = piece_texts(body)
+        keys = [hashlib.sha1(piece.encode("utf-8")).hexdigest() for piece in texts]
+        lines = first_lines(texts, first_line)
 
     def tokenize(missing: list[int]) -> list[Any]:
         return caching.map("pieces", block_spans, [texts[index] for index in missing])
 
     spans = tokenize(list(range(len(texts)))) if cache is None else cache.piece_memo.values(keys, tokenize)
-    return Pieces(texts, spans, first_lines(texts, first_line)), keys
+    return Pieces(texts, spans, lines), keys
+
+
+def _edited_reading(text: str, path: Path, settings: DeckSettings | None) -> EditedText | None:
+    """While watch keeps its state warm: the text read by building on the file's last reading
+    (incremental.edits), when that can be done."""
+    if not keeping_warm():
+        return None
+    last = warm_memory("readings").get(path)
+    return edited(last, text, path, settings) if last is not None else None
+
+
+def _keep_reading(
+    text: str, settings: DeckSettings | None, source: SourceText, pieces: Pieces, keys: list[str]
+) -> None:
+    if keeping_warm():
+        warm_memory("readings")[source.path] = read_text(text, settings, source, pieces, keys)
 
 
 def _reused_layout(
