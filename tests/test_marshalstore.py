@@ -40,6 +40,22 @@ def test_enough_change_rewrites_the_main_file_without_unused_entries(tmp_path: P
     assert len(reloaded) == 50 and all(reloaded.get(key) == value for key, value in used.items())
 
 
+def test_a_partial_save_keeps_every_entry_it_was_not_given(tmp_path: Path) -> None:
+    """keep_unused: the entries given are part of what a build used (watch's fragments of new cards
+    alone): the others stay, whether the new ones are appended or the main file is rewritten."""
+    path = tmp_path / "store.bin"
+    MarshalStore.load(path, "v1").save(entries(100))
+    MarshalStore.load(path, "v1").save(entries(3, start=1000), keep_unused=True)  # appended
+    assert files(tmp_path) == ["store.added.bin", "store.bin"]
+    MarshalStore.load(path, "v1").save(entries(50, start=2000), keep_unused=True)  # rewritten
+    assert files(tmp_path) == ["store.bin"]
+    reloaded = MarshalStore.load(path, "v1")
+    expected = {**entries(100), **entries(3, start=1000), **entries(50, start=2000)}
+    assert len(reloaded) == len(expected) and all(
+        reloaded.get(key) == value for key, value in expected.items()
+    )
+
+
 def test_nothing_new_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "store.bin"
     MarshalStore.load(path, "v1").save(entries(10))

@@ -391,3 +391,29 @@ def test_work_remembered_by_object_is_the_same_objects_only_and_the_last_builds(
         assert calls[-1] is second and len(calls) == 4
     finally:
         keep_warm(False)
+
+
+def test_warm_builds_render_ahead_for_new_cards_and_keep_every_fragment(tmp_path: Path) -> None:
+    """While watching, the fragments are looked for ahead for the cards new to a build alone (the
+    apkg keeps the others' fields whole); the cache file keeps every fragment all the same, and a
+    build of a new process finds them all there."""
+    from deckbuilder.incremental.store import keep_warm
+
+    source = synthetic(tmp_path / "warm", 60)
+    deck = source / "deck.md"
+    keep_warm()
+    try:
+        build_decks([source], ["apkg"], tmp_path / "out", now=1_700_000_000, caching=Caching("write"))
+        text = deck.read_text(encoding="utf-8")
+        deck.write_text(
+            text.replace("**Answer:**\n", "**Answer:**\nNew. ", 2), encoding="utf-8"
+        )  # no line moves
+        edited = Caching("write")
+        build_decks([source], ["apkg"], tmp_path / "out", now=1_700_000_000, caching=edited)
+        assert edited.computed["fragments"] == 2  # the two edited answers
+    finally:
+        keep_warm(False)
+    after = Caching("write")
+    build_decks([source], ["apkg"], tmp_path / "after", now=1_700_000_000, caching=after)
+    assert after.computed["fragments"] == 0
+    assert (tmp_path / "after" / "deck.apkg").read_bytes() == (tmp_path / "out" / "deck.apkg").read_bytes()

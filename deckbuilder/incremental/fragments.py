@@ -13,7 +13,7 @@ renderers use (print's MathML and cloze faces) is found in the file or rendered 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from deckbuilder.html.fragments import Fragments
@@ -22,7 +22,7 @@ from deckbuilder.incremental.cachefiles import open_store
 from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.keys import cache_header
 from deckbuilder.incremental.memo import Memo
-from deckbuilder.incremental.store import MarshalStore, by_object
+from deckbuilder.incremental.store import MarshalStore, by_object, keeping_warm, warm_memory
 from deckbuilder.model import Card, Deck
 
 AHEAD_OPTIONS = MarkupOptions(math="mathjax")
@@ -40,6 +40,9 @@ class DeckFragments:
     """Where the table is saved; None when it is not (no caches, or only read)."""
     rendered_ahead: int = 0
     """How many fragments were rendered ahead, not found in the store."""
+    partial: bool = False
+    """Whether the table holds only what the cards new to this build use (watch): the store's
+    other entries are then kept, not dropped as unused."""
 
     def save(self) -> None:
         """Keep every fragment without images that the build used, for the next build. When every
@@ -48,7 +51,8 @@ class DeckFragments:
         if self.store is None or self.rendered_ahead + self.fragments.rendered == 0:
             return
         table = self.fragments.table
-        self.store.save({_stored(key): html for key, html in table.items() if key[2] is None})
+        used = {_stored(key): html for key, html in table.items() if key[2] is None}
+        self.store.save(used, keep_unused=self.partial)
 
 
 def wanted_keys(deck: Deck) -> list[FragmentKey]:
@@ -75,7 +79,8 @@ def _prerendered(deck: Deck, caching: Caching) -> DeckFragments:
     store = open_store(deck.source, "fragments", caching)
     stored = _lookup(store) if store is not None else None
     memo: Memo[FragmentKey, str] = Memo(stored)
-    keys = wanted_keys(deck)
+    new = _new_cards(deck) if store is not None and caching.writes else None
+    keys = wanted_keys(deck if new is None else replace(deck, cards=new))
     ahead: list[int] = []
 
     def render(missing: list[int]) -> list[str]:
@@ -88,7 +93,21 @@ def _prerendered(deck: Deck, caching: Caching) -> DeckFragments:
         return [done[index] if index in done else render_key(keys[index]) for index in missing]
 
     memo.values(keys, render)
-    return DeckFragments(Fragments(memo.used, stored), store if caching.writes else None, sum(ahead))
+    saved = store if caching.writes else None
+    return DeckFragments(Fragments(memo.used, stored), saved, sum(ahead), partial=new is not None)
+
+
+def _new_cards(deck: Deck) -> tuple[Card, ...] | None:
+    """While watch keeps its state warm: the deck's cards that its last build did not have (other
+    objects). The others' fragments were in the table that build saved: they are found in the store
+    when a renderer asks for them, and the apkg's fields of those cards were kept whole
+    (render.options.FieldRows), so they need no lookup ahead. None when nothing is kept warm."""
+    if not keeping_warm():
+        return None
+    memory = warm_memory("prerendered")
+    last: dict[int, Card] = memory.get(deck.source, {})
+    memory[deck.source] = {id(card): card for card in deck.cards}
+    return tuple(card for card in deck.cards if last.get(id(card)) is not card)
 
 
 def _lookup(store: MarshalStore) -> Callable[[FragmentKey], str | None]:

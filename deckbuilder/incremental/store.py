@@ -53,14 +53,17 @@ class MarshalStore:
     def __len__(self) -> int:
         return len(self.main) + len(self.added)
 
-    def save(self, used: Mapping[Any, Any]) -> None:
+    def save(self, used: Mapping[Any, Any], keep_unused: bool = False) -> None:
         """Keep ``used`` (a build's entries): append the new ones, or rewrite the main file without
-        the unused ones when enough has changed."""
+        the unused ones when enough has changed. With ``keep_unused`` (``used`` is part of what the
+        build used), no entry is dropped: a rewrite keeps them all."""
         get = self.get
         new = {key: value for key, value in used.items() if get(key) != value}
         # An entry kept under the same key with another value is one its reader refused (one of
         # another shape): the file is written again without it, since lookups find the old first.
         replaced = any(get(key) is not None for key in new)
+        if keep_unused:
+            used = {**self.main, **self.added, **used}
         unused = len(self) - (len(used) - len(new))
         limit = len(used) // COMPACT_FRACTION
         if not new and unused <= limit:
