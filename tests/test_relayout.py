@@ -187,3 +187,72 @@ def test_a_save_is_read_by_building_on_the_last_reading(tmp_path: Path) -> None:
         assert cached_parse(changed, tmp_path / "parse.bin") == read.parse(changed, Path("deck.md"))
     finally:
         keep_warm(False)
+
+
+BODY_BLOCKS = st.sampled_from(
+    ["Text.\n", "More text.\n", "**Answer:** it is.\n", "- a\n- b\n", "1. one\n", "```\ncode\n```\n", "> quote\n",
+     "Text.\n", "- c\n", "A `code` word.\n",
+     "| a |\n|---|\n| b |\n", "---\n", "Q: Inner?\nA: Yes.\n", "<div>x</div>\n", "Tags: one\n", "$$\nx\n$$\n",
+     "**Is it bold?**\nYes.\n", "#flashcards\n", "Term :: meaning\n"]
+)  # fmt: skip
+"""Blocks of a card's text: those the layout reads only as text, and those that may change its
+reading (a rule, HTML, a question by shape, a tag)."""
+ASKING = st.one_of(st.sampled_from(["What is A?", "Why is B?", "How does C work?", "Explain D"]), QUESTIONS)
+CARDS = st.lists(
+    st.tuples(st.sampled_from(["## ", "## ", "### "]), ASKING, st.lists(BODY_BLOCKS, max_size=3)),
+    min_size=3,
+    max_size=10,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(CARDS, st.data())
+def test_text_added_to_or_taken_from_answers_parses_as_a_full_reading(
+    cards: list[tuple[str, str, list[str]]], data: st.DataObject
+) -> None:
+    """Blocks added to and taken away from cards' text: the layout is reused with its headings'
+    blocks moved (relayout._moved_blocks) when nothing the layout reads changed, and every parse
+    equals a full reading without any cache."""
+
+    def text_of(cards: list[tuple[str, str, list[str]]]) -> str:
+        return "# Deck\n\n" + "".join(
+            f"{mark}{question}\n\n" + "".join(f"{block}\n" for block in body)
+            for mark, question, body in cards
+        )
+
+    with tempfile.TemporaryDirectory() as folder:
+        cache_file = Path(folder) / "parse.bin"
+        for _ in range(data.draw(st.integers(1, 4))):
+            text = text_of(cards)
+            assert _outcome(cached_parse, text, cache_file) == _outcome(read.parse, text, Path("deck.md"))
+            index = data.draw(st.integers(0, len(cards) - 1))
+            mark, question, body = cards[index]
+            body = list(body)
+            if body and data.draw(st.booleans()):
+                del body[data.draw(st.integers(0, len(body) - 1))]
+            else:
+                body.insert(data.draw(st.integers(0, len(body))), data.draw(BODY_BLOCKS))
+            cards = [*cards[:index], (mark, question, body), *cards[index + 1 :]]
+        text = text_of(cards)
+        assert _outcome(cached_parse, text, cache_file) == _outcome(read.parse, text, Path("deck.md"))
+
+
+def test_a_paragraph_added_to_an_answer_reuses_the_layout(tmp_path: Path) -> None:
+    text = SEED.read_text(encoding="utf-8")
+    at = text.index("**Answer:**", len(text) // 2)
+    changed = text[:at] + "A new paragraph.\n\n- and\n- a list\n\n" + text[at:]
+    cached_parse(text, tmp_path / "parse.bin")
+    caching = Caching()
+    assert cached_parse(changed, tmp_path / "parse.bin", caching) == read.parse(changed, Path("deck.md"))
+    assert caching.computed["layouts"] == 0
+
+
+def test_a_cached_cards_problems_keep_their_lines_when_its_text_moves_within_it(tmp_path: Path) -> None:
+    """A blank line taken from under a heading moves the card's text up a line, its words the same:
+    the card's problems (here a question inside its answer) are reported on their new lines."""
+    text = "# Deck\n\n## What is A?\n\nIt is.\n\n## What is B?\n\nQ: Inner?\nA: Yes.\n\n## What is C?\n\nC.\n"
+    changed = text.replace("## What is B?\n\nQ:", "## What is B?\nQ:")
+    cached_parse(text, tmp_path / "parse.bin")
+    expected = read.parse(changed, Path("deck.md"))
+    assert any("Inner" in d.message for d in expected.diagnostics)
+    assert cached_parse(changed, tmp_path / "parse.bin") == expected

@@ -20,7 +20,7 @@ from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.edits import EditedText, edited, read_text
 from deckbuilder.incremental.keys import cache_header
 from deckbuilder.incremental.parsecache import CardRow, ParseCache
-from deckbuilder.incremental.relayout import LayoutRecord, record_layout, renewed, reuse_layout
+from deckbuilder.incremental.relayout import DraftPlace, LayoutRecord, record_layout, renewed, reuse_layout
 from deckbuilder.incremental.store import keeping_warm, warm_memory
 from deckbuilder.model import Card, DeckSettings, Section, SourceLocation
 from deckbuilder.read.blocks import block_spans
@@ -67,7 +67,7 @@ def parse(
     keys = [key or draft_key(namespace, draft) for draft, key in zip(layout.drafts, known, strict=True)]
     cards = _cards(builder, layout.drafts, (cache, keys), caching)
     cache.next_layout = (
-        renewed(reused.record, piece_keys, keys)
+        renewed(reused.record, piece_keys, keys, reused.places)
         if reused is not None
         else _record(namespace, pieces, piece_keys, layout, keys)
     )
@@ -113,6 +113,7 @@ class _Reused(NamedTuple):
     keys: list[str | None]
     """Each draft's key in the card cache, or None for the drafts made again."""
     record: LayoutRecord
+    places: list[DraftPlace]
 
 
 def cached_pieces(
@@ -169,7 +170,7 @@ def _reused_layout(
     if reused is None:
         return None
     layout = Layout(record.title, reused.drafts, record.description, record.footer, reading=record.reading)
-    return _Reused(layout, reused.keys, record)
+    return _Reused(layout, reused.keys, record, reused.places)
 
 
 def _record(
@@ -245,7 +246,8 @@ def draft_key(namespace: str, draft: Draft) -> str:
     parts = [namespace, draft.question, repr(draft.section), str(draft.missing_answer),
              str(draft.open_details), str(draft.topic), str(draft.front_back), draft.shape]  # fmt: skip
     for block in draft.pieces:
-        parts.extend((block.kind, str(block.level), block.text))
+        # With its line from the question's: a card's problems are kept by line from there.
+        parts.extend((block.kind, str(block.level), block.text, str(block.line - draft.line)))
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 

@@ -5,8 +5,11 @@ questions and hashing every draft: about four seconds of a rebuild of 100,000 ca
 document has as many pieces as before, and each edited piece has the same block kinds, heading
 levels and section names as the piece it replaces, holds no question written by shape (``Q:``, a
 bold question, ``<details>``) and lies between the first card and the last, then no heading can
-have changed its role: every card keeps its place and section. Only the cards touching an edited
-piece are drafted again; the others are taken from the card cache by the key they had.
+have changed its role: every card keeps its place and section. Text added to or taken from under a
+heading (paragraphs, lists, code, quotes, tables) is such an edit too, when each heading has text
+under it before and after or neither time: the headings' blocks are then found at their new places
+(_moved_blocks). Only the cards touching an edited piece are drafted again; the others are taken
+from the card cache by the key they had.
 tests/test_relayout.py checks the result against a parse without any cache.
 """
 
@@ -49,6 +52,9 @@ class ReusedLayout(NamedTuple):
     drafts: list[Draft]
     keys: list[str | None]
     """Each draft's key in the card cache, or None for the drafts made again."""
+    places: list[DraftPlace]
+    """Where each draft's blocks are now (blocks added or taken away in an edited piece move the
+    indices after them)."""
 
 
 def record_layout(
@@ -106,18 +112,34 @@ def reuse_layout(
     for first, heading, *_ in record.places:
         if first in card_headings:
             card_headings[first].add(heading)
+    moved: dict[int, dict[int, int]] = {}
     for index in changed:
         old = old_spans.get(record.piece_keys[index])
-        if old is None or not _same_skeleton(old, pieces.spans[index], card_headings[index]):
+        if old is None:
             return None
-        if _may_change_roles(old) or _may_change_roles(pieces.spans[index], pieces.texts[index]):
+        new = pieces.spans[index]
+        if not _same_skeleton(old, new, card_headings[index]):
+            mapping = _moved_blocks(old, new, card_headings[index])
+            if mapping is None:
+                return None
+            moved[index] = mapping
+        if _may_change_roles(old) or _may_change_roles(new, pieces.texts[index]):
             return None
         if _holds_shaped_question(pieces.blocks(index)) or may_switch_reading(pieces.texts[index], tags):
             return None
     edited = set(changed)
     drafts: list[Draft] = []
     keys: list[str | None] = []
-    for first, heading, last, end, section, key in record.places:
+    places: list[DraftPlace] = []
+    for place in record.places:
+        first, heading, last, end, section, key = place
+        if first in moved or last in moved:
+            heading = moved[first].get(heading, -1) if first in moved else heading
+            end = moved[last].get(end, -1) if last in moved else end
+            if heading < 0 or end < 0:
+                return None  # a card that ends at a block of text (not a heading): read it all again
+            place = (first, heading, last, end, section, key)
+        places.append(place)
         if first in edited or (last != first and edited.intersection(range(first, last + 1))):
             blocks = [block for index in range(first, last + 1) for block in pieces.blocks(index)]
             blocks = blocks[heading : len(blocks) - len(pieces.spans[last]) + end]
@@ -129,16 +151,57 @@ def reuse_layout(
         line = pieces.first_lines[first] + pieces.spans[first][heading][3] - 1
         drafts.append(Draft("", line, [], section))
         keys.append(key)
-    return ReusedLayout(drafts, keys)
+    return ReusedLayout(drafts, keys, places)
 
 
-def renewed(record: LayoutRecord, piece_keys: list[str], keys: Sequence[str]) -> LayoutRecord:
-    """The record of a reused layout, with the new pieces' keys and the cards' new keys."""
-    places = [
-        place if place[5] == key else (*place[:5], key)
-        for place, key in zip(record.places, keys, strict=True)
+def renewed(
+    record: LayoutRecord, piece_keys: list[str], keys: Sequence[str], places: Sequence[DraftPlace]
+) -> LayoutRecord:
+    """The record of a reused layout, with the new pieces' keys, the drafts' places and keys."""
+    renewed_places = [
+        place if place[5] == key else (*place[:5], key) for place, key in zip(places, keys, strict=True)
     ]
-    return record._replace(piece_keys=piece_keys, places=places)
+    return record._replace(piece_keys=piece_keys, places=renewed_places)
+
+
+BODY_KINDS = frozenset({"paragraph", "list", "block_code", "block_quote", "table"})
+"""What may be added to or taken from a card's text without the layout reading it again: blocks
+it reads only as text of the card (no thematic break, which may end a card or start a footer)."""
+
+
+def _moved_blocks(
+    old: list[BlockSpan], new: list[BlockSpan], card_headings: set[int]
+) -> dict[int, int] | None:
+    """Where the headings of an edited piece, and its end, are now, when only text under its
+    headings was added or taken away (blocks of BODY_KINDS): the same headings (_same_skeleton's
+    rule for their text), and under each, text before and after or none either time (the layout
+    reads whether a heading has text of its own, not how much). None when it is more than that."""
+    old_headings = [index for index, span in enumerate(old) if span[0] == "heading"]
+    new_headings = [index for index, span in enumerate(new) if span[0] == "heading"]
+    if (
+        len(old_headings) != len(new_headings)
+        or not old_headings
+        or old_headings[0] != 0
+        or new_headings[0] != 0
+    ):
+        return None
+    for spans in (old, new):
+        if any(span[0] != "heading" and span[0] not in BODY_KINDS for span in spans):
+            return None
+    mapping = {len(old): len(new)}
+    ends = [*old_headings[1:], len(old)], [*new_headings[1:], len(new)]
+    for position, (before, after) in enumerate(zip(old_headings, new_headings, strict=True)):
+        was, now = old[before], new[after]
+        if was[4] != now[4]:
+            return None
+        if was[5] != now[5] and (
+            before not in card_headings or heading_traits(was[5]) != heading_traits(now[5])
+        ):
+            return None
+        if (ends[0][position] > before + 1) != (ends[1][position] > after + 1):
+            return None  # text under the heading where there was none, or none left
+        mapping[before] = after
+    return mapping
 
 
 def _same_skeleton(old: list[BlockSpan], new: list[BlockSpan], card_headings: set[int]) -> bool:
