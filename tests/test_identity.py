@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -315,35 +316,64 @@ CARD_TEXTS = st.tuples(
 )
 
 
-@settings(max_examples=150, deadline=None)
-@given(st.lists(st.lists(CARD_TEXTS, max_size=7), min_size=2, max_size=5))
-def test_resolving_with_the_last_builds_settled_cards_equals_resolving_afresh(
-    builds: list[list[tuple[str, str, str | None]]],
-) -> None:
-    """watch hands resolve what its last build made of each card object it sees again (the same
-    object for an unchanged card): every build's resolution equals the one made without it, through
-    edits, moves, duplicates, rewordings, explicit ids and cards removed and added back."""
+def _builds(data: st.DataObject) -> list[list[tuple[tuple[str, str, str | None], bool]]]:
+    """Decks one after another, each the last with a few changes (an edited or added card, one
+    taken away, one moved to other lines), so that cards live through several builds."""
+    deck = data.draw(st.lists(st.tuples(CARD_TEXTS, st.just(False)), max_size=6))
+    builds = [deck]
+    for _ in range(data.draw(st.integers(2, 5))):
+        deck = [(text, False) for text, _ in deck]
+        for _ in range(data.draw(st.integers(0, 2))):
+            change = data.draw(st.sampled_from(["edit", "add", "drop", "move", "move"]))
+            if change == "add" or not deck:
+                deck.insert(data.draw(st.integers(0, len(deck))), (data.draw(CARD_TEXTS), False))
+                continue
+            at = data.draw(st.integers(0, len(deck) - 1))
+            if change == "drop":
+                del deck[at]
+            elif change == "edit":
+                deck[at] = (
+                    (deck[at][0][0], data.draw(st.sampled_from(["A.", "B.", "C."])), deck[at][0][2]),
+                    False,
+                )
+            else:
+                deck[at] = (deck[at][0], True)
+        builds.append(deck)
+    return builds
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_resolving_with_the_last_builds_settled_cards_equals_resolving_afresh(data: st.DataObject) -> None:
+    """watch hands resolve what its last build made of each card it sees again (by the card's text:
+    the same object for an unchanged card, another on other lines for a moved one): every build's
+    resolution equals the one made without it, through edits, moves, duplicates, rewordings,
+    explicit ids and cards removed and added back."""
     from deckbuilder.app.load import _settled_as_last, remember_settled
     from deckbuilder.incremental.store import keep_warm
 
+    builds = _builds(data)
     source = Path("d.md")
     made: dict[tuple[str, str, str | None], Card] = {}  # one object per text, as watch reuses them
     entries: tuple[LockEntry, ...] = ()
     keep_warm()
     try:
         for number, texts in enumerate(builds):
-            cards = tuple(
-                made.setdefault(
-                    text, Card("", None, text[0], text[1], (), (), SourceLocation("d.md", 1), text[2])
-                )
-                for text in texts
-            )
-            deck = Deck("D", "D", 1 << 30, "", "", cards, source)
+            cards = []
+            for line, (text, moved) in enumerate(texts, 1):
+                if text not in made:  # its text's hash: one object from build to build, as the cache's
+                    content = content_hash(text[0], text[1], (), (), "basic", "")
+                    made[text] = Card("", None, text[0], text[1], (), (), SourceLocation("d.md", line),
+                                      text[2], content=content)  # fmt: skip
+                if moved:  # the same text on other lines: another card object, the same hash object
+                    made[text] = replace(made[text], source=SourceLocation("d.md", line + 100 * number))
+                cards.append(made[text])
+            deck = Deck("D", "D", 1 << 30, "", "", tuple(cards), source)
             now = T0 + 100 * number
             fresh = resolve(deck, entries, now)
             settled = resolve(deck, entries, now, settled=_settled_as_last(source))
             assert settled == fresh
-            remember_settled(source, cards, settled)
+            remember_settled(source, deck.cards, settled)
             # The lock as written and read back: the same entry objects, ordered by GUID.
             entries = tuple(sorted(settled.entries, key=lambda entry: entry.guid))
     finally:

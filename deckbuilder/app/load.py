@@ -21,7 +21,7 @@ from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.collector import collector_paused
 from deckbuilder.incremental.parse import parse_file
 from deckbuilder.incremental.parsecache import ParseCache
-from deckbuilder.incremental.store import by_object, keeping_warm, warm_memory, warm_value
+from deckbuilder.incremental.store import by_card_text, by_object, keeping_warm, warm_memory, warm_value
 from deckbuilder.model import Card, Deck, SourceLocation
 from deckbuilder.read.reader import ParsedDeck
 from deckbuilder.read.sources import resolve_sources
@@ -152,27 +152,32 @@ def _load_decks(
 
 
 def _settled_as_last(source: Path) -> Settled | None:
-    """While watch keeps its state warm: what the last build of the deck made of each card object
-    (identity.resolve.Settled), and this build's resolution kept for the next (remember_settled)."""
+    """While watch keeps its state warm: what the last build of the deck made of each card, found
+    by its text (store.by_card_text: a card moved to other lines has the same), with its match when
+    it is the very card object (identity.resolve.Settled); this build's kept by remember_settled."""
     if not keeping_warm():
         return None
-    last: dict[int, tuple[Card, LockEntry, CardMatch | None]] = warm_memory("settled").get(
+    last: dict[int, tuple[object, Card, LockEntry, CardMatch | None]] = warm_memory("settled").get(
         source.resolve(), {}
     )
 
     def settled(card: Card) -> tuple[LockEntry, CardMatch | None] | None:
-        found = last.get(id(card))
-        return (found[1], found[2]) if found is not None and found[0] is card else None
+        text = by_card_text(card)
+        found = last.get(id(text)) if text is not None else None
+        if found is None or found[0] is not text:
+            return None
+        return found[2], found[3] if found[1] is card else None
 
     return settled
 
 
 def remember_settled(source: Path, cards: Sequence[Card], resolution: Resolution) -> None:
-    """Keep what this build made of each card object, for the next build's resolve (watch)."""
+    """Keep what this build made of each card, for the next build's resolve (watch)."""
     if keeping_warm():
         kept = {
-            id(card): (card, entry, match)
+            id(text): (text, card, entry, match)
             for card, match, entry in zip(cards, resolution.matches, resolution.entries, strict=False)
+            if (text := by_card_text(card)) is not None
         }
         warm_memory("settled")[source.resolve()] = kept
 

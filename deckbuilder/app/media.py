@@ -14,7 +14,7 @@ from urllib.parse import unquote
 
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity, shorten
 from deckbuilder.html.references import image_references, is_local_reference, may_show_images
-from deckbuilder.incremental.store import by_object
+from deckbuilder.incremental.store import by_card_text, by_object
 from deckbuilder.model import Card, Deck
 from deckbuilder.render import MediaFile
 
@@ -104,7 +104,7 @@ def images_of(deck: Deck, kind: str = "") -> ImagesOf:
     """card_images, remembered by card while watch keeps its state warm: a save that left a card as
     it was asks nothing of its text again. One build's cards of one deck: ``kind`` tells apart the
     cards as read (before identity) and as built."""
-    return by_object(f"images {kind} {deck.source}", card_images)
+    return by_object(f"images {kind} {deck.source}", card_images, by_card_text)
 
 
 def image_diagnostics(deck: Deck, images: ImagesOf = card_images) -> list[Diagnostic]:

@@ -184,8 +184,9 @@ class _Matcher:
 Identify = Callable[[Card, str, int], Card]
 """A card with its GUID and change time (Card.identified, or one that gives the card it gave last)."""
 Settled = Callable[[Card], "tuple[LockEntry, CardMatch | None] | None"]
-"""For a card object the last build resolved: the lock entry that build wrote for it, and its match
-when it matched that same entry (unchanged then, and so again now), else None for the match."""
+"""For a card the last build resolved (that card, or one of the same text on other lines): the lock
+entry that build wrote for it, and, for that very card object, its match when it matched that same
+entry (unchanged then, and so again now), else None for the match."""
 
 
 def resolve(

@@ -22,7 +22,7 @@ from deckbuilder.incremental.cachefiles import open_store
 from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.keys import cache_header
 from deckbuilder.incremental.memo import Memo
-from deckbuilder.incremental.store import MarshalStore, by_object, keeping_warm, warm_memory
+from deckbuilder.incremental.store import MarshalStore, by_card_text, by_object, keeping_warm, warm_memory
 from deckbuilder.model import Card, Deck
 
 AHEAD_OPTIONS = MarkupOptions(math="mathjax")
@@ -58,7 +58,7 @@ class DeckFragments:
 def wanted_keys(deck: Deck) -> list[FragmentKey]:
     """The fragments the Anki outputs will ask for, where images play no part (their names vary)."""
     keys: dict[FragmentKey, None] = {}
-    of_card = by_object(f"fragment keys {deck.source}", _card_keys)  # while watching: by card
+    of_card = by_object(f"fragment keys {deck.source}", _card_keys, by_card_text)  # while watching
     for card in deck.cards:
         for key in of_card(card):
             keys[key] = None
@@ -98,16 +98,21 @@ def _prerendered(deck: Deck, caching: Caching) -> DeckFragments:
 
 
 def _new_cards(deck: Deck) -> tuple[Card, ...] | None:
-    """While watch keeps its state warm: the deck's cards that its last build did not have (other
-    objects). The others' fragments were in the table that build saved: they are found in the store
-    when a renderer asks for them, and the apkg's fields of those cards were kept whole
+    """While watch keeps its state warm: the deck's cards whose text its last build did not have
+    (store.by_card_text). The others' fragments were in the table that build saved: they are found
+    in the store when a renderer asks for them, and the apkg's fields of those cards are kept
     (render.options.FieldRows), so they need no lookup ahead. None when nothing is kept warm."""
     if not keeping_warm():
         return None
     memory = warm_memory("prerendered")
-    last: dict[int, Card] = memory.get(deck.source, {})
-    memory[deck.source] = {id(card): card for card in deck.cards}
-    return tuple(card for card in deck.cards if last.get(id(card)) is not card)
+    last: dict[int, object] = memory.get(deck.source, {})
+    texts = [by_card_text(card) for card in deck.cards]
+    memory[deck.source] = {id(text): text for text in texts if text is not None}
+    return tuple(
+        card
+        for card, text in zip(deck.cards, texts, strict=True)
+        if text is None or last.get(id(text)) is not text
+    )
 
 
 def _lookup(store: MarshalStore) -> Callable[[FragmentKey], str | None]:

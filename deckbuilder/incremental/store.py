@@ -22,7 +22,10 @@ import stat
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from deckbuilder.model import Card
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -131,26 +134,39 @@ def warm_memory(name: str) -> dict[Any, Any]:
     return MEMORY.setdefault(name, {})
 
 
-def by_object(name: str, compute: Callable[[K], T]) -> Callable[[K], T]:
+def by_object(
+    name: str, compute: Callable[[K], T], key: Callable[[K], object] | None = None
+) -> Callable[[K], T]:
     """``compute``, or while watch keeps its state warm, ``compute`` remembered for the very objects
     (not equal ones) it was given in the last build: the cards and lock entries a save left as they
-    were are the same objects from one build to the next, and cost a lookup. Each call begins a new
-    build's memory under ``name``; what the build did not ask for is forgotten."""
+    were are the same objects from one build to the next, and cost a lookup. With ``key``, remembered
+    by the object ``key`` gives of each (what the value depends on alone; None: not remembered).
+    Each call begins a build's memory under ``name``; what the build did not ask for is forgotten."""
     if not _keeping_warm.is_set():
         return compute
     last = MEMORY.get(name, {})
-    kept: dict[int, tuple[K, T]] = {}
+    kept: dict[int, tuple[object, T]] = {}
     MEMORY[name] = kept
 
     def remembered(item: K) -> T:
+        held = item if key is None else key(item)
+        if held is None:
+            return compute(item)
         # Each object is kept with its value, so that its id is not another's while it is here.
-        found = last.get(id(item))
-        if found is None or found[0] is not item:
-            found = (item, compute(item))
-        kept[id(item)] = found
+        found = last.get(id(held))
+        if found is None or found[0] is not held:
+            found = (held, compute(item))
+        kept[id(held)] = found
         return found[1]
 
     return remembered
+
+
+def by_card_text(card: Card) -> object:
+    """What a card's images and fragments depend on, as one object: its content hash, the same
+    object from one build to the next while its row in the parse cache is (a card moved to other
+    lines is another object with the same hash object). None for a hand-made card, which has none."""
+    return card.content or None
 
 
 def _identity(path: Path) -> tuple[int, int, int] | None:
