@@ -128,6 +128,7 @@ def collect_media(
     says so. ``digests`` are the files' hashes as loading read them (see media_digests), else
     read now."""
     images = images_of(deck)
+    deck = replace(deck, cards=tuple(card for card in deck.cards if images(card)))  # those with images
     problems = image_diagnostics(deck, images)
     if problems:
         raise ProblemsError(problems)
