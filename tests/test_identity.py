@@ -349,7 +349,7 @@ def test_resolving_with_the_last_builds_settled_cards_equals_resolving_afresh(da
     the same object for an unchanged card, another on other lines for a moved one): every build's
     resolution equals the one made without it, through edits, moves, duplicates, rewordings,
     explicit ids and cards removed and added back."""
-    from deckbuilder.app.load import _settled_as_last, remember_settled
+    from deckbuilder.app.load import remember_settled, settled_as_last
     from deckbuilder.incremental.store import keep_warm
 
     builds = _builds(data)
@@ -371,7 +371,7 @@ def test_resolving_with_the_last_builds_settled_cards_equals_resolving_afresh(da
             deck = Deck("D", "D", 1 << 30, "", "", tuple(cards), source)
             now = T0 + 100 * number
             fresh = resolve(deck, entries, now)
-            settled = resolve(deck, entries, now, settled=_settled_as_last(source))
+            settled = resolve(deck, entries, now, settled=settled_as_last(source))
             assert settled == fresh
             remember_settled(source, deck.cards, settled)
             # The lock as written and read back: the same entry objects, ordered by GUID.

@@ -128,7 +128,7 @@ def _load_decks(
         folder = root if root is not None else folder
         entries: Sequence[LockEntry] = lock_for(folder).get(key, ())
         deck, digests, typed = prepared(parsed.deck, note_types_for)
-        resolution = resolve(deck, entries, moment, identify, _settled_as_last(source))
+        resolution = resolve(deck, entries, moment, identify, settled_as_last(source))
         remember_settled(source, deck.cards, resolution)
         dropped = dropped_cards(entries, resolution, source)
         loaded.append(
@@ -151,7 +151,7 @@ def _load_decks(
     return loaded
 
 
-def _settled_as_last(source: Path) -> Settled | None:
+def settled_as_last(source: Path) -> Settled | None:
     """While watch keeps its state warm: what the last build of the deck made of each card, found
     by its text (store.by_card_text: a card moved to other lines has the same), with its match when
     it is the very card object (identity.resolve.Settled); this build's kept by remember_settled."""
