@@ -442,3 +442,41 @@ def test_the_hand_written_zip_reads_back_and_reused_pieces_give_the_same_bytes()
     assert (
         len(kept.pieces) == len(range(0, len(database), PIECE)) + 1
     )  # the media list; the empty file has none
+
+
+def test_two_decks_built_in_the_same_hour_import_into_one_collection_whole(
+    runner: CliRunner, tmp_path: Path, col: Any
+) -> None:
+    """Note and card ids count from the hour of a package's newest change, so two decks' packages
+    built in one hour hold the same ids; Anki gives a new note or card whose id it has another id,
+    and each package's notes, cards and review history come out whole and apart."""
+    import sqlite3
+    import zipfile
+
+    (tmp_path / "src").mkdir()
+    write(tmp_path / "src", "a.md", "# A\n\n## What is one?\n\nOne.\n\n## What is two?\n\nTwo.\n")
+    write(tmp_path / "src", "b.md", "# B\n\n## What is three?\n\nThree.\n\n## What is four?\n\nFour.\n")
+    out = tmp_path / "out"
+    result = runner.invoke(
+        main,
+        ["build", str(tmp_path / "src"), "-f", "apkg", "-o", str(out), "-q"],
+        env={"SOURCE_DATE_EPOCH": str(T0)},
+    )
+    assert result.exit_code == 0, result.output
+    ids = []
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.anki2").write_bytes(
+            zipfile.ZipFile(out / f"{name}.apkg").read("collection.anki2")
+        )
+        connection = sqlite3.connect(tmp_path / f"{name}.anki2")
+        ids.append(connection.execute("select id from notes order by id").fetchall())
+        connection.close()
+    assert ids[0] == ids[1] and ids[0][0][0] == apkg.first_id(T0)  # the same ids in both
+    import_apkg(col, out / "a.apkg")
+    review_all(col)
+    reviewed = review_state(col)
+    import_apkg(col, out / "b.apkg")
+    questions = sorted(col.get_note(note_id).fields[0] for note_id in col.find_notes(""))
+    assert questions == ["What is four?", "What is one?", "What is three?", "What is two?"]
+    assert col.card_count() == 4
+    assert {card: state for card, state in review_state(col).items() if card in reviewed} == reviewed
