@@ -256,3 +256,29 @@ def test_a_cached_cards_problems_keep_their_lines_when_its_text_moves_within_it(
     expected = read.parse(changed, Path("deck.md"))
     assert any("Inner" in d.message for d in expected.diagnostics)
     assert cached_parse(changed, tmp_path / "parse.bin") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "old", "new"),
+    [
+        # A blank line taken from between an HTML block's lines and a fence: the fence becomes the
+        # HTML block's text, and what it opened is no longer code.
+        ("# Deck\n\n## What is A?\n\n<div>\nx\n\n```\n## not a card?\n\nstill code\n```\n\n## What is B?\n\nB.\n\n"
+         "```\nopen\n\n## What is C?\n\n```\n\n## What is D?\n\nD.\n", "x\n\n```", "x\n```"),
+        # A TARGET DECK line comes to name a deck when the line below it does.
+        ("# Deck\n\n## What is A?\n\nA.\n\nTARGET DECK\n\n## What is B?\n\nB.\n\n## What is C?\n\nC.\n",
+         "TARGET DECK\n\n", "TARGET DECK\nOther\n\n"),
+    ],
+)  # fmt: skip
+def test_a_save_whose_change_acts_beyond_its_lines_is_read_whole(
+    tmp_path: Path, text: str, old: str, new: str
+) -> None:
+    from deckbuilder.incremental.store import keep_warm
+
+    changed = text.replace(old, new, 1)
+    keep_warm()
+    try:
+        cached_parse(text, tmp_path / "parse.bin")
+        assert cached_parse(changed, tmp_path / "parse.bin") == read.parse(changed, Path("deck.md"))
+    finally:
+        keep_warm(False)

@@ -8,9 +8,10 @@ below the same front matter, and only the pieces around the change are cut and h
 
 What can act beyond its lines, and so sends the file through the whole reading instead: anything the
 whole-text passes of read.reader.split_source change (carriage returns, control characters, lines of
-spaces, deep indentation, zero-width and no-break spaces, a ``TARGET DECK`` line), the first line
-(front matter may start there), fences, HTML block openings and display math (read.pieces decides
-where a document may be cut by them), and a last build whose reading warned of anything.
+spaces, deep indentation, zero-width and no-break spaces, a ``TARGET DECK`` line anywhere), the first
+stretch of lines (front matter may start there), fences, HTML block openings and display math in the
+stretch of lines between blank lines around the change (read.pieces decides where a document may be
+cut by them), and a last build whose reading warned of anything.
 tests/test_relayout.py holds the result to a full reading, with hypothesis.
 """
 
@@ -57,8 +58,8 @@ def read_text(
     """What to keep of a reading, or None when the next one cannot build on it: its reading warned
     of something, or changed the body's text other than by ending it with a newline."""
     text = _ended(text)
-    if source.removed or not text.endswith(source.body):
-        return None
+    if source.removed or not text.endswith(source.body) or "TARGET DECK" in source.body:
+        return None  # (a TARGET DECK line may come to name a deck when the line below it changes)
     starts = [0]
     for piece in pieces.texts[:-1]:
         starts.append(starts[-1] + len(piece))
@@ -84,14 +85,15 @@ def edited(last: ReadText, text: str, path: Path, base: DeckSettings | None) -> 
         return None
     same_start = _same_start(old, text)
     same_end = _same_end(old, text, same_start)
-    # The whole lines the change touched, in each text: from the start of the line where the texts
-    # part to the end of the line where they meet again.
-    begin = old.rfind("\n", 0, same_start) + 1
-    old_end = old.find("\n", len(old) - same_end)
-    new_end = text.find("\n", len(text) - same_end)
+    # The stretch of lines between blank lines around the change, in each text: what a line means
+    # may hang on the lines of its stretch (a fence line in an HTML block's lines is its text), and a
+    # blank line taken away joins two stretches.
+    begin = old.rfind("\n\n", 0, same_start) + 2
+    old_end = _stretch_end(old, len(old) - same_end)
+    new_end = _stretch_end(text, len(text) - same_end)
     at = len(old) - len(last.source.body)  # where the body starts, in both texts
-    if old_end < 0 or new_end < 0 or begin < max(at, 1):
-        return None  # the first line (front matter starts there), or the front matter
+    if begin < max(at, 2):
+        return None  # the first stretch (front matter starts on its line), or the front matter
     old_lines, new_lines = old[begin:old_end], text[begin:new_end]
     if not _stays_within(old_lines) or not _stays_within(new_lines):
         return None
@@ -99,6 +101,13 @@ def edited(last: ReadText, text: str, path: Path, base: DeckSettings | None) -> 
     source = SourceText(path, last.source.settings, body, last.source.first_line, ())
     lines = new_lines.count("\n") - old_lines.count("\n")
     return _edited_pieces(last, source, begin - at, old_end - at, len(text) - len(old), lines)
+
+
+def _stretch_end(text: str, at: int) -> int:
+    """The newline that ends the last line of the stretch ``at`` is in (before a blank line, or the
+    text's last)."""
+    end = text.find("\n\n", at)
+    return end if end >= 0 else len(text) - 1
 
 
 def _ended(text: str) -> str:

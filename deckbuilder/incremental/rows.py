@@ -1,6 +1,6 @@
 """The package's fields of unchanged cards, and its notes and cards tables, kept in memory between
 the builds of one ``watch``: a save that changed one card computes one card's fields, not every
-card's (render.options.FieldRows), and updates one note's rows (KeptTables).
+card's (render.options.FieldRows), and updates one note's rows (KeptPackage).
 
 Kept for the decks of a process that keeps its caches warm (store.keep_warm), each deck's the rows
 its last build used, so that memory stays at one build's worth."""
