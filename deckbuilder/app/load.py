@@ -228,7 +228,7 @@ def prepared(
     """A parsed deck as identity takes it: with the note types its cards name (and their problems)
     and its images' hashes in its cards' content; also those hashes."""
     typed, problems = with_note_types(deck, deck.source.parent, note_types_of)
-    digests = media_digests(typed, images_of(typed, "read"))
+    digests = media_digests(typed, images_of(typed))
     return with_media_content(typed, digests), digests, problems
 
 

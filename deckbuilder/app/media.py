@@ -100,11 +100,10 @@ ImagesOf = Callable[[Card], list[str]]
 """card_images, or the same remembered for the cards of the last build (images_of)."""
 
 
-def images_of(deck: Deck, kind: str = "") -> ImagesOf:
-    """card_images, remembered by card while watch keeps its state warm: a save that left a card as
-    it was asks nothing of its text again. One build's cards of one deck: ``kind`` tells apart the
-    cards as read (before identity) and as built."""
-    return by_object(f"images {kind} {deck.source}", card_images, by_card_text)
+def images_of(deck: Deck) -> ImagesOf:
+    """card_images, remembered by the card's text while watch keeps its state warm: a save that left
+    a card as it was asks nothing of its text again (the cards as read and as built share it)."""
+    return by_object(f"images {deck.source}", card_images, by_card_text)
 
 
 def image_diagnostics(deck: Deck, images: ImagesOf = card_images) -> list[Diagnostic]:

@@ -65,17 +65,19 @@ class MarshalStore:
         # An entry kept under the same key with another value is one its reader refused (one of
         # another shape): the file is written again without it, since lookups find the old first.
         replaced = any(get(key) is not None for key in new)
-        if keep_unused:
-            used = {**self.main, **self.added, **used}
-        unused = len(self) - (len(used) - len(new))
-        limit = len(used) // COMPACT_FRACTION
+        if keep_unused:  # every entry stays: none is unused, and the store grows by the new keys
+            unused, size = 0, len(self) + sum(1 for key in new if get(key) is None)
+        else:
+            unused, size = len(self) - (len(used) - len(new)), len(used)
+        limit = size // COMPACT_FRACTION
         if not new and unused <= limit:
             return
         if not self.main or replaced or len(self.added) + len(new) > limit or unused > limit:
-            write_marshal(self.path, self.header, dict(used))
+            kept = {**self.main, **self.added, **used} if keep_unused else dict(used)
+            write_marshal(self.path, self.header, kept)
             with contextlib.suppress(OSError):
                 _additions(self.path).unlink(missing_ok=True)
-            self.main, self.added = dict(used), {}
+            self.main, self.added = kept, {}
         else:
             self.added.update(new)
             write_marshal(_additions(self.path), self.header, self.added)
