@@ -173,9 +173,9 @@ def _moved_blocks(
     old: list[BlockSpan], new: list[BlockSpan], card_headings: set[int]
 ) -> dict[int, int] | None:
     """Where the headings of an edited piece, and its end, are now, when only text under its
-    headings was added or taken away (blocks of BODY_KINDS): the same headings (_same_skeleton's
-    rule for their text), and under each, text before and after or none either time (the layout
-    reads whether a heading has text of its own, not how much). None when it is more than that."""
+    headings was added or taken away (blocks of BODY_KINDS): the same headings (_same_heading),
+    and under each, text before and after or none either time (the layout reads whether a heading
+    has text of its own, not how much). None when it is more than that."""
     old_headings = [index for index, span in enumerate(old) if span[0] == "heading"]
     new_headings = [index for index, span in enumerate(new) if span[0] == "heading"]
     if (
@@ -191,12 +191,7 @@ def _moved_blocks(
     mapping = {len(old): len(new)}
     ends = [*old_headings[1:], len(old)], [*new_headings[1:], len(new)]
     for position, (before, after) in enumerate(zip(old_headings, new_headings, strict=True)):
-        was, now = old[before], new[after]
-        if was[4] != now[4]:
-            return None
-        if was[5] != now[5] and (
-            before not in card_headings or heading_traits(was[5]) != heading_traits(now[5])
-        ):
+        if not _same_heading(old[before], new[after], before in card_headings):
             return None
         if (ends[0][position] > before + 1) != (ends[1][position] > after + 1):
             return None  # text under the heading where there was none, or none left
@@ -209,13 +204,16 @@ def _same_skeleton(old: list[BlockSpan], new: list[BlockSpan], card_headings: se
     if len(old) != len(new):
         return False
     for index, (before, after) in enumerate(zip(old, new, strict=True)):
-        if before[0] != after[0] or before[4] != after[4]:
-            return False
-        if before[5] != after[5] and (
-            index not in card_headings or heading_traits(before[5]) != heading_traits(after[5])
-        ):
+        if before[0] != after[0] or not _same_heading(before, after, index in card_headings):
             return False
     return True
+
+
+def _same_heading(was: BlockSpan, now: BlockSpan, card: bool) -> bool:
+    """The same level, and the same heading text, or on a card's heading text of the same traits."""
+    return was[4] == now[4] and (
+        was[5] == now[5] or (card and heading_traits(was[5]) == heading_traits(now[5]))
+    )
 
 
 def _may_change_roles(spans: list[BlockSpan], text: str | None = None) -> bool:
