@@ -295,6 +295,39 @@ def test_background_work_runs_in_a_child_and_is_waited_for(tmp_path: Path) -> No
         pass  # a cache that cannot be written is no error of the build
 
 
+def test_a_warm_process_saves_small_caches_after_the_block_not_in_a_child(tmp_path: Path) -> None:
+    import os
+
+    from deckbuilder.incremental.background import in_background
+    from deckbuilder.incremental.caching import Caching
+    from deckbuilder.incremental.store import keep_warm
+
+    marker = tmp_path / "done"
+
+    def work() -> None:
+        marker.write_text(str(os.getpid()))
+
+    keep_warm()
+    try:
+        small = Caching(use="write")
+        small.computed["cards"] += 3
+        with in_background(work, small):
+            assert not marker.exists()  # not yet: after the block
+        assert marker.read_text() == str(os.getpid())
+        marker.unlink()
+        large = Caching(use="write")
+        large.computed["cards"] += 5000  # a whole deck read anew: its saves are worth the fork
+        with in_background(work, large):
+            pass
+        assert marker.read_text() != str(os.getpid())
+    finally:
+        keep_warm(False)
+    marker.unlink()
+    with in_background(work, small):  # a process that keeps nothing warm is small: it forks
+        pass
+    assert marker.read_text() != str(os.getpid())
+
+
 def test_every_cache_is_keyed_by_versions_libraries_and_its_own_code() -> None:
     from deckbuilder._version import MARKUP_VERSION, __version__
     from deckbuilder.incremental.keys import CODE, LIBRARIES, cache_header, code_hash

@@ -115,7 +115,7 @@ def build(
             ensure_writable(lock_folder, "lock file")  # before the output folder is made
         ensure_folder(output)
         ahead = _made_ahead(loaded, _lays_out_cards(renderers, print_options), print_options, caching)
-        with in_background(ahead.save_caches):
+        with in_background(ahead.save_caches, caching):
             jobs = list(map(_Job, loaded, ahead.tables, ahead.plans_by_deck()))
             builds = _render_outputs(jobs, renderers, output, csv, print_options, progress, package)
         # After rendering: the fragments the outputs rendered themselves (print's MathML and cloze

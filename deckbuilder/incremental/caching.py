@@ -58,6 +58,10 @@ class Caching:
             return self.workers
         return worker_count() if self.reads else 1
 
+    def spread(self) -> bool:
+        """Whether some kind of work was, by its count so far, worth spreading over cores."""
+        return any(self.computed[work] >= minimum for work, (minimum, _) in SPREAD.items())
+
     def map(self, work: Work, function: Callable[[Item], Result], items: Sequence[Item]) -> list[Result]:
         """``[function(item) for item in items]``, on all cores when there are enough items."""
         self.computed[work] += len(items)
