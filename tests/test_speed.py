@@ -383,6 +383,19 @@ def test_a_warm_build_of_an_edited_deck_equals_a_build_without_warm_state(
         warm = build_with(source, tmp_path / "warm-out", Caching("write"))
         assert len(computed) == 3
         assert lock_reads == []  # the lock the last build wrote, as it wrote it
+        # One card reversed: its note has a card more, so the places after it move; and one answer
+        # edited: only its note's rows change, which the kept tables take in place.
+        text = deck.read_text(encoding="utf-8")
+        heading = text.index("\n## 5.")
+        reversed_text = (
+            text[: text.index("\n", heading + 1)] + " {.reverse}" + text[text.index("\n", heading + 1) :]
+        )
+        deck.write_text(reversed_text, encoding="utf-8")
+        shutil.copytree(source, tmp_path / "cold-reversed")
+        reversed_build = build_with(source, tmp_path / "warm-out", Caching("write"))
+        deck.write_text(reversed_text.replace("**Answer:**\n", "**Answer:**\nAgain. ", 1), encoding="utf-8")
+        shutil.copytree(source, tmp_path / "cold-edited")
+        edited_build = build_with(source, tmp_path / "warm-out", Caching("write"))
         # A card removed and one added: the notes and cards kept from the last package no longer
         # have their places, and are written anew.
         text = deck.read_text(encoding="utf-8")
@@ -397,6 +410,12 @@ def test_a_warm_build_of_an_edited_deck_equals_a_build_without_warm_state(
     assert warm == cold
     assert moved == build_with(tmp_path / "cold-moved", tmp_path / "cold-moved-out", Caching("write"))
     assert moved["deck.apkg"] != warm["deck.apkg"]
+    assert reversed_build == build_with(
+        tmp_path / "cold-reversed", tmp_path / "cold-reversed-out", Caching("write")
+    )
+    assert edited_build == build_with(
+        tmp_path / "cold-edited", tmp_path / "cold-edited-out", Caching("write")
+    )
 
 
 def test_work_remembered_by_object_is_the_same_objects_only_and_the_last_builds() -> None:

@@ -9,7 +9,7 @@ import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from importlib import resources
 from typing import Any
@@ -32,7 +32,7 @@ from deckbuilder.render.notetypes import (
     NOTE_TYPE_NAME,
     TEMPLATE_NAMES,
 )
-from deckbuilder.render.options import CardRow, NoteRow, RowKey
+from deckbuilder.render.options import CardRow, LastPackage, NoteRow, RowKey
 from deckbuilder.render.zipped import deflate_piece, zipped
 
 TEMPLATE_FILES = ("front.html", "back.html", "reverse_front.html", "reverse_back.html", "cloze_front.html",
@@ -99,6 +99,10 @@ def own_note_type(definition: NoteType) -> genanki.Model:
     return model
 
 
+DeckRow = tuple[genanki.Model, str, list[str], tuple[str, ...], int]
+"""A note as BulkDeck.add_row took it: note type, GUID, fields, tags, mod time."""
+
+
 class BulkDeck(genanki.Deck):  # type: ignore[misc]
     """genanki's deck, with its notes written in bulk by write_collection.
 
@@ -110,7 +114,7 @@ class BulkDeck(genanki.Deck):  # type: ignore[misc]
 
     def __init__(self, deck_id: int, name: str, description: str) -> None:
         super().__init__(deck_id, name, description=description)
-        self.rows: list[tuple[genanki.Model, str, list[str], tuple[str, ...], int]] = []
+        self.rows: list[DeckRow] = []
 
     def add_row(
         self, model: genanki.Model, guid: str, fields: list[str], tags: tuple[str, ...], changed_at: int
@@ -123,15 +127,17 @@ def write_collection(
     connection: sqlite3.Connection,
     decks: Sequence[BulkDeck],
     stamp: int,
-    write_rows: Callable[[sqlite3.Connection, int, list[NoteRow], list[CardRow]], None] | None = None,
+    last: LastPackage | None = None,
 ) -> None:
     """The package's collection: genanki's tables, decks and note types, then the decks' notes and
     cards, their ids counted up from first_id(stamp) (note, its cards, the next note), as genanki
-    counts them. ``write_rows`` writes the rows (insert_rows when None), committed."""
+    counts them. ``last`` writes the rows (insert_rows of table_rows when None), committed."""
     genanki.Package(decks).write_to_db(connection.cursor(), stamp, None)
     connection.commit()
-    notes, cards = table_rows(decks)
-    (write_rows or insert_rows)(connection, first_id(stamp), notes, cards)
+    if last is not None:
+        last.write_rows(connection, first_id(stamp), decks)
+    else:
+        insert_rows(connection, first_id(stamp), *table_rows(decks))
 
 
 ID_PERIOD = 3600
@@ -151,25 +157,40 @@ def table_rows(decks: Sequence[BulkDeck]) -> tuple[list[NoteRow], list[CardRow]]
     notes: list[NoteRow] = []
     cards: list[CardRow] = []
     place = 0
-    # Which cards a note of a standard note type has depends on which of its fields are filled alone.
-    orders_by_filled: dict[tuple[int, tuple[bool, ...]], list[int]] = {}
+    orders = CardOrders()
     for deck in decks:
-        for model, guid, fields, tags, changed_at in deck.rows:
-            note = place
-            notes.append((note, guid, model.model_id, changed_at, f" {' '.join(tags)} ", "\x1f".join(fields),
-                          fields[model.sort_field_index]))  # fmt: skip
-            if model.model_type == genanki.Model.CLOZE:
-                orders = _card_orders(model, fields)
-            else:
-                filled = (id(model), tuple(map(bool, fields)))
-                orders = orders_by_filled.get(filled) or orders_by_filled.setdefault(
-                    filled, _card_orders(model, fields)
-                )
-            for order in orders:
-                place += 1
-                cards.append((place, note, deck.deck_id, order, changed_at))
-            place += 1
+        for row in deck.rows:
+            note, note_cards = note_rows(place, deck.deck_id, row, orders)
+            notes.append(note)
+            cards.extend(note_cards)
+            place += len(note_cards) + 1
     return notes, cards
+
+
+def note_rows(place: int, deck_id: int, row: DeckRow, orders: CardOrders) -> tuple[NoteRow, list[CardRow]]:
+    """A note's row at ``place`` and its cards' rows at the places after it (table_rows)."""
+    model, guid, fields, tags, changed_at = row
+    note = (place, guid, model.model_id, changed_at, f" {' '.join(tags)} ", "\x1f".join(fields),
+            fields[model.sort_field_index])  # fmt: skip
+    card_rows = [
+        (place + number, place, deck_id, order, changed_at)
+        for number, order in enumerate(orders(model, fields), start=1)
+    ]
+    return note, card_rows
+
+
+class CardOrders:
+    """Which of its note type's cards a note has (as genanki decides it). For a standard note type
+    that depends on which of its fields are filled alone, so it is worked out once for each."""
+
+    def __init__(self) -> None:
+        self.by_filled: dict[tuple[int, tuple[bool, ...]], list[int]] = {}
+
+    def __call__(self, model: genanki.Model, fields: list[str]) -> list[int]:
+        if model.model_type == genanki.Model.CLOZE:
+            return _card_orders(model, fields)
+        filled = (id(model), tuple(map(bool, fields)))
+        return self.by_filled.get(filled) or self.by_filled.setdefault(filled, _card_orders(model, fields))
 
 
 NOTE_VALUES = "{first} + ?, ?, ?, ?, -1, ?, ?, ?, 0, 0, ''"
@@ -211,6 +232,9 @@ def _template_pair(name: str, front: str, back: str) -> dict[str, str]:
     return {"name": name, "qfmt": _template(front), "afmt": _template(back)}
 
 
+# One object for every build of a process: a kept package (incremental.rows) tells a note's rows
+# unchanged by their objects. genanki never changes a model but to fill in its defaults.
+@functools.cache
 def note_type() -> genanki.Model:
     """Questions and answers, with a reverse card for the notes that ask for one."""
     return _NoteType(
@@ -225,6 +249,7 @@ def note_type() -> genanki.Model:
     )
 
 
+@functools.cache
 def cloze_note_type() -> genanki.Model:
     """Anki's cloze kind: one card per deletion number."""
     return _NoteType(
@@ -307,8 +332,7 @@ def _package_bytes(decks: Sequence[BulkDeck], stamp: int, options: RenderOptions
             connection.execute(f"pragma page_size = {PAGE_SIZE}")
             connection.execute("pragma journal_mode = off")
             connection.execute("pragma synchronous = off")
-            last = options.last_package
-            write_collection(connection, decks, stamp, last.write_rows if last is not None else None)
+            write_collection(connection, decks, stamp, options.last_package)
         finally:
             connection.close()
         with open(db_name, "rb") as stream:

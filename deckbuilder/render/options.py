@@ -15,6 +15,7 @@ from deckbuilder.render.geometry import PrintOptions
 if TYPE_CHECKING:
     import sqlite3
 
+    from deckbuilder.render.apkg import BulkDeck
     from deckbuilder.render.printplan import CardPlan
 
 
@@ -81,10 +82,9 @@ order, mod time)."""
 class LastPackage(Protocol):
     """The last build's apkg of a deck, for writing the next one sooner with the same bytes."""
 
-    def write_rows(
-        self, connection: sqlite3.Connection, first: int, notes: list[NoteRow], cards: list[CardRow]
-    ) -> None:
-        """Write notes and cards into a collection, their ids counted from ``first``, committed."""
+    def write_rows(self, connection: sqlite3.Connection, first: int, decks: Sequence[BulkDeck]) -> None:
+        """Write the decks' notes and cards into a collection, their ids counted from ``first``, as
+        render.apkg.insert_rows writes render.apkg.table_rows, committed."""
 
     def deflate(self, member: str, index: int, piece: bytes) -> bytes:
         """A piece of a zip member deflated (render.zipped.deflate_piece)."""
