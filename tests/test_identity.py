@@ -7,6 +7,7 @@ import itertools
 import random
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -376,5 +377,52 @@ def test_resolving_with_the_last_builds_settled_cards_equals_resolving_afresh(da
             remember_settled(source, deck.cards, settled)
             # The lock as written and read back: the same entry objects, ordered by GUID.
             entries = tuple(sorted(settled.entries, key=lambda entry: entry.guid))
+    finally:
+        keep_warm(False)
+
+
+LOCK_EDITS = st.lists(
+    st.tuples(st.sampled_from(["content", "guid", "add", "remove", "keep"]), st.integers(0, 40)),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(builds=st.lists(LOCK_EDITS, min_size=1, max_size=5), size=st.integers(0, 40))
+def test_lock_lines_patched_from_the_last_build_equal_the_lock_written_afresh(
+    builds: list[list[tuple[str, int]]], size: int
+) -> None:
+    """While watch keeps its state warm, a deck's lock lines are the last build's with the changed
+    entries' lines written again (store.by_position, lockfile.relined): each build's lock text is
+    the text format_lock writes of its entries with nothing remembered."""
+    from deckbuilder.identity.lockfile import deck_lines, relined
+    from deckbuilder.incremental.store import by_position, keep_warm
+
+    def entry(number: int, content: str = "c") -> LockEntry:
+        return LockEntry(f"g{number:03d}", f"q{number}", content, 1_700_000_000 + number)
+
+    entries = [entry(number) for number in range(size)]
+    fresh_number = itertools.count(1000)
+
+    def lines(name: str, deck: Any) -> list[str]:
+        return by_position(f"test lock lines {name}", deck, deck_lines, relined).lines
+
+    keep_warm()
+    try:
+        for edits in builds:
+            entries = list(entries)
+            for kind, at in edits:
+                place = at % len(entries) if entries else 0
+                if kind == "content" and entries:
+                    entries[place] = replace(entries[place], content=f"c{at}")
+                elif kind == "guid" and entries:
+                    entries[place] = replace(entries[place], guid=f"a{next(fresh_number)}")
+                elif kind == "add":
+                    entries.insert(place, entry(next(fresh_number)))
+                elif kind == "remove" and entries:
+                    del entries[place]
+            lock = {"deck.md": tuple(entries), "other.md": (entry(1), entry(0))}
+            assert format_lock(lock, lines) == format_lock(lock)
     finally:
         keep_warm(False)

@@ -183,11 +183,11 @@ def _time(value: Any, key: str) -> int:
     return value
 
 
-def format_lock(lock: Lock, line: Callable[[LockEntry], str] | None = None) -> str:
+def format_lock(lock: Lock, lines: Callable[[str, Sequence[LockEntry]], list[str]] | None = None) -> str:
     """The lock as text: one card a line, sorted by GUID, so that diffs show exactly what changed.
-    ``line`` writes an entry's line (entry_json, or one that remembers the lines of the last build)."""
-    line = line or entry_json
-    lines = [
+    ``lines`` gives a deck's lines, its name and entries given (deck_lines, or one that patches the
+    lines of the last build)."""
+    text = [
         "{",
         f'  "version": {LOCK_VERSION},',
         f'  "note": {json.dumps(HEADER_NOTE)},',
@@ -195,14 +195,47 @@ def format_lock(lock: Lock, line: Callable[[LockEntry], str] | None = None) -> s
     ]
     deck_names = sorted(lock)
     for deck_index, name in enumerate(deck_names):
-        entries = sorted(lock[name], key=lambda entry: entry.guid)
-        lines.append(f"    {json.dumps(name, ensure_ascii=False)}: [")
-        for entry_index, entry in enumerate(entries):
-            comma = "," if entry_index + 1 < len(entries) else ""
-            lines.append(f"      {line(entry)}{comma}")
-        lines.append("    ]" + ("," if deck_index + 1 < len(deck_names) else ""))
-    lines.extend(["  }", "}", ""])
-    return "\n".join(lines)
+        text.append(f"    {json.dumps(name, ensure_ascii=False)}: [")
+        deck = lines(name, lock[name]) if lines is not None else deck_lines(lock[name]).lines
+        if deck:
+            text.append("      " + ",\n      ".join(deck))
+        text.append("    ]" + ("," if deck_index + 1 < len(deck_names) else ""))
+    text.extend(["  }", "}", ""])
+    return "\n".join(text)
+
+
+@dataclass(frozen=True, slots=True)
+class DeckLines:
+    """A deck's lines in the lock, sorted by GUID; ``ranks`` gives each entry's line (by its place
+    among the entries as given), ``guids`` each line's GUID."""
+
+    lines: list[str]
+    ranks: list[int]
+    guids: list[str]
+
+
+def deck_lines(entries: Sequence[LockEntry], line: Callable[[LockEntry], str] | None = None) -> DeckLines:
+    """The entries' lines (``line``: entry_json, or one that remembers the lines of the last build)."""
+    line = line or entry_json
+    order = sorted(range(len(entries)), key=[entry.guid for entry in entries].__getitem__)
+    ranks = [0] * len(order)
+    for rank, place in enumerate(order):
+        ranks[place] = rank
+    return DeckLines(
+        [line(entries[place]) for place in order], ranks, [entries[place].guid for place in order]
+    )
+
+
+def relined(last: DeckLines, entries: Sequence[LockEntry], changed: Sequence[int]) -> DeckLines | None:
+    """The last lines with the entries at the ``changed`` places written again, when each has the
+    GUID the last entry there had (its line stays where it was); None when one has another."""
+    lines = list(last.lines)
+    for place in changed:
+        rank = last.ranks[place]
+        if last.guids[rank] != entries[place].guid:
+            return None
+        lines[rank] = entry_json(entries[place])
+    return DeckLines(lines, last.ranks, last.guids)
 
 
 def as_read_back(lock: Lock) -> dict[str, tuple[LockEntry, ...]]:
