@@ -16,12 +16,27 @@ from deckbuilder.app.settings import deck_root, folder_settings
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity
 from deckbuilder.identity.ankifields import AnkiFields, anki_fields_path, read_anki_fields
 from deckbuilder.identity.lockfile import Lock, LockEntry, lock_path, merged, read_lock, shared_guids
-from deckbuilder.identity.resolve import CardMatch, Identify, Resolution, Settled, resolve
+from deckbuilder.identity.resolve import (
+    CardMatch,
+    Identify,
+    Resolution,
+    Resolved,
+    Settled,
+    resolve,
+    resolve_again,
+)
 from deckbuilder.incremental.caching import Caching
 from deckbuilder.incremental.collector import collector_paused
 from deckbuilder.incremental.parse import parse_file
 from deckbuilder.incremental.parsecache import ParseCache
-from deckbuilder.incremental.store import by_card_text, by_object, keeping_warm, warm_memory, warm_value
+from deckbuilder.incremental.store import (
+    by_card_text,
+    by_object,
+    by_position,
+    keeping_warm,
+    warm_memory,
+    warm_value,
+)
 from deckbuilder.model import Card, Deck, SourceLocation
 from deckbuilder.read.reader import ParsedDeck
 from deckbuilder.read.sources import resolve_sources
@@ -128,8 +143,7 @@ def _load_decks(
         folder = root if root is not None else folder
         entries: Sequence[LockEntry] = lock_for(folder).get(key, ())
         deck, digests, typed = prepared(parsed.deck, note_types_for)
-        resolution = resolve(deck, entries, moment, identify, settled_as_last(source))
-        remember_settled(source, deck.cards, resolution)
+        resolution = resolve_as_last(source, deck, entries, moment, identify)
         dropped = dropped_cards(entries, resolution, source)
         loaded.append(
             LoadedDeck(
@@ -149,6 +163,24 @@ def _load_decks(
     if strict:
         raise_errors(d for deck in loaded for d in deck.diagnostics)
     return loaded
+
+
+def resolve_as_last(
+    source: Path, deck: Deck, entries: Sequence[LockEntry], now: int, identify: Identify | None = None
+) -> Resolution:
+    """resolve's answer; while watch keeps its state warm, made from the last build's when the
+    deck's cards are that build's but a few (identity.resolve.resolve_again), else with what the
+    last build made of each card it sees again (settled_as_last)."""
+
+    def afresh(_cards: Sequence[Card]) -> Resolved:
+        resolution = resolve(deck, entries, now, identify, settled_as_last(source))
+        remember_settled(source, deck.cards, resolution)
+        return Resolved(resolution)
+
+    def again(last: Resolved, _cards: Sequence[Card], changed: list[int]) -> Resolved | None:
+        return resolve_again(last, deck, entries, now, changed, identify)
+
+    return by_position(f"resolution {source.resolve()}", deck.cards, afresh, again).resolution
 
 
 def settled_as_last(source: Path) -> Settled | None:

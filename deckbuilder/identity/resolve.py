@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import heapq
+import itertools
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -222,21 +224,12 @@ def resolve(
             matches.append(reused)
             new_entries.append(reused.previous)
             continue
-        question = questions[position]
-        content = card.content or _content_hash(card)
-        if position in found:
-            entry_index, score = found[position]
-            match = _matched(card, entries[entry_index], content, score, now, identify)
-        else:
-            guid = _fresh_guid(deck.deck_id, card, question, taken)
-            taken.add(guid)
-            match = CardMatch(identify(card, guid, now), Change.NEW, content)
+        at = found.get(position)
+        previous = (entries[at[0]], at[1]) if at is not None else None
+        match, entry = _card_matched(card, questions[position], previous, (deck.deck_id, deck_name), now,
+                                     identify, taken)  # fmt: skip
         matches.append(match)
-        previous = match.previous
-        if match.change is Change.UNCHANGED and _same_entry(previous, match.card, question, deck_name):
-            new_entries.append(previous)  # the same entry as before; building a new one costs more
-        else:
-            new_entries.append(entry_for(match.card, question, content, deck_name))
+        new_entries.append(entry)
     leftovers = [entry for i, entry in enumerate(entries) if i not in matcher.used]
     kept = tuple(entry if entry.removed is not None else replace(entry, removed=now) for entry in leftovers)
     return Resolution(
@@ -246,6 +239,137 @@ def resolve(
         removed=tuple(entry for entry in leftovers if entry.removed is None),
         comparisons=matcher.comparisons,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """A resolution, with what the next one may be made from (resolve_again) once it is known."""
+
+    resolution: Resolution
+    known: tuple[dict[str, int], frozenset[int]] | None = None
+    """Each card's normalised question and its place, and the places of the cards whose match will
+    not hold as it is in the next build (new or changed in this one, or matched by a reworded
+    question); None until resolve_again works them out."""
+
+
+def resolve_again(
+    last: Resolved,
+    deck: Deck,
+    entries: Sequence[LockEntry],
+    now: int,
+    changed: Sequence[int],
+    identify: Identify | None = None,
+) -> Resolved | None:
+    """resolve's answer, made from the last build's for a deck whose cards are the very same objects
+    as then but at the ``changed`` places (watch), and whose lock holds the entries that build wrote;
+    None when that is not so, or when a card or entry could be matched otherwise than by its own
+    question (an explicit id anywhere, or two cards asking the same question).
+
+    Then each card elsewhere matches the entry written for it by its question, as in resolve (no
+    other card or live entry holds that question), and only the cards at the changed places, and
+    those whose last match will not hold, go through the matching steps, with the entries no other
+    card takes, in the order resolve gives them."""
+    resolution = last.resolution
+    cards = deck.cards
+    if len(cards) != len(resolution.matches) or deck.deck_id != resolution.deck.deck_id:
+        return None
+    deck_name = followed_deck(deck)
+    if deck_name != followed_deck(resolution.deck):
+        return None
+    index_of = dict(zip(map(id, entries), itertools.count()))
+    if len(index_of) != len(resolution.entries) or index_of.keys() != set(map(id, resolution.entries)):
+        return None  # not the lock the last build wrote (another file's cards moved in, say)
+    known = last.known or _known(resolution)
+    if known is None:
+        return None
+    questions, unsettled_before = known
+    places = sorted({*changed, *unsettled_before})
+    asked = {place: cards[place].fingerprint or normalise_question(cards[place].question) for place in places}
+    questions = dict(questions)
+    for place in places:
+        if questions.get(resolution.entries[place].question) == place:
+            del questions[resolution.entries[place].question]
+    for place, question in asked.items():
+        if cards[place].explicit_id or question in questions:
+            return None
+        questions[question] = place
+    # The entries no settled card takes, as resolve's matcher sees them: in the lock's order.
+    free = sorted(
+        [index_of[id(resolution.entries[place])] for place in places]
+        + [index_of[id(entry)] for entry in resolution.entries[len(cards) :]]
+    )
+    matcher = _Matcher([entries[index] for index in free])
+    found: dict[int, tuple[int, float | None]] = {}
+    matcher.by_question(list(asked.values()), found)
+    matcher.by_similarity(list(asked.values()), found)
+    matches = list(resolution.matches)
+    new_entries = list(resolution.entries[: len(cards)])
+    taken = set(map(operator.attrgetter("guid"), entries)) if len(found) < len(places) else set()
+    unsettled: set[int] = set()
+    for number, (place, question) in enumerate(asked.items()):
+        at = found.get(number)
+        previous = (matcher.entries[at[0]], at[1]) if at is not None else None
+        match, entry = _card_matched(cards[place], question, previous, (deck.deck_id, deck_name), now,
+                                     identify or Card.identified, taken)  # fmt: skip
+        matches[place], new_entries[place] = match, entry
+        if not _holds(match, entry):
+            unsettled.add(place)
+    leftovers = [matcher.entries[index] for index in range(len(free)) if index not in matcher.used]
+    kept = tuple(entry if entry.removed is not None else replace(entry, removed=now) for entry in leftovers)
+    again = Resolution(
+        deck=replace(deck, cards=tuple(match.card for match in matches)),
+        matches=tuple(matches),
+        entries=(*new_entries, *kept),
+        removed=tuple(entry for entry in leftovers if entry.removed is None),
+        comparisons=matcher.comparisons,
+    )
+    return Resolved(again, (questions, frozenset(unsettled)))
+
+
+def _holds(match: CardMatch, entry: LockEntry) -> bool:
+    """Whether the match will be the card's match in the next build, if the card is the same: it
+    matched, unchanged and by its question, the entry written for it."""
+    return match.change is Change.UNCHANGED and match.previous is entry and match.similarity is None
+
+
+def _known(resolution: Resolution) -> tuple[dict[str, int], frozenset[int]] | None:
+    """Resolved.known of a resolution, when resolve_again may build on it: no two cards ask one
+    question, none has an explicit id, and the entries after the cards' are all removed ones."""
+    count = len(resolution.matches)
+    questions = {entry.question: place for place, entry in enumerate(resolution.entries[:count])}
+    if len(questions) < count or any(match.card.explicit_id for match in resolution.matches):
+        return None
+    if any(entry.removed is None for entry in resolution.entries[count:]):
+        return None
+    pairs = zip(resolution.matches, resolution.entries, strict=False)
+    return questions, frozenset(
+        place for place, (match, entry) in enumerate(pairs) if not _holds(match, entry)
+    )
+
+
+def _card_matched(
+    card: Card,
+    question: str,
+    previous: tuple[LockEntry, float | None] | None,
+    deck: tuple[int, str],
+    now: int,
+    identify: Identify,
+    taken: set[str],
+) -> tuple[CardMatch, LockEntry]:
+    """A card's match to the entry the matching steps found for it (with its similarity score), or
+    a new GUID when they found none; and the entry to write for it. ``deck``: the deck's id, and its
+    name when the lock keeps it (followed_deck)."""
+    deck_id, deck_name = deck
+    content = card.content or _content_hash(card)
+    if previous is not None:
+        match = _matched(card, previous[0], content, previous[1], now, identify)
+    else:
+        guid = _fresh_guid(deck_id, card, question, taken)
+        taken.add(guid)
+        match = CardMatch(identify(card, guid, now), Change.NEW, content)
+    if match.change is Change.UNCHANGED and _same_entry(match.previous, match.card, question, deck_name):
+        return match, match.previous  # the same entry as before; building a new one costs more
+    return match, entry_for(match.card, question, content, deck_name)
 
 
 def _seeded(

@@ -180,7 +180,8 @@ def by_position(
     """``compute(items)``; or while watch keeps its state warm, when the last build under ``name``
     gave as many items and the same objects at all but a few places (a save changes a card or two
     and leaves the others, and their lock entries, the very same objects): ``patch(last result,
-    items, the changed places)``, which may still give None to have it computed."""
+    items, the changed places)``, which may still give None to have it computed. The patch is asked
+    even when no item changed: the result may depend on more than the items."""
     if not _keeping_warm.is_set():
         return compute(items)
     memory = warm_memory("by position")
@@ -190,7 +191,7 @@ def by_position(
         # Compared in C: a lookup per item would cost as much as what is remembered.
         changed = list(itertools.compress(itertools.count(), map(operator.is_not, last[0], items)))
         if len(changed) <= len(items) // FEWEST_UNCHANGED:
-            result = patch(last[1], items, changed) if changed else last[1]
+            result = patch(last[1], items, changed)
     if result is None:
         result = compute(items)
     memory[name] = (tuple(items), result)
