@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +94,13 @@ def test_a_warm_read_decodes_a_file_once_until_it_changes(tmp_path: Path, monkey
         first["b"] = 2  # what a reader does to its copy stays its own
         assert store.read_marshal(path, "h") == {"a": 1} and len(reads) == 1
         assert store.read_marshal(path, "other header") is None and len(reads) == 2
-        store.write_marshal(path, "h", {"a": 3})
+        written = {"a": 3}
+        store.write_marshal(path, "h", written)
+        written["c"] = 4  # what the writer does to its value later is not what the file holds
+        assert store.read_marshal(path, "h") == {"a": 3} and len(reads) == 2  # kept as written
+        copy = tmp_path / "copy"
+        copy.write_bytes(path.read_bytes())
+        os.replace(copy, path)  # another process wrote the file
         assert store.read_marshal(path, "h") == {"a": 3} and len(reads) == 3
     finally:
         store.keep_warm(False)

@@ -16,7 +16,7 @@ from typing import Any
 from deckbuilder.incremental.keys import cache_header
 from deckbuilder.incremental.memo import Memo
 from deckbuilder.incremental.relayout import LayoutRecord
-from deckbuilder.incremental.store import MarshalStore, read_marshal, write_marshal
+from deckbuilder.incremental.store import MarshalStore, read_marshal, warm_value, write_marshal
 from deckbuilder.read.blocks import BlockSpan
 
 PIECE, CARD = "p", "c"
@@ -57,11 +57,13 @@ class ParseCache:
             if isinstance(stored, tuple) and len(stored) == len(LayoutRecord._fields)
             else None
         )
-        pieces: dict[str, list[BlockSpan]] = {}
-        cards: dict[str, CardRow] = {}
-        for entries in (store.main, store.added):
-            for (kind, key), value in entries.items():
-                (pieces if kind == PIECE else cards)[key] = value
+        # The main file changes only when the store is rewritten: while watching, its entries are
+        # split by kind once, not on every save (what was added since is split each time).
+        main_pieces, main_cards = warm_value(path, f"split {header}", lambda _: _split(store.main))
+        pieces, cards = dict(main_pieces), dict(main_cards)
+        added_pieces, added_cards = _split(store.added)
+        pieces.update(added_pieces)
+        cards.update(added_cards)
         return cls(path, header, pieces, cards, store=store, layout=layout)
 
     def save(self) -> None:
@@ -78,6 +80,15 @@ class ParseCache:
             write_marshal(_layout_path(self.path), self.header, tuple(self.next_layout))
         else:
             _layout_path(self.path).unlink(missing_ok=True)
+
+
+def _split(entries: Mapping[tuple[str, str], Any]) -> tuple[dict[str, list[BlockSpan]], dict[str, CardRow]]:
+    """A store's entries as its pieces and its cards, by key."""
+    pieces: dict[str, list[BlockSpan]] = {}
+    cards: dict[str, CardRow] = {}
+    for (kind, key), value in entries.items():
+        (pieces if kind == PIECE else cards)[key] = value
+    return pieces, cards
 
 
 def _layout_path(path: Path) -> Path:

@@ -275,7 +275,9 @@ def regular_file_bytes(path: Path, largest: int) -> bytes | None:
 
 
 def write_marshal(path: Path, header: str, value: Any) -> None:
-    """Write ``value`` under ``header``, sealed (atomically; a cache that cannot be written is skipped)."""
+    """Write ``value`` under ``header``, sealed (atomically; a cache that cannot be written is skipped).
+    While watch keeps its state warm, the next read_marshal of the file gives the value as written,
+    without reading the file again."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         payload = marshal.dumps(value)
@@ -283,6 +285,8 @@ def write_marshal(path: Path, header: str, value: Any) -> None:
         os.replace(temporary, path)
     except (OSError, ValueError):
         temporary.unlink(missing_ok=True)
+        return
+    remember_value(path, f"marshal {header}", copy.copy(value))  # the writer may change its own later
 
 
 SEAL_BYTES = 16
