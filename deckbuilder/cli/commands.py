@@ -306,7 +306,8 @@ def diff(sources: Sequence[Path], recursive: bool, as_json: bool, quiet: bool, v
     type=click.IntRange(50, 10_000),
     default=300,
     show_default=True,
-    help="Milliseconds to wait for more changes before rebuilding.",
+    help="Longest wait, in milliseconds, for changes to stop before rebuilding (a build starts once "
+    "the files were left alone for 20 ms).",
 )
 @with_settings
 def watch(
