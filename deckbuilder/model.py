@@ -100,6 +100,13 @@ class Card:
                     self.section, self.kind, self.reverse, changed_at, self.fingerprint,
                     self.content, self.shape, self.note_type)  # fmt: skip
 
+    def placed(self, source: SourceLocation) -> Card:
+        """This card read at another place (an edit above it added or took lines), as ``identified``."""
+        return Card(self.guid, self.number, self.question, self.answer,
+                    self.sections, self.tags, source, self.explicit_id, self.classes,
+                    self.section, self.kind, self.reverse, self.changed_at, self.fingerprint,
+                    self.content, self.shape, self.note_type)  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class DeckSettings:

@@ -192,7 +192,7 @@ def test_fuzzy_matching_is_bounded_on_a_large_deck() -> None:
     assert kept == 20_000
 
 
-def test_identified_is_dataclasses_replace() -> None:
+def test_identified_and_placed_are_dataclasses_replace() -> None:
     from dataclasses import fields, replace
 
     from deckbuilder.model import Card, Section, SourceLocation
@@ -202,6 +202,7 @@ def test_identified_is_dataclasses_replace() -> None:
     assert all(getattr(card, f.name) != getattr(Card("", None, "", "", (), (), card.source), f.name)
                for f in fields(Card) if f.name != "source")  # fmt: skip
     assert card.identified("other", 77) == replace(card, guid="other", changed_at=77)
+    assert card.placed(SourceLocation("f.md", 12)) == replace(card, source=SourceLocation("f.md", 12))
 
 
 @pytest.mark.parametrize(
@@ -486,14 +487,33 @@ def test_lock_lines_patched_from_the_last_build_equal_the_lock_written_afresh(
         keep_warm(False)
 
 
-def test_a_card_resolved_again_takes_no_guid_another_card_holds() -> None:
-    """A reworded card keeps its GUID, derived from its first question; a card that asks that first
-    question later is new, and its GUID is derived again (salted), in a resolution made from the last
-    build's (resolve_as_last) as in one made afresh."""
+def _resolved_in_turn(source: Path, builds: list[tuple[Card, ...]]) -> Resolution:
+    """Each deck of cards resolved in turn as watch resolves it (resolve_as_last, patching however
+    few cards a deck has), each equal to a fresh resolution; the last resolution."""
     from unittest import mock
 
     from deckbuilder.app.load import resolve_as_last
     from deckbuilder.incremental import store
+
+    entries: tuple[LockEntry, ...] = ()
+    store.keep_warm()
+    try:
+        with mock.patch.object(store, "FEWEST_UNCHANGED", 1):
+            for number, cards in enumerate(builds):
+                deck = Deck("D", "D", 1 << 30, "", "", cards, source)
+                again = resolve_as_last(source, deck, entries, T0 + number)
+                assert again == resolve(deck, entries, T0 + number)
+                # The lock as written and read back: the same entry objects, ordered by GUID.
+                entries = tuple(sorted(again.entries, key=lambda entry: entry.guid))
+    finally:
+        store.keep_warm(False)
+    return again
+
+
+def test_a_card_resolved_again_takes_no_guid_another_card_holds() -> None:
+    """A reworded card keeps its GUID, derived from its first question; a card that asks that first
+    question later is new, and its GUID is derived again (salted), in a resolution made from the last
+    build's (resolve_as_last) as in one made afresh."""
 
     def card(question: str, line: int) -> Card:
         content = content_hash(question, "A.", (), (), "basic", "")
@@ -503,16 +523,26 @@ def test_a_card_resolved_again_takes_no_guid_another_card_holds() -> None:
     first, other = card("What is the a of x?", 1), card("Why?", 2)
     builds = [(first, other), (card("What is the b of x?", 1), other)]
     builds.append((builds[1][0], card("What is the a of x?", 2)))
-    entries: tuple[LockEntry, ...] = ()
-    store.keep_warm()
-    try:
-        with mock.patch.object(store, "FEWEST_UNCHANGED", 1):
-            for number, cards in enumerate(builds):
-                deck = Deck("D", "D", 1 << 30, "", "", cards, source)
-                again = resolve_as_last(source, deck, entries, T0 + number)
-                assert again == resolve(deck, entries, T0 + number)
-                entries = tuple(sorted(again.entries, key=lambda entry: entry.guid))
-    finally:
-        store.keep_warm(False)
+    again = _resolved_in_turn(source, builds)
     assert [match.change for match in again.matches] == [Change.UNCHANGED, Change.NEW]
     assert again.deck.cards[0].guid != again.deck.cards[1].guid
+
+
+def test_a_card_given_an_explicit_id_is_matched_again_not_taken_as_moved() -> None:
+    """A card that keeps its text on other lines keeps its match (resolve_as_last), but one that is
+    given an explicit id as well gets an entry that holds the id, as a fresh resolution gives it."""
+
+    def card(question: str, line: int, explicit_id: str | None = None) -> Card:
+        content = content_hash(question, "A.", (), (), "basic", "")
+        return Card(
+            "", None, question, "A.", (), (), SourceLocation("i.md", line), explicit_id, content=content
+        )
+
+    source = Path("i.md")
+    builds = [
+        (card("What is one?", 1), card("What is two?", 3)),
+        (card("What is one?", 2), card("What is two?", 4)),  # both moved a line down
+        (card("What is one?", 2, "one"), card("What is two?", 4)),  # the first given an id
+    ]
+    again = _resolved_in_turn(source, builds)
+    assert [entry.explicit_id for entry in again.entries] == ["one", None]

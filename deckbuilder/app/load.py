@@ -180,7 +180,9 @@ def resolve_as_last(
     def again(last: Resolved, _cards: Sequence[Card], changed: list[int]) -> Resolved | None:
         return resolve_again(last, deck, entries, now, changed, identify)
 
-    return by_position(f"resolution {source.resolve()}", deck.cards, afresh, again).resolution
+    # Any share of the cards may have changed: those that only moved to other lines (an edit above
+    # them added or took lines) cost a new match each, far less than resolving afresh.
+    return by_position(f"resolution {source.resolve()}", deck.cards, afresh, again, any_share=True).resolution
 
 
 def settled_as_last(source: Path) -> Settled | None:

@@ -283,7 +283,20 @@ def resolve_again(
     if known is None:
         return None
     questions, unsettled_before = known
-    places = sorted({*changed, *unsettled_before})
+    identify = identify or Card.identified
+    matches = list(resolution.matches)
+    edited = []
+    for place in changed:
+        card, match = cards[place], matches[place]
+        if place in unsettled_before or not _moved(card, match.card, match.content):
+            edited.append(place)
+            continue
+        # The same text on other lines (an edit above it added or took lines): its match holds, with
+        # the card where it is now.
+        entry = resolution.entries[place]
+        moved = identify(card, entry.guid, entry.changed)
+        matches[place] = CardMatch(moved, Change.UNCHANGED, match.content, entry)
+    places = sorted({*edited, *unsettled_before})
     asked = {place: cards[place].fingerprint or normalise_question(cards[place].question) for place in places}
     questions = dict(questions)
     for place in places:
@@ -302,7 +315,6 @@ def resolve_again(
     found: dict[int, tuple[int, float | None]] = {}
     matcher.by_question(list(asked.values()), found)
     matcher.by_similarity(list(asked.values()), found)
-    matches = list(resolution.matches)
     new_entries = list(resolution.entries[: len(cards)])
     taken = set(map(operator.attrgetter("guid"), entries)) if len(found) < len(places) else set()
     unsettled: set[int] = set()
@@ -310,7 +322,7 @@ def resolve_again(
         at = found.get(number)
         previous = (matcher.entries[at[0]], at[1]) if at is not None else None
         match, entry = _card_matched(cards[place], question, previous, (deck.deck_id, deck_name), now,
-                                     identify or Card.identified, taken)  # fmt: skip
+                                     identify, taken)  # fmt: skip
         matches[place], new_entries[place] = match, entry
         if not _holds(match, entry):
             unsettled.add(place)
@@ -324,6 +336,17 @@ def resolve_again(
         comparisons=matcher.comparisons,
     )
     return Resolved(again, (questions, frozenset(unsettled)))
+
+
+def _moved(card: Card, last: Card, content: str) -> bool:
+    """Whether the card is the last build's card at its place but for its lines: the same content
+    hash (its question, answer, tags and kind), explicit id and fingerprint."""
+    return (
+        bool(card.content)
+        and card.content == content
+        and card.explicit_id == last.explicit_id
+        and card.fingerprint == last.fingerprint
+    )
 
 
 def _holds(match: CardMatch, entry: LockEntry) -> bool:

@@ -206,20 +206,23 @@ def _cards(
         cache, keys = cached
         rows = cache.card_memo.values(keys, build)
     # While watch keeps its state warm, the cards of the last build of this file are reused where
-    # their draft and line are the same (a card is its row and its place; rows are keyed by content).
+    # their draft and line are the same (a card is its row and its place; rows are keyed by content),
+    # and placed anew where only the line moved.
     warm = keeping_warm() and cached is not None
     last = warm_memory("cards").get(builder.shown, {}) if warm else {}
-    kept: dict[tuple[str, int], Card] = {}
+    kept: dict[str, Card] = {}
     keys = cached[1] if cached is not None else [""] * len(drafts)
     cards = []
     for draft, key, (row, problems) in zip(drafts, keys, rows, strict=True):
         if problems:
             builder.add_problems(draft.line, problems)
         if row is not None:
-            card = last.get((key, draft.line))
+            card = last.get(key)
             if card is None:
                 card = _card_from_row(row, SourceLocation(builder.shown, draft.line))
-            kept[(key, draft.line)] = card
+            elif card.source.line != draft.line:
+                card = card.placed(SourceLocation(builder.shown, draft.line))
+            kept[key] = card
             cards.append(card)
     if warm:
         warm_memory("cards")[builder.shown] = kept

@@ -176,12 +176,15 @@ def by_position(
     items: Sequence[K],
     compute: Callable[[Sequence[K]], R],
     patch: Callable[[R, Sequence[K], list[int]], R | None],
+    *,
+    any_share: bool = False,
 ) -> R:
     """``compute(items)``; or while watch keeps its state warm, when the last build under ``name``
     gave as many items and the same objects at all but a few places (a save changes a card or two
     and leaves the others, and their lock entries, the very same objects): ``patch(last result,
     items, the changed places)``, which may still give None to have it computed. The patch is asked
-    even when no item changed: the result may depend on more than the items."""
+    even when no item changed: the result may depend on more than the items; with ``any_share``,
+    however many changed (a patch that does little for most of the changed items)."""
     if not _keeping_warm.is_set():
         return compute(items)
     memory = warm_memory("by position")
@@ -190,7 +193,7 @@ def by_position(
     if last is not None and len(last[0]) == len(items):
         # Compared in C: a lookup per item would cost as much as what is remembered.
         changed = list(itertools.compress(itertools.count(), map(operator.is_not, last[0], items)))
-        if len(changed) <= len(items) // FEWEST_UNCHANGED:
+        if any_share or len(changed) <= len(items) // FEWEST_UNCHANGED:
             result = patch(last[1], items, changed)
     if result is None:
         result = compute(items)
