@@ -445,6 +445,32 @@ def test_work_remembered_by_object_is_the_same_objects_only_and_the_last_builds(
         keep_warm(False)
 
 
+def test_work_remembered_by_value_is_for_equal_values_of_the_last_build() -> None:
+    """by_value: while warm, a value is reused for an equal one (a heading's text read again), only
+    for the values the last build asked about."""
+    from deckbuilder.incremental.store import by_value, keep_warm
+
+    calls: list[str] = []
+
+    def measured(item: str) -> int:
+        calls.append(item)
+        return len(item)
+
+    assert by_value("test values", measured) is measured  # not warm: nothing is remembered
+    keep_warm()
+    try:
+        remembered = by_value("test values", measured)
+        assert (remembered("ab"), remembered("abc"), remembered("ab")) == (2, 3, 2)
+        remembered = by_value("test values", measured)  # the next build
+        assert remembered("".join(["a", "b"])) == 2  # an equal string, another object
+        assert calls == ["ab", "abc"]
+        remembered = by_value("test values", measured)
+        remembered("abc")  # not asked for in the build before: forgotten
+        assert calls == ["ab", "abc", "abc"]
+    finally:
+        keep_warm(False)
+
+
 def test_warm_builds_render_ahead_for_new_cards_and_keep_every_fragment(tmp_path: Path) -> None:
     """While watching, the fragments are looked for ahead for the cards new to a build alone (the
     apkg keeps the others' fields whole); the cache file keeps every fragment all the same, and a

@@ -21,10 +21,11 @@ from deckbuilder.incremental.edits import EditedText, edited, read_text
 from deckbuilder.incremental.keys import cache_header
 from deckbuilder.incremental.parsecache import CardRow, ParseCache
 from deckbuilder.incremental.relayout import DraftPlace, LayoutRecord, record_layout, renewed, reuse_layout
-from deckbuilder.incremental.store import keeping_warm, warm_memory
+from deckbuilder.incremental.store import by_value, keeping_warm, warm_memory
 from deckbuilder.model import Card, DeckSettings, Section, SourceLocation
 from deckbuilder.read.blocks import block_spans
 from deckbuilder.read.cards import CardBuilder
+from deckbuilder.read.headings import heading_traits
 from deckbuilder.read.layout import Layout, lay_out
 from deckbuilder.read.links import LinkDefinitions, link_definitions
 from deckbuilder.read.pieces import Pieces, first_lines, piece_texts
@@ -57,7 +58,8 @@ def parse(
         layout = reused.layout
     else:
         caching.computed["layouts"] += 1
-        layout = lay_out(pieces.all_blocks(), source.settings)
+        # A file laid out again keeps the traits of its headings that a save left alone.
+        layout = lay_out(pieces.all_blocks(), source.settings, by_value("heading traits", heading_traits))
     source = with_tag_deck(source, layout)
     builder = card_builder(source, layout.title, definitions)
     if cache is None:

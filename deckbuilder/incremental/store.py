@@ -167,6 +167,28 @@ def by_object(
     return remembered
 
 
+def by_value(name: str, compute: Callable[[K], T]) -> Callable[[K], T]:
+    """``compute``, or while watch keeps its state warm, ``compute`` remembered for the values (equal,
+    not only the same objects) it was given in the last build: a heading's traits, of the headings a
+    save left alone. Each call begins a build's memory under ``name``, as by_object's."""
+    if not _keeping_warm.is_set():
+        return compute
+    last = MEMORY.get(name, {})
+    kept: dict[Any, T] = {}
+    MEMORY[name] = kept
+
+    def remembered(item: K) -> T:
+        found = kept.get(item)
+        if found is None:
+            found = last.get(item)
+            if found is None:
+                found = compute(item)
+            kept[item] = found
+        return found
+
+    return remembered
+
+
 FEWEST_UNCHANGED = 8
 """by_position patches a result when at most 1/FEWEST_UNCHANGED of its items changed."""
 

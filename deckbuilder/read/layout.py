@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -70,18 +70,23 @@ class Layout:
     """How the headings were read, said in words for ``check -v`` (which are cards, which not)."""
 
 
-def lay_out(raw_blocks: Sequence[Block], settings: DeckSettings) -> Layout:
-    """Decide which headings are the title, sections and cards, and collect the drafts in order."""
+def lay_out(
+    raw_blocks: Sequence[Block],
+    settings: DeckSettings,
+    traits_of: Callable[[str], HeadingTraits] = heading_traits,
+) -> Layout:
+    """Decide which headings are the title, sections and cards, and collect the drafts in order.
+    ``traits_of`` reads a heading's traits (heading_traits, or one that remembers them)."""
     problems: list[LayoutProblem] = []
     blocks, separated = prepare(raw_blocks, problems)
     headings = [i for i, block in enumerate(blocks) if block.kind == "heading"]
-    title_index = _title_index(blocks, headings, settings)
+    title_index = _title_index(blocks, headings, settings, traits_of)
     layout = Layout(title=_heading_plain(blocks[title_index]) if title_index is not None else None)
     layout.problems = problems
     if settings.card_level is None and _separator_cards(blocks, layout):
         return layout
     others = [h for h in headings if h != title_index]
-    roles = _Roles(blocks, others, separated, settings, layout)
+    roles = _Roles(blocks, others, separated, settings, layout, traits_of)
     other_apps = OWN_SYNTAX not in settings.syntax
     separator, side = own_separators(blocks) if other_apps else ("", "")
     tags = settings.flashcard_tags
@@ -282,6 +287,7 @@ class _Roles:
     separated: set[int]
     settings: DeckSettings
     layout: Layout
+    traits_of: Callable[[str], HeadingTraits]
     cards: dict[int, bool] = field(default_factory=dict)
     """Card headings, each with whether it is a topic (a card only when its text marks an answer)."""
     parts: set[int] = field(default_factory=set)
@@ -297,7 +303,7 @@ class _Roles:
             self.layout.reading = f"every level-{self.settings.card_level} heading is a card (card_level)"
             self._by_level(self.settings.card_level, topics=False)
             return
-        traits = {h: heading_traits(self.blocks[h].heading) for h in self.headings}
+        traits = {h: self.traits_of(self.blocks[h].heading) for h in self.headings}
         numbered = [h for h in self.headings if traits[h].numbered]
         numbered_ask = 2 * sum(1 for h in numbered if traits[h].asks) >= len(numbered) > 0
         asking = [h for h in self.headings if traits[h].asks or (numbered_ask and traits[h].numbered)]
@@ -424,7 +430,7 @@ class _Roles:
                 self.cards[h] = False
                 continue
             if current is not None:
-                level, own = self.blocks[current].level, heading_traits(block.heading)
+                level, own = self.blocks[current].level, self.traits_of(block.heading)
                 same = block.level == level
                 # Numbered like the card above, it is the next of their class ('4. The image is:'),
                 # however it ends.
@@ -441,12 +447,12 @@ class _Roles:
                 self.cards[h] = True
 
     def _numbering(self, h: int) -> str:
-        return heading_traits(self.blocks[h].heading).numbering
+        return self.traits_of(self.blocks[h].heading).numbering
 
     def _front_back(self) -> None:
         pending: int | None = None
         for h in self.headings:
-            side = heading_traits(self.blocks[h].heading).side
+            side = self.traits_of(self.blocks[h].heading).side
             if side == "front":
                 if pending is not None:
                     self._lone_side(pending, "front")
@@ -623,12 +629,17 @@ def _add_shaped(layout: Layout, drafts: list[Draft]) -> None:
     layout.spans.extend(None for _ in drafts)
 
 
-def _title_index(blocks: Sequence[Block], headings: list[int], settings: DeckSettings) -> int | None:
+def _title_index(
+    blocks: Sequence[Block],
+    headings: list[int],
+    settings: DeckSettings,
+    traits_of: Callable[[str], HeadingTraits] = heading_traits,
+) -> int | None:
     if not headings or settings.card_level == 1:
         return None
     top_level = [h for h in headings if blocks[h].level == 1]
     if len(top_level) == 1 and top_level[0] == headings[0]:
-        if heading_traits(blocks[headings[0]].heading).asks and settings.card_level is None:
+        if traits_of(blocks[headings[0]].heading).asks and settings.card_level is None:
             return None  # a question, not a title: a one-card file
         return headings[0]
     return None
