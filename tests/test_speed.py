@@ -418,6 +418,50 @@ def test_a_warm_build_of_an_edited_deck_equals_a_build_without_warm_state(
     )
 
 
+def test_warm_builds_of_cards_that_gain_move_and_lose_images_equal_builds_without_warm_state(
+    tmp_path: Path,
+) -> None:
+    """While watching, each deck's images are asked again of the cards a save changed or moved
+    alone (media.deck_images): a card given an image, one whose image is taken away, the cards
+    moved by a line added above them and a card removed each give the build a new process makes."""
+    from deckbuilder.incremental.store import keep_warm
+
+    source = tmp_path / "warm"
+    source.mkdir()
+    for name in ("a.png", "b.png"):
+        (source / name).write_bytes(b"\x89PNG" + name.encode())
+    cards = [f"## What is card {number}?\n\nIt is card {number}.\n" for number in range(12)]
+    cards[4] = "## What is card 4?\n\n![a](a.png) It is card 4.\n"
+    deck = source / "deck.md"
+    edits = [
+        lambda cards: [*cards[:2], cards[2].replace("It is", "![b](b.png) It is"), *cards[3:]],
+        lambda cards: [
+            cards[0] + "\nA line more.\n",
+            *cards[1:4],
+            cards[4].replace("![a](a.png) ", ""),
+            *cards[5:],
+        ],
+        lambda cards: [*cards[:6], *cards[7:]],
+    ]
+    warm = []
+    keep_warm()
+    try:
+        deck.write_text("# Deck\n\n" + "\n".join(cards), encoding="utf-8")
+        build_with(source, tmp_path / "warm-out", Caching("write"))
+        for number, edit in enumerate(edits):
+            cards = edit(cards)
+            deck.write_text("# Deck\n\n" + "\n".join(cards), encoding="utf-8")
+            shutil.copytree(source, tmp_path / f"cold-{number}")  # the lock and caches as they are now
+            warm.append(build_with(source, tmp_path / "warm-out", Caching("write")))
+    finally:
+        keep_warm(False)
+    for number, built in enumerate(warm):
+        assert built == build_with(
+            tmp_path / f"cold-{number}", tmp_path / f"cold-out-{number}", Caching("write")
+        )
+    assert len({built["deck.apkg"] for built in warm}) == 3
+
+
 def test_work_remembered_by_object_is_the_same_objects_only_and_the_last_builds() -> None:
     """by_object: while warm, a value is reused for the very object it was computed for (an equal
     object is computed again), and only for the objects the last build asked about."""

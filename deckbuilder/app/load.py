@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
-from deckbuilder.app.media import images_of, media_digests, with_media_content
+from deckbuilder.app.media import deck_images, media_digests, with_media_content
 from deckbuilder.app.moves import moved_resolutions
 from deckbuilder.app.notetypes import NoteTypeFiles, note_type_files, with_note_types
 from deckbuilder.app.settings import deck_root, folder_settings
@@ -262,7 +262,7 @@ def prepared(
     """A parsed deck as identity takes it: with the note types its cards name (and their problems)
     and its images' hashes in its cards' content; also those hashes."""
     typed, problems = with_note_types(deck, deck.source.parent, note_types_of)
-    digests = media_digests(typed, images_of(typed))
+    digests = media_digests(typed, deck_images(typed, "read"))
     return with_media_content(typed, digests), digests, problems
 
 

@@ -9,12 +9,12 @@ import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 from urllib.parse import unquote
 
 from deckbuilder.errors import Diagnostic, ProblemsError, Severity, shorten
 from deckbuilder.html.references import image_references, is_local_reference, may_show_images
-from deckbuilder.incremental.store import by_card_text, by_object
+from deckbuilder.incremental.store import by_position
 from deckbuilder.model import Card, Deck
 from deckbuilder.render import MediaFile
 
@@ -97,13 +97,37 @@ def card_images(card: Card) -> list[str]:
 
 
 ImagesOf = Callable[[Card], list[str]]
-"""card_images, or the same remembered for the cards of the last build (images_of)."""
+"""card_images, or the same told another way."""
 
 
-def images_of(deck: Deck) -> ImagesOf:
-    """card_images, remembered by the card's text while watch keeps its state warm: a save that left
-    a card as it was asks nothing of its text again (the cards as read and as built share it)."""
-    return by_object(f"images {deck.source}", card_images, by_card_text)
+class DeckImages(NamedTuple):
+    """What card_images gives of each card of a deck, and the places of the cards that show any."""
+
+    references: list[list[str]]
+    showing: tuple[int, ...]
+
+
+def deck_images(deck: Deck, stage: str) -> DeckImages:
+    """card_images of every card; while watch keeps its state warm, the last build's at this
+    ``stage`` (the cards as read, or as built) asked again of the cards a save changed or moved
+    alone (store.by_position), so that the media steps visit the few cards that show images."""
+    return by_position(
+        f"images {stage} {deck.source}", deck.cards, _deck_images, _images_again, any_share=True
+    )
+
+
+def _deck_images(cards: Sequence[Card]) -> DeckImages:
+    references = [card_images(card) for card in cards]
+    return DeckImages(references, tuple(place for place, found in enumerate(references) if found))
+
+
+def _images_again(last: DeckImages, cards: Sequence[Card], changed: list[int]) -> DeckImages:
+    references = list(last.references)
+    showing = set(last.showing)
+    for place in changed:
+        references[place] = card_images(cards[place])
+        (showing.add if references[place] else showing.discard)(place)
+    return DeckImages(references, tuple(sorted(showing)))
 
 
 def image_diagnostics(deck: Deck, images: ImagesOf = card_images) -> list[Diagnostic]:
@@ -126,15 +150,15 @@ def collect_media(
     filled in as names are given): that one is named ``stem-<content hash><suffix>``, and ``check``
     says so. ``digests`` are the files' hashes as loading read them (see media_digests), else
     read now."""
-    images = images_of(deck)
-    deck = replace(deck, cards=tuple(card for card in deck.cards if images(card)))  # those with images
-    problems = image_diagnostics(deck, images)
+    showing = deck_images(deck, "built").showing
+    deck = replace(deck, cards=tuple(deck.cards[place] for place in showing))  # those with images
+    problems = image_diagnostics(deck)
     if problems:
         raise ProblemsError(problems)
     known = digests if digests is not None else media_digests(deck)
     taken = {} if taken is None else taken
     media: dict[str, MediaFile] = {}
-    for _, reference, path in _shown_files(deck, images):
+    for _, reference, path in _shown_files(deck):
         if reference not in media:
             media[reference] = MediaFile(path, media_name(path, known[reference], taken))
     return media
@@ -202,14 +226,16 @@ def local_images(card: Card, images: ImagesOf = card_images) -> list[str]:
     return [ref for ref in images(card) if is_local_reference(ref)]
 
 
-def media_digests(deck: Deck, images: ImagesOf = card_images) -> dict[str, str]:
+def media_digests(deck: Deck, images: DeckImages | None = None) -> dict[str, str]:
     """The SHA-256 of each local image file the deck's cards show, by reference ("missing" for one
-    that cannot be read: check reports it, and collect_media refuses to build with it)."""
+    that cannot be read: check reports it, and collect_media refuses to build with it). ``images``
+    are the deck's (deck_images), when known."""
     folder = deck.source.parent
+    images = images or _deck_images(deck.cards)
     digests: dict[str, str] = {}
-    for card in deck.cards:
-        for reference in local_images(card, images):
-            if reference not in digests:
+    for place in images.showing:
+        for reference in images.references[place]:
+            if is_local_reference(reference) and reference not in digests:
                 digests[reference] = _digest(folder, reference)
     return digests
 
